@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Definitions shared by the XDP classifier (bpf/) and the flowsplice
+ * program (user/): the rule format, the counter ids and the per-packet
+ * metadata the classifier leaves in front of each frame.
+ *
+ * Fixed-width kernel types only, no libc: both sides include this file.
+ */
+#ifndef FS_SHARED_H
+#define FS_SHARED_H
+
+#include <linux/types.h>
+
+/*
+ * A rule set is a filter in disjunctive normal form: a packet matches when
+ * any term matches, and a term matches when every predicate in it holds
+ * (each predicate possibly negated).  The userspace parser turns a
+ * pcap-filter expression into this form; the classifier and the offline
+ * reader evaluate it the same way.
+ */
+#define FS_MAX_TERMS 16
+#define FS_MAX_PREDS 8
+
+enum fs_pred_kind {
+	FS_PRED_L3 = 1, /* value: 4 or 6 */
+	FS_PRED_L4,     /* proto: IPPROTO_TCP or IPPROTO_UDP */
+	FS_PRED_ADDR,   /* addr/mask of family, dir */
+	FS_PRED_PORT,   /* port_lo..port_hi, dir (TCP and UDP) */
+};
+
+enum fs_dir {
+	FS_DIR_ANY = 0, /* source or destination */
+	FS_DIR_SRC,
+	FS_DIR_DST,
+};
+
+struct fs_pred {
+	__u8 kind;    /* enum fs_pred_kind */
+	__u8 dir;     /* enum fs_dir */
+	__u8 negate;  /* 1: the predicate holds when the test fails */
+	__u8 family;  /* L3 and ADDR: 4 or 6 */
+	__u8 proto;   /* L4: IPPROTO_* */
+	__u8 pad[3];
+	__u16 port_lo; /* PORT: host byte order, inclusive */
+	__u16 port_hi;
+	__u32 addr[4]; /* ADDR: network byte order, IPv4 in addr[0] */
+	__u32 mask[4]; /* ADDR: network byte order */
+};
+
+struct fs_term {
+	__u32 npreds;
+	struct fs_pred preds[FS_MAX_PREDS];
+};
+
+struct fs_ruleset {
+	__u32 nterms; /* 0 terms: nothing matches */
+	__u32 generation;
+	struct fs_term terms[FS_MAX_TERMS];
+};
+
+/*
+ * Rules are double-buffered so that an update never exposes a half-written
+ * rule set: userspace writes slot !active of fs_rules, then flips
+ * fs_ctl[FS_CTL_ACTIVE].
+ */
+#define FS_RULE_SLOTS 2
+enum fs_ctl_key {
+	FS_CTL_ACTIVE = 0,
+	FS_CTL_MAX,
+};
+
+/* Per-CPU classifier counters (fs_stats map, one __u64 per id). */
+enum fs_stat_id {
+	FS_STAT_SEEN = 0,   /* every frame the program ran on */
+	FS_STAT_MATCHED,    /* frames a rule matched */
+	FS_STAT_REDIRECTED, /* matched and redirected to an AF_XDP socket */
+	FS_STAT_NOSOCK,     /* matched, no socket on that queue: passed */
+	FS_STAT_PASSED,     /* all frames given to the kernel (XDP_PASS) */
+	FS_STAT_MALFORMED,  /* truncated or inconsistent headers: passed */
+	FS_STAT_FRAGMENT,   /* IPv4/IPv6 fragments seen (not first: no ports) */
+	FS_STAT_MAX,
+};
+
+#define FS_STAT_NAMES                                                          \
+	{                                                                      \
+		"seen", "matched", "redirected", "nosock", "passed",           \
+		"malformed", "fragment"                                        \
+	}
+
+/* Per-queue count of redirected frames (fs_qstats, per-CPU, by queue). */
+#define FS_MAX_QUEUES 64
+
+/*
+ * Metadata the classifier writes in front of a redirected packet
+ * (bpf_xdp_adjust_meta).  The kernel copies it into the UMEM frame in
+ * copy mode; userspace checks the magic, takes the timestamp and clears
+ * the magic so that a stale copy is never read twice.
+ */
+#define FS_META_MAGIC 0xf5c0de5au
+struct fs_meta {
+	__u64 ts_mono_ns; /* bpf_ktime_get_ns() at classification */
+	__u32 magic;
+	__u32 rx_queue;
+};
+
+#endif /* FS_SHARED_H */

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cli: an option table per subcommand, in the spirit of xdp-tools'
+ * params.h.  The same table drives getopt_long and generates --help, so
+ * the help cannot drift from what is parsed.
+ */
+#ifndef FS_CLI_H
+#define FS_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum cli_type {
+	CLI_FLAG,  /* bool */
+	CLI_STR,   /* const char * */
+	CLI_UINT,  /* unsigned int, decimal */
+	CLI_SIZE,  /* uint64_t, with optional K/M/G suffix (powers of 1024) */
+	CLI_ENUM,  /* int: index into choices */
+	CLI_COUNT, /* int, incremented per occurrence (-v -v) */
+};
+
+struct cli_opt {
+	const char *name;  /* long name, without "--" */
+	char short_name;   /* 0 when none */
+	enum cli_type type;
+	void *dest;
+	const char *metavar; /* shown in help for options with a value */
+	const char *help;    /* include the default, as "(default: ...)" */
+	const char *const *choices; /* CLI_ENUM: NULL-terminated */
+	uint64_t min, max;          /* CLI_UINT/CLI_SIZE bounds; max 0: none */
+};
+
+struct cli_cmd {
+	const char *name;
+	const char *args;    /* positional synopsis, e.g. "[FILTER...]" */
+	const char *summary; /* one line */
+	const char *details; /* printed after the options; may be NULL */
+	const struct cli_opt *opts; /* terminated by an entry with name NULL */
+};
+
+enum cli_result {
+	CLI_OK = 0,
+	CLI_HELP = 1,  /* --help printed: exit 0 */
+	CLI_USAGE = 2, /* error printed: exit 2 */
+};
+
+/*
+ * Parse argv (argv[0] is the subcommand name).  On CLI_OK, *first_arg is
+ * the index of the first positional argument.
+ */
+enum cli_result cli_parse(const struct cli_cmd *cmd, int argc, char **argv,
+			  int *first_arg);
+void cli_usage(const struct cli_cmd *cmd, FILE *f);
+
+/* Parse "123", "64K", "2M", "1G"; returns 0 or -EINVAL. */
+int cli_parse_size(const char *s, uint64_t *out);
+
+#endif /* FS_CLI_H */
