@@ -46,6 +46,10 @@ LIB_SRCS  := $(filter-out user/main.c,$(USER_SRCS))
 OBJS      := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 LIB_OBJS  := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 ASAN_LIB_OBJS := $(patsubst user/%.c,$(BUILD)/asan/obj/%.o,$(LIB_SRCS))
+# Tests and tools link against archives, so each pulls in only the modules
+# it uses.
+LIB     := $(BUILD)/libflowsplice.a
+ASAN_LIB := $(BUILD)/asan/libflowsplice.a
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
@@ -68,49 +72,64 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
 
-$(BUILD)/obj/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(BUILD)
+$(BUILD)/obj/%.o: user/%.c $(USER_HDRS) | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -c $< -o $@
 
-$(BUILD)/asan/obj/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(BUILD)
+$(BUILD)/asan/obj/%.o: user/%.c $(USER_HDRS) | $(BUILD)
 	$(call msg,CC-SAN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS_ALL) -O1 -g $(SAN) $(WARN) -c $< -o $@
 
-$(BUILD)/flowsplice: $(OBJS)
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(ASAN_LIB): $(ASAN_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# Only the module that embeds the classifier needs its skeleton.
+$(BUILD)/obj/xdp_prog.o $(BUILD)/asan/obj/xdp_prog.o: $(SKELS)
+
+$(BUILD)/flowsplice: $(BUILD)/obj/main.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/testlib.h
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/testlib.h
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS) $(WARN) -o $@ $< \
-		$(LIB_OBJS) $(LDLIBS)
+		$(LIB) $(LDLIBS)
 
-$(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS) tests/unit/testlib.h
+$(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_LIB) tests/unit/testlib.h
 	$(call msg,TEST-SAN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/unit -O1 -g $(SAN) $(WARN) -o $@ $< \
-		$(ASAN_LIB_OBJS) $(LDLIBS)
+		$(ASAN_LIB) $(LDLIBS)
 
 $(BUILD)/tests/test_classifier: tests/bpf/test_classifier.c $(SKELS) \
-		$(LIB_OBJS) tests/unit/testlib.h
+		$(LIB) tests/unit/testlib.h
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS) $(WARN) -o $@ $< \
-		$(LIB_OBJS) $(LDLIBS)
+		$(LIB) $(LDLIBS)
 
-$(BUILD)/tools/%: tools/%.c $(LIB_OBJS)
+$(BUILD)/tools/%: tools/%.c $(LIB)
 	$(call msg,TOOL,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -o $@ $< $(LIB) $(LDLIBS)
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(USER_HDRS) $(SKELS)
+# The offline pipeline, instrumented for libFuzzer as a whole.
+FUZZ_LIB_SRCS := $(filter-out user/xdp_prog.c user/xsk%.c user/capture%.c \
+	user/worker%.c user/filter_cmd.c,$(LIB_SRCS))
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(USER_HDRS)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(CPPFLAGS_ALL) -O1 -g -fsanitize=fuzzer,address,undefined \
-		$(WARN) -Wno-unused-command-line-argument -o $@ $< $(LIB_SRCS) $(LDLIBS)
+		$(WARN) -o $@ $< $(FUZZ_LIB_SRCS) $(LDLIBS)
 
 $(BUILD):
 	$(Q)mkdir -p $@
