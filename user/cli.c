@@ -25,10 +25,23 @@ int cli_parse_size(const char *s, uint64_t *out)
 	if (errno || end == s)
 		return -EINVAL;
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end == 'i' || *end == 'B')
 		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
@@ -57,7 +70,8 @@ static void opt_label(const struct cli_opt *o, char *buf, size_t len)
 		n = snprintf(buf, len, "    ");
 	n += snprintf(buf + n, len - n, "--%s", o->name);
 	if (o->type != CLI_FLAG && o->type != CLI_COUNT)
-		snprintf(buf + n, len - n, " %s", o->metavar ? o->metavar : "ARG");
+		snprintf(buf + n, len - n, " %s",
+			 o->metavar ? o->metavar : "ARG");
 }
 
 void cli_usage(const struct cli_cmd *cmd, FILE *f)
@@ -141,7 +155,8 @@ range:
 			cmd->name, o->name, arg, o->min, o->max);
 	else
 		fprintf(stderr,
-			"flowsplice %s: --%s %s out of range (min %" PRIu64 ")\n",
+			"flowsplice %s: --%s %s out of range (min %" PRIu64
+			")\n",
 			cmd->name, o->name, arg, o->min);
 	return -ERANGE;
 }
@@ -162,18 +177,17 @@ enum cli_result cli_parse(const struct cli_cmd *cmd, int argc, char **argv,
 		const struct cli_opt *o = &cmd->opts[i];
 		int has_arg = o->type != CLI_FLAG && o->type != CLI_COUNT;
 
-		lopts[i] = (struct option){ o->name,
-					    has_arg ? required_argument :
-						      no_argument,
-					    NULL, 256 + i };
+		lopts[i] = (struct option){
+			o->name, has_arg ? required_argument : no_argument,
+			NULL, 256 + i};
 		if (o->short_name) {
 			sopts[s++] = o->short_name;
 			if (has_arg)
 				sopts[s++] = ':';
 		}
 	}
-	lopts[n] = (struct option){ "help", no_argument, NULL, 'h' };
-	lopts[n + 1] = (struct option){ 0 };
+	lopts[n] = (struct option){"help", no_argument, NULL, 'h'};
+	lopts[n + 1] = (struct option){0};
 	sopts[s++] = 'h';
 	sopts[s] = 0;
 
@@ -190,14 +204,16 @@ enum cli_result cli_parse(const struct cli_cmd *cmd, int argc, char **argv,
 			const char *bad = argv[optind - 1];
 
 			if (optopt && optopt < 256)
-				fprintf(stderr, c == ':' ?
-					"flowsplice %s: option -%c needs a value\n" :
-					"flowsplice %s: unknown option -%c\n",
+				fprintf(stderr,
+					c == ':'
+						? "flowsplice %s: option -%c needs a value\n"
+						: "flowsplice %s: unknown option -%c\n",
 					cmd->name, optopt);
 			else
-				fprintf(stderr, c == ':' ?
-					"flowsplice %s: option %s needs a value\n" :
-					"flowsplice %s: unknown option %s\n",
+				fprintf(stderr,
+					c == ':'
+						? "flowsplice %s: option %s needs a value\n"
+						: "flowsplice %s: unknown option %s\n",
 					cmd->name, bad);
 			fprintf(stderr, "Try 'flowsplice %s --help'.\n",
 				cmd->name);

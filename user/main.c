@@ -16,12 +16,12 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *summary;
 } cmds[] = {
-	{ "capture", cmd_capture,
-	  "capture matching TCP flows from an interface (AF_XDP + io_uring)" },
-	{ "read", cmd_read,
-	  "reassemble or filter a pcap/pcapng file (offline mode)" },
-	{ "filter", cmd_filter,
-	  "check a filter expression, or replace the rules of a running capture" },
+	{"capture", cmd_capture,
+	 "capture matching TCP flows from an interface (AF_XDP + io_uring)"},
+	{"read", cmd_read,
+	 "reassemble or filter a pcap/pcapng file (offline mode)"},
+	{"filter", cmd_filter,
+	 "check a filter expression, or replace the rules of a running capture"},
 };
 
 static void usage(FILE *f)

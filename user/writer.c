@@ -1,0 +1,521 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * writer: owns one io_uring, the table of output files and the write
+ * requests in flight.
+ *
+ * A request is one writev at one file offset.  Each file keeps at most one
+ * open request that later writes may extend while they continue it in the
+ * file (the common case: pcap appends, in-order stream data), so a loop
+ * turn's packets leave as a few large writevs rather than one SQE each.
+ * A request holds a reference on every buf its iovecs point into and drops
+ * them when the write has completed: that is the only place packet memory
+ * is given back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <liburing.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "writer.h"
+
+#define WRITER_SCRATCH 2048 /* bytes of copied headers per request */
+
+struct wreq {
+	struct wfile *f;
+	uint64_t off;
+	uint64_t total; /* bytes still to write */
+	unsigned int niov;
+	unsigned int iov_first; /* first iovec not fully written */
+	unsigned int nbufs;
+	unsigned int scratch_used;
+	struct wreq *next; /* free list, or a file's queue */
+	struct iovec *iov;
+	struct buf **bufs;
+	uint8_t scratch[WRITER_SCRATCH];
+};
+
+struct wfile {
+	int fd;
+	unsigned int inflight; /* requests submitted, not completed */
+	uint64_t errors;
+	bool error_logged;
+	struct wreq *open; /* request later writes may extend */
+	struct wfile *next_dirty;
+	bool dirty;
+	char *path;
+};
+
+struct writer {
+	struct io_uring ring;
+	unsigned int max_iov;
+	unsigned int sq_entries;
+	unsigned int inflight;
+	struct wreq *free_reqs;
+	struct wreq *retry; /* short writes to issue again after a reap */
+	struct wfile *dirty; /* files with an open request */
+	struct writer_stats st;
+};
+
+int writer_create(struct writer **out, const struct writer_opts *opts)
+{
+	unsigned int entries =
+		opts && opts->ring_entries ? opts->ring_entries : 256;
+	struct io_uring_params p = {0};
+	struct writer *w;
+	int ret;
+
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->max_iov = opts && opts->max_iov ? opts->max_iov : 64;
+	if (w->max_iov > IOV_MAX)
+		w->max_iov = IOV_MAX;
+	w->sq_entries = entries;
+	/* Only this thread submits; let completions run at our syscalls. */
+	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN;
+	ret = io_uring_queue_init_params(entries, &w->ring, &p);
+	if (ret == -EINVAL) {
+		memset(&p, 0, sizeof(p));
+		ret = io_uring_queue_init_params(entries, &w->ring, &p);
+	}
+	if (ret) {
+		free(w);
+		return ret;
+	}
+	*out = w;
+	return 0;
+}
+
+static struct wreq *req_get(struct writer *w, struct wfile *f, uint64_t off)
+{
+	struct wreq *r = w->free_reqs;
+
+	if (r) {
+		w->free_reqs = r->next;
+	} else {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return NULL;
+		r->iov = calloc(w->max_iov, sizeof(*r->iov));
+		r->bufs = calloc(w->max_iov, sizeof(*r->bufs));
+		if (!r->iov || !r->bufs) {
+			free(r->iov);
+			free(r->bufs);
+			free(r);
+			return NULL;
+		}
+	}
+	r->f = f;
+	r->off = off;
+	r->total = 0;
+	r->niov = 0;
+	r->iov_first = 0;
+	r->nbufs = 0;
+	r->scratch_used = 0;
+	r->next = NULL;
+	return r;
+}
+
+static void req_put(struct writer *w, struct wreq *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nbufs; i++)
+		buf_put(r->bufs[i]);
+	r->nbufs = 0;
+	r->next = w->free_reqs;
+	w->free_reqs = r;
+}
+
+static void file_fail(struct wfile *f, int err, uint64_t bytes,
+		      struct writer *w)
+{
+	f->errors++;
+	w->st.write_errors++;
+	w->st.bytes_failed += bytes;
+	if (!f->error_logged) {
+		pr_warn("write to %s failed: %s\n", f->path, strerror(-err));
+		f->error_logged = true;
+	}
+}
+
+static void req_complete(struct writer *w, struct wreq *r, int res);
+static int req_issue(struct writer *w, struct wreq *r);
+static void file_fail(struct wfile *f, int err, uint64_t bytes,
+		      struct writer *w);
+static void req_put(struct writer *w, struct wreq *r);
+
+static void issue_retries(struct writer *w)
+{
+	struct wreq *r;
+
+	while ((r = w->retry)) {
+		w->retry = r->next;
+		r->f->inflight--;
+		if (req_issue(w, r)) {
+			file_fail(r->f, -EIO, r->total, w);
+			req_put(w, r);
+		}
+	}
+}
+
+/* Reap every completion that is ready; wait for one if wait is set. */
+static int reap(struct writer *w, bool wait)
+{
+	struct io_uring_cqe *cqe;
+	unsigned int head, n = 0;
+	int ret;
+
+	if (wait && w->inflight) {
+		ret = io_uring_wait_cqe(&w->ring, &cqe);
+		if (ret < 0 && ret != -EINTR)
+			return ret;
+	}
+	io_uring_for_each_cqe(&w->ring, head, cqe)
+	{
+		struct wreq *r = io_uring_cqe_get_data(cqe);
+
+		n++;
+		w->inflight--;
+		r->f->inflight--;
+		req_complete(w, r, cqe->res);
+	}
+	io_uring_cq_advance(&w->ring, n);
+	issue_retries(w);
+	return n;
+}
+
+static int req_issue(struct writer *w, struct wreq *r)
+{
+	struct io_uring_sqe *sqe;
+	int ret;
+
+	/*
+	 * inflight counts prepared SQEs too and stays below the SQ size, so
+	 * the SQ always has room and the CQ (twice the SQ) cannot overflow.
+	 */
+	while (w->inflight >= w->sq_entries) {
+		ret = io_uring_submit(&w->ring);
+		if (ret < 0)
+			return ret;
+		w->st.submits++;
+		ret = reap(w, true);
+		if (ret < 0)
+			return ret;
+	}
+	sqe = io_uring_get_sqe(&w->ring);
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_writev(sqe, r->f->fd, r->iov + r->iov_first,
+			     r->niov - r->iov_first, r->off);
+	io_uring_sqe_set_data(sqe, r);
+	w->inflight++;
+	r->f->inflight++;
+	w->st.writes_submitted++;
+	return 0;
+}
+
+/* Advance r past res written bytes; true when nothing is left. */
+static bool req_advance(struct wreq *r, uint64_t res)
+{
+	r->off += res;
+	r->total -= res;
+	while (res && r->iov_first < r->niov) {
+		struct iovec *v = &r->iov[r->iov_first];
+
+		if (res < v->iov_len) {
+			v->iov_base = (uint8_t *)v->iov_base + res;
+			v->iov_len -= res;
+			res = 0;
+			break;
+		}
+		res -= v->iov_len;
+		r->iov_first++;
+	}
+	return r->total == 0;
+}
+
+static void req_complete(struct writer *w, struct wreq *r, int res)
+{
+	if (res == -EINTR || res == -EAGAIN ||
+	    (res > 0 && (uint64_t)res < r->total)) {
+		/* Short write or retryable: the rest goes again. */
+		if (res > 0) {
+			w->st.bytes_written += res;
+			req_advance(r, res);
+		}
+		/* Issued after the reap loop; the file is not settled yet. */
+		r->f->inflight++;
+		r->next = w->retry;
+		w->retry = r;
+		return;
+	}
+	if (res < 0)
+		file_fail(r->f, res, r->total, w);
+	else
+		w->st.bytes_written += res;
+	req_put(w, r);
+}
+
+static int file_flush(struct writer *w, struct wfile *f)
+{
+	struct wreq *r = f->open;
+	int ret;
+
+	if (!r)
+		return 0;
+	f->open = NULL;
+	ret = req_issue(w, r);
+	if (ret) {
+		file_fail(f, ret, r->total, w);
+		req_put(w, r);
+	}
+	return ret;
+}
+
+static void mark_dirty(struct writer *w, struct wfile *f)
+{
+	if (f->dirty)
+		return;
+	f->dirty = true;
+	f->next_dirty = w->dirty;
+	w->dirty = f;
+}
+
+static int flush_dirty(struct writer *w)
+{
+	struct wfile *f;
+	int ret = 0;
+
+	while ((f = w->dirty)) {
+		w->dirty = f->next_dirty;
+		f->dirty = false;
+		if (file_flush(w, f))
+			ret = -EIO;
+	}
+	return ret;
+}
+
+int writer_submit(struct writer *w)
+{
+	int ret;
+
+	flush_dirty(w);
+	if (io_uring_sq_ready(&w->ring)) {
+		ret = io_uring_submit(&w->ring);
+		if (ret < 0)
+			return ret;
+		w->st.submits++;
+	}
+	ret = reap(w, false);
+	return ret < 0 ? ret : 0;
+}
+
+int writer_drain(struct writer *w)
+{
+	int ret = writer_submit(w);
+
+	while (w->inflight || w->retry) {
+		if (io_uring_sq_ready(&w->ring)) {
+			ret = io_uring_submit(&w->ring);
+			if (ret < 0)
+				return ret;
+			w->st.submits++;
+		}
+		ret = reap(w, true);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * The request new bytes for (f, off) go into: f's open request when they
+ * continue it and it has room for need_iov more iovecs and need_scratch
+ * bytes of copies, else a fresh one (the old one is issued).
+ */
+static struct wreq *req_for(struct writer *w, struct wfile *f, uint64_t off,
+			    unsigned int need_scratch)
+{
+	struct wreq *r = f->open;
+
+	if (r && r->off + r->total == off && r->niov < w->max_iov &&
+	    r->scratch_used + need_scratch <= WRITER_SCRATCH)
+		return r;
+	if (r && file_flush(w, f))
+		return NULL;
+	r = req_get(w, f, off);
+	if (!r)
+		return NULL;
+	f->open = r;
+	mark_dirty(w, f);
+	return r;
+}
+
+int writer_write(struct writer *w, struct wfile *f, uint64_t off,
+		 const void *ptr, uint32_t len, struct buf *b)
+{
+	struct wreq *r;
+
+	if (f->errors)
+		return -EIO;
+	if (!len)
+		return 0;
+	r = req_for(w, f, off, 0);
+	if (!r)
+		return -ENOMEM;
+	r->iov[r->niov].iov_base = (void *)ptr;
+	r->iov[r->niov].iov_len = len;
+	r->niov++;
+	r->total += len;
+	if (b) {
+		buf_get(b);
+		r->bufs[r->nbufs++] = b;
+	}
+	return 0;
+}
+
+int writer_write_copy(struct writer *w, struct wfile *f, uint64_t off,
+		      const void *ptr, uint32_t len)
+{
+	struct wreq *r;
+	uint8_t *dst;
+
+	if (len > 256)
+		return -EINVAL;
+	if (f->errors)
+		return -EIO;
+	r = req_for(w, f, off, len);
+	if (!r)
+		return -ENOMEM;
+	dst = r->scratch + r->scratch_used;
+	memcpy(dst, ptr, len);
+	r->scratch_used += len;
+	r->iov[r->niov].iov_base = dst;
+	r->iov[r->niov].iov_len = len;
+	r->niov++;
+	r->total += len;
+	return 0;
+}
+
+int writer_open(struct writer *w, const char *path, int extra_flags,
+		struct wfile **out)
+{
+	struct wfile *f;
+
+	(void)w;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->path = strdup(path);
+	if (!f->path) {
+		free(f);
+		return -ENOMEM;
+	}
+	f->fd = open(path,
+		     O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | extra_flags,
+		     0644);
+	if (f->fd < 0) {
+		int err = -errno;
+
+		free(f->path);
+		free(f);
+		return err;
+	}
+	*out = f;
+	return 0;
+}
+
+/* Wait until nothing of f is queued or in flight. */
+static int file_settle(struct writer *w, struct wfile *f)
+{
+	int ret;
+
+	file_flush(w, f);
+	while (f->inflight) {
+		if (io_uring_sq_ready(&w->ring)) {
+			ret = io_uring_submit(&w->ring);
+			if (ret < 0)
+				return ret;
+			w->st.submits++;
+		}
+		ret = reap(w, true);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static void dirty_remove(struct writer *w, struct wfile *f)
+{
+	struct wfile **pp;
+
+	for (pp = &w->dirty; *pp; pp = &(*pp)->next_dirty) {
+		if (*pp == f) {
+			*pp = f->next_dirty;
+			break;
+		}
+	}
+	f->dirty = false;
+}
+
+int writer_set_size(struct writer *w, struct wfile *f, uint64_t size)
+{
+	int ret = file_settle(w, f);
+
+	if (ret)
+		return ret;
+	if (ftruncate(f->fd, size))
+		return -errno;
+	return 0;
+}
+
+int writer_close(struct writer *w, struct wfile *f)
+{
+	int ret = file_settle(w, f);
+
+	dirty_remove(w, f);
+	if (close(f->fd) && !ret)
+		ret = -errno;
+	if (!ret && f->errors)
+		ret = -EIO;
+	free(f->path);
+	free(f);
+	return ret;
+}
+
+void writer_destroy(struct writer *w)
+{
+	struct wreq *r;
+
+	if (!w)
+		return;
+	writer_drain(w);
+	while ((r = w->free_reqs)) {
+		w->free_reqs = r->next;
+		free(r->iov);
+		free(r->bufs);
+		free(r);
+	}
+	io_uring_queue_exit(&w->ring);
+	free(w);
+}
+
+unsigned int writer_inflight(const struct writer *w)
+{
+	return w->inflight;
+}
+
+void writer_get_stats(const struct writer *w, struct writer_stats *st)
+{
+	*st = w->st;
+}
+
+uint64_t wfile_errors(const struct wfile *f)
+{
+	return f->errors;
+}
