@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcap_out: the record format (nanosecond magic, header from headroom or
+ * copied, multi-piece packets), rotation by size and by time, and that
+ * tcpdump reads the result without complaint.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pcap_out.h"
+#include "pkt.h"
+#include "testlib.h"
+
+/* A frame with headroom in front of the packet, like a UMEM frame. */
+struct frame {
+	struct buf b;
+	uint8_t headroom[PCAP_REC_HDR_LEN];
+	uint8_t pkt[128];
+};
+
+static void frame_release(struct buf *b)
+{
+	(void)b;
+}
+
+static void frame_init(struct frame *fr, uint8_t fill)
+{
+	fr->b.refs = 1;
+	fr->b.release = frame_release;
+	memset(fr->pkt, fill, sizeof(fr->pkt));
+	memset(fr->pkt, 0xff, 12); /* broadcast dst, src */
+	fr->pkt[12] = 0x88; /* an EtherType tcpdump shrugs at */
+	fr->pkt[13] = 0xb5;
+}
+
+static long file_size(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) ? -1 : sb.st_size;
+}
+
+static void test_records(const char *dir)
+{
+	struct pcap_out_opts o = {.linktype = LINKTYPE_ETHERNET};
+	struct frame fr[3];
+	struct pcap_out *po;
+	struct writer *w;
+	uint8_t file[1024];
+	struct pcap_rec_hdr h;
+	char path[256], cmd[1024];
+	struct iovec iov[2];
+	struct buf *bufs[2];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/rec.pcap", dir);
+	o.path = path;
+	CHECK_EQ(writer_create(&w, NULL), 0);
+	CHECK_EQ(pcap_out_open(&po, w, &o), 0);
+	frame_init(&fr[0], 1);
+	frame_init(&fr[1], 2);
+	frame_init(&fr[2], 3);
+	/* 1: header in headroom, 100 bytes */
+	iov[0] = (struct iovec){fr[0].pkt, 100};
+	bufs[0] = &fr[0].b;
+	CHECK_EQ(pcap_out_record(po, 1700000000123456789ull, fr[0].headroom,
+				 iov, bufs, 1, 100),
+		 0);
+	/* 2: no headroom, two pieces (multi-buffer), wirelen larger */
+	iov[0] = (struct iovec){fr[1].pkt, 60};
+	iov[1] = (struct iovec){fr[2].pkt + 14, 40};
+	bufs[0] = &fr[1].b;
+	bufs[1] = &fr[2].b;
+	CHECK_EQ(pcap_out_record(po, 1700000001000000000ull, NULL, iov, bufs, 2,
+				 1500),
+		 0);
+	CHECK_EQ(pcap_out_records(po), 2);
+	CHECK_EQ(pcap_out_close(po), 0);
+	CHECK_EQ(fr[0].b.refs, 1);
+	CHECK_EQ(fr[2].b.refs, 1);
+
+	fd = open(path, O_RDONLY);
+	n = read(fd, file, sizeof(file));
+	close(fd);
+	CHECK_EQ(n, 24 + 16 + 100 + 16 + 100);
+	CHECK_EQ(*(uint32_t *)file, PCAP_MAGIC_NSEC);
+	CHECK_EQ(*(uint32_t *)(file + 20), LINKTYPE_ETHERNET);
+	memcpy(&h, file + 24, sizeof(h));
+	CHECK_EQ(h.ts_sec, 1700000000);
+	CHECK_EQ(h.ts_frac, 123456789);
+	CHECK_EQ(h.caplen, 100);
+	CHECK_EQ(h.len, 100);
+	CHECK(!memcmp(file + 40, fr[0].pkt, 100));
+	memcpy(&h, file + 140, sizeof(h));
+	CHECK_EQ(h.caplen, 100);
+	CHECK_EQ(h.len, 1500);
+	CHECK(!memcmp(file + 156, fr[1].pkt, 60));
+	CHECK(!memcmp(file + 216, fr[2].pkt + 14, 40));
+
+	snprintf(
+		cmd, sizeof(cmd),
+		"command -v tcpdump >/dev/null || exit 0; "
+		"tcpdump -nr %s 2>&1 | grep -v '^reading' | "
+		"grep -qi -e error -e truncated && exit 1; "
+		"test $(tcpdump -nr %s 2>/dev/null | grep -vc '^[[:space:]]') -eq 2",
+		path, path);
+	CHECK_EQ(system(cmd), 0);
+	writer_destroy(w);
+}
+
+static void test_rotation(const char *dir)
+{
+	struct pcap_out_opts o = {.linktype = LINKTYPE_ETHERNET,
+				  .rotate_bytes = 500};
+	struct frame fr;
+	struct pcap_out *po;
+	struct writer *w;
+	struct iovec iov = {fr.pkt, 100};
+	struct buf *b = &fr.b;
+	char path[256], name[300];
+	int i;
+
+	frame_init(&fr, 7);
+	snprintf(path, sizeof(path), "%s/size.pcap", dir);
+	o.path = path;
+	CHECK_EQ(writer_create(&w, NULL), 0);
+	CHECK_EQ(pcap_out_open(&po, w, &o), 0);
+	/* 24 + 4 * 116 = 488 fits; the fifth record starts a new file. */
+	for (i = 0; i < 10; i++)
+		CHECK_EQ(pcap_out_record(po, 1000000000ull * (i + 1), NULL,
+					 &iov, &b, 1, 100),
+			 0);
+	CHECK_EQ(pcap_out_files(po), 3);
+	CHECK_EQ(pcap_out_close(po), 0);
+	CHECK_EQ(file_size(path), 24 + 4 * 116);
+	snprintf(name, sizeof(name), "%s1", path);
+	CHECK_EQ(file_size(name), 24 + 4 * 116);
+	snprintf(name, sizeof(name), "%s2", path);
+	CHECK_EQ(file_size(name), 24 + 2 * 116);
+
+	/* -G 60: records at t=120,130 then 185: a new interval at 180. */
+	o.rotate_bytes = 0;
+	o.rotate_secs = 60;
+	snprintf(path, sizeof(path), "%s/t-%%H%%M%%S.pcap", dir);
+	o.path = path;
+	CHECK_EQ(pcap_out_open(&po, w, &o), 0);
+	CHECK_EQ(pcap_out_record(po, 120000000000ull, NULL, &iov, &b, 1, 100),
+		 0);
+	CHECK_EQ(pcap_out_record(po, 130000000000ull, NULL, &iov, &b, 1, 100),
+		 0);
+	CHECK_EQ(pcap_out_record(po, 185000000000ull, NULL, &iov, &b, 1, 100),
+		 0);
+	CHECK(strstr(pcap_out_current_path(po), "t-000300.pcap") != NULL);
+	CHECK_EQ(pcap_out_close(po), 0);
+	snprintf(name, sizeof(name), "%s/t-000200.pcap", dir);
+	CHECK_EQ(file_size(name), 24 + 2 * 116);
+	snprintf(name, sizeof(name), "%s/t-000300.pcap", dir);
+	CHECK_EQ(file_size(name), 24 + 116);
+	writer_destroy(w);
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/fs-pcapout-XXXXXX";
+	char cmd[300];
+
+	if (!mkdtemp(dir))
+		return T_EXIT_FAIL;
+	test_records(dir);
+	test_rotation(dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd))
+		t_failures++;
+	return t_result();
+}
