@@ -63,7 +63,7 @@ static void sum(const struct capture_snap *s, struct totals *t)
 void capture_stats_line(FILE *f, const struct capture_snap *cur,
 			const struct capture_snap *prev)
 {
-	struct totals a, b = { 0 };
+	struct totals a, b = {0};
 	double dt;
 
 	sum(cur, &a);
@@ -153,17 +153,17 @@ int64_t capture_stats_summary(FILE *f, const struct capture_snap *s,
 		s->xdp[FS_STAT_MALFORMED], s->xdp[FS_STAT_PASSED]);
 	for (i = 0; i < s->nq; i++) {
 		const struct queue_snap *q = &s->q[i];
-		int64_t gap = (int64_t)q->redirected -
-			      (int64_t)(q->w.rx_packets + q->k.rx_ring_full +
-					q->k.rx_dropped +
-					q->k.rx_invalid_descs);
+		int64_t gap =
+			(int64_t)q->redirected -
+			(int64_t)(q->w.rx_packets + q->k.rx_ring_full +
+				  q->k.rx_dropped + q->k.rx_invalid_descs);
 
 		fprintf(f,
 			"  queue %u: redirected %" PRIu64 ", received %" PRIu64
 			" (%" PRIu64 " bytes), written %" PRIu64
 			", dropped %" PRIu64 "%s\n",
-			q->queue, q->redirected, q->w.rx_packets,
-			q->w.rx_bytes, q->w.written, queue_snap_drops(q),
+			q->queue, q->redirected, q->w.rx_packets, q->w.rx_bytes,
+			q->w.written, queue_snap_drops(q),
 			gap ? " (counts differ: see below)" : "");
 		if (gap > 0)
 			unexplained += gap;

@@ -27,7 +27,7 @@ struct queue_snap {
 	unsigned int queue;
 	struct worker_stats w;
 	struct xsk_counts k;
-	uint64_t redirected;     /* classifier's count for this queue */
+	uint64_t redirected; /* classifier's count for this queue */
 };
 
 struct capture_snap {

@@ -41,9 +41,9 @@ int umem_create(struct umem **out, const struct umem_opts *o)
 	u->area = mmap(NULL, u->size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 	if (u->area == MAP_FAILED)
-		u->area = mmap(NULL, u->size, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1,
-			       0);
+		u->area =
+			mmap(NULL, u->size, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (u->area == MAP_FAILED) {
 		ret = -errno;
 		free(u);

@@ -23,7 +23,7 @@ struct frame_pool;
 struct frame {
 	struct buf b;
 	struct frame_pool *pool; /* where release() puts it */
-	struct frame *next;      /* free list link */
+	struct frame *next; /* free list link */
 };
 
 struct frame_pool {

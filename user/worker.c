@@ -24,8 +24,8 @@
 volatile int worker_stop;
 int64_t worker_mono_to_real;
 
-#define STAT_ADD(wk, field, n)                                                 \
-	__atomic_store_n(&(wk)->st.field, (wk)->st.field + (n),                \
+#define STAT_ADD(wk, field, n)                                  \
+	__atomic_store_n(&(wk)->st.field, (wk)->st.field + (n), \
 			 __ATOMIC_RELAXED)
 
 static uint64_t now_real_ns(void)
@@ -98,7 +98,7 @@ static void rx_desc(struct worker *wk, const struct xdp_desc *d)
 		wk->chain_bad = true;
 		buf_put(&f->b);
 	} else {
-		wk->frag[wk->nfrag] = (struct iovec){ data, d->len };
+		wk->frag[wk->nfrag] = (struct iovec){data, d->len};
 		wk->fbuf[wk->nfrag++] = &f->b;
 	}
 	wk->chain_len += d->len;
@@ -142,7 +142,7 @@ static void refill(struct worker *wk)
 
 static void idle_wait(struct worker *wk)
 {
-	struct pollfd pfd = { .fd = wk->q.fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = wk->q.fd, .events = POLLIN};
 
 	/* Completions are reaped on the next turn: come back soon. */
 	poll(&pfd, 1, writer_inflight(wk->w) ? 1 : 50);
@@ -159,8 +159,8 @@ static void *worker_main(void *arg)
 
 		ret = writer_submit(wk->w);
 		if (ret)
-			pr_warn("queue %u: io_uring submit: %s\n", wk->q.queue_id,
-				strerror(-ret));
+			pr_warn("queue %u: io_uring submit: %s\n",
+				wk->q.queue_id, strerror(-ret));
 		refill(wk);
 		publish_writer_stats(wk);
 		if (!n)

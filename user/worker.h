@@ -28,13 +28,13 @@ struct worker_stats {
 	uint64_t rx_packets; /* packets received (descriptor chains) */
 	uint64_t rx_bytes;
 	uint64_t rx_descs;
-	uint64_t written;     /* packets queued to the pcap file */
-	uint64_t write_fail;  /* packets whose write could not be queued */
-	uint64_t chain_drop;  /* chains too long or cut (malformed) */
-	uint64_t no_meta;     /* no classifier timestamp: stamped on receipt */
-	uint64_t wr_bytes;    /* bytes the writer completed */
-	uint64_t wr_errors;   /* writes the kernel failed */
-	uint64_t fill_empty;  /* loop turns that found no frame to refill */
+	uint64_t written; /* packets queued to the pcap file */
+	uint64_t write_fail; /* packets whose write could not be queued */
+	uint64_t chain_drop; /* chains too long or cut (malformed) */
+	uint64_t no_meta; /* no classifier timestamp: stamped on receipt */
+	uint64_t wr_bytes; /* bytes the writer completed */
+	uint64_t wr_errors; /* writes the kernel failed */
+	uint64_t fill_empty; /* loop turns that found no frame to refill */
 };
 
 struct worker {

@@ -25,9 +25,8 @@ static int try_bind(struct xskq *q, struct umem *u, const char *ifname,
 		.bind_flags = flags | XDP_USE_NEED_WAKEUP,
 	};
 
-	return xsk_socket__create_shared(&q->xsk, ifname, q->queue_id,
-					 u->xumem, &q->rx, NULL, q->fq, q->cq,
-					 &cfg);
+	return xsk_socket__create_shared(&q->xsk, ifname, q->queue_id, u->xumem,
+					 &q->rx, NULL, q->fq, q->cq, &cfg);
 }
 
 int xskq_open(struct xskq *q, struct umem *u, const char *ifname,
@@ -37,10 +36,10 @@ int xskq_open(struct xskq *q, struct umem *u, const char *ifname,
 		__u16 flags;
 		bool zc, sg;
 	} modes[] = {
-		{ XDP_ZEROCOPY | XDP_USE_SG, true, true },
-		{ XDP_ZEROCOPY, true, false },
-		{ XDP_COPY | XDP_USE_SG, false, true },
-		{ XDP_COPY, false, false },
+		{XDP_ZEROCOPY | XDP_USE_SG, true, true},
+		{XDP_ZEROCOPY, true, false},
+		{XDP_COPY | XDP_USE_SG, false, true},
+		{XDP_COPY, false, false},
 	};
 	unsigned int i;
 	int ret = -EINVAL;
@@ -66,7 +65,8 @@ int xskq_open(struct xskq *q, struct umem *u, const char *ifname,
 			return 0;
 		}
 		/* Only a refused mode is worth another try. */
-		if (ret != -EOPNOTSUPP && ret != -EINVAL && ret != -EPROTONOSUPPORT)
+		if (ret != -EOPNOTSUPP && ret != -EINVAL &&
+		    ret != -EPROTONOSUPPORT)
 			break;
 	}
 	return ret;

@@ -33,7 +33,7 @@ struct xskq {
 	uint32_t queue_id;
 	int fd;
 	bool zerocopy; /* bound with XDP_ZEROCOPY */
-	bool sg;       /* bound with XDP_USE_SG (multi-buffer) */
+	bool sg; /* bound with XDP_USE_SG (multi-buffer) */
 	uint64_t wakeups;
 };
 
