@@ -12,28 +12,49 @@
 #include <stdio.h>
 
 enum cli_type {
-	CLI_FLAG,  /* bool */
-	CLI_STR,   /* const char * */
-	CLI_UINT,  /* unsigned int, decimal */
-	CLI_SIZE,  /* uint64_t, with optional K/M/G suffix (powers of 1024) */
-	CLI_ENUM,  /* int: index into choices */
+	CLI_FLAG, /* bool */
+	CLI_STR, /* const char * */
+	CLI_UINT, /* unsigned int, decimal */
+	CLI_SIZE, /* uint64_t, with optional K/M/G suffix (powers of 1024) */
+	CLI_ENUM, /* int: index into choices */
 	CLI_COUNT, /* int, incremented per occurrence (-v -v) */
 };
 
 struct cli_opt {
-	const char *name;  /* long name, without "--" */
-	char short_name;   /* 0 when none */
+	const char *name; /* long name, without "--" */
+	char short_name; /* 0 when none */
 	enum cli_type type;
 	void *dest;
 	const char *metavar; /* shown in help for options with a value */
-	const char *help;    /* include the default, as "(default: ...)" */
+	const char *help; /* include the default, as "(default: ...)" */
 	const char *const *choices; /* CLI_ENUM: NULL-terminated */
-	uint64_t min, max;          /* CLI_UINT/CLI_SIZE bounds; max 0: none */
+	uint64_t min, max; /* CLI_UINT/CLI_SIZE bounds; max 0: none */
 };
+
+/* Table entries: plain, with choices (CLI_ENUM), with bounds. */
+#define CLI_OPT(n, s, t, d, mv, h)                                        \
+	{                                                                 \
+		.name = (n), .short_name = (s), .type = (t), .dest = (d), \
+		.metavar = (mv), .help = (h)                              \
+	}
+#define CLI_OPT_ENUM(n, s, d, mv, h, ch)                                       \
+	{                                                                      \
+		.name = (n), .short_name = (s), .type = CLI_ENUM, .dest = (d), \
+		.metavar = (mv), .help = (h), .choices = (ch)                  \
+	}
+#define CLI_OPT_RANGE(n, s, t, d, mv, h, lo, hi)                          \
+	{                                                                 \
+		.name = (n), .short_name = (s), .type = (t), .dest = (d), \
+		.metavar = (mv), .help = (h), .min = (lo), .max = (hi)    \
+	}
+#define CLI_OPT_END          \
+	{                    \
+		.name = NULL \
+	}
 
 struct cli_cmd {
 	const char *name;
-	const char *args;    /* positional synopsis, e.g. "[FILTER...]" */
+	const char *args; /* positional synopsis, e.g. "[FILTER...]" */
 	const char *summary; /* one line */
 	const char *details; /* printed after the options; may be NULL */
 	const struct cli_opt *opts; /* terminated by an entry with name NULL */
@@ -41,7 +62,7 @@ struct cli_cmd {
 
 enum cli_result {
 	CLI_OK = 0,
-	CLI_HELP = 1,  /* --help printed: exit 0 */
+	CLI_HELP = 1, /* --help printed: exit 0 */
 	CLI_USAGE = 2, /* error printed: exit 2 */
 };
 
