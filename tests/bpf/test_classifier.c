@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -31,6 +32,7 @@
 #include "fs_shared.h"
 #include "log.h"
 #include "testlib.h"
+#include "xdp_prog.h"
 
 #define FRAME_MAX 9216
 /* The kernel-internal "not supported" errno test_run gives. */
@@ -936,6 +938,169 @@ static void test_multibuf(void)
 	       r.err ? strerror(-r.err) : "not matched");
 }
 
+/*
+ * Attach-time behaviour of user/xdp_prog.c on a veth pair in a private
+ * network namespace (gone with the process: no cleanup can be missed).
+ */
+#define VETH_TX "fsa0"
+#define VETH_RX "fsa1"
+
+static int send_frame(int ifindex, const struct frame *f)
+{
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET,
+				  .sll_ifindex = ifindex,
+				  .sll_halen = ETH_ALEN};
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	memcpy(sll.sll_addr, f->b, ETH_ALEN);
+	if (sendto(fd, f->b, f->len, 0, (void *)&sll, sizeof(sll)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* Waits for the counter to reach want: the peer receives asynchronously. */
+static __u64 wait_stat(struct xdp_prog *xp, int id, uint64_t want)
+{
+	__u64 st[FS_STAT_MAX] = {0};
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if (xdp_prog_read_stats(xp, st) || st[id] >= want)
+			break;
+		usleep(10000);
+	}
+	return st[id];
+}
+
+static void attach_traffic(struct xdp_prog *xp, int tx)
+{
+	struct fs_ruleset got;
+	__u64 st[FS_STAT_MAX], q0 = 1;
+	long gen;
+
+	rs_clear();
+	rs_term();
+	p_l4(IPPROTO_TCP, 0);
+	p_port(80, 80, FS_DIR_DST, 0);
+	p_net(SRC4, FS_DIR_SRC, 0);
+	gen = xdp_prog_set_rules(xp, &rs);
+	report("xdp_prog_set_rules: generation 1", gen == 1, "bad generation");
+	report("xdp_prog_get_rules reads them back",
+	       !xdp_prog_get_rules(xp, &got) && got.generation == 1 &&
+		       got.nterms == 1 && got.terms[0].npreds == 3,
+	       "different rule set");
+	report("xdp_prog_set_rules again: generation 2",
+	       xdp_prog_set_rules(xp, &rs) == 2, "bad generation");
+	CHECK_EQ(send_frame(tx, frame_of("ipv4 udp")), 0);
+	CHECK_EQ(send_frame(tx, frame_of("ipv4 tcp")), 0);
+	report("veth frame matched, no socket: nosock",
+	       wait_stat(xp, FS_STAT_NOSOCK, 1) == 1, "no nosock count");
+	CHECK_EQ(xdp_prog_read_stats(xp, st), 0);
+	report("veth frames seen, one matched",
+	       st[FS_STAT_SEEN] >= 2 && st[FS_STAT_MATCHED] == 1 &&
+		       st[FS_STAT_REDIRECTED] == 0,
+	       "unexpected counters");
+	report("qstats: nothing redirected to queue 0",
+	       !xdp_prog_read_qstats(xp, 0, &q0) && q0 == 0, "bad qstats");
+	report("qstats: queue out of range refused",
+	       xdp_prog_read_qstats(xp, FS_MAX_QUEUES, &q0) == -EINVAL,
+	       "accepted");
+}
+
+static void attach_auto(int rx, int tx)
+{
+	struct xdp_prog *xp = NULL, *found = NULL;
+	char why[256] = "";
+	int err;
+
+	err = xdp_prog_attach(&xp, rx, XDP_PROG_MODE_AUTO, NULL, why,
+			      sizeof(why));
+	printf("      attach: %s\n", why);
+	report("attach auto on veth: generic",
+	       !err && xdp_prog_mode(xp) == XDP_PROG_MODE_GENERIC &&
+		       !xdp_prog_reused(xp) && strstr(why, "veth"),
+	       why);
+	if (err)
+		return;
+	report("xsks map fd", xdp_prog_xsks_fd(xp) >= 0, "no fd");
+	err = xdp_prog_find(rx, NULL, &found);
+	report("find the attached classifier",
+	       !err && xdp_prog_reused(found) &&
+		       xdp_prog_mode(found) == XDP_PROG_MODE_GENERIC,
+	       "not found");
+	if (!err) {
+		attach_traffic(found, tx);
+		xdp_prog_detach(found);
+	}
+	report("releasing a found classifier leaves it attached",
+	       !xdp_prog_find(rx, NULL, &found), "it was detached");
+	xdp_prog_detach(found);
+	err = xdp_prog_attach(&found, rx, XDP_PROG_MODE_NATIVE, NULL, why,
+			      sizeof(why));
+	report("attach again reuses, whatever the mode",
+	       !err && xdp_prog_reused(found) &&
+		       xdp_prog_mode(found) == XDP_PROG_MODE_GENERIC,
+	       why);
+	if (!err)
+		xdp_prog_detach(found);
+	xdp_prog_detach(xp);
+	report("detach removes what attach attached",
+	       xdp_prog_find(rx, NULL, &found) == -ENOENT, "still attached");
+}
+
+static void attach_native_pinned(int rx)
+{
+	struct xdp_prog *xp = NULL, *found = NULL;
+	char why[256] = "", pins[64], path[96];
+	struct stat st;
+	int err;
+
+	snprintf(pins, sizeof(pins), "/sys/fs/bpf/fs_test_classifier_%d",
+		 (int)getpid());
+	err = xdp_prog_attach(&xp, rx, XDP_PROG_MODE_NATIVE, pins, why,
+			      sizeof(why));
+	printf("      attach: %s\n", why);
+	report("attach native on veth, pinned",
+	       !err && xdp_prog_mode(xp) == XDP_PROG_MODE_NATIVE, why);
+	if (err)
+		return;
+	snprintf(path, sizeof(path), "%s/fs_rules", pins);
+	report("maps pinned under the pin path", !stat(path, &st), path);
+	report("find by pin path", !xdp_prog_find(rx, pins, &found),
+	       "not found");
+	xdp_prog_detach(found);
+	report("find by a wrong pin path fails",
+	       xdp_prog_find(rx, "/sys/fs/bpf/fs_test_none", &found) < 0,
+	       "found");
+	xdp_prog_detach(xp);
+	report("detach removes the pins", stat(pins, &st) && errno == ENOENT,
+	       pins);
+}
+
+static void test_attach(void)
+{
+	int rx, tx;
+
+	if (geteuid() != 0) {
+		printf("SKIP  attach group: needs root\n");
+		return;
+	}
+	if (unshare(CLONE_NEWNET) ||
+	    system("ip link add " VETH_TX " type veth peer name " VETH_RX
+		   " && ip link set " VETH_TX " up && ip link set " VETH_RX
+		   " up")) {
+		report("veth pair in a private netns", false, strerror(errno));
+		return;
+	}
+	tx = if_nametoindex(VETH_TX);
+	rx = if_nametoindex(VETH_RX);
+	attach_auto(rx, tx);
+	attach_native_pinned(rx);
+}
+
 static int setup(void)
 {
 	struct bpf_map *m;
@@ -981,6 +1146,8 @@ int main(void)
 	unsigned int i;
 	int err;
 
+	/* Line by line, so the output interleaves sanely with stderr. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	log_init_libs();
 	for (i = 0; i < NVARIANTS; i++)
 		build_frame(&variants[i], &frames[i]);
@@ -1004,6 +1171,7 @@ int main(void)
 	test_meta();
 	test_multibuf();
 	classifier__destroy(skel);
+	test_attach();
 	printf("%d cases, %d failed\n", ncases, nfailed);
 	if (nfailed)
 		t_failures += nfailed;

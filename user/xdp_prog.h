@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xdp_prog: the classifier (bpf/classifier.bpf.c) as seen from userspace.
+ * Attaches it to an interface through libxdp, or finds the one an operator
+ * already loaded with `xdp-loader load` and leaves that one in place;
+ * gives access to its maps: the xsks map for the AF_XDP sockets, the
+ * double-buffered rule set and the per-CPU counters.
+ *
+ * Typical use by capture:
+ *
+ *	struct xdp_prog *xp;
+ *	char why[160];
+ *
+ *	err = xdp_prog_attach(&xp, ifindex, XDP_PROG_MODE_AUTO, NULL,
+ *			      why, sizeof(why));
+ *	pr_info("classifier: %s\n", why);
+ *	xdp_prog_set_rules(xp, &rules);
+ *	... bpf_map_update_elem(xdp_prog_xsks_fd(xp), &queue, &xsk_fd, 0) ...
+ *	xdp_prog_detach(xp);
+ */
+#ifndef FS_XDP_PROG_H
+#define FS_XDP_PROG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "fs_shared.h"
+
+struct xdp_prog;
+
+enum xdp_prog_mode {
+	XDP_PROG_MODE_AUTO = 0, /* generic for virtual devices, else native */
+	XDP_PROG_MODE_NATIVE,
+	XDP_PROG_MODE_GENERIC, /* SKB mode */
+};
+
+/*
+ * Attach the classifier to ifindex, or reuse the fs_classify program that
+ * is already attached there (in whatever mode it was attached; mode is
+ * then ignored).  pin_path (may be NULL): the directory whose maps to use
+ * for a reused program, or where to pin the maps of a new one (bpffs is
+ * mounted at /sys/fs/bpf when needed); NULL pins nothing.  AUTO picks
+ * generic mode for veth and other devices without a parent device (native
+ * XDP on a veth turns its peer's GSO off) and native mode otherwise,
+ * falling back to generic when the driver refuses native XDP.
+ *
+ * why (may be NULL) receives one line for the start-up log: the mode and
+ * the reason for it, and whether libxdp used its dispatcher or a single
+ * (legacy) program.  Returns 0, or -errno with the cause in why; nothing
+ * stays attached on failure.
+ */
+int xdp_prog_attach(struct xdp_prog **out, int ifindex, enum xdp_prog_mode mode,
+		    const char *pin_path, char *why, size_t whylen);
+
+/*
+ * Find the fs_classify program attached to ifindex without attaching
+ * anything (for `flowsplice filter -i`).  With pin_path, the maps come from
+ * there and must be those of the attached program.  Returns 0, -ENOENT when
+ * no classifier is attached, or another -errno.
+ */
+int xdp_prog_find(int ifindex, const char *pin_path, struct xdp_prog **out);
+
+/*
+ * Detach the program if xdp_prog_attach() attached it (removing the pins it
+ * made), never one it found in place; then free p.  NULL is a no-op.
+ */
+void xdp_prog_detach(struct xdp_prog *p);
+
+/* The XSKMAP: key rx queue index, value an AF_XDP socket fd. */
+int xdp_prog_xsks_fd(const struct xdp_prog *p);
+
+/*
+ * Install a rule set: written to the inactive slot, then made active, so
+ * the classifier never sees half of one.  The rule set's generation is
+ * set to the active one's plus one (rs->generation is ignored).  Two
+ * updates in quick succession may rewrite a slot a CPU is still reading:
+ * space updates by at least a packet's processing time (any human pace).
+ * Returns the new generation (>= 1), or -errno.
+ */
+long xdp_prog_set_rules(struct xdp_prog *p, const struct fs_ruleset *rs);
+
+/* Read the active rule set.  Returns 0 or -errno. */
+int xdp_prog_get_rules(struct xdp_prog *p, struct fs_ruleset *out);
+
+/* Counters summed over CPUs, indexed by enum fs_stat_id. 0 or -errno. */
+int xdp_prog_read_stats(struct xdp_prog *p, __u64 out[FS_STAT_MAX]);
+
+/* Frames redirected to the socket of one queue, summed over CPUs. */
+int xdp_prog_read_qstats(struct xdp_prog *p, unsigned int queue, __u64 *out);
+
+/* The mode in effect: NATIVE or GENERIC. */
+enum xdp_prog_mode xdp_prog_mode(const struct xdp_prog *p);
+
+/* True when the program was found in place rather than attached by us. */
+bool xdp_prog_reused(const struct xdp_prog *p);
+
+/* True when libxdp runs the program behind its dispatcher. */
+bool xdp_prog_multiprog(const struct xdp_prog *p);
+
+/* "auto", "native", "generic". */
+const char *xdp_prog_mode_name(enum xdp_prog_mode mode);
+
+#endif /* FS_XDP_PROG_H */
