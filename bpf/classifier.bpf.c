@@ -375,8 +375,8 @@ __noinline int fs_term_match(const struct fs_term *t, const struct pkt_info *pi)
 		if (pred_raw(&t->preds[i], pi) == !!t->preds[i].negate)
 			return 0;
 	}
-	/* An empty term would match everything: the parser never makes one. */
-	return n > 0;
+	/* An empty conjunction is true, as in filter_match(). */
+	return 1;
 }
 
 static __always_inline int rules_match(const struct pkt_info *pi)

@@ -29,8 +29,10 @@
 #include <bpf/libbpf.h>
 
 #include "classifier.skel.h"
+#include "filter.h"
 #include "fs_shared.h"
 #include "log.h"
+#include "pkt.h"
 #include "testlib.h"
 #include "xdp_prog.h"
 
@@ -806,6 +808,8 @@ static void test_port_proto_predicates(void)
 	HIT("not port 80", "ipv4 later fragment");
 	HIT("not port 80", "ipv4 icmp");
 	MISS("not port 80", "ipv4 first fragment");
+	/* Rules only ever see IP frames. */
+	MISS("not port 80", "arp");
 }
 
 static void test_terms(void)
@@ -850,6 +854,11 @@ static void test_terms(void)
 	expect("16x8 full, last term", "ipv6 tcp", false);
 
 	rs_clear();
+	rs_term();
+	expect("one empty term (true)", "ipv4 tcp", true);
+	expect("one empty term (true)", "arp", false);
+
+	rs_clear();
 	expect("empty rule set", "ipv4 tcp", false);
 	rs_any_ip();
 	rs.nterms = 0;
@@ -887,6 +896,67 @@ static void test_slot_flip(void)
 	run(f->b, f->len, &r);
 	report("flip back to slot 0: miss",
 	       ok && !r.err && r.d[FS_STAT_MATCHED] == 0, "matched");
+}
+
+/*
+ * Rule sets from filter_parse(): the classifier must agree with
+ * filter_match() (offline mode) on every IP frame of the table.
+ */
+static const char *const exprs[] = {
+	"tcp",
+	"udp",
+	"ip",
+	"ip6",
+	"tcp port 80",
+	"not port 80",
+	"src net 198.18.0.0/24 and dst port 80",
+	"host " DST4 " or host " SRC6,
+	"ip6 and (tcp or udp) and not dst net 2001:db8::/48",
+	"portrange 400-500 or udp dst port 53",
+	"not (tcp and port 80) and ip",
+	"src port 40000 and not ip6",
+};
+
+static void test_filter_exprs(void)
+{
+	char err[256], name[200];
+	unsigned int e, i;
+	struct result r;
+	struct pkt pk;
+	int bad;
+
+	for (e = 0; e < sizeof(exprs) / sizeof(exprs[0]); e++) {
+		bad = 0;
+		if (filter_parse(exprs[e], &rs, err, sizeof(err)) ||
+		    load_rules(&rs)) {
+			snprintf(name, sizeof(name), "filter '%s'", exprs[e]);
+			report(name, false, err);
+			continue;
+		}
+		for (i = 0; i < NVARIANTS; i++) {
+			bool want;
+
+			/* Non-IP frames never reach the rules in the classifier. */
+			if (!variants[i].family)
+				continue;
+			if (pkt_parse(frames[i].b, frames[i].len,
+				      LINKTYPE_ETHERNET, &pk) != PKT_OK) {
+				bad++;
+				continue;
+			}
+			want = filter_match(&rs, &pk);
+			run(frames[i].b, frames[i].len, &r);
+			if (r.err || r.d[FS_STAT_MATCHED] != want) {
+				fprintf(stderr,
+					"  '%s' on %s: filter_match %d\n",
+					exprs[e], variants[i].name, want);
+				bad++;
+			}
+		}
+		snprintf(name, sizeof(name),
+			 "filter '%s' agrees with filter_match", exprs[e]);
+		report(name, !bad, "verdicts differ");
+	}
 }
 
 /* A matched frame leaves struct fs_meta in front of it. */
@@ -1168,6 +1238,7 @@ int main(void)
 	test_port_proto_predicates();
 	test_terms();
 	test_slot_flip();
+	test_filter_exprs();
 	test_meta();
 	test_multibuf();
 	classifier__destroy(skel);
