@@ -433,10 +433,9 @@ static int ng_idb_opts(struct pcap_reader *r, struct ng_iface *ifc,
 		if (code == NG_OPT_TSRESOL && olen >= 1) {
 			ng_set_tsresol(ifc, p[4]);
 		} else if (code == NG_OPT_TSOFFSET && olen == 8) {
-			secs = r->swap ? ((uint64_t)rd32(r, p + 4) << 32 |
-					  rd32(r, p + 8))
-				       : ((uint64_t)rd32(r, p + 8) << 32 |
-					  rd32(r, p + 4));
+			memcpy(&secs, p + 4, 8);
+			if (r->swap)
+				secs = bswap_64(secs);
 			ifc->offset_ns = secs * NSEC;
 		}
 		p += 4 + ((olen + 3u) & ~3u);
@@ -556,10 +555,20 @@ static int ng_pkt(struct pcap_reader *r, uint32_t type, const uint8_t *b,
 	return 0;
 }
 
+static int ng_truncated(struct pcap_reader *r, uint64_t off, uint32_t blen,
+			size_t present)
+{
+	return set_err(r, -EINVAL,
+		       "truncated pcapng block at offset %llu: header says %u "
+		       "bytes, %zu present",
+		       (unsigned long long)off, blen, present);
+}
+
 /* Pass over a block too big for a chunk without holding it in memory. */
 static int ng_skip_large(struct pcap_reader *r, uint32_t blen, uint64_t off)
 {
 	size_t left = blen - 4, take;
+	uint32_t trail;
 	int ret;
 
 	while (left) {
@@ -567,7 +576,7 @@ static int ng_skip_large(struct pcap_reader *r, uint32_t blen, uint64_t off)
 		if (ret < 0)
 			return ret;
 		if (ret)
-			goto truncated;
+			return ng_truncated(r, off, blen, blen - 4 - left);
 		take = avail(r) < left ? avail(r) : left;
 		r->pos += take;
 		left -= take;
@@ -575,23 +584,16 @@ static int ng_skip_large(struct pcap_reader *r, uint32_t blen, uint64_t off)
 	ret = fill(r, 4);
 	if (ret < 0)
 		return ret;
-	if (ret) {
-		left = 4 - avail(r);
-		goto truncated;
-	}
-	if (rd32(r, cursor(r)) != blen)
+	if (ret)
+		return ng_truncated(r, off, blen, blen - 4 + avail(r));
+	trail = rd32(r, cursor(r));
+	if (trail != blen)
 		return set_err(r, -EINVAL,
-			       "pcapng block at offset %llu: "
-			       "trailing length %u differs from %u",
-			       (unsigned long long)off, rd32(r, cursor(r)),
-			       blen);
+			       "pcapng block at offset %llu: trailing length "
+			       "%u differs from %u",
+			       (unsigned long long)off, trail, blen);
 	r->pos += 4;
 	return 0;
-truncated:
-	return set_err(r, -EINVAL,
-		       "truncated pcapng block at offset %llu: "
-		       "header says %u bytes, %zu present",
-		       (unsigned long long)off, blen, blen - left);
 }
 
 static bool ng_is_packet(uint32_t type)
