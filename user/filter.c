@@ -139,9 +139,9 @@ static int add_tok(struct parser *ps, enum tok_kind kind, const char *expr,
 {
 	struct tok *t;
 
-	if (ps->ntok == MAX_TOKENS)
+	if (kind != T_END && ps->ntok == MAX_TOKENS) /* + 1 for T_END */
 		return fail(ps, -E2BIG, "filter too long: more than %d tokens",
-			    MAX_TOKENS - 1);
+			    MAX_TOKENS);
 	t = &ps->toks[ps->ntok++];
 	t->kind = kind;
 	t->pos = (unsigned int)(s - expr) + 1;
@@ -163,7 +163,7 @@ static int lex(struct parser *ps, const char *expr)
 	const char *s = expr, *w;
 	int ret = 0;
 
-	ps->toks = calloc(MAX_TOKENS, sizeof(*ps->toks));
+	ps->toks = calloc(MAX_TOKENS + 1, sizeof(*ps->toks));
 	if (!ps->toks)
 		return fail(ps, -ENOMEM, "out of memory");
 	while (*s && !ret) {
