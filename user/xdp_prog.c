@@ -209,9 +209,8 @@ static int check_pins(const struct xdp_prog *p, const char *pin_path)
 		snprintf(path, sizeof(path), "%s/%s", pin_path, map_names[k]);
 		fd = bpf_obj_get(path);
 		if (fd < 0) {
-			err = -errno;
-			pr_warn("%s: %s\n", path, strerror(-err));
-			return err;
+			pr_warn("%s: %s\n", path, strerror(errno));
+			return -ESTALE;
 		}
 		err = check_map(fd, k, &got);
 		close(fd);

@@ -56,7 +56,8 @@ int xdp_prog_attach(struct xdp_prog **out, int ifindex, enum xdp_prog_mode mode,
  * Find the fs_classify program attached to ifindex without attaching
  * anything (for `flowsplice filter -i`).  With pin_path, the maps come from
  * there and must be those of the attached program.  Returns 0, -ENOENT when
- * no classifier is attached, or another -errno.
+ * no classifier is attached, -ESTALE when pin_path does not hold the maps
+ * of the attached classifier, or another -errno.
  */
 int xdp_prog_find(int ifindex, const char *pin_path, struct xdp_prog **out);
 
