@@ -170,8 +170,11 @@ enum cli_result cli_parse(const struct cli_cmd *cmd, int argc, char **argv,
 
 	if (n > CLI_MAX_OPTS)
 		n = CLI_MAX_OPTS;
-	/* '+': stop at the first positional, which starts the filter. */
-	sopts[s++] = '+';
+	/*
+	 * GNU getopt permutes: options may follow the filter, as with
+	 * tcpdump ("tcp port 80 -w x.pcap").  Filter tokens never start
+	 * with '-'.
+	 */
 	sopts[s++] = ':';
 	for (i = 0; i < n; i++) {
 		const struct cli_opt *o = &cmd->opts[i];

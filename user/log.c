@@ -40,11 +40,12 @@ void log_print(enum log_level lvl, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* libbpf's warnings are mostly about probing; only show them with -v. */
+/* libbpf and libxdp warn about probes and fallbacks that flowsplice
+ * reports in its own words; their messages show with -v. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
-	log_vprint(level == LIBBPF_WARN ? LOG_LVL_INFO : LOG_LVL_DEBUG, fmt,
+	log_vprint(LOG_LVL_DEBUG, fmt,
 		   ap);
 	return 0;
 }
@@ -52,7 +53,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 static int libxdp_print(enum libxdp_print_level level, const char *fmt,
 			va_list ap)
 {
-	log_vprint(level == LIBXDP_WARN ? LOG_LVL_INFO : LOG_LVL_DEBUG, fmt,
+	log_vprint(LOG_LVL_DEBUG, fmt,
 		   ap);
 	return 0;
 }

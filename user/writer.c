@@ -75,8 +75,11 @@ int writer_create(struct writer **out, const struct writer_opts *opts)
 	if (w->max_iov > IOV_MAX)
 		w->max_iov = IOV_MAX;
 	w->sq_entries = entries;
-	/* Only this thread submits; let completions run at our syscalls. */
-	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN;
+	/*
+	 * Completions run at our own syscalls, no IPI.  Not SINGLE_ISSUER:
+	 * the ring is made by the thread that sets up, used by a worker.
+	 */
+	p.flags = IORING_SETUP_COOP_TASKRUN;
 	ret = io_uring_queue_init_params(entries, &w->ring, &p);
 	if (ret == -EINVAL) {
 		memset(&p, 0, sizeof(p));
