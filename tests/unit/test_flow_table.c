@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * flow_table: symmetric hash, client detection, port reuse after FIN and
+ * RST and with a new ISN, late SYN, eviction, idle and closed timeouts,
+ * and the data each direction delivers.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "flow_table.h"
+#include "testlib.h"
+
+#define SEC 1000000000ull
+
+struct ended {
+	uint64_t id;
+	enum flow_end why;
+	uint64_t bytes[2];
+	uint16_t cport;
+	uint64_t gaps[2];
+};
+
+struct rec {
+	struct ended e[64];
+	int n;
+	uint64_t data[2];
+	int swaps;
+};
+
+static void on_data(void *arg, struct flow *f, int dir, uint64_t off,
+		    const uint8_t *p, uint32_t len, struct buf *b)
+{
+	struct rec *r = arg;
+
+	(void)f, (void)off, (void)p, (void)b;
+	r->data[dir] += len;
+}
+
+static void on_swap(void *arg, struct flow *f)
+{
+	(void)f;
+	((struct rec *)arg)->swaps++;
+}
+
+static void on_end(void *arg, struct flow *f, enum flow_end why)
+{
+	struct rec *r = arg;
+
+	if (r->n >= 64)
+		return;
+	r->e[r->n++] = (struct ended){f->id,
+				      why,
+				      {f->dir[0].st.bytes, f->dir[1].st.bytes},
+				      f->port[FLOW_C2S],
+				      {f->dir[0].st.gaps, f->dir[1].st.gaps}};
+}
+
+static const struct flow_ops ops = {on_data, NULL, on_swap, on_end};
+
+static uint8_t payload[64] = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+static struct pkt mk(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+		     uint8_t flags, uint32_t seq, uint32_t len)
+{
+	struct pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.family = 4;
+	p.l4proto = IPPROTO_TCP;
+	p.has_ports = true;
+	p.src.a[0] = htonl(src);
+	p.dst.a[0] = htonl(dst);
+	p.sport = sport;
+	p.dport = dport;
+	p.tcp_flags = flags;
+	p.seq = seq;
+	p.payload = payload;
+	p.payload_len = p.payload_caplen = len;
+	return p;
+}
+
+#define A 0xc6120001u
+#define B 0xc6120002u
+
+static void feed(struct flow_table *ft, struct pkt p, uint64_t ts)
+{
+	flow_table_packet(ft, &p, ts, NULL);
+}
+
+static struct flow_table *mk_table(struct rec *r, uint32_t max_flows)
+{
+	struct flow_table_cfg cfg;
+	struct flow_table *ft;
+
+	memset(r, 0, sizeof(*r));
+	flow_table_cfg_default(&cfg);
+	cfg.max_flows = max_flows;
+	cfg.idle_timeout_ns = 60 * SEC;
+	cfg.closed_timeout_ns = 5 * SEC;
+	if (flow_table_create(&ft, &cfg, &ops, r))
+		return NULL;
+	return ft;
+}
+
+static void test_hash(void)
+{
+	struct pkt a = mk(A, 1000, B, 80, 0, 0, 0);
+	struct pkt b = mk(B, 80, A, 1000, 0, 0, 0);
+	struct pkt c = mk(A, 1001, B, 80, 0, 0, 0);
+
+	CHECK_EQ(flow_hash_sym(&a), flow_hash_sym(&b));
+	CHECK(flow_hash_sym(&a) != flow_hash_sym(&c));
+	a.nvlan = b.nvlan = 1;
+	a.vlan[0] = b.vlan[0] = 10;
+	CHECK_EQ(flow_hash_sym(&a), flow_hash_sym(&b));
+	b.vlan[0] = 11;
+	CHECK(flow_hash_sym(&a) != flow_hash_sym(&b));
+}
+
+/* A handshake, data both ways, FIN both ways: one flow, client = A. */
+static void conn(struct flow_table *ft, uint32_t isn, uint64_t t)
+{
+	feed(ft, mk(A, 1000, B, 80, PKT_TCP_SYN, isn, 0), t);
+	feed(ft, mk(B, 80, A, 1000, PKT_TCP_SYN | PKT_TCP_ACK, 5000, 0), t);
+	feed(ft, mk(A, 1000, B, 80, PKT_TCP_ACK, isn + 1, 10), t);
+	feed(ft, mk(B, 80, A, 1000, PKT_TCP_ACK, 5001, 20), t);
+	feed(ft, mk(A, 1000, B, 80, PKT_TCP_FIN | PKT_TCP_ACK, isn + 11, 0), t);
+	feed(ft, mk(B, 80, A, 1000, PKT_TCP_FIN | PKT_TCP_ACK, 5021, 0), t);
+}
+
+static void test_reuse_after_fin(void)
+{
+	struct flow_table_stats st;
+	struct flow_table *ft;
+	struct rec r;
+
+	ft = mk_table(&r, 16);
+	CHECK(ft != NULL);
+	conn(ft, 100, 1 * SEC);
+	CHECK_EQ(r.n, 0); /* closed, lingering */
+	conn(ft, 100000, 2 * SEC); /* same ports, new SYN */
+	CHECK_EQ(r.n, 1);
+	CHECK_EQ(r.e[0].why, FLOW_END_FIN);
+	CHECK_EQ(r.e[0].id, 0);
+	CHECK_EQ(r.e[0].bytes[0], 10);
+	CHECK_EQ(r.e[0].bytes[1], 20);
+	CHECK_EQ(r.e[0].cport, 1000);
+	flow_table_end_all(ft, FLOW_END_EOF);
+	CHECK_EQ(r.n, 2);
+	CHECK_EQ(r.e[1].id, 1);
+	CHECK_EQ(r.e[1].why, FLOW_END_FIN);
+	CHECK_EQ(r.e[1].bytes[0], 10);
+	CHECK_EQ(r.data[0], 20);
+	CHECK_EQ(r.data[1], 40);
+	flow_table_get_stats(ft, &st);
+	CHECK_EQ(st.flows, 2);
+	CHECK_EQ(st.active, 0);
+	flow_table_destroy(ft);
+}
+
+static void test_rst_and_new_isn(void)
+{
+	struct flow_table *ft;
+	struct rec r;
+
+	ft = mk_table(&r, 16);
+	feed(ft, mk(A, 1000, B, 80, PKT_TCP_SYN, 7, 0), 0);
+	feed(ft, mk(A, 1000, B, 80, PKT_TCP_ACK, 8, 5), 0);
+	feed(ft, mk(A, 1000, B, 80, PKT_TCP_SYN, 7, 0), 0); /* retransmitted */
+	CHECK_EQ(r.n, 0);
+	feed(ft, mk(A, 1000, B, 80, PKT_TCP_SYN, 9000, 0), 0); /* new ISN */
+	CHECK_EQ(r.n, 1);
+	CHECK_EQ(r.e[0].why, FLOW_END_REUSED);
+	CHECK_EQ(r.e[0].bytes[0], 5);
+	feed(ft, mk(B, 80, A, 1000, PKT_TCP_RST, 1, 0), SEC);
+	feed(ft, mk(A, 1000, B, 80, PKT_TCP_ACK, 9001, 3), SEC); /* late */
+	CHECK_EQ(r.n, 1);
+	feed(ft, mk(A, 1000, B, 80, PKT_TCP_SYN, 9001, 0), 2 * SEC);
+	CHECK_EQ(r.n, 2);
+	CHECK_EQ(r.e[1].why, FLOW_END_RST);
+	CHECK_EQ(r.e[1].bytes[0], 3);
+	CHECK_EQ(r.e[1].id, 1);
+	flow_table_end_all(ft, FLOW_END_SHUTDOWN);
+	CHECK_EQ(r.n, 3);
+	CHECK_EQ(r.e[2].why, FLOW_END_SHUTDOWN);
+	CHECK_EQ(r.e[2].id, 2);
+	flow_table_destroy(ft);
+}
+
+static void test_client_detection(void)
+{
+	struct flow_table *ft;
+	struct rec r;
+
+	ft = mk_table(&r, 16);
+	/* SYN+ACK first: the client is its receiver */
+	feed(ft, mk(B, 80, A, 2000, PKT_TCP_SYN | PKT_TCP_ACK, 1, 0), 0);
+	/* no SYN: the first sender */
+	feed(ft, mk(B, 81, A, 2001, PKT_TCP_ACK, 1, 4), 0);
+	/* the server's data first, then the client's SYN: roles swapped */
+	feed(ft, mk(B, 82, A, 2002, PKT_TCP_ACK, 500, 4), 0);
+	feed(ft, mk(A, 2002, B, 82, PKT_TCP_SYN, 99, 0), 0);
+	feed(ft, mk(A, 2002, B, 82, PKT_TCP_ACK, 100, 6), 0);
+	CHECK_EQ(r.swaps, 1);
+	flow_table_end_all(ft, FLOW_END_EOF);
+	CHECK_EQ(r.n, 3);
+	CHECK_EQ(r.e[0].cport, 2000);
+	CHECK_EQ(r.e[1].cport, 81);
+	CHECK_EQ(r.e[2].cport, 2002);
+	CHECK_EQ(r.e[2].bytes[FLOW_C2S], 6);
+	CHECK_EQ(r.e[2].bytes[FLOW_S2C], 4);
+	CHECK_EQ(r.e[2].why, FLOW_END_EOF);
+	flow_table_destroy(ft);
+}
+
+static void test_eviction(void)
+{
+	struct flow_table_stats st;
+	struct flow_table *ft;
+	struct rec r;
+	int i;
+
+	ft = mk_table(&r, 4);
+	for (i = 0; i < 6; i++)
+		feed(ft, mk(A, 3000 + i, B, 80, PKT_TCP_ACK, 1, 2), i);
+	feed(ft, mk(A, 3002, B, 80, PKT_TCP_ACK, 3, 2), 10); /* 3002 fresh */
+	feed(ft, mk(A, 3010, B, 80, PKT_TCP_ACK, 1, 2), 11);
+	CHECK_EQ(r.n, 3);
+	CHECK_EQ(r.e[0].cport, 3000);
+	CHECK_EQ(r.e[1].cport, 3001);
+	CHECK_EQ(r.e[2].cport, 3003); /* least recently seen, not 3002 */
+	CHECK_EQ(r.e[0].why, FLOW_END_EVICTED);
+	CHECK_EQ(r.e[0].bytes[0], 2); /* closed properly: data delivered */
+	flow_table_get_stats(ft, &st);
+	CHECK_EQ(st.active, 4);
+	CHECK_EQ(st.ended[FLOW_END_EVICTED], 3);
+	flow_table_end_all(ft, FLOW_END_EOF);
+	flow_table_destroy(ft);
+}
+
+static void test_timeouts(void)
+{
+	struct flow_table *ft;
+	struct rec r;
+
+	ft = mk_table(&r, 16);
+	feed(ft, mk(A, 4000, B, 80, PKT_TCP_ACK, 1, 2), 0);
+	conn(ft, 50, 0); /* closed at t=0 */
+	feed(ft, mk(A, 4001, B, 80, PKT_TCP_ACK, 1, 2), 30 * SEC);
+	CHECK_EQ(r.n, 1); /* closed timeout (5 s) passed */
+	CHECK_EQ(r.e[0].why, FLOW_END_FIN);
+	CHECK_EQ(r.e[0].cport, 1000);
+	/* timestamps going backwards do not move the clock back */
+	feed(ft, mk(A, 4002, B, 80, PKT_TCP_ACK, 1, 2), 1 * SEC);
+	feed(ft, mk(A, 4001, B, 80, PKT_TCP_ACK, 3, 2), 61 * SEC);
+	CHECK_EQ(r.n, 2);
+	CHECK_EQ(r.e[1].why, FLOW_END_TIMEOUT);
+	CHECK_EQ(r.e[1].cport, 4000);
+	flow_table_expire(ft, 200 * SEC);
+	CHECK_EQ(r.n, 4);
+	flow_table_destroy(ft);
+}
+
+/* A hole that never fills: the gap is reported when the flow ends. */
+static void test_gap_reported(void)
+{
+	struct flow_table *ft;
+	struct rec r;
+
+	ft = mk_table(&r, 16);
+	feed(ft, mk(A, 5000, B, 80, PKT_TCP_SYN, 10, 0), 0);
+	feed(ft, mk(A, 5000, B, 80, PKT_TCP_ACK, 21, 5), 0);
+	flow_table_end_all(ft, FLOW_END_EOF);
+	CHECK_EQ(r.n, 1);
+	CHECK_EQ(r.e[0].gaps[0], 1);
+	CHECK_EQ(r.data[0], 5);
+	flow_table_destroy(ft);
+}
+
+int main(void)
+{
+	test_hash();
+	test_reuse_after_fin();
+	test_rst_and_new_isn();
+	test_client_detection();
+	test_eviction();
+	test_timeouts();
+	test_gap_reported();
+	return t_result();
+}
