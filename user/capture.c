@@ -43,7 +43,7 @@ struct capture_opts {
 	unsigned int frames;
 	unsigned int rx_size;
 	unsigned int fill_size;
-	int verbose;
+	bool verbose;
 	bool quiet;
 };
 
@@ -101,8 +101,8 @@ static const struct cli_opt capture_opts[] = {
 		      "fill ring entries per socket, a power of 2 (default: "
 		      "4096)",
 		      64, 1u << 16),
-	CLI_OPT("verbose", 'v', CLI_COUNT, &opt.verbose, NULL,
-		"more log output (twice: debug, with libbpf/libxdp messages)"),
+	CLI_OPT("verbose", 'v', CLI_FLAG, &opt.verbose, NULL,
+		"debug log output, with libbpf's and libxdp's messages"),
 	CLI_OPT("quiet", 'q', CLI_FLAG, &opt.quiet, NULL,
 		"no start-up log and no stats lines (the summary still "
 		"prints)"),
@@ -112,8 +112,8 @@ static const struct cli_cmd capture_cmd = {
 	.name = "capture",
 	.args = "-i IFACE [FILTER...]",
 	.summary = "Steer the packets that match FILTER (pcap-filter subset, "
-		   "default \"" FILTER_DEFAULT "\") into AF_XDP sockets, one "
-		   "per RX queue,\nand write them to disk through io_uring. "
+		   "default \"" FILTER_DEFAULT "\")\ninto AF_XDP sockets, one "
+		   "per RX queue, and write them to disk through\nio_uring. "
 		   "Everything else reaches the kernel untouched.",
 	.details = "Exit status: 0 on success, 1 on a runtime error, 2 on a "
 		   "usage error.\nSIGINT or SIGTERM stops the capture cleanly: "
@@ -676,7 +676,7 @@ int cmd_capture(int argc, char **argv)
 		break;
 	}
 	if (opt.verbose)
-		log_set_level(opt.verbose > 1 ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+		log_set_level(LOG_LVL_DEBUG);
 	if (check_opts(&opt, &rotate_bytes))
 		return EXIT_USAGE;
 	ret = capture_init(&c, argc - first, argv + first);

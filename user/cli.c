@@ -74,6 +74,32 @@ static void opt_label(const struct cli_opt *o, char *buf, size_t len)
 			 o->metavar ? o->metavar : "ARG");
 }
 
+/* Print text from column col, wrapped at 80 columns, then a newline. */
+static void print_wrapped(FILE *f, const char *text, int col)
+{
+	const char *p = text;
+	int pos = col;
+
+	while (*p) {
+		const char *sp = strchr(p, ' ');
+		int wlen = sp ? (int)(sp - p) : (int)strlen(p);
+
+		if (pos > col && pos + 1 + wlen > 80) {
+			fprintf(f, "\n%*s", col, "");
+			pos = col;
+		} else if (pos > col) {
+			fputc(' ', f);
+			pos++;
+		}
+		fwrite(p, 1, wlen, f);
+		pos += wlen;
+		p += wlen;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', f);
+}
+
 void cli_usage(const struct cli_cmd *cmd, FILE *f)
 {
 	char label[64];
@@ -84,16 +110,24 @@ void cli_usage(const struct cli_cmd *cmd, FILE *f)
 	for (i = 0; i < n; i++) {
 		const struct cli_opt *o = &cmd->opts[i];
 
+		char text[512];
+		int n;
+
 		opt_label(o, label, sizeof(label));
-		fprintf(f, "  %-28s %s", label, o->help);
+		n = snprintf(text, sizeof(text), "%s", o->help);
 		if (o->type == CLI_ENUM) {
 			const char *const *c;
 
-			fputs(" [", f);
-			for (c = o->choices; *c; c++)
-				fprintf(f, "%s%s", *c, c[1] ? "|" : "]");
+			n += snprintf(text + n, sizeof(text) - n, " [");
+			for (c = o->choices; *c && n < (int)sizeof(text); c++)
+				n += snprintf(text + n, sizeof(text) - n,
+					      "%s%s", *c, c[1] ? "|" : "]");
 		}
-		fputc('\n', f);
+		if (strlen(label) > 28)
+			fprintf(f, "  %s\n%*s", label, 31, "");
+		else
+			fprintf(f, "  %-28s ", label);
+		print_wrapped(f, text, 31);
 	}
 	fprintf(f, "  %-28s %s\n", "-h, --help", "show this help and exit");
 	if (cmd->details)
