@@ -132,6 +132,12 @@ struct capture {
 	struct fs_ruleset rules;
 	struct capture_snap prev, cur;
 	uint64_t start_ns;
+	/*
+	 * Classifier counters at start: a program an operator loaded may
+	 * have counted before this capture; only the difference is ours.
+	 */
+	__u64 xdp_base[FS_STAT_MAX];
+	__u64 *qbase;
 };
 
 static bool is_pow2(unsigned int v)
@@ -410,10 +416,19 @@ static void read_xdp_counters(struct capture *c, uint64_t xdp[FS_STAT_MAX],
 
 	if (!xdp_prog_read_stats(c->prog, v))
 		for (i = 0; i < FS_STAT_MAX; i++)
-			xdp[i] = v[i];
+			xdp[i] = v[i] - c->xdp_base[i];
 	for (i = 0; i < c->nq; i++)
 		if (!xdp_prog_read_qstats(c->prog, c->queues[i], &q))
-			qredir[i] = q;
+			qredir[i] = q - c->qbase[i];
+}
+
+static void read_xdp_base(struct capture *c)
+{
+	unsigned int i;
+
+	xdp_prog_read_stats(c->prog, c->xdp_base);
+	for (i = 0; i < c->nq; i++)
+		xdp_prog_read_qstats(c->prog, c->queues[i], &c->qbase[i]);
 }
 
 /*
@@ -539,6 +554,7 @@ static int capture_setup(struct capture *c, uint64_t rotate_bytes)
 	ret = open_sockets(c, xdp_prog_mode(c->prog) == XDP_PROG_MODE_NATIVE);
 	if (ret)
 		return ret;
+	read_xdp_base(c);
 	return attach_sockets(c);
 }
 
@@ -559,6 +575,7 @@ static void capture_free(struct capture *c)
 	free(c->queues);
 	free(c->prev.q);
 	free(c->cur.q);
+	free(c->qbase);
 }
 
 static int capture_run(struct capture *c, const sigset_t *sigs)
@@ -655,7 +672,8 @@ static int capture_init(struct capture *c, int argc, char **argv)
 	c->wk = calloc(c->nq, sizeof(*c->wk));
 	c->prev.q = calloc(c->nq, sizeof(*c->prev.q));
 	c->cur.q = calloc(c->nq, sizeof(*c->cur.q));
-	if (!c->wk || !c->prev.q || !c->cur.q)
+	c->qbase = calloc(c->nq, sizeof(*c->qbase));
+	if (!c->wk || !c->prev.q || !c->cur.q || !c->qbase)
 		return 1;
 	return 0;
 }

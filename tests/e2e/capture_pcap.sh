@@ -6,7 +6,8 @@
 #  - every redirected packet was received and written (stats JSON);
 #  - traffic that does not match (another TCP port) keeps working.
 # QUEUES=N runs it on an N-queue capture veth, XDP_MODE picks the attach
-# mode, EXPECT_SPREAD=1 requires packets on two queues or more.
+# mode, EXPECT_SPREAD=1 requires packets on two queues or more, PRELOAD=1
+# has xdp-loader attach the classifier first (flowsplice --pin-path).
 set -u
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -26,7 +27,23 @@ topo_bg b "$TCPXFER" server --port 5301 --conns 1
 wait_port b 5201
 wait_port b 5301
 
-topo_bg cap "$FS_BIN" capture -i "$CAP_IF" --xdp-mode "$XDP_MODE" tcp port 5201 \
+PIN_ARGS=()
+if [ "${PRELOAD:-0}" = 1 ]; then
+	# The operator's way: xdp-loader attaches the classifier and pins its
+	# maps; flowsplice finds them and only adds its sockets.
+	# A bpffs of our own outside /sys: `ip netns exec` remounts /sys, so
+	# pins under /sys/fs/bpf would not be visible in the namespace.
+	BPFFS=$(mktemp -d /tmp/fs-bpffs-XXXXXX)
+	mount -t bpf bpf "$BPFFS" || die "cannot mount bpffs"
+	topo_on_exit "umount $BPFFS; rmdir $BPFFS"
+	PIN=$BPFFS/flowsplice
+	topo_on_exit "topo_ns_exec cap xdp-loader unload $CAP_IF --all"
+	topo_ns_exec cap xdp-loader load -m skb -p "$PIN" "$CAP_IF" \
+		"$FS_ROOT/build/classifier.bpf.o" || die "xdp-loader load failed"
+	PIN_ARGS=(--pin-path "$PIN")
+fi
+
+topo_bg cap "$FS_BIN" capture -i "$CAP_IF" --xdp-mode "$XDP_MODE" "${PIN_ARGS[@]}" tcp port 5201 \
 	-w "$OUT/cap.pcap" --stats-json "$OUT/stats.json" --stats-interval 1
 CAP_PID=$TOPO_BG_PID
 for _ in $(seq 50); do
@@ -50,6 +67,11 @@ kill -INT "$CAP_PID"
 wait "$CAP_PID"
 rc=$?
 [ "$rc" = 0 ] || die "flowsplice capture exited with $rc"
+
+if [ "${PRELOAD:-0}" = 1 ]; then
+	topo_ns_exec cap xdp-loader status "$CAP_IF" | grep -q fs_classify ||
+		die "flowsplice detached the operator's program"
+fi
 
 files=("$OUT"/cap.pcap*)
 log "files: ${files[*]}"
