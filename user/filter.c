@@ -158,6 +158,20 @@ static int add_tok(struct parser *ps, enum tok_kind kind, const char *expr,
 	return 0;
 }
 
+static enum tok_kind punct_kind(char c)
+{
+	switch (c) {
+	case '(':
+		return T_LPAREN;
+	case ')':
+		return T_RPAREN;
+	case '!':
+		return T_NOT;
+	default:
+		return T_OTHER;
+	}
+}
+
 static int lex(struct parser *ps, const char *expr)
 {
 	const char *s = expr, *w;
@@ -178,12 +192,7 @@ static int lex(struct parser *ps, const char *expr)
 				      2);
 			s += 2;
 		} else {
-			ret = add_tok(ps,
-				      *s == '('	  ? T_LPAREN
-				      : *s == ')' ? T_RPAREN
-				      : *s == '!' ? T_NOT
-						  : T_OTHER,
-				      expr, s, 1);
+			ret = add_tok(ps, punct_kind(*s), expr, s, 1);
 			s++;
 		}
 	}
