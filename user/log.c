@@ -45,16 +45,16 @@ void log_print(enum log_level lvl, const char *fmt, ...)
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
-	log_vprint(LOG_LVL_DEBUG, fmt,
-		   ap);
+	(void)level;
+	log_vprint(LOG_LVL_DEBUG, fmt, ap);
 	return 0;
 }
 
 static int libxdp_print(enum libxdp_print_level level, const char *fmt,
 			va_list ap)
 {
-	log_vprint(LOG_LVL_DEBUG, fmt,
-		   ap);
+	(void)level;
+	log_vprint(LOG_LVL_DEBUG, fmt, ap);
 	return 0;
 }
 
