@@ -516,6 +516,141 @@ static void check_match_edges(void)
 	filter_match(&rs, &p);
 }
 
+/* ---- random expressions against a direct evaluation ---- */
+
+static uint32_t rnd(void)
+{
+	static uint32_t s = 0x2545f491;
+
+	s ^= s << 13;
+	s ^= s >> 17;
+	s ^= s << 5;
+	return s;
+}
+
+static const char *const prims[] = {
+	"tcp",
+	"udp",
+	"ip",
+	"ip6",
+	"port 80",
+	"port 53",
+	"src port 53",
+	"host 198.18.0.1",
+	"dst net 198.18.0.0/16",
+	"tcp port 80",
+	"portrange 20-80",
+	"net 2001:db8::/32",
+};
+
+#define NPRIMS (sizeof(prims) / sizeof(prims[0]))
+#define NPKTS (sizeof(pkts) / sizeof(pkts[0]))
+
+/* Bit i: the expression matches pkts[i]. */
+static unsigned int match_mask(const struct fs_ruleset *rs)
+{
+	unsigned int i, m = 0;
+	struct pkt p;
+
+	for (i = 0; i < NPKTS; i++) {
+		pkt_parse(pkts[i].b, pkts[i].len, LINKTYPE_ETHERNET, &p);
+		if (filter_match(rs, &p))
+			m |= 1u << i;
+	}
+	return m;
+}
+
+/*
+ * Append a random expression to s and return its match mask, computed
+ * from the tree as generated: the reference for the normal form.
+ */
+static unsigned int gen(char *s, const unsigned int *pm, int depth)
+{
+	unsigned int a, b, all = (1u << NPKTS) - 1;
+	int op = depth ? (int)(rnd() % 4) : 0;
+
+	switch (op) {
+	case 0:
+		a = rnd() % NPRIMS;
+		strcat(s, prims[a]);
+		return pm[a];
+	case 1:
+		strcat(s, rnd() % 2 ? "not " : "!");
+		return ~gen(s, pm, depth - 1) & all;
+	default:
+		strcat(s, "(");
+		a = gen(s, pm, depth - 1);
+		strcat(s, op == 2 ? (rnd() % 2 ? " and " : " && ")
+				  : (rnd() % 2 ? " or " : " || "));
+		b = gen(s, pm, depth - 1);
+		strcat(s, ")");
+		return op == 2 ? a & b : a | b;
+	}
+}
+
+static void check_random(void)
+{
+	unsigned int pm[NPRIMS], want, i, ok = 0;
+	char expr[4096], err[256];
+	struct fs_ruleset rs;
+	int ret;
+
+	for (i = 0; i < NPRIMS; i++) {
+		CHECK_EQ(filter_parse(prims[i], &rs, err, sizeof(err)), 0);
+		pm[i] = match_mask(&rs);
+	}
+	for (i = 0; i < 3000; i++) {
+		expr[0] = '\0';
+		want = gen(expr, pm, 1 + i % 5);
+		ret = filter_parse(expr, &rs, err, sizeof(err));
+		if (ret == -E2BIG)
+			continue;
+		CHECK_EQ(ret, 0);
+		ok++;
+		if (match_mask(&rs) != want) {
+			fprintf(stderr, "'%s': mask %#x, want %#x\n", expr,
+				match_mask(&rs), want);
+			CHECK_EQ(match_mask(&rs), want);
+		}
+	}
+	CHECK(ok > 2000); /* most fit the limits */
+}
+
+/* Token soup: any input gives 0, -EINVAL or -E2BIG, and a valid result. */
+static void check_soup(void)
+{
+	static const char *const words[] = {
+		"tcp",	     "udp",	  "ip",	  "ip6", "host", "net",
+		"port",	     "portrange", "src",  "dst", "mask", "and",
+		"or",	     "not",	  "(",	  ")",	 "!",	 "&&",
+		"||",	     "1.2.3.4",	  "10/8", "::1", "80",	 "1-2",
+		"255.0.0.0", "icmp",	  "[",	  "foo", "",	 "&",
+		"-",	     "/",	  "::/0", "0",
+	};
+	const size_t nw = sizeof(words) / sizeof(words[0]);
+	char expr[1024], err[256];
+	struct fs_ruleset rs;
+	unsigned int i, j, n;
+	int ret;
+
+	for (i = 0; i < 20000; i++) {
+		expr[0] = '\0';
+		n = rnd() % 12;
+		for (j = 0; j < n; j++) {
+			strcat(expr, words[rnd() % nw]);
+			strcat(expr, rnd() % 4 ? " " : "");
+		}
+		err[0] = 'x';
+		ret = filter_parse(expr, &rs, err, sizeof(err));
+		CHECK(ret == 0 || ret == -EINVAL || ret == -E2BIG);
+		CHECK(ret ? err[0] != '\0' : err[0] == '\0');
+		CHECK(rs.nterms <= FS_MAX_TERMS);
+		for (j = 0; j < rs.nterms; j++)
+			CHECK(rs.terms[j].npreds >= 1 &&
+			      rs.terms[j].npreds <= FS_MAX_PREDS);
+	}
+}
+
 static void check_join(void)
 {
 	char *argv[] = {"tcp", "port", "80", "or", "(udp)"};
@@ -546,6 +681,8 @@ int main(void)
 	check_limits();
 	check_match_edges();
 	check_join();
+	check_random();
+	check_soup();
 
 	/* NULL expression is the default; messages are truncated safely. */
 	CHECK_EQ(filter_parse(NULL, &rs, err, sizeof(err)), 0);
