@@ -27,14 +27,49 @@
 # in parallel.  Only 198.18.0.0/15 (and 2001:db8::/32 with TOPO_IPV6=1) is
 # used, only between these namespaces.
 #
-# Usage:
+# MIR_IF has a FIFO of TOPO_MIR_QLEN (10000) frames per TX queue, so veth
+# pushes back instead of dropping when CAP_IF's ring is full;
+# topo_mirror_drops counts what was lost between the mirror and CAP_IF.
+#
+# Multi-queue (topo_up N): MIR_IF and CAP_IF have N TX and N RX queues.
+# mirred picks MIR_IF's TX queue by the skb hash (A's socket txhash for
+# A's packets, the flow hash for B's), so each connection direction sticks
+# to one queue, and the two directions usually differ.  Native XDP on
+# CAP_IF sees rx_queue_index = that TX queue (all N used).  Generic XDP
+# sees max(txq - 1, 0): queue 0 gets TX queues 0 and 1, queue N-1 none
+# (so with 2 queues everything is on queue 0).
+#
+# Functions:
+#   need_root                  exit 77 unless root
+#   skip_if_no_xdp             exit 77 if the kernel lacks XDP or AF_XDP
+#   topo_trap                  on EXIT/INT/TERM: topo_on_exit commands
+#                              (last first), then topo_down
+#   topo_on_exit CMD...        register a cleanup command
+#   topo_up [N]                build it (N queues on MIR_IF/CAP_IF)
+#   topo_down                  kill what runs in the namespaces, delete
+#                              them; idempotent
+#   topo_status                print namespaces, addresses, filters
+#   topo_ns_exec NS CMD...     NS: a, b, cap (or a full name)
+#   topo_bg NS CMD...          background, pid in TOPO_BG_PID
+#   wait_port NS PORT [SECS]   until a TCP listener is up (default 10 s)
+#   topo_reachable NS IP       one TCP round trip (works without ping)
+#   if_counters NS IFACE       "rx_packets tx_packets"
+#   topo_mirror_drops          frames lost between mirror and CAP_IF
+#   loss_on DIR PERMILLE [before|after] [PORT] [SEED]
+#                              DIR: a2b or b2a (see above)
+#   loss_off DIR [before|after]
+#   loss_stats DIR [before|after]   "data_pkts dropped dropped_bytes"
+#   need_bpffs                 mount bpffs at /sys/fs/bpf if missing
+#   log MSG, die MSG (exit 1), skip MSG (exit 77)
+#
+# Example:
 #   . "$FS_ROOT/tests/e2e/lib.sh"
 #   need_root; skip_if_no_xdp
-#   topo_trap                # topo_down + registered cleanups on exit
-#   topo_up 1                # or N for an N-queue capture veth
-#   topo_bg b build/tools/tcpxfer server --port 5201 --conns 1
+#   topo_trap
+#   topo_up 1
+#   topo_bg b "$TCPXFER" server --port 5201 --conns 1
 #   wait_port b 5201
-#   topo_ns_exec a build/tools/tcpxfer client --connect $IP_B:5201 ...
+#   topo_ns_exec a "$TCPXFER" client --connect "$IP_B:5201" --req-bytes 1M
 
 FS_ROOT=${FS_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 FS_BIN=${FS_BIN:-$FS_ROOT/build/flowsplice}
@@ -172,10 +207,43 @@ _topo_links() {
 		numtxqueues "$n" numrxqueues "$n" type veth \
 		peer name "$CAP_IF" address "$MAC_CAP" \
 		numtxqueues "$n" numrxqueues "$n" netns "$NS_CAP" || return 1
+	_topo_mirror_qdisc || return 1
 	ip -n "$NS_CAP" link set "$CAP_IF" promisc on up
 	ip -n "$NS_A" link set "$MIR_IF" up
 	ip -n "$NS_A" link set "$IF_A" up
 	ip -n "$NS_B" link set "$IF_B" up
+}
+
+# veth has no queue by default: a frame sent while the peer's ring is full
+# (native XDP on CAP_IF, 256 entries per queue) or its backlog is full
+# (generic) is dropped and only counted as MIR_IF tx_dropped.  A FIFO per
+# TX queue lets veth push back (it stops the queue when the ring is full),
+# so the capture sees every frame unless TOPO_MIR_QLEN frames pile up: a
+# SPAN port's buffer.  TOPO_MIR_QLEN=0 keeps the drop-on-full behaviour.
+_topo_mirror_qdisc() {
+	local n=$TOPO_QUEUES lim=${TOPO_MIR_QLEN:-10000} i
+	[ "$lim" -gt 0 ] || return 0
+	ip -n "$NS_A" link set "$MIR_IF" txqueuelen "$lim"
+	if [ "$n" = 1 ]; then
+		tc -n "$NS_A" qdisc add dev "$MIR_IF" root pfifo limit "$lim"
+		return
+	fi
+	tc -n "$NS_A" qdisc add dev "$MIR_IF" root handle 1: mq || return 1
+	for ((i = 1; i <= n; i++)); do
+		tc -n "$NS_A" qdisc replace dev "$MIR_IF" \
+			parent "1:$(printf %x "$i")" pfifo limit "$lim" || return 1
+	done
+}
+
+# Frames the mirror copied but that never reached CAP_IF: dropped in
+# MIR_IF's queue or by veth (peer ring or backlog full).  Should be 0.
+topo_mirror_drops() {
+	local q d
+	d=$(ip netns exec "$NS_A" cat \
+		"/sys/class/net/$MIR_IF/statistics/tx_dropped")
+	q=$(tc -n "$NS_A" -s qdisc show dev "$MIR_IF" | head -n 2 |
+		sed -n 's/.*(dropped \([0-9]*\),.*/\1/p')
+	echo $((d + ${q:-0}))
 }
 
 _topo_mirror() {

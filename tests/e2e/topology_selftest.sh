@@ -8,6 +8,7 @@
 #    mirror point as asked, and TCP still delivers every byte;
 #  - teardown leaves nothing behind, also when the script is killed.
 set -u
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_root
 [ -x "$TCPXFER" ] || die "$TCPXFER not built"
@@ -66,6 +67,8 @@ log "capture interface saw $a2b frames A->B, $b2a frames B->A"
 	die "capture interface does not see both directions"
 ex=$(mirror_excess)
 [ "$ex" = 0 ] || die "mirror copied $ex frames more than crossed $IF_A"
+md=$(topo_mirror_drops)
+[ "$md" = 0 ] || die "$md mirrored frames dropped before $CAP_IF"
 read -r -a cap <<<"$(if_counters cap "$CAP_IF")"
 read -r -a mir <<<"$(if_counters a "$MIR_IF")"
 [ "${cap[0]}" = "${mir[1]}" ] ||
@@ -73,7 +76,7 @@ read -r -a mir <<<"$(if_counters a "$MIR_IF")"
 
 # 2. loss before the mirror point: dropped frames are never mirrored.
 check_loss() { # where port
-	local st data drop ex0 ex1
+	local data drop ex0 ex1
 	ex0=$(mirror_excess)
 	loss_on a2b 50 "$1" "$2" 42 || die "loss_on $1 failed"
 	xfer "$2" 24M 0 "$2" || die "transfer with loss $1 failed"
