@@ -1025,6 +1025,9 @@ bool filter_match(const struct fs_ruleset *rs, const struct pkt *p)
 	const struct fs_term *t;
 	bool ok;
 
+	/* As the classifier: rules apply to IP packets only. */
+	if (p->family != 4 && p->family != 6)
+		return false;
 	nterms = rs->nterms < FS_MAX_TERMS ? rs->nterms : FS_MAX_TERMS;
 	for (i = 0; i < nterms; i++) {
 		t = &rs->terms[i];
