@@ -386,7 +386,7 @@ static struct flow *check_syn(struct flow_table *ft, struct flow *f,
 	const struct reasm *r = &f->dir[d];
 	bool ack = p->tcp_flags & PKT_TCP_ACK;
 
-	if ((f->closed && !r->syn) || !reasm_syn_fits(r, p->seq)) {
+	if (!reasm_syn_fits(r, p->seq, f->closed)) {
 		flow_end(ft, f, FLOW_END_REUSED);
 		return NULL;
 	}

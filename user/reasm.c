@@ -575,7 +575,7 @@ void reasm_push(struct reasm *r, uint8_t flags, uint32_t seq,
 	}
 }
 
-bool reasm_syn_fits(const struct reasm *r, uint32_t isn)
+bool reasm_syn_fits(const struct reasm *r, uint32_t isn, bool exact)
 {
 	uint32_t low;
 
@@ -583,7 +583,7 @@ bool reasm_syn_fits(const struct reasm *r, uint32_t isn)
 		return isn == r->isn;
 	switch (r->state) {
 	case REASM_NEW:
-		return true;
+		return !exact;
 	case REASM_PENDING:
 		low = r->held ? pending_seq(r, r->held->off) : r->base;
 		break;
@@ -593,6 +593,8 @@ bool reasm_syn_fits(const struct reasm *r, uint32_t isn)
 	default:
 		return false;
 	}
+	if (exact)
+		return isn + 1 == low;
 	return seq_le(isn + 1, low) && seq_diff(low, isn + 1) < SEQ_WINDOW;
 }
 

@@ -278,6 +278,27 @@ static void test_gap_reported(void)
 	flow_table_destroy(ft);
 }
 
+/* A SYN captured after its connection closed, right before its data. */
+static void test_late_syn_after_close(void)
+{
+	struct flow_table *ft;
+	struct rec r;
+
+	ft = mk_table(&r, 16);
+	feed(ft, mk(A, 6000, B, 80, PKT_TCP_ACK | PKT_TCP_FIN, 101, 4), 0);
+	feed(ft, mk(B, 80, A, 6000, PKT_TCP_ACK | PKT_TCP_FIN, 900, 0), 0);
+	feed(ft, mk(A, 6000, B, 80, PKT_TCP_SYN, 100, 0), 0); /* its own */
+	CHECK_EQ(r.n, 0);
+	feed(ft, mk(A, 6000, B, 80, PKT_TCP_SYN, 50, 0), 0); /* a new one */
+	CHECK_EQ(r.n, 1);
+	CHECK_EQ(r.e[0].why, FLOW_END_FIN);
+	CHECK_EQ(r.e[0].bytes[0], 4);
+	flow_table_end_all(ft, FLOW_END_EOF);
+	CHECK_EQ(r.n, 2);
+	CHECK_EQ(r.e[1].id, 1);
+	flow_table_destroy(ft);
+}
+
 int main(void)
 {
 	test_hash();
@@ -287,5 +308,6 @@ int main(void)
 	test_eviction();
 	test_timeouts();
 	test_gap_reported();
+	test_late_syn_after_close();
 	return t_result();
 }

@@ -380,8 +380,8 @@ static void test_syn_data(void)
 	check_out(&f, "hithere");
 	CHECK_EQ(f.s.log[0].off, 0);
 	CHECK_EQ(f.r.st.overlap_bytes, 2);
-	CHECK(reasm_syn_fits(&f.r, 41));
-	CHECK(!reasm_syn_fits(&f.r, 42));
+	CHECK(reasm_syn_fits(&f.r, 41, true));
+	CHECK(!reasm_syn_fits(&f.r, 42, false));
 	fx_done(&f);
 }
 
@@ -409,8 +409,10 @@ static void test_midstream(void)
 	seg(&f, PKT_TCP_ACK, 5000, "def");
 	seg(&f, PKT_TCP_ACK, 4997, "abc"); /* earlier than the first seen */
 	CHECK_EQ(f.s.n, 0); /* start not chosen yet */
-	CHECK(reasm_syn_fits(&f.r, 4990));
-	CHECK(!reasm_syn_fits(&f.r, 4997));
+	CHECK(reasm_syn_fits(&f.r, 4990, false));
+	CHECK(!reasm_syn_fits(&f.r, 4990, true));
+	CHECK(reasm_syn_fits(&f.r, 4996, true));
+	CHECK(!reasm_syn_fits(&f.r, 4997, false));
 	fx_done(&f);
 	check_out(&f, "abcdef");
 	CHECK(!f.r.syn);
