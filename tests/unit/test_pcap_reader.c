@@ -896,6 +896,188 @@ static void test_corpus(void)
 	CHECK(files > 0);
 }
 
+/* A direction of a tracegen connection, rebuilt from the capture. */
+struct tg_dir {
+	uint8_t *want, *got, *have;
+	size_t len;
+	uint32_t seq0;
+	long conflicts;
+};
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *d = NULL;
+	struct stat sb;
+
+	if (f && !fstat(fileno(f), &sb)) {
+		d = malloc(sb.st_size + 1);
+		*len = fread(d, 1, sb.st_size, f);
+	}
+	if (f)
+		fclose(f);
+	return d;
+}
+
+/* First data received wins, as tracegen's expected files say. */
+static void tg_take(struct tg_dir *t, const struct pkt *p)
+{
+	int32_t rel = (int32_t)(p->seq - t->seq0);
+	uint32_t i;
+
+	for (i = 0; i < p->payload_caplen; i++) {
+		int64_t o = (int64_t)rel + i;
+
+		if (o < 0 || (size_t)o >= t->len)
+			continue;
+		if (!t->have[o]) {
+			t->have[o] = 1;
+			t->got[o] = p->payload[i];
+		} else if (t->got[o] != p->payload[i]) {
+			t->conflicts++;
+		}
+	}
+}
+
+/* Sum of the lengths a .tsv of expected/ lists for direction d. */
+static long tsv_bytes(const char *dir, const char *file, int d,
+		      const struct tg_dir *t, long *have_inside)
+{
+	char path[700], line[256], name[8];
+	unsigned long long off, len, k;
+	unsigned int conn;
+	long sum = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/expected/%s", dir, file);
+	f = fopen(path, "r");
+	CHECK(f && fgets(line, sizeof(line), f));
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%u %7s %llu %llu", &conn, name, &off, &len) !=
+			    4 ||
+		    strcmp(name, d ? "s2c" : "c2s"))
+			continue;
+		sum += len;
+		for (k = off; have_inside && k < off + len && k < t->len; k++)
+			*have_inside += t->have[k];
+	}
+	if (f)
+		fclose(f);
+	return sum;
+}
+
+/*
+ * Every byte outside gaps.tsv matches, the gaps are exactly the holes,
+ * and conflicts.tsv counts the bytes that came twice, differently.
+ */
+static void tg_compare(const char *dir, int d, struct tg_dir *t, bool want_gaps)
+{
+	long listed, holes = 0, bad = 0, conflicts;
+	size_t k;
+
+	listed = tsv_bytes(dir, "gaps.tsv", d, t, &bad);
+	conflicts = tsv_bytes(dir, "conflicts.tsv", d, t, NULL);
+	for (k = 0; k < t->len; k++) {
+		holes += !t->have[k];
+		bad += t->have[k] && t->got[k] != t->want[k];
+	}
+	if (bad || holes != listed || conflicts != t->conflicts)
+		fprintf(stderr,
+			"%s %d: %ld bad bytes, %ld holes, %ld listed, "
+			"%ld conflicts, %ld listed\n",
+			dir, d, bad, holes, listed, t->conflicts, conflicts);
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(holes, listed);
+	CHECK_EQ(conflicts, t->conflicts);
+	CHECK(want_gaps == (listed > 0));
+}
+
+/* Rebuild both directions of a one-connection tracegen case. */
+static void tg_check_case(const char *dir, bool want_conflicts, bool want_gaps)
+{
+	char path[700], line[512];
+	struct tg_dir t[2] = {{0}, {0}};
+	struct pcap_reader *r;
+	struct pcap_rec rec;
+	uint64_t last_ts = 0;
+	struct pkt p;
+	int d, ret;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/expected/conns.tsv", dir);
+	f = fopen(path, "r");
+	CHECK(f && fgets(line, sizeof(line), f) &&
+	      fgets(line, sizeof(line), f));
+	if (f)
+		fclose(f);
+	CHECK(sscanf(line, "%*s %*s %*s %*s %*s %*s %*s %*s %*s %u %u",
+		     &t[0].seq0, &t[1].seq0) == 2);
+	for (d = 0; d < 2; d++) {
+		snprintf(path, sizeof(path), "%s/expected/conn0.%s", dir,
+			 d ? "s2c" : "c2s");
+		t[d].want = slurp(path, &t[d].len);
+		t[d].got = calloc(t[d].len + 1, 1);
+		t[d].have = calloc(t[d].len + 1, 1);
+	}
+	snprintf(path, sizeof(path), "%s/trace.pcap", dir);
+	r = open_ok(path);
+	while (r && (ret = pcap_reader_next(r, &rec)) == 1) {
+		CHECK_EQ(rec.linktype, LINKTYPE_ETHERNET);
+		CHECK(rec.ts_ns > last_ts);
+		last_ts = rec.ts_ns;
+		CHECK_EQ(pkt_parse(rec.data, rec.caplen, rec.linktype, &p),
+			 PKT_OK);
+		if (p.payload_caplen)
+			tg_take(&t[p.sport != 40000], &p);
+	}
+	if (r) {
+		CHECK_EQ(ret, 0);
+		pcap_reader_close(r);
+	}
+	for (d = 0; d < 2; d++) {
+		CHECK(t[d].want && t[d].len > 0);
+		if (t[d].want)
+			tg_compare(dir, d, &t[d], want_gaps);
+		CHECK(want_conflicts == (t[d].conflicts > 0));
+		free(t[d].want);
+		free(t[d].got);
+		free(t[d].have);
+	}
+}
+
+/*
+ * tracegen's traces through this reader and pkt_parse: the expected
+ * streams must be what a first-wins receiver rebuilds from the capture.
+ */
+static void test_tracegen(void)
+{
+	static const char *const one_conn[] = {
+		"inorder", "reorder", "dup",  "overlap-same", "overlap-diff",
+		"loss",	   "wrap",    "ipv6", "midstream",    "keepalive",
+	};
+	const char *root = getenv("FS_ROOT");
+	char cmd[1024], dir[300];
+	size_t i;
+
+	snprintf(cmd, sizeof(cmd), "%s/build/tools/tracegen",
+		 root ? root : ".");
+	if (access(cmd, X_OK)) {
+		fprintf(stderr, "%s not built: tracegen check skipped\n", cmd);
+		return;
+	}
+	snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd),
+		 " --case all --seed 11 --bytes 9000 --mss 700 --out %s/tg",
+		 tmpdir);
+	CHECK_EQ(system(cmd), 0);
+	for (i = 0; i < sizeof(one_conn) / sizeof(one_conn[0]); i++) {
+		snprintf(dir, sizeof(dir), "%s/tg/%s", tmpdir, one_conn[i]);
+		tg_check_case(dir,
+			      !strcmp(one_conn[i], "overlap-diff") ||
+				      !strcmp(one_conn[i], "keepalive"),
+			      !strcmp(one_conn[i], "loss"));
+	}
+}
+
 static void cleanup(void)
 {
 	char cmd[300];
@@ -920,6 +1102,7 @@ int main(void)
 	test_straddle();
 	test_pipe();
 	test_corpus();
+	test_tracegen();
 	cleanup();
 	return t_result();
 }
