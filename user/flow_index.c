@@ -2,7 +2,8 @@
 /*
  * flow_index: the flows.jsonl writer (fields in flow_index.h).  One line
  * per ended flow through a buffered stdio stream: the index is written per
- * flow, not per packet, so stdio is enough.
+ * flow, not per packet, so stdio is enough.  flow_index_write() may be
+ * called from several threads (the workers of a live capture).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -106,8 +107,10 @@ int flow_index_write(struct flow_index *ix, const struct flow *fl,
 {
 	char a[64];
 	FILE *f = ix->f;
-	int i;
+	int i, ret;
 
+	/* Workers of a live capture share one index: one line at a time. */
+	flockfile(f);
 	fprintf(f, "{\"id\":%" PRIu64 ",\"client\":", fl->id);
 	json_str(f,
 		 pkt_addr_str(&fl->addr[FLOW_C2S], fl->family, a, sizeof(a)));
@@ -133,7 +136,9 @@ int flow_index_write(struct flow_index *ix, const struct flow *fl,
 	fputs("}\n", f);
 	if (ferror(f) && !ix->err)
 		ix->err = -EIO;
-	return ix->err;
+	ret = ix->err;
+	funlockfile(f);
+	return ret;
 }
 
 int flow_index_close(struct flow_index *ix)

@@ -45,6 +45,8 @@ void flow_table_cfg_default(struct flow_table_cfg *cfg)
 	cfg->max_flows = 65536;
 	cfg->idle_timeout_ns = 300ull * 1000000000;
 	cfg->closed_timeout_ns = 10ull * 1000000000;
+	cfg->id_first = 0;
+	cfg->id_step = 1;
 	reasm_cfg_default(&cfg->reasm);
 }
 
@@ -176,6 +178,9 @@ int flow_table_create(struct flow_table **out, const struct flow_table_cfg *cfg,
 	}
 	ft->mask = n - 1;
 	ft->cfg = *cfg;
+	if (!ft->cfg.id_step)
+		ft->cfg.id_step = 1;
+	ft->next_id = cfg->id_first;
 	ft->ops = *ops;
 	ft->arg = arg;
 	list_init(&ft->active);
@@ -327,7 +332,8 @@ static struct flow *flow_new(struct flow_table *ft, const struct pkt *p,
 	if (!f)
 		return NULL;
 	f->ft = ft;
-	f->id = ft->next_id++;
+	f->id = ft->next_id;
+	ft->next_id += ft->cfg.id_step;
 	f->hash = h;
 	f->family = p->family;
 	f->nvlan = p->nvlan;
@@ -429,8 +435,42 @@ static void push(struct reasm *r, const struct pkt *p, struct buf *b)
 void flow_table_packet(struct flow_table *ft, const struct pkt *p,
 		       uint64_t ts_ns, struct buf *b)
 {
+	flow_table_packet_frags(ft, p, ts_ns, b, NULL, NULL, 0);
+}
+
+/*
+ * The payload continues in nmore more pieces (a multi-buffer packet):
+ * each goes to the reassembler as the segment that follows the previous
+ * one, and a FIN applies after the last.
+ */
+static void push_frags(struct reasm *r, const struct pkt *p, struct buf *b,
+		       const struct iovec *more, struct buf *const *mbufs,
+		       unsigned int nmore)
+{
+	uint8_t flags = p->tcp_flags;
+	uint32_t seq = p->seq + !!(flags & PKT_TCP_SYN) + p->payload_caplen;
+	unsigned int i;
+
+	reasm_push(r, flags & ~PKT_TCP_FIN, p->seq, p->payload,
+		   p->payload_caplen, b);
+	for (i = 0; i < nmore; i++) {
+		reasm_push(r, 0, seq, more[i].iov_base, more[i].iov_len,
+			   mbufs[i]);
+		seq += more[i].iov_len;
+	}
+	/* The pieces are the whole packet: the FIN follows the last byte. */
+	if (flags & PKT_TCP_FIN)
+		reasm_push(r, PKT_TCP_FIN, seq, NULL, 0, NULL);
+}
+
+void flow_table_packet_frags(struct flow_table *ft, const struct pkt *p,
+			     uint64_t ts_ns, struct buf *b,
+			     const struct iovec *more, struct buf *const *mbufs,
+			     unsigned int nmore)
+{
 	struct flow *f;
 	uint32_t h;
+	unsigned int i;
 	int d;
 
 	if (p->l4proto != IPPROTO_TCP || !p->has_ports ||
@@ -451,6 +491,11 @@ void flow_table_packet(struct flow_table *ft, const struct pkt *p,
 	d = pkt_dir(f, p);
 	f->pkts[d]++;
 	f->payload[d] += p->payload_caplen;
-	push(&f->dir[d], p, b);
+	for (i = 0; i < nmore; i++)
+		f->payload[d] += more[i].iov_len;
+	if (nmore)
+		push_frags(&f->dir[d], p, b, more, mbufs, nmore);
+	else
+		push(&f->dir[d], p, b);
 	touch(ft, f, ts_ns);
 }

@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "buf.h"
 #include "pkt.h"
@@ -82,6 +83,10 @@ struct flow_table_cfg {
 	uint32_t max_flows;
 	uint64_t idle_timeout_ns;
 	uint64_t closed_timeout_ns;
+	/* Flow ids: id_first, id_first + id_step, ...  (one table per worker
+	 * in a live capture: distinct firsts, step = the number of workers) */
+	uint64_t id_first;
+	uint64_t id_step;
 	struct reasm_cfg reasm;
 };
 
@@ -107,6 +112,16 @@ void flow_table_destroy(struct flow_table *ft);
  */
 void flow_table_packet(struct flow_table *ft, const struct pkt *p,
 		       uint64_t ts_ns, struct buf *b);
+
+/*
+ * The same for a packet whose payload continues beyond p's buffer in nmore
+ * more pieces (a multi-buffer AF_XDP packet): more[i] owned by mbufs[i].
+ * p->payload_caplen covers the first piece only.
+ */
+void flow_table_packet_frags(struct flow_table *ft, const struct pkt *p,
+			     uint64_t ts_ns, struct buf *b,
+			     const struct iovec *more, struct buf *const *mbufs,
+			     unsigned int nmore);
 
 /* End the flows whose timeouts passed at capture time now_ns. */
 void flow_table_expire(struct flow_table *ft, uint64_t now_ns);

@@ -41,6 +41,7 @@ struct streams {
 	unsigned int max_open, nopen;
 	struct sdir lru; /* sentinel: lru.next newest */
 	struct flow_index *ix;
+	bool own_ix; /* closed by streams_destroy (not when shared) */
 	struct streams_stats st;
 };
 
@@ -77,11 +78,10 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
-int streams_create(struct streams **out, struct writer *w, const char *dir,
-		   unsigned int max_open, char *err, size_t errlen)
+int streams_open_index(const char *dir, struct flow_index **ix, char *err,
+		       size_t errlen)
 {
 	char path[PATH_MAX + 16];
-	struct streams *s;
 	int ret;
 
 	ret = mkdir_p(dir);
@@ -90,18 +90,44 @@ int streams_create(struct streams **out, struct writer *w, const char *dir,
 			 strerror(-ret));
 		return ret;
 	}
+	snprintf(path, sizeof(path), "%s/flows.jsonl", dir);
+	ret = flow_index_open(ix, path);
+	if (ret)
+		snprintf(err, errlen, "cannot write %s: %s", path,
+			 strerror(-ret));
+	return ret;
+}
+
+int streams_create(struct streams **out, struct writer *w, const char *dir,
+		   unsigned int max_open, char *err, size_t errlen)
+{
+	struct flow_index *ix;
+	int ret;
+
+	ret = streams_open_index(dir, &ix, err, errlen);
+	if (ret)
+		return ret;
+	ret = streams_create_shared(out, w, dir, max_open, ix);
+	if (ret) {
+		flow_index_close(ix);
+		snprintf(err, errlen, "%s", strerror(-ret));
+		return ret;
+	}
+	(*out)->own_ix = true;
+	return 0;
+}
+
+int streams_create_shared(struct streams **out, struct writer *w,
+			  const char *dir, unsigned int max_open,
+			  struct flow_index *ix)
+{
+	struct streams *s;
+
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	snprintf(s->dir, sizeof(s->dir), "%s", dir);
-	snprintf(path, sizeof(path), "%s/flows.jsonl", dir);
-	ret = flow_index_open(&s->ix, path);
-	if (ret) {
-		snprintf(err, errlen, "cannot write %s: %s", path,
-			 strerror(-ret));
-		free(s);
-		return ret;
-	}
+	s->ix = ix;
 	s->w = w;
 	s->max_open = max_open ? max_open : 1;
 	s->lru.next = s->lru.prev = &s->lru;
@@ -111,7 +137,7 @@ int streams_create(struct streams **out, struct writer *w, const char *dir,
 
 int streams_destroy(struct streams *s)
 {
-	int ret = flow_index_close(s->ix);
+	int ret = s->own_ix ? flow_index_close(s->ix) : 0;
 
 	free(s);
 	return ret;

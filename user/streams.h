@@ -41,6 +41,19 @@ int streams_create(struct streams **out, struct writer *w, const char *dir,
 /* After every flow ended: close the index.  Returns 0 or -errno. */
 int streams_destroy(struct streams *s);
 
+/*
+ * For several writers (the workers of a live capture): create DIR and
+ * open DIR/flows.jsonl once, then one streams per worker sharing it
+ * (flow_index_write is thread-safe).  streams_destroy leaves a shared
+ * index open; close it with flow_index_close after every worker's.
+ */
+struct flow_index;
+int streams_open_index(const char *dir, struct flow_index **ix, char *err,
+		       size_t errlen);
+int streams_create_shared(struct streams **out, struct writer *w,
+			  const char *dir, unsigned int max_open,
+			  struct flow_index *ix);
+
 /* The flow_table callbacks; their argument is the struct streams. */
 extern const struct flow_ops streams_flow_ops;
 
