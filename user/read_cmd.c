@@ -100,6 +100,7 @@ struct reader_run {
 	struct pcap_out *po;
 	uint64_t records, matched, malformed, other_link, out_errors;
 	int failed; /* exit code 1 after finishing */
+	bool started; /* outputs open: a summary is due */
 };
 
 static void set_defaults(void)
@@ -287,7 +288,7 @@ static int finish(struct reader_run *rr)
 	rr->po = NULL;
 	if (rr->w && writer_drain(rr->w) < 0)
 		ret = 1;
-	if (rr->w)
+	if (rr->started)
 		summary(rr);
 	if (rr->st && streams_destroy(rr->st)) {
 		fprintf(stderr,
@@ -353,6 +354,7 @@ int cmd_read(int argc, char **argv)
 		pcap_reader_close(rr.rd);
 		return 1;
 	}
+	rr.started = true;
 	read_all(&rr);
 	ret = finish(&rr) || rr.failed;
 	pcap_reader_close(rr.rd);
