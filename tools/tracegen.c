@@ -1155,8 +1155,11 @@ static void case_keepalive(struct gen *g)
 	b_burst(&b, S2C, c->bytes[S2C] / 2);
 	/* Keep-alives: Linux sends none, BSD and Windows one garbage byte. */
 	probe(&b, C2S, b.sent[C2S] - 1, 0, SRC_CANON, 5000);
-	probe(&b, C2S, b.sent[C2S] - 1, 1, SRC_GARB, 5000);
-	probe(&b, S2C, b.sent[S2C] - 1, 1, SRC_GARB, 5000);
+	/* The garbage byte overlaps the last byte sent, if any was. */
+	if (b.sent[C2S])
+		probe(&b, C2S, b.sent[C2S] - 1, 1, SRC_GARB, 5000);
+	if (b.sent[S2C])
+		probe(&b, S2C, b.sent[S2C] - 1, 1, SRC_GARB, 5000);
 	/* The server's window closes after two more segments. */
 	b_data(&b, C2S, c->bytes[C2S]);
 	b_data(&b, C2S, c->bytes[C2S]);
@@ -1167,7 +1170,8 @@ static void case_keepalive(struct gen *g)
 	 * the next byte, which the closed window refuses (no ACK for it).
 	 */
 	probe(&b, C2S, b.sent[C2S] - 1, 0, SRC_CANON, 200);
-	probe(&b, C2S, b.sent[C2S], 1, SRC_CANON, 400);
+	if (b.sent[C2S] < c->bytes[C2S])
+		probe(&b, C2S, b.sent[C2S], 1, SRC_CANON, 400);
 	b.win[S2C] = WIN;
 	b_ack(&b, S2C);
 	b_exchange(&b);
@@ -1195,20 +1199,24 @@ static void case_many(struct gen *g)
 static const struct {
 	const char *name;
 	void (*build)(struct gen *g);
+	const char *desc;
 } cases[] = {
-	{"inorder", case_inorder},
-	{"reorder", case_reorder},
-	{"dup", case_dup},
-	{"overlap-same", case_overlap_same},
-	{"overlap-diff", case_overlap_diff},
-	{"loss", case_loss},
-	{"wrap", case_wrap},
-	{"ipv6", case_ipv6},
-	{"vlan", case_vlan},
-	{"port-reuse", case_port_reuse},
-	{"midstream", case_midstream},
-	{"keepalive", case_keepalive},
-	{"many", case_many},
+	{"inorder", case_inorder, "one connection, in order, FIN close"},
+	{"reorder", case_reorder, "packets shuffled in windows of 8"},
+	{"dup", case_dup, "a retransmitted SYN, duplicated data, RST"},
+	{"overlap-same", case_overlap_same,
+	 "overlapping retransmissions, same bytes"},
+	{"overlap-diff", case_overlap_diff,
+	 "overlapping copies with other bytes (first wins)"},
+	{"loss", case_loss, "segments missing from the capture"},
+	{"wrap", case_wrap, "sequence numbers wrap past 2^32"},
+	{"ipv6", case_ipv6, "one connection over IPv6"},
+	{"vlan", case_vlan, "802.1Q and QinQ connections, interleaved"},
+	{"port-reuse", case_port_reuse,
+	 "the same 4-tuple again after a FIN, new ISN"},
+	{"midstream", case_midstream, "the capture misses the handshake"},
+	{"keepalive", case_keepalive, "keep-alive and zero-window probes"},
+	{"many", case_many, "--flows connections interleaved (benchmarks)"},
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
@@ -1262,17 +1270,15 @@ static void usage(FILE *f)
 {
 	size_t k;
 
-	fprintf(f, "Usage: tracegen --case NAME --out DIR [OPTIONS]\n\n"
-		   "Write a synthetic TCP trace (DIR/trace.pcap) and the exact "
-		   "streams a\nreassembler must produce from it "
-		   "(DIR/expected/conn<i>.c2s, .s2c,\nconns.tsv, gaps.tsv, "
-		   "conflicts.tsv).\n\n"
-		   "Options:\n"
-		   "  --case NAME    one of:");
-	for (k = 0; k < NCASES; k++)
-		fprintf(f, " %s", cases[k].name);
 	fprintf(f,
-		",\n                 or all (each case in DIR/<case>/)\n"
+		"Usage: tracegen --case NAME --out DIR [OPTIONS]\n\n"
+		"Write a synthetic TCP trace (DIR/trace.pcap) and the exact "
+		"streams a\nreassembler must produce from it "
+		"(DIR/expected/conn<i>.c2s, .s2c,\nconns.tsv, gaps.tsv, "
+		"conflicts.tsv).\n\n"
+		"Options:\n"
+		"  --case NAME    a case below, or all (each in DIR/<case>/)\n");
+	fprintf(f,
 		"  --out DIR      output directory (created)\n"
 		"  --seed N       seed of the streams and choices (default 1)\n"
 		"  --bytes B      client bytes per connection, K/M/G suffixes;"
@@ -1281,7 +1287,9 @@ static void usage(FILE *f)
 		"  --flows N      many: connections (default 100)\n"
 		"  --reorder P    many: fraction of data segments displaced by"
 		"\n                 up to 8 packets, 0..1 (default 0)\n"
-		"  -h, --help     show this help and exit\n");
+		"  -h, --help     show this help and exit\n\nCases:\n");
+	for (k = 0; k < NCASES; k++)
+		fprintf(f, "  %-14s %s\n", cases[k].name, cases[k].desc);
 }
 
 static int parse_uint(const char *s, uint64_t max, uint64_t *out)
