@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -72,7 +73,9 @@ static const struct cli_opt read_opts[] = {
 		     "the hole as a gap (default: copy)",
 		     policies),
 	CLI_OPT_RANGE("max-open-files", 0, CLI_UINT, &opt.max_open, "N",
-		      "stream files open at once (default: 1024)", 1, 0),
+		      "stream files open at once, capped by the file "
+		      "descriptor limit (default: 4096)",
+		      1, 0),
 	CLI_OPT("verbose", 'v', CLI_FLAG, &opt.verbose, NULL,
 		"debug messages (conflicting overlaps, ...)"),
 	CLI_OPT_END,
@@ -83,11 +86,13 @@ static const struct cli_cmd read_cmd = {
 	.args = "[FILTER...]",
 	.summary = "Reassemble the TCP flows of a pcap/pcapng file, or copy "
 		   "its matching packets.",
-	.details = "At least one of --streams and -w is needed.  FILTER uses "
-		   "the capture syntax\n(default: tcp).  Stream files are "
-		   "named <id>-<client>.<port>-<server>.<port>.c2s|s2c;\n"
-		   "byte k of a file is stream byte k, holes stay sparse and "
-		   "are listed in flows.jsonl.\n",
+	.details =
+		"At least one of --streams and -w is needed.  FILTER uses "
+		"the capture syntax\n(default: tcp).  Stream files are named\n"
+		"  <id>-<client>.<port>-<server>.<port>.c2s and .s2c\n"
+		"(IPv6 with '_' for ':'); byte k of a file is stream byte k, "
+		"holes stay sparse\nand are listed in flows.jsonl with "
+		"their offset and length.\n",
 	.opts = read_opts,
 };
 
@@ -112,8 +117,34 @@ static void set_defaults(void)
 		.ooo_per_flow = 8ull << 20,
 		.ooo_total = 256ull << 20,
 		.hold_policy = REASM_HOLD_COPY,
-		.max_open = 1024,
+		.max_open = 4096,
 	};
+}
+
+/*
+ * Past max_open files are closed and reopened with a copy: raise the
+ * descriptor limit as far as allowed first, and stay under it.
+ */
+static void fit_open_files(void)
+{
+	const rlim_t spare = 64;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_cur < opt.max_open + spare && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = opt.max_open + spare < rl.rlim_max
+				      ? opt.max_open + spare
+				      : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < opt.max_open + spare) {
+		opt.max_open =
+			rl.rlim_cur > 2 * spare ? rl.rlim_cur - spare : spare;
+		pr_info("read: at most %u stream files open (RLIMIT_NOFILE)\n",
+			opt.max_open);
+	}
 }
 
 static int open_outputs(struct reader_run *rr)
@@ -145,6 +176,7 @@ static int open_outputs(struct reader_run *rr)
 	}
 	if (!opt.streams)
 		return 0;
+	fit_open_files();
 	ret = streams_create(&rr->st, rr->w, opt.streams, opt.max_open, err,
 			     sizeof(err));
 	if (ret) {
