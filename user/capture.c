@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "filter.h"
+#include "flow_index.h"
 #include "log.h"
 #include "pkt.h"
 #include "worker.h"
@@ -35,7 +36,15 @@ struct capture_opts {
 	const char *stats_json;
 	const char *pin_path;
 	const char *rotate_size;
+	const char *streams;
 	int xdp_mode;
+	int hold_policy;
+	unsigned int max_flows;
+	unsigned int idle_timeout;
+	unsigned int hold_frames;
+	unsigned int max_open;
+	uint64_t ooo_per_flow;
+	uint64_t ooo_total;
 	unsigned int rotate_secs;
 	unsigned int duration;
 	unsigned int stats_interval;
@@ -48,6 +57,7 @@ struct capture_opts {
 };
 
 static const char *const xdp_modes[] = {"auto", "native", "generic", NULL};
+static const char *const hold_policies[] = {"copy", "drop", NULL};
 
 static struct capture_opts opt = {
 	.stats_interval = 1,
@@ -55,6 +65,11 @@ static struct capture_opts opt = {
 	.frames = 8192,
 	.rx_size = 4096,
 	.fill_size = 4096,
+	.max_flows = 65536,
+	.idle_timeout = 300,
+	.max_open = 1024,
+	.ooo_per_flow = 8ull << 20,
+	.ooo_total = 256ull << 20,
 };
 
 static const struct cli_opt capture_opts[] = {
@@ -63,6 +78,30 @@ static const struct cli_opt capture_opts[] = {
 	CLI_OPT("write", 'w', CLI_STR, &opt.write, "FILE",
 		"write packets to pcap FILE (nanosecond timestamps); with "
 		"several queues, FILE.qN per queue"),
+	CLI_OPT("streams", 0, CLI_STR, &opt.streams, "DIR",
+		"reassemble each TCP direction into DIR/<id>-...{c2s,s2c}, "
+		"with DIR/flows.jsonl; may be combined with -w"),
+	CLI_OPT_RANGE("max-flows", 0, CLI_UINT, &opt.max_flows, "N",
+		      "flows tracked per worker; past it the least recently "
+		      "seen is ended as evicted (default: 65536)",
+		      1, 1u << 24),
+	CLI_OPT_RANGE("idle-timeout", 0, CLI_UINT, &opt.idle_timeout, "SECS",
+		      "end a flow idle this long (default: 300)", 1, 0),
+	CLI_OPT("hold-frames", 0, CLI_UINT, &opt.hold_frames, "N",
+		"UMEM frames per worker the reassembler may hold for "
+		"out-of-order data (default: a quarter of --frames)"),
+	CLI_OPT_ENUM("hold-policy", 0, &opt.hold_policy, "POLICY",
+		     "past --hold-frames: copy out-of-order data into a "
+		     "bounded arena, or drop it and record a gap (default: "
+		     "copy)",
+		     hold_policies),
+	CLI_OPT("ooo-per-flow", 0, CLI_SIZE, &opt.ooo_per_flow, "BYTES",
+		"out-of-order bytes held per flow (default: 8M)"),
+	CLI_OPT("ooo-total", 0, CLI_SIZE, &opt.ooo_total, "BYTES",
+		"out-of-order bytes held per worker (default: 256M)"),
+	CLI_OPT_RANGE("max-open", 0, CLI_UINT, &opt.max_open, "N",
+		      "stream files open at once per worker (default: 1024)", 1,
+		      1u << 20),
 	CLI_OPT("queues", 'Q', CLI_STR, &opt.queues, "LIST",
 		"RX queues to capture, e.g. 0,2-3 (default: all)"),
 	CLI_OPT_ENUM("xdp-mode", 0, &opt.xdp_mode, "MODE",
@@ -129,6 +168,8 @@ struct capture {
 	struct umem *umem;
 	struct worker *wk;
 	struct xdp_prog *prog;
+	struct worker_cfg wcfg;
+	struct flow_index *index; /* shared by the workers' streams */
 	struct fs_ruleset rules;
 	struct capture_snap prev, cur;
 	uint64_t start_ns;
@@ -241,9 +282,19 @@ static int check_opts(struct capture_opts *o, uint64_t *rotate_bytes)
 		fprintf(stderr, "flowsplice capture: -i IFACE is required\n");
 		return -EINVAL;
 	}
-	if (!o->write) {
+	if (!o->write && !o->streams) {
 		fprintf(stderr,
-			"flowsplice capture: nothing to do: give -w FILE\n");
+			"flowsplice capture: nothing to do: give -w FILE "
+			"and/or --streams DIR\n");
+		return -EINVAL;
+	}
+	if (!o->hold_frames)
+		o->hold_frames = o->frames / 4;
+	if (o->hold_frames >= o->frames) {
+		fprintf(stderr,
+			"flowsplice capture: --hold-frames %u must be below "
+			"--frames %u\n",
+			o->hold_frames, o->frames);
 		return -EINVAL;
 	}
 	if (o->frame_size != 2048 && o->frame_size != 4096) {
@@ -270,36 +321,94 @@ static int check_opts(struct capture_opts *o, uint64_t *rotate_bytes)
 	return 0;
 }
 
+static int open_pcap(struct capture *c, struct worker *wk,
+		     uint64_t rotate_bytes)
+{
+	struct pcap_out_opts po = {
+		.rotate_bytes = rotate_bytes,
+		.rotate_secs = opt.rotate_secs,
+		.linktype = LINKTYPE_ETHERNET,
+	};
+	char path[4096];
+	int ret;
+
+	if (c->nq > 1)
+		snprintf(path, sizeof(path), "%s.q%u", opt.write,
+			 c->queues[wk->id]);
+	else
+		snprintf(path, sizeof(path), "%s", opt.write);
+	po.path = path;
+	ret = pcap_out_open(&wk->pcap, wk->w, &po);
+	if (ret)
+		pr_warn("cannot write %s: %s\n", path, strerror(-ret));
+	return ret;
+}
+
+/*
+ * One flow table and one streams per worker, all writing into DIR and one
+ * shared flows.jsonl; flow ids interleave (worker i: i, i + n, ...).
+ */
+static int open_streams(struct capture *c, struct worker *wk)
+{
+	struct flow_table_cfg *fc = &c->wcfg.ft;
+	struct flow_table_cfg cfg = *fc;
+	int ret;
+
+	ret = streams_create_shared(&wk->streams, wk->w, opt.streams,
+				    opt.max_open, c->index);
+	if (ret)
+		return ret;
+	cfg.id_first = wk->id;
+	cfg.id_step = c->nq;
+	ret = flow_table_create(&wk->ft, &cfg, &streams_flow_ops, wk->streams);
+	if (ret)
+		pr_warn("flow table: %s\n", strerror(-ret));
+	return ret;
+}
+
+static void flow_cfg(struct flow_table_cfg *fc)
+{
+	flow_table_cfg_default(fc);
+	fc->max_flows = opt.max_flows;
+	fc->idle_timeout_ns = opt.idle_timeout * 1000000000ull;
+	fc->reasm.policy = opt.hold_policy;
+	fc->reasm.max_ref_segs = opt.hold_frames;
+	fc->reasm.ooo_per_flow = opt.ooo_per_flow;
+	fc->reasm.ooo_total = opt.ooo_total;
+}
+
 static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 {
+	char err[4200];
 	unsigned int i;
 	int ret;
 
+	c->wcfg.nworkers = c->nq;
+	c->wcfg.all = c->wk;
+	c->wcfg.streams = opt.streams != NULL;
+	flow_cfg(&c->wcfg.ft);
+	if (opt.streams) {
+		ret = streams_open_index(opt.streams, &c->index, err,
+					 sizeof(err));
+		if (ret) {
+			pr_warn("%s\n", err);
+			return ret;
+		}
+	}
 	for (i = 0; i < c->nq; i++) {
 		struct worker *wk = &c->wk[i];
-		struct pcap_out_opts po = {
-			.rotate_bytes = rotate_bytes,
-			.rotate_secs = opt.rotate_secs,
-			.linktype = LINKTYPE_ETHERNET,
-		};
-		char path[4096];
 
+		wk->id = i;
+		wk->cfg = &c->wcfg;
 		ret = writer_create(&wk->w, NULL);
 		if (ret) {
 			pr_warn("io_uring setup failed: %s\n", strerror(-ret));
 			return ret;
 		}
-		if (c->nq > 1)
-			snprintf(path, sizeof(path), "%s.q%u", opt.write,
-				 c->queues[i]);
-		else
-			snprintf(path, sizeof(path), "%s", opt.write);
-		po.path = path;
-		ret = pcap_out_open(&wk->pcap, wk->w, &po);
-		if (ret) {
-			pr_warn("cannot write %s: %s\n", path, strerror(-ret));
+		if (opt.write && (ret = open_pcap(c, wk, rotate_bytes)))
 			return ret;
-		}
+		if (opt.streams && (ret = open_streams(c, wk)))
+			return ret;
 	}
 	return 0;
 }
@@ -334,7 +443,6 @@ static int open_sockets(struct capture *c, bool native)
 	for (i = 0; i < c->nq; i++) {
 		struct worker *wk = &c->wk[i];
 
-		wk->id = i;
 		wk->umem = c->umem;
 		umem_pool_init(c->umem, &wk->pool, i * opt.frames, opt.frames);
 		ret = xskq_open(&wk->q, c->umem, opt.ifname, c->queues[i], &xo,
@@ -348,6 +456,12 @@ static int open_sockets(struct capture *c, bool native)
 					: "");
 			return ret;
 		}
+	}
+	ret = worker_links_init(&c->wcfg, opt.frames);
+	if (ret) {
+		pr_warn("cannot allocate the handoff rings: %s\n",
+			strerror(-ret));
+		return ret;
 	}
 	if (!opt.quiet) {
 		pr_info("%u queue socket(s) on one shared UMEM (%u x %u bytes): "
@@ -565,17 +679,51 @@ static void capture_free(struct capture *c)
 	for (i = 0; c->wk && i < c->nq; i++) {
 		struct worker *wk = &c->wk[i];
 
+		if (wk->ft) {
+			/* Set-up failed before the workers ran: no data. */
+			flow_table_end_all(wk->ft, FLOW_END_SHUTDOWN);
+			flow_table_destroy(wk->ft);
+		}
+		if (wk->streams)
+			streams_destroy(wk->streams);
 		if (wk->pcap)
 			pcap_out_close(wk->pcap);
+		if (wk->w)
+			writer_destroy(wk->w);
 		xskq_close(&wk->q);
-		writer_destroy(wk->w);
 	}
+	if (c->index)
+		flow_index_close(c->index);
+	worker_links_free(&c->wcfg);
 	umem_destroy(c->umem);
 	free(c->wk);
 	free(c->queues);
 	free(c->prev.q);
 	free(c->cur.q);
 	free(c->qbase);
+}
+
+/* After the worker stopped: its flows are ended, its writes complete. */
+static int close_worker_outputs(struct capture *c, struct worker *wk)
+{
+	int ret = 0, r;
+
+	if (wk->ft) {
+		flow_table_destroy(wk->ft);
+		wk->ft = NULL;
+	}
+	if (wk->streams) {
+		ret = streams_destroy(wk->streams);
+		wk->streams = NULL;
+	}
+	r = pcap_out_close(wk->pcap);
+	wk->pcap = NULL;
+	if (r) {
+		pr_warn("closing the pcap of queue %u: %s\n", c->queues[wk->id],
+			strerror(-r));
+		ret = r;
+	}
+	return ret;
 }
 
 static int capture_run(struct capture *c, const sigset_t *sigs)
@@ -610,12 +758,18 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 	for (i = 0; i < c->nq; i++)
 		c->prev.q[i].redirected = qredir[i];
 	for (i = 0; i < c->nq; i++) {
-		int r = pcap_out_close(c->wk[i].pcap);
+		int r = close_worker_outputs(c, &c->wk[i]);
 
-		c->wk[i].pcap = NULL;
+		if (r && !ret)
+			ret = r;
+	}
+	if (c->index) {
+		int r = flow_index_close(c->index);
+
+		c->index = NULL;
 		if (r && !ret) {
-			pr_warn("closing the pcap of queue %u: %s\n",
-				c->queues[i], strerror(-r));
+			pr_warn("closing %s/flows.jsonl: %s\n", opt.streams,
+				strerror(-r));
 			ret = r;
 		}
 	}

@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * worker: one thread per RX queue.  Owns its queue socket, its frame pool,
- * its io_uring writer and its pcap output; receives in batches, writes
- * each packet from its UMEM frames, and refills the fill ring with the
- * frames whose writes have completed.
+ * its io_uring writer, its pcap output and, with stream reassembly, the
+ * flow table of the flows it owns.
+ *
+ * Every flow has exactly one owner worker, picked by a symmetric hash of
+ * its endpoints, because the two directions of a connection may arrive on
+ * different queues.  A worker that receives a packet of a flow it does
+ * not own hands the packet's descriptors to the owner over a lock-free
+ * SPSC ring (no copy, no lock); the owner processes it as its own, and
+ * when the last reference to a frame is dropped, the frame travels back
+ * over another SPSC ring to the pool (and so the fill ring) it came from.
  */
 #ifndef FS_WORKER_H
 #define FS_WORKER_H
@@ -12,54 +19,95 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "flow_table.h"
 #include "pcap_out.h"
+#include "spsc.h"
+#include "streams.h"
 #include "umem.h"
 #include "writer.h"
 #include "xskq.h"
 
-/* A packet spans at most this many descriptors (64 KiB GSO: 17-18). */
-#define WORKER_MAX_FRAGS 32
+/*
+ * A packet spans at most this many descriptors: a 64 KiB GSO packet is
+ * 18 pieces in 4 KiB frames, 37 in 2 KiB frames.
+ */
+#define WORKER_MAX_FRAGS 40
 
 /*
  * Counters the worker updates and the main thread reads while it runs
  * (relaxed atomics: each is a single writer's monotonic count).
  */
 struct worker_stats {
-	uint64_t rx_packets; /* packets received (descriptor chains) */
+	uint64_t rx_packets; /* packets received on this queue */
 	uint64_t rx_bytes;
 	uint64_t rx_descs;
 	uint64_t written; /* packets queued to the pcap file */
 	uint64_t write_fail; /* packets whose write could not be queued */
-	uint64_t chain_drop; /* chains too long or cut (malformed) */
+	uint64_t chain_drop; /* chains too long for WORKER_MAX_FRAGS */
 	uint64_t no_meta; /* no classifier timestamp: stamped on receipt */
 	uint64_t wr_bytes; /* bytes the writer completed */
 	uint64_t wr_errors; /* writes the kernel failed */
 	uint64_t fill_empty; /* loop turns that found no frame to refill */
+	uint64_t handed_out; /* packets handed to their flow's owner */
+	uint64_t handed_in; /* packets received from other workers */
+	uint64_t handoff_drop; /* owner's ring full: packet dropped */
+	uint64_t processed; /* packets processed as owner */
+	uint64_t not_tcp; /* matched, not reassembled (UDP, fragments) */
+	uint64_t malformed; /* unparsable in userspace */
+	uint64_t flows; /* flows this worker owned */
+	uint64_t flows_active;
+	uint64_t evicted; /* flows ended for the flow-table bound */
+	uint64_t gaps; /* holes recorded in streams */
+	uint64_t gap_bytes;
+	uint64_t held_frames_max; /* most frames held by the reassembler */
+	uint64_t hold_budget; /* segments past the held-frame budget */
+	uint64_t stream_bytes; /* in-order stream bytes written */
+};
+
+struct worker_cfg {
+	unsigned int nworkers;
+	struct worker *all;
+	bool streams;
+	struct flow_table_cfg ft;
 };
 
 struct worker {
 	unsigned int id;
+	const struct worker_cfg *cfg;
 	struct xskq q;
 	struct frame_pool pool;
 	struct umem *umem;
 	struct writer *w;
 	struct pcap_out *pcap;
+	struct flow_table *ft;
+	struct streams *streams;
 	pthread_t thread;
 	struct worker_stats st;
-	/* chain being assembled (may span RX batches) */
+	/* rings from every worker (index = producer): flows I own, my frames */
+	struct spsc *handoff_in;
+	struct spsc *return_in;
+	uint64_t last_expire_ns;
+	/* chain being assembled from the RX ring (may span batches) */
 	struct iovec frag[WORKER_MAX_FRAGS];
 	struct buf *fbuf[WORKER_MAX_FRAGS];
 	unsigned int nfrag;
 	uint32_t chain_len;
 	bool chain_bad;
 	uint64_t chain_ts;
-	void *chain_hdr;
 };
 
 /* Set by the main thread; workers finish what is queued and return. */
 extern volatile int worker_stop;
 /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns; refreshed by the main thread. */
 extern int64_t worker_mono_to_real;
+
+/*
+ * Allocate the handoff and return rings of every worker in cfg->all (a
+ * no-op with one worker or without streams).  Frames of each pool must
+ * have been assigned (umem_pool_init) before.
+ */
+int worker_links_init(const struct worker_cfg *cfg, uint32_t frames_per_pool);
+void worker_links_free(const struct worker_cfg *cfg);
 
 int worker_start(struct worker *wk);
 void worker_join(struct worker *wk);

@@ -43,7 +43,7 @@ expect 2 "Usage" "$FS_BIN"
 expect 2 "unknown option --bogus" "$FS_BIN" capture --bogus
 expect 2 "option -i needs a value" "$FS_BIN" capture -i
 expect 2 "-i IFACE is required" "$FS_BIN" capture -w x.pcap
-expect 2 "give -w FILE" "$FS_BIN" capture -i lo
+expect 2 "give -w FILE and/or --streams DIR" "$FS_BIN" capture -i lo
 expect 2 "invalid value 'fast' for --xdp-mode" "$FS_BIN" capture -i lo -w x --xdp-mode fast
 expect 2 "--frame-size must be 2048 or 4096" "$FS_BIN" capture -i lo -w x --frame-size 3000
 expect 2 "--frames 10 out of range" "$FS_BIN" capture -i lo -w x --frames 10
