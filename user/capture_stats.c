@@ -30,12 +30,13 @@ static uint64_t kernel_other(const struct xsk_counts *k)
 uint64_t queue_snap_drops(const struct queue_snap *q)
 {
 	return q->k.rx_ring_full + q->k.rx_dropped + q->k.rx_invalid_descs +
-	       q->w.chain_drop + q->w.write_fail;
+	       q->w.chain_drop + q->w.handoff_drop + q->w.write_fail;
 }
 
 struct totals {
 	uint64_t pkts, bytes, written, ring_full, fill_empty, kernel, invalid,
-		chain, write, redirected, wr_bytes;
+		chain, handoff, write, redirected, wr_bytes, handed, flows,
+		evicted;
 };
 
 static void sum(const struct capture_snap *s, struct totals *t)
@@ -54,6 +55,10 @@ static void sum(const struct capture_snap *s, struct totals *t)
 		t->kernel += kernel_other(&q->k);
 		t->invalid += q->k.rx_invalid_descs;
 		t->chain += q->w.chain_drop;
+		t->handoff += q->w.handoff_drop;
+		t->handed += q->w.handed_out;
+		t->flows += q->w.flows;
+		t->evicted += q->w.evicted;
 		t->write += q->w.write_fail + q->w.wr_errors;
 		t->redirected += q->redirected;
 		t->wr_bytes += q->w.wr_bytes;
@@ -76,30 +81,39 @@ void capture_stats_line(FILE *f, const struct capture_snap *cur,
 		"rx %" PRIu64 " pkts %.1f MB | %.0f pps %.1f Mbit/s | "
 		"drops: ring_full %" PRIu64 " fill_empty %" PRIu64
 		" kernel %" PRIu64 " nosock %" PRIu64 " chain %" PRIu64
-		" write %" PRIu64 "\n",
+		" handoff %" PRIu64 " write %" PRIu64 "\n",
 		a.pkts, a.bytes / 1e6, (a.pkts - b.pkts) / dt,
 		(a.bytes - b.bytes) * 8 / dt / 1e6, a.ring_full, a.fill_empty,
 		a.kernel + a.invalid, cur->xdp[FS_STAT_NOSOCK], a.chain,
-		a.write);
+		a.handoff, a.write);
 	fflush(f);
 }
 
 static void json_queue(FILE *f, const struct queue_snap *q, int last)
 {
+	const struct worker_stats *w = &q->w;
+
 	fprintf(f,
 		"    {\"queue\": %u, \"redirected\": %" PRIu64
 		", \"rx_packets\": %" PRIu64 ", \"rx_bytes\": %" PRIu64
 		", \"rx_descs\": %" PRIu64 ", \"written\": %" PRIu64
 		", \"written_bytes\": %" PRIu64 ", \"no_meta\": %" PRIu64
+		",\n     \"handed_out\": %" PRIu64 ", \"handed_in\": %" PRIu64
+		", \"processed\": %" PRIu64 ", \"not_tcp\": %" PRIu64
+		", \"flows\": %" PRIu64 ", \"flows_active\": %" PRIu64
+		", \"evicted\": %" PRIu64 ", \"held_frames_max\": %" PRIu64
+		", \"hold_budget\": %" PRIu64
 		",\n     \"drops\": {\"ring_full\": %" PRIu64
 		", \"fill_empty\": %" PRIu64 ", \"kernel\": %" PRIu64
 		", \"invalid\": %" PRIu64 ", \"chain\": %" PRIu64
-		", \"write\": %" PRIu64 "}}%s\n",
-		q->queue, q->redirected, q->w.rx_packets, q->w.rx_bytes,
-		q->w.rx_descs, q->w.written, q->w.wr_bytes, q->w.no_meta,
+		", \"handoff\": %" PRIu64 ", \"write\": %" PRIu64 "}}%s\n",
+		q->queue, q->redirected, w->rx_packets, w->rx_bytes,
+		w->rx_descs, w->written, w->wr_bytes, w->no_meta, w->handed_out,
+		w->handed_in, w->processed, w->not_tcp, w->flows,
+		w->flows_active, w->evicted, w->held_frames_max, w->hold_budget,
 		q->k.rx_ring_full, q->k.rx_fill_ring_empty_descs,
-		kernel_other(&q->k), q->k.rx_invalid_descs, q->w.chain_drop,
-		q->w.write_fail + q->w.wr_errors, last ? "" : ",");
+		kernel_other(&q->k), q->k.rx_invalid_descs, w->chain_drop,
+		w->handoff_drop, w->write_fail + w->wr_errors, last ? "" : ",");
 }
 
 int capture_stats_json(const char *path, const char *ifname,
@@ -176,9 +190,15 @@ int64_t capture_stats_summary(FILE *f, const struct capture_snap *s,
 	fprintf(f,
 		"  drops: ring_full %" PRIu64 ", fill_empty %" PRIu64
 		", kernel %" PRIu64 ", invalid %" PRIu64 ", nosock %" PRIu64
-		", chain %" PRIu64 ", write %" PRIu64 "\n",
+		", chain %" PRIu64 ", handoff %" PRIu64 ", write %" PRIu64 "\n",
 		t.ring_full, t.fill_empty, t.kernel, t.invalid,
-		s->xdp[FS_STAT_NOSOCK], t.chain, t.write);
+		s->xdp[FS_STAT_NOSOCK], t.chain, t.handoff, t.write);
+	if (t.flows)
+		fprintf(f,
+			"  streams: %" PRIu64 " flows (%" PRIu64
+			" evicted), %" PRIu64
+			" packets handed to their flow's owner worker\n",
+			t.flows, t.evicted, t.handed);
 	if (unexplained)
 		fprintf(f,
 			"  %" PRId64

@@ -225,6 +225,15 @@ static void hand_off(struct worker *wk, struct worker *owner)
 	STAT_ADD(wk, handed_out, 1);
 }
 
+/*
+ * The flow's owner, from the high bits of the symmetric hash: the flow
+ * table buckets on the low bits, which must stay spread within a worker.
+ */
+static unsigned int owner_of(const struct pkt *p, const struct worker_cfg *cfg)
+{
+	return ((uint64_t)flow_hash_sym(p) * cfg->nworkers) >> 32;
+}
+
 static void chain_done(struct worker *wk)
 {
 	const struct worker_cfg *cfg = wk->cfg;
@@ -241,8 +250,7 @@ static void chain_done(struct worker *wk)
 		if (pkt_parse(wk->frag[0].iov_base, wk->frag[0].iov_len,
 			      LINKTYPE_ETHERNET, &p) == PKT_OK &&
 		    p.l4proto == IPPROTO_TCP && p.has_ports) {
-			struct worker *owner =
-				&cfg->all[flow_hash_sym(&p) % cfg->nworkers];
+			struct worker *owner = &cfg->all[owner_of(&p, cfg)];
 
 			if (owner != wk) {
 				hand_off(wk, owner);
