@@ -114,6 +114,8 @@ static struct reasm_seg *pop_head(struct reasm *r)
 	struct reasm_ctx *ctx = r->ctx;
 
 	r->held = s->next;
+	if (!r->held)
+		r->held_last = NULL;
 	r->nheld--;
 	r->held_bytes -= s->len;
 	*r->flow_held -= s->len;
@@ -226,10 +228,16 @@ static bool try_hold(struct reasm *r, uint64_t off, const uint8_t *data,
 	}
 	s->off = off;
 	s->len = len;
-	for (pp = &r->held; *pp && (*pp)->off < off; pp = &(*pp)->next)
-		;
+	/* Behind a hole, data usually arrives in order: append in O(1). */
+	if (r->held_last && r->held_last->off < off)
+		pp = &r->held_last->next;
+	else
+		for (pp = &r->held; *pp && (*pp)->off < off; pp = &(*pp)->next)
+			;
 	s->next = *pp;
 	*pp = s;
+	if (!s->next)
+		r->held_last = s;
 	r->nheld++;
 	r->held_bytes += len;
 	*r->flow_held += len;
@@ -317,8 +325,14 @@ static uint64_t insert(struct reasm *r, uint64_t off, const uint8_t *data,
 		       uint32_t len, struct buf *b, struct overlap *o)
 {
 	uint64_t end = off + len, c = off, pe;
-	const struct reasm_seg *h;
+	const struct reasm_seg *h = r->held_last;
 
+	/* Past everything held (the common case behind a hole): no walk. */
+	if (h && r->state == REASM_OPEN && off >= h->off + h->len &&
+	    off > r->next_off) {
+		place(r, off, data, len, b);
+		return end;
+	}
 	compare_held(r, off, data, len, o);
 	while (c < end) {
 		if (r->state == REASM_OPEN && c < r->next_off) {

@@ -118,6 +118,7 @@ struct reasm {
 	uint64_t next_off;
 	uint32_t fin_seq; /* sequence number of the FIN */
 	struct reasm_seg *held; /* sorted by offset, never overlapping */
+	struct reasm_seg *held_last; /* the last of held, or NULL */
 	uint32_t nheld;
 	uint64_t held_bytes;
 	struct reasm_gap *gaps; /* sorted, merged; at most max_gaps_listed */
