@@ -62,7 +62,7 @@ static const char *const hold_policies[] = {"copy", "drop", NULL};
 static struct capture_opts opt = {
 	.stats_interval = 1,
 	.frame_size = 4096,
-	.frames = 8192,
+	.frames = 32768,
 	.rx_size = 4096,
 	.fill_size = 4096,
 	.max_flows = 65536,
@@ -131,7 +131,7 @@ static const struct cli_opt capture_opts[] = {
 		      "UMEM frame size, 2048 or 4096 (default: 4096)", 2048,
 		      4096),
 	CLI_OPT_RANGE("frames", 0, CLI_UINT, &opt.frames, "N",
-		      "UMEM frames per queue (default: 8192)", 64, 1u << 20),
+		      "UMEM frames per queue: 128 MiB of 4 KiB frames buffers bursts the disk cannot take at once (default: 32768)", 64, 1u << 20),
 	CLI_OPT_RANGE("rx-size", 0, CLI_UINT, &opt.rx_size, "N",
 		      "RX ring entries per socket, a power of 2 (default: "
 		      "4096)",
