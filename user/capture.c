@@ -360,11 +360,18 @@ static int open_streams(struct capture *c, struct worker *wk)
 		return ret;
 	cfg.id_first = wk->id;
 	cfg.id_step = c->nq;
-	ret = flow_table_create(&wk->ft, &cfg, &streams_flow_ops, wk->streams);
+	ret = flow_table_create(&wk->ft, &cfg, &live_flow_ops, wk->streams);
 	if (ret)
 		pr_warn("flow table: %s\n", strerror(-ret));
 	return ret;
 }
+
+/*
+ * Live, overlaps are compared with data still held, never by reading back
+ * what was handed to the writer: that would wait for every write in flight
+ * on each retransmission, and the RX ring would overflow meanwhile.
+ */
+static struct flow_ops live_flow_ops;
 
 static void flow_cfg(struct flow_table_cfg *fc)
 {
@@ -387,6 +394,8 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 	c->wcfg.all = c->wk;
 	c->wcfg.streams = opt.streams != NULL;
 	flow_cfg(&c->wcfg.ft);
+	live_flow_ops = streams_flow_ops;
+	live_flow_ops.verify = NULL;
 	if (opt.streams) {
 		ret = streams_open_index(opt.streams, &c->index, err,
 					 sizeof(err));
