@@ -321,6 +321,13 @@ static int check_opts(struct capture_opts *o, uint64_t *rotate_bytes)
 	return 0;
 }
 
+/*
+ * Live, overlaps are compared with data still held, never by reading back
+ * what was handed to the writer: that would wait for every write in flight
+ * on each retransmission, and the RX ring would overflow meanwhile.
+ */
+static struct flow_ops live_flow_ops;
+
 static int open_pcap(struct capture *c, struct worker *wk,
 		     uint64_t rotate_bytes)
 {
@@ -365,13 +372,6 @@ static int open_streams(struct capture *c, struct worker *wk)
 		pr_warn("flow table: %s\n", strerror(-ret));
 	return ret;
 }
-
-/*
- * Live, overlaps are compared with data still held, never by reading back
- * what was handed to the writer: that would wait for every write in flight
- * on each retransmission, and the RX ring would overflow meanwhile.
- */
-static struct flow_ops live_flow_ops;
 
 static void flow_cfg(struct flow_table_cfg *fc)
 {
