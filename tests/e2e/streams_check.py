@@ -259,23 +259,24 @@ def header_id(args, rec):
 
 
 def match_run(args, run, flows):
-    """{cid: [records]} for the run's connections, and unmatched records
-    on the run's port."""
+    """{cid: [records]} for the run's connections (several runs may share
+    a port: each claims only its own ids)."""
     ids = range(run["first"], run["first"] + run["conns"])
     recs = [f for f in flows if f["server_port"] == run["port"]]
     found = {cid: [] for cid in ids}
-    stray = []
     if run["index"]:
         tsv = load_tsv(run["index"])
         by_port = {tsv[c][0]: c for c in ids if c in tsv}
         for f in recs:
             cid = by_port.get(f["client_port"])
-            (found[cid] if cid is not None else stray).append(f)
+            if cid is not None:
+                found[cid].append(f)
     else:
         for f in recs:
             cid = header_id(args, f)
-            (found[cid] if cid in found else stray).append(f)
-    return found, stray
+            if cid in found:
+                found[cid].append(f)
+    return found
 
 
 def check_conn(args, run, cid, recs):
@@ -328,13 +329,11 @@ def main():
     ports = {run["port"] for run in args.run}
     results = []
     nconns = nok = 0
+    claimed = set()
     for run in args.run:
-        found, stray = match_run(args, run, flows)
-        for f in stray:
-            ok = False
-            print(f"port {run['port']}: record {f['id']} (client port "
-                  f"{f['client_port']}) matches no connection")
+        found = match_run(args, run, flows)
         for cid, recs in found.items():
+            claimed.update(id(r) for r in recs)
             good, line = check_conn(args, run, cid, recs)
             print(line)
             nconns += 1
@@ -342,11 +341,18 @@ def main():
             ok &= good
             results.append({"port": run["port"], "conn": cid, "ok": good,
                             "report": line})
+    for f in flows:
+        if f["server_port"] in ports and id(f) not in claimed:
+            ok = False
+            print(f"port {f['server_port']}: record {f['id']} (client port "
+                  f"{f['client_port']}) matches no connection")
     extra = [f for f in flows if f["server_port"] not in ports]
     if args.extra != "any" and len(extra) > int(args.extra):
         ok = False
         print(f"{len(extra)} records on other ports (allowed "
-              f"{args.extra}): first {extra[0]}")
+              f"{args.extra}): first id {extra[0]['id']} "
+              f"{extra[0]['client']}.{extra[0]['client_port']} -> "
+              f"{extra[0]['server']}.{extra[0]['server_port']}")
     print(f"streams_check: {nok}/{nconns} connections ok, "
           f"{len(flows)} records, {len(extra)} on other ports: "
           f"{'PASS' if ok else 'FAIL'}")
