@@ -10,6 +10,14 @@
  * A request holds a reference on every buf its iovecs point into and drops
  * them when the write has completed: that is the only place packet memory
  * is given back.
+ *
+ * A direct-mode file (WRITER_DIRECT) has no open request: it owns one
+ * aligned staging block that writer_write() copies into.  A full block
+ * becomes a one-iovec request at its aligned offset and the file takes
+ * another block from the writer's pool.  The pool holds at most
+ * direct_blocks blocks besides each direct file's own, so when every
+ * spare block is in flight the next one is a completion away: waiting is
+ * the backpressure, and it cannot deadlock.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +31,15 @@
 #include "writer.h"
 
 #define WRITER_SCRATCH 2048 /* bytes of copied headers per request */
+#define WRITER_DIO_ALIGN 4096 /* O_DIRECT memory, offset and size unit */
+
+/* The flag rides in open(2)'s flags: it must not mean anything there. */
+_Static_assert(!(WRITER_DIRECT &
+		 (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |
+		  O_NONBLOCK | O_DSYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY |
+		  O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC | O_PATH |
+		  O_TMPFILE)),
+	       "WRITER_DIRECT collides with an open(2) flag");
 
 struct wreq {
 	struct wfile *f;
@@ -35,6 +52,7 @@ struct wreq {
 	struct wreq *next; /* free list, or a file's queue */
 	struct iovec *iov;
 	struct buf **bufs;
+	uint8_t *stage; /* direct mode: the aligned block, else NULL */
 	uint8_t scratch[WRITER_SCRATCH];
 };
 
@@ -46,6 +64,11 @@ struct wfile {
 	struct wreq *open; /* request later writes may extend */
 	struct wfile *next_dirty;
 	bool dirty;
+	bool append_only; /* opened WRITER_DIRECT, whatever the fs said */
+	bool direct; /* O_DIRECT accepted: bytes go through stage */
+	uint64_t end; /* append_only: the offset the next write needs */
+	struct wreq *stage; /* direct: the block being filled, at its off */
+	struct wfile *next, **pprev; /* the writer's files */
 	char *path;
 };
 
@@ -57,6 +80,12 @@ struct writer {
 	struct wreq *free_reqs;
 	struct wreq *retry; /* short writes to issue again after a reap */
 	struct wfile *dirty; /* files with an open request */
+	struct wfile *files; /* every open file, closed by writer_destroy */
+	unsigned int block_size;
+	unsigned int stage_spare; /* blocks the pool may hold beyond files' */
+	unsigned int nstage; /* blocks allocated */
+	unsigned int ndirect; /* open direct files (one block each) */
+	struct wreq *free_stage;
 	struct writer_stats st;
 };
 
@@ -74,6 +103,14 @@ int writer_create(struct writer **out, const struct writer_opts *opts)
 	w->max_iov = opts && opts->max_iov ? opts->max_iov : 64;
 	if (w->max_iov > IOV_MAX)
 		w->max_iov = IOV_MAX;
+	w->block_size = opts && opts->direct_block_size
+				? opts->direct_block_size
+				: 1u << 20;
+	w->stage_spare = opts && opts->direct_blocks ? opts->direct_blocks : 8;
+	if (w->block_size % WRITER_DIO_ALIGN) {
+		free(w);
+		return -EINVAL;
+	}
 	w->sq_entries = entries;
 	/*
 	 * Completions run at our own syscalls, no IPI.  Not SINGLE_ISSUER:
@@ -127,6 +164,12 @@ static void req_put(struct writer *w, struct wreq *r)
 {
 	unsigned int i;
 
+	if (r->stage) {
+		/* Back from the disk: a spare block for the next full one. */
+		r->next = w->free_stage;
+		w->free_stage = r;
+		return;
+	}
 	for (i = 0; i < r->nbufs; i++)
 		buf_put(r->bufs[i]);
 	r->nbufs = 0;
@@ -318,18 +361,27 @@ int writer_submit(struct writer *w)
 	return ret < 0 ? ret : 0;
 }
 
+/* Submit what is prepared and wait for (at least) one completion. */
+static int wait_completion(struct writer *w)
+{
+	int ret;
+
+	if (io_uring_sq_ready(&w->ring)) {
+		ret = io_uring_submit(&w->ring);
+		if (ret < 0)
+			return ret;
+		w->st.submits++;
+	}
+	ret = reap(w, true);
+	return ret < 0 ? ret : 0;
+}
+
 int writer_drain(struct writer *w)
 {
 	int ret = writer_submit(w);
 
 	while (w->inflight || w->retry) {
-		if (io_uring_sq_ready(&w->ring)) {
-			ret = io_uring_submit(&w->ring);
-			if (ret < 0)
-				return ret;
-			w->st.submits++;
-		}
-		ret = reap(w, true);
+		ret = wait_completion(w);
 		if (ret < 0)
 			return ret;
 	}
@@ -359,6 +411,179 @@ static struct wreq *req_for(struct writer *w, struct wfile *f, uint64_t off,
 	return r;
 }
 
+static struct wreq *stage_alloc(struct writer *w)
+{
+	struct wreq *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->iov = calloc(1, sizeof(*r->iov));
+	if (!r->iov || posix_memalign((void **)&r->stage, WRITER_DIO_ALIGN,
+				      w->block_size)) {
+		free(r->iov);
+		free(r);
+		return NULL;
+	}
+	w->nstage++;
+	return r;
+}
+
+static void stage_free(struct writer *w, struct wreq *r)
+{
+	w->nstage--;
+	free(r->stage);
+	free(r->iov);
+	free(r);
+}
+
+/*
+ * A block for f starting at f->end: a spare one, a new one while the pool
+ * is under its bound, else the next one a completion gives back.
+ */
+static int stage_take(struct writer *w, struct wfile *f)
+{
+	struct wreq *r;
+	int ret;
+
+	for (;;) {
+		r = w->free_stage;
+		if (r) {
+			w->free_stage = r->next;
+			break;
+		}
+		if (w->nstage < w->stage_spare + w->ndirect) {
+			r = stage_alloc(w);
+			if (!r)
+				return -ENOMEM;
+			break;
+		}
+		w->st.stage_waits++;
+		ret = wait_completion(w);
+		if (ret < 0)
+			return ret;
+	}
+	r->f = f;
+	r->off = f->end;
+	r->next = NULL;
+	f->stage = r;
+	return 0;
+}
+
+/* Give back f's block; the pool shrinks to its bound as files close. */
+static void stage_release(struct writer *w, struct wfile *f)
+{
+	struct wreq *r = f->stage;
+
+	f->stage = NULL;
+	if (r) {
+		r->next = w->free_stage;
+		w->free_stage = r;
+	}
+	while (w->nstage > w->stage_spare + w->ndirect && w->free_stage) {
+		r = w->free_stage;
+		w->free_stage = r->next;
+		stage_free(w, r);
+	}
+}
+
+/*
+ * f's block is full: it leaves as one aligned write, and f takes the next
+ * one now, so that a file always holds its own block and the spare ones
+ * are the only ones in flight.  If it cannot (no memory), the next append
+ * tries again.
+ */
+static void stage_issue(struct writer *w, struct wfile *f)
+{
+	struct wreq *r = f->stage;
+	int ret;
+
+	f->stage = NULL;
+	r->iov[0].iov_base = r->stage;
+	r->iov[0].iov_len = w->block_size;
+	r->niov = 1;
+	r->iov_first = 0;
+	r->total = w->block_size;
+	ret = req_issue(w, r);
+	if (ret) {
+		file_fail(f, ret, r->total, w);
+		req_put(w, r);
+	}
+	stage_take(w, f);
+}
+
+/*
+ * Copy into f's blocks.  An error (no memory for a block, io_uring
+ * failing while we wait for one) leaves the bytes before it staged.
+ */
+static int direct_append(struct writer *w, struct wfile *f, const void *ptr,
+			 uint32_t len)
+{
+	const uint8_t *p = ptr;
+	int ret;
+
+	while (len) {
+		uint32_t fill, n;
+
+		if (!f->stage) {
+			ret = stage_take(w, f);
+			if (ret)
+				return ret;
+		}
+		fill = f->end - f->stage->off;
+		n = w->block_size - fill < len ? w->block_size - fill : len;
+		memcpy(f->stage->stage + fill, p, n);
+		p += n;
+		len -= n;
+		f->end += n;
+		w->st.bytes_staged += n;
+		if (fill + n == w->block_size)
+			stage_issue(w, f);
+	}
+	return 0;
+}
+
+static int pwrite_all(int fd, const uint8_t *p, size_t len, uint64_t off)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= n;
+		off += n;
+	}
+	return 0;
+}
+
+/*
+ * The partial last block, once f is settled: through the page cache, so
+ * the file ends at its last byte rather than at a padded block boundary.
+ */
+static void direct_tail(struct writer *w, struct wfile *f)
+{
+	uint32_t fill = f->stage ? f->end - f->stage->off : 0;
+	int fl, ret = 0;
+
+	if (fill) {
+		fl = fcntl(f->fd, F_GETFL);
+		if (fl < 0 || fcntl(f->fd, F_SETFL, fl & ~O_DIRECT))
+			ret = -errno;
+		if (!ret)
+			ret = pwrite_all(f->fd, f->stage->stage, fill,
+					 f->stage->off);
+		if (ret)
+			file_fail(f, ret, fill, w);
+		else
+			w->st.bytes_written += fill;
+	}
+	w->ndirect--;
+	f->direct = false;
+	stage_release(w, f);
+}
+
 int writer_write(struct writer *w, struct wfile *f, uint64_t off,
 		 const void *ptr, uint32_t len, struct buf *b)
 {
@@ -366,8 +591,12 @@ int writer_write(struct writer *w, struct wfile *f, uint64_t off,
 
 	if (f->errors)
 		return -EIO;
+	if (f->append_only && off != f->end)
+		return -EINVAL;
 	if (!len)
 		return 0;
+	if (f->direct)
+		return direct_append(w, f, ptr, len);
 	r = req_for(w, f, off, 0);
 	if (!r)
 		return -ENOMEM;
@@ -379,6 +608,7 @@ int writer_write(struct writer *w, struct wfile *f, uint64_t off,
 		buf_get(b);
 		r->bufs[r->nbufs++] = b;
 	}
+	f->end = off + len;
 	return 0;
 }
 
@@ -392,6 +622,10 @@ int writer_write_copy(struct writer *w, struct wfile *f, uint64_t off,
 		return -EINVAL;
 	if (f->errors)
 		return -EIO;
+	if (f->append_only && off != f->end)
+		return -EINVAL;
+	if (f->direct)
+		return direct_append(w, f, ptr, len);
 	r = req_for(w, f, off, len);
 	if (!r)
 		return -ENOMEM;
@@ -402,15 +636,56 @@ int writer_write_copy(struct writer *w, struct wfile *f, uint64_t off,
 	r->iov[r->niov].iov_len = len;
 	r->niov++;
 	r->total += len;
+	f->end = off + len;
 	return 0;
+}
+
+static void log_fallback(const char *path)
+{
+	static bool logged;
+
+	/* Once per process: every file on that filesystem would say it. */
+	if (!__atomic_exchange_n(&logged, true, __ATOMIC_RELAXED))
+		pr_info("%s: the filesystem refuses O_DIRECT; direct output "
+			"is written buffered there\n",
+			path);
+}
+
+/* Open f->path, O_DIRECT first when asked, buffered if the fs says no. */
+static int file_open_fd(struct writer *w, struct wfile *f, int flags,
+			bool direct)
+{
+	if (direct) {
+		f->fd = open(f->path, flags | O_DIRECT, 0644);
+		if (f->fd >= 0) {
+			f->direct = true;
+			return 0;
+		}
+		if (errno != EINVAL)
+			return -errno;
+		w->st.direct_fallbacks++;
+		log_fallback(f->path);
+	}
+	f->fd = open(f->path, flags, 0644);
+	return f->fd < 0 ? -errno : 0;
+}
+
+static void file_free(struct wfile *f)
+{
+	free(f->path);
+	free(f);
 }
 
 int writer_open(struct writer *w, const char *path, int extra_flags,
 		struct wfile **out)
 {
+	bool direct = extra_flags & WRITER_DIRECT;
 	struct wfile *f;
+	int ret;
 
-	(void)w;
+	if (extra_flags & O_DIRECT)
+		return -EINVAL;
+	extra_flags &= ~WRITER_DIRECT;
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
@@ -419,16 +694,28 @@ int writer_open(struct writer *w, const char *path, int extra_flags,
 		free(f);
 		return -ENOMEM;
 	}
-	f->fd = open(path,
-		     O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | extra_flags,
-		     0644);
-	if (f->fd < 0) {
-		int err = -errno;
-
-		free(f->path);
-		free(f);
-		return err;
+	ret = file_open_fd(
+		w, f, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | extra_flags,
+		direct);
+	if (!ret && f->direct) {
+		w->ndirect++;
+		ret = stage_take(w, f);
+		if (ret) {
+			close(f->fd);
+			w->ndirect--;
+			stage_release(w, f);
+		}
 	}
+	if (ret) {
+		file_free(f);
+		return ret;
+	}
+	f->append_only = direct;
+	f->next = w->files;
+	if (w->files)
+		w->files->pprev = &f->next;
+	f->pprev = &w->files;
+	w->files = f;
 	*out = f;
 	return 0;
 }
@@ -440,13 +727,7 @@ static int file_settle(struct writer *w, struct wfile *f)
 
 	file_flush(w, f);
 	while (f->inflight) {
-		if (io_uring_sq_ready(&w->ring)) {
-			ret = io_uring_submit(&w->ring);
-			if (ret < 0)
-				return ret;
-			w->st.submits++;
-		}
-		ret = reap(w, true);
+		ret = wait_completion(w);
 		if (ret < 0)
 			return ret;
 	}
@@ -468,8 +749,11 @@ static void dirty_remove(struct writer *w, struct wfile *f)
 
 int writer_set_size(struct writer *w, struct wfile *f, uint64_t size)
 {
-	int ret = file_settle(w, f);
+	int ret;
 
+	if (f->append_only)
+		return -EINVAL;
+	ret = file_settle(w, f);
 	if (ret)
 		return ret;
 	if (ftruncate(f->fd, size))
@@ -481,13 +765,18 @@ int writer_close(struct writer *w, struct wfile *f)
 {
 	int ret = file_settle(w, f);
 
+	/* Settled: the tail cannot overtake an O_DIRECT write in flight. */
+	if (f->direct)
+		direct_tail(w, f);
 	dirty_remove(w, f);
+	*f->pprev = f->next;
+	if (f->next)
+		f->next->pprev = f->pprev;
 	if (close(f->fd) && !ret)
 		ret = -errno;
 	if (!ret && f->errors)
 		ret = -EIO;
-	free(f->path);
-	free(f);
+	file_free(f);
 	return ret;
 }
 
@@ -497,12 +786,18 @@ void writer_destroy(struct writer *w)
 
 	if (!w)
 		return;
+	while (w->files)
+		writer_close(w, w->files);
 	writer_drain(w);
 	while ((r = w->free_reqs)) {
 		w->free_reqs = r->next;
 		free(r->iov);
 		free(r->bufs);
 		free(r);
+	}
+	while ((r = w->free_stage)) {
+		w->free_stage = r->next;
+		stage_free(w, r);
 	}
 	io_uring_queue_exit(&w->ring);
 	free(w);
@@ -521,4 +816,9 @@ void writer_get_stats(const struct writer *w, struct writer_stats *st)
 uint64_t wfile_errors(const struct wfile *f)
 {
 	return f->errors;
+}
+
+bool wfile_is_direct(const struct wfile *f)
+{
+	return f->direct;
 }
