@@ -386,6 +386,8 @@ static void flow_cfg(struct flow_table_cfg *fc)
 
 static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 {
+	/* Large writevs: a 64 KiB GSO packet alone is 18 iovecs. */
+	struct writer_opts wopts = { .ring_entries = 256, .max_iov = 512 };
 	char err[4200];
 	unsigned int i;
 	int ret;
@@ -409,7 +411,7 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 
 		wk->id = i;
 		wk->cfg = &c->wcfg;
-		ret = writer_create(&wk->w, NULL);
+		ret = writer_create(&wk->w, &wopts);
 		if (ret) {
 			pr_warn("io_uring setup failed: %s\n", strerror(-ret));
 			return ret;
