@@ -25,7 +25,7 @@ xfer_server 5202 16
 xfer_server 5203 8
 xfer_server 5204 4
 xfer_server 5205 4
-cap_start -q tcp
+cap_start tcp
 rss_watch_start
 
 xfer_client big --connect "$IP_B:5201" --seed 101 \

@@ -40,7 +40,9 @@ Other options:
   --tcpxfer PATH      tcpxfer binary (default: $TCPXFER or build/tools)
   --json FILE         also write the per-connection results as JSON
 
-Every line of flows.jsonl must be valid JSON (a half-written index fails).
+Every line of flows.jsonl must be valid JSON (a half-written index fails),
+and every file in DIR must be flows.jsonl or named by a record (nothing
+left behind half-written, e.g. a file moved aside to be reopened).
 Prints one line per connection and a summary; exits 0 when everything
 matches, 1 otherwise (the first differing offset is reported).
 """
@@ -346,6 +348,12 @@ def main():
             ok = False
             print(f"port {f['server_port']}: record {f['id']} (client port "
                   f"{f['client_port']}) matches no connection")
+    named = {r[d]["file"] for r in flows for d in ("c2s", "s2c")}
+    strays = sorted(set(os.listdir(args.dir)) - named - {"flows.jsonl"})
+    if strays:
+        ok = False
+        print(f"{len(strays)} files in the directory no record names: "
+              f"{strays[:5]}")
     extra = [f for f in flows if f["server_port"] not in ports]
     if args.extra != "any" and len(extra) > int(args.extra):
         ok = False

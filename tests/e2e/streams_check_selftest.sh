@@ -9,7 +9,7 @@
 #   non-zero byte inside a recorded gap in prefix mode, a half-written
 #   index line, a connection split over two records, a missing record, an
 #   unexpected ended reason, a file for an empty direction, length past the
-#   stream's end, a stray record.
+#   stream's end, a stray record, a file no record names.
 # A correct prefix with a gap (what SIGTERM may leave) must pass --prefix.
 set -u
 FS_ROOT=${FS_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -181,7 +181,10 @@ save(rs + [b])'
 check "$W/split" fail "2 records" "one connection split over two records" \
 	--run "$RUN,index=$W/tsv" --run "$RUN1,index=$W/tsv"
 
-variant missing 'save(recs()[1:])'
+variant missing '
+save(recs()[1:])
+os.remove(os.path.join(d, "0-a.c2s"))
+os.remove(os.path.join(d, "0-a.s2c"))'
 check "$W/missing" fail "conn 0: no record" "a missing record" \
 	--run "$RUN" --run "$RUN1"
 check "$W/missing" pass "" "a missing record with --allow-missing" \
@@ -211,6 +214,10 @@ check "$W/stray" fail "records on other ports" "a record on another port" \
 	--run "$RUN" --run "$RUN1"
 check "$W/stray" pass "" "a record on another port with --extra 1" \
 	--extra 1 --run "$RUN" --run "$RUN1"
+
+variant leftover 'open(os.path.join(d, "0-a.s2c.old"), "w").write("x")'
+check "$W/leftover" fail "no record names" "a file no record names" \
+	--run "$RUN" --run "$RUN1"
 
 [ $fails = 0 ] || { echo "FAIL: $fails checker cases wrong"; exit 1; }
 echo "PASS"
