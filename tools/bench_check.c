@@ -13,13 +13,18 @@
  *	holes are bytes missing between the first byte (ISN + 1 when the
  *	SYN was captured, else the lowest sequence seen) and the highest.
  *
- *   bench_check cmp A B
- *	Bytes equal at the same offset in A and B ("-" is stdin, e.g. the
- *	output of tcpxfer expect):  equal E len_a LA len_b LB
+ *   bench_check streams [--seed S] [--conns N] [--first-id I]
+ *		       [--req-bytes X] [--resp-bytes Y] FILE...
+ *	Stream files (tcpflow's, flowsplice's) against the content tcpxfer
+ *	sent with those options.  Each file is placed in the stream it
+ *	belongs to; its bytes count where they equal the stream's.  Lines
+ *	"file ...", "stream ID c2s|s2c want W covered C", then
+ *	  total want W covered C
  *
  * Exit 0, or 1 on an unreadable or malformed file.
  */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -305,72 +310,269 @@ static int run_pcap(int argc, char **argv)
 	return 0;
 }
 
-static int open_in(const char *path)
-{
-	int fd = strcmp(path, "-") ? open(path, O_RDONLY) : 0;
+/*
+ * --- stream files against tcpxfer's generated content -----------------------
+ *
+ * tcpxfer's streams (tools/tcpxfer.c): c2s is a 32-byte header then
+ * gen(seed + 2 id, req), s2c is gen(seed + 2 id + 1, resp), with
+ * gen(S, n) the little-endian words splitmix64(S + (k + 1) * GOLDEN).
+ * Implemented again here from that description, so the check does not
+ * share a bug with the sender.  A tool may split one direction over
+ * several files (tcpflow's "c1" files after a jump in sequence); each
+ * file is placed by inverting splitmix64 on one of its first words.
+ */
+#define GOLDEN 0x9e3779b97f4a7c15ULL
+#define HDR_LEN 32
+#define MIN_RUN 8 /* equal bytes shorter than this are chance, not data */
 
-	if (fd < 0)
-		fprintf(stderr, "bench_check: %s: %s\n", path, strerror(errno));
-	return fd;
+struct xfer {
+	uint64_t seed, req, resp;
+	unsigned int conns, first_id;
+};
+
+static uint64_t splitmix64(uint64_t z)
+{
+	z ^= z >> 30;
+	z *= 0xbf58476d1ce4e5b9ULL;
+	z ^= z >> 27;
+	z *= 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
 }
 
-/* Read up to len bytes, short only at end of file. */
-static ssize_t read_full(int fd, uint8_t *buf, size_t len)
+static uint64_t inv64(uint64_t a) /* a odd: a * inv64(a) == 1 mod 2^64 */
 {
-	size_t got = 0;
+	uint64_t x = a;
+	int i;
 
-	while (got < len) {
-		ssize_t n = read(fd, buf + got, len - got);
+	for (i = 0; i < 6; i++)
+		x *= 2 - a * x;
+	return x;
+}
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		got += n;
+static uint64_t unsplitmix64(uint64_t z)
+{
+	z ^= z >> 31 ^ z >> 62;
+	z *= inv64(0x94d049bb133111ebULL);
+	z ^= z >> 27 ^ z >> 54;
+	z *= inv64(0xbf58476d1ce4e5b9ULL);
+	return z ^ z >> 30 ^ z >> 60;
+}
+
+static void put_be(uint8_t *p, uint64_t v, int n)
+{
+	while (n--) {
+		p[n] = v;
+		v >>= 8;
 	}
-	return got;
 }
 
-static int run_cmp(int argc, char **argv)
+/* Expected bytes [off, off + len) of stream s (dir index: 2 id + s2c). */
+static void expect_fill(const struct xfer *x, unsigned int s, uint64_t off,
+			uint8_t *buf, size_t len)
 {
-	static uint8_t a[1 << 20], b[1 << 20];
-	uint64_t la = 0, lb = 0, eq = 0;
-	int fa, fb;
+	unsigned int id = x->first_id + s / 2;
+	uint64_t seed = x->seed + 2ULL * id + (s & 1), k, w;
+	uint8_t hdr[HDR_LEN];
+	size_t i = 0;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: bench_check cmp A B\n");
+	if (!(s & 1)) {
+		memcpy(hdr, "FSX1", 4);
+		put_be(hdr + 4, id, 4);
+		put_be(hdr + 8, x->req, 8);
+		put_be(hdr + 16, x->resp, 8);
+		put_be(hdr + 24, x->seed, 8);
+		for (; off < HDR_LEN && i < len; off++)
+			buf[i++] = hdr[off];
+		off -= HDR_LEN;
+	}
+	for (k = off / 8; i < len; k++) {
+		unsigned int b = (k == off / 8) ? off % 8 : 0;
+
+		w = splitmix64(seed + (k + 1) * GOLDEN);
+		for (; b < 8 && i < len; b++)
+			buf[i++] = w >> (8 * b);
+	}
+}
+
+static uint64_t stream_len(const struct xfer *x, unsigned int s)
+{
+	return s & 1 ? x->resp : HDR_LEN + x->req;
+}
+
+/*
+ * Which stream and offset the file's first bytes p[0..n) come from:
+ * returns the stream index and sets *off, or -1.
+ */
+static int locate(const struct xfer *x, const uint8_t *p, size_t n,
+		  uint64_t *off)
+{
+	unsigned int s, nstreams = 2 * x->conns;
+	uint64_t ig = inv64(GOLDEN), v, k, body;
+	size_t a;
+
+	if (n >= 8 && !memcmp(p, "FSX1", 4)) {
+		uint32_t id = p[4] << 24 | p[5] << 16 | p[6] << 8 | p[7];
+
+		if (id >= x->first_id && id - x->first_id < x->conns) {
+			*off = 0;
+			return 2 * (id - x->first_id);
+		}
+	}
+	for (a = 0; a + 8 <= n && a < 8; a++) {
+		memcpy(&v, p + a, 8);
+		v = le64toh(v);
+		for (s = 0; s < nstreams; s++) {
+			uint64_t seed = x->seed + 2ULL * (x->first_id + s / 2) +
+					(s & 1);
+
+			k = (unsplitmix64(v) - seed) * ig - 1;
+			body = s & 1 ? 0 : HDR_LEN;
+			if (k * 8 >= a && body + k * 8 - a < stream_len(x, s)) {
+				*off = body + k * 8 - a;
+				return s;
+			}
+		}
+	}
+	return -1;
+}
+
+/* Runs of at least MIN_RUN equal bytes, as segments of stream space. */
+static int match_runs(struct dir *d, uint64_t base, const uint8_t *a,
+		      const uint8_t *b, size_t n, uint64_t *run_start,
+		      uint64_t *run_len)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		if (a[i] == b[i]) {
+			if (!(*run_len)++)
+				*run_start = base + i;
+			continue;
+		}
+		if (*run_len >= MIN_RUN) {
+			ret = seg_add(d, *run_start, *run_len);
+			if (ret)
+				return ret;
+		}
+		*run_len = 0;
+	}
+	return 0;
+}
+
+static int stream_file(const struct xfer *x, struct dir *cov, const char *path)
+{
+	static uint8_t got[1 << 20], want[1 << 20];
+	uint64_t off, pos, run_start = 0, run_len = 0;
+	ssize_t n;
+	int fd, s, ret = 0;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, got, 64);
+	s = n > 0 ? locate(x, got, n, &off) : -1;
+	if (s < 0) {
+		printf("file %s unmatched\n", path);
+		close(fd);
+		return 0;
+	}
+	for (pos = 0; (n = pread(fd, got, sizeof(got), pos)) > 0; pos += n) {
+		uint64_t end = stream_len(x, s);
+		size_t m = off + pos >= end ? 0 : end - off - pos;
+
+		m = m < (size_t)n ? m : (size_t)n;
+		expect_fill(x, s, off + pos, want, m);
+		if (!memcmp(got, want, m)) {
+			if (!run_len)
+				run_start = off + pos;
+			run_len += m;
+		} else {
+			ret = match_runs(&cov[s], off + pos, got, want, m,
+					 &run_start, &run_len);
+		}
+		if (ret || m < (size_t)n)
+			break;
+	}
+	if (n < 0)
+		ret = -errno;
+	if (!ret && run_len >= MIN_RUN)
+		ret = seg_add(&cov[s], run_start, run_len);
+	printf("file %s stream %u %s offset %" PRIu64 " len %" PRIu64 "\n",
+	       path, x->first_id + s / 2, s & 1 ? "s2c" : "c2s", off,
+	       (uint64_t)lseek(fd, 0, SEEK_END));
+	close(fd);
+	return ret;
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return errno || end == s || *end ? -EINVAL : 0;
+}
+
+static int xfer_args(int argc, char **argv, struct xfer *x, int *first_file)
+{
+	uint64_t v;
+	int i;
+
+	*x = (struct xfer){.seed = 1, .conns = 1};
+	for (i = 2; i + 1 < argc && !strncmp(argv[i], "--", 2); i += 2) {
+		if (parse_u64(argv[i + 1], &v))
+			return -EINVAL;
+		if (!strcmp(argv[i], "--seed"))
+			x->seed = v;
+		else if (!strcmp(argv[i], "--conns") && v && v <= MAX_DIRS / 2)
+			x->conns = v;
+		else if (!strcmp(argv[i], "--first-id") && v <= UINT32_MAX)
+			x->first_id = v;
+		else if (!strcmp(argv[i], "--req-bytes"))
+			x->req = v;
+		else if (!strcmp(argv[i], "--resp-bytes"))
+			x->resp = v;
+		else
+			return -EINVAL;
+	}
+	*first_file = i;
+	return 0;
+}
+
+static int run_streams(int argc, char **argv)
+{
+	uint64_t want = 0, covered = 0, u, h;
+	struct xfer x;
+	unsigned int s;
+	int i, first, ret;
+
+	if (xfer_args(argc, argv, &x, &first)) {
+		fprintf(stderr, "usage: bench_check streams [--seed S] "
+				"[--conns N] [--first-id I] [--req-bytes X] "
+				"[--resp-bytes Y] FILE...\n");
 		return 2;
 	}
-	fa = open_in(argv[2]);
-	fb = open_in(argv[3]);
-	if (fa < 0 || fb < 0)
-		return 1;
-	for (;;) {
-		ssize_t na = read_full(fa, a, sizeof(a));
-		ssize_t nb = read_full(fb, b, sizeof(b));
-		ssize_t n, i;
-
-		if (na < 0 || nb < 0) {
-			fprintf(stderr, "bench_check: read: %s\n",
-				strerror(-(na < 0 ? na : nb)));
+	for (i = first; i < argc; i++) {
+		ret = stream_file(&x, dirs, argv[i]);
+		if (ret) {
+			fprintf(stderr, "bench_check: %s: %s\n", argv[i],
+				strerror(-ret));
 			return 1;
 		}
-		n = na < nb ? na : nb;
-		if (n && !memcmp(a, b, n)) {
-			eq += n;
-		} else {
-			for (i = 0; i < n; i++)
-				eq += a[i] == b[i];
-		}
-		la += na;
-		lb += nb;
-		if (!na && !nb)
-			break;
 	}
-	printf("equal %" PRIu64 " len_a %" PRIu64 " len_b %" PRIu64 "\n", eq,
-	       la, lb);
+	for (s = 0; s < 2 * x.conns; s++) {
+		/* Coverage from the stream's first byte: holes count. */
+		dirs[s].have_syn = true;
+		dirs[s].isn = (uint64_t)-1;
+		dir_cover(&dirs[s], &u, &h);
+		want += stream_len(&x, s);
+		covered += u;
+		printf("stream %u %s want %" PRIu64 " covered %" PRIu64 "\n",
+		       x.first_id + s / 2, s & 1 ? "s2c" : "c2s",
+		       stream_len(&x, s), u);
+	}
+	printf("total want %" PRIu64 " covered %" PRIu64 "\n", want, covered);
 	return 0;
 }
 
@@ -378,9 +580,9 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "pcap"))
 		return run_pcap(argc, argv);
-	if (argc >= 2 && !strcmp(argv[1], "cmp"))
-		return run_cmp(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "streams"))
+		return run_streams(argc, argv);
 	fprintf(stderr, "usage: bench_check pcap --port P FILE...\n"
-			"       bench_check cmp A B\n");
+			"       bench_check streams [OPTIONS] FILE...\n");
 	return 2;
 }
