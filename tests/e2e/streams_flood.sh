@@ -21,12 +21,12 @@ MAXF=64
 FLOOD_PORTS="5410 5411 5412 5413"
 # Per port (4 ports): connections, how many at once (16 live flood flows
 # in all, well under the bound, so the flows the table must evict are
-# finished ones), and the request rate in Mbit/s: 20 Mbit/s of 10 kB
-# requests paces each client to ~250 connections/s, ~1000 new flows/s in
-# all (~10000 packets/s), for ~2.4 s.
-FLOOD_CONNS=${FLOOD_CONNS:-600}
+# mostly finished ones), and the request rate in Mbit/s: 8 Mbit/s of 10 kB
+# requests paces each client to ~100 connections/s: ~400 new flows/s in
+# all (~8000 packets/s), 1200 flows, 19 times the bound, in ~3 s.
+FLOOD_CONNS=${FLOOD_CONNS:-300}
 FLOOD_PAR=${FLOOD_PAR:-4}
-FLOOD_RATE=${FLOOD_RATE:-20}
+FLOOD_RATE=${FLOOD_RATE:-8}
 FRAMES=8192
 OOO_TOTAL=$((16 * 1024 * 1024))
 REQ=$((64 * 1024 * 1024 + 3))

@@ -7,7 +7,8 @@
 #   streams_init               need root and XDP, scratch dirs OUT (stream
 #                              files: under STREAMS_TMP, default /tmp, a
 #                              disk here) and SHM (tmpfs: tcpxfer's --out
-#                              copies), removed on exit; topo_trap
+#                              copies), removed on exit (STREAMS_KEEP=1
+#                              keeps OUT for a post-mortem); topo_trap
 #   cap_start ARGS...          flowsplice capture -i CAP_IF --streams
 #                              $OUT/streams --stats-json $OUT/stats.json
 #                              ARGS in the capture namespace; CAP_PID; waits
@@ -37,7 +38,11 @@ streams_init() {
 		die "flowsplice capture has no --streams"
 	OUT=$(mktemp -d "${STREAMS_TMP:-/tmp}/fs-streams-XXXXXX") || die "mktemp"
 	SHM=$(mktemp -d /dev/shm/fs-streams-XXXXXX) || die "mktemp"
-	topo_on_exit "rm -rf $OUT $SHM"
+	if [ "${STREAMS_KEEP:-0}" = 1 ]; then
+		topo_on_exit "rm -rf $SHM; echo kept $OUT >&2"
+	else
+		topo_on_exit "rm -rf $OUT $SHM"
+	fi
 	topo_trap
 	declare -gA XFER_PIDS=()
 }
@@ -187,20 +192,24 @@ streams_loss_test() { # before|after
 	stats_report
 	[ "${a2b:-0}" -gt 0 ] && [ "${b2a:-0}" -gt 0 ] ||
 		die "the loss program dropped nothing: the test proves nothing"
-	streams_check --ended fin --json "$OUT/check.json" \
+	# A retransmission that reaches a socket its application has closed
+	# makes the kernel answer RST (abort on data): with loss, a connection
+	# whose bytes all arrived may end by RST.
+	streams_check --ended fin,rst \
 		--run "port=5301,seed=31,conns=4,req=$((8 * 1024 * 1024 + 1)),resp=$((12 * 1024 * 1024 + 5)),index=$SHM/bulk/index.tsv" \
 		--run "port=5302,seed=32,conns=8,req=20000,resp=300000,index=$SHM/small/index.tsv" ||
-		die "stream files differ from what was sent"
+		soft_fail "stream files differ from what was sent"
 	# After the mirror the capture must have seen the duplicates.
 	ov=$(python3 -c 'import json, sys
 print(sum(json.loads(l)["overlaps"] for l in open(sys.argv[1])))' \
 		"$OUT/streams/flows.jsonl")
 	log "overlaps seen by flowsplice: $ov"
 	if [ "$where" = after ] && [ "$ov" = 0 ]; then
-		die "no retransmitted duplicate reached the capture"
+		soft_fail "no retransmitted duplicate reached the capture"
 	fi
-	[ "$STATS_DROPS" = 0 ] || die "flowsplice dropped $STATS_DROPS packets"
-	log "PASS"
+	[ "$STATS_DROPS" = 0 ] ||
+		soft_fail "flowsplice dropped $STATS_DROPS packets"
+	soft_done
 }
 
 # Checks that go on after a failure, so one run reports everything:
