@@ -5,8 +5,8 @@
 # (about 4 s, 64 MiB one way and 32 MiB the other):
 #  - the long transfer is still byte-identical, both directions, no gap;
 #  - the table never holds more than 64 flows (flows_active in every
-#    --stats-json snapshot), evictions are counted (stats "evicted" > 0, and
-#    the index lists evicted flows);
+#    --stats-json snapshot), and every flow the bound pushed out is
+#    counted as evicted in the stats;
 #  - every flood connection is in the index (no flow lost to the bound) and
 #    the index has one line per flow the stats count;
 #  - flowsplice's RSS stays under a bound derived from its configuration
@@ -116,10 +116,14 @@ elif max(active) > maxf:
     bad(f"flows_active reached {max(active)} > --max-flows {maxf}")
 if max(active or [0]) < maxf // 2:
     bad("the table never filled: the flood did not reach the bound")
-if evicted == 0:
-    bad("no eviction counted")
-if ended.get("evicted", 0) == 0:
-    bad("no record ended as evicted in the index")
+# The run is shorter than the closed-flow timeout (10 s) and the idle
+# timeout, so a flow leaves the table only when the bound pushes it out or
+# at the stop, when at most maxf remain: every other flow is an eviction,
+# whatever "ended" its record shows (a flow that saw both FINs is listed
+# as "fin" even when evicted).
+if evicted < flows - maxf:
+    bad(f"{evicted} evictions counted, but {flows} flows went through a "
+        f"table of {maxf}: at least {flows - maxf} were evicted")
 if len(recs) != flows:
     bad(f"index has {len(recs)} records, stats count {flows} flows")
 for p in ports:
