@@ -81,6 +81,8 @@ rss_watch_start() {
 	topo_on_exit "kill $RSS_PID 2>/dev/null"
 }
 
+# Sets RSS_MAX_KB and RSS_SAMPLES for the caller.
+# shellcheck disable=SC2034
 rss_watch_stop() {
 	kill "$RSS_PID" 2>/dev/null
 	wait "$RSS_PID" 2>/dev/null

@@ -26,9 +26,9 @@ topo_bg b "$TCPXFER" server --port 5502 --conns 2 --rate 160
 wait_port b 5502 || die "server 5502 did not start"
 cap_start tcp
 
-xfer_client done --connect "$IP_B:5501" --seed 51 --conns 4 --parallel 4 \
+xfer_client small --connect "$IP_B:5501" --seed 51 --conns 4 --parallel 4 \
 	--req-bytes 100000 --resp-bytes 300000
-xfer_wait done || die "the small transfers failed"
+xfer_wait small || die "the small transfers failed"
 xfer_client cut --connect "$IP_B:5502" --seed 52 --conns 2 --parallel 2 \
 	--rate 160 --req-bytes "$BIG" --resp-bytes "$BIG"
 sleep 2
@@ -42,7 +42,7 @@ check_mirror
 stats_report
 
 streams_check --ended fin \
-	--run "port=5501,seed=51,conns=4,req=100000,resp=300000,index=$SHM/done/index.tsv" \
+	--run "port=5501,seed=51,conns=4,req=100000,resp=300000,index=$SHM/small/index.tsv" \
 	--extra 2 || soft_fail "the completed connections are wrong"
 streams_check --ended shutdown --prefix \
 	--run "port=5502,seed=52,conns=2,req=$BIG,resp=$BIG" --extra 4 ||
