@@ -229,6 +229,10 @@ def check_dir(args, run, cid, rec, d, complete):
     if r["file"] is None:
         errs.append(f"{r['bytes']} bytes delivered but no file")
         return errs
+    if not r["syn"]:
+        errs.append("no SYN captured (midstream): file offsets are not "
+                    "stream offsets, content not compared")
+        return errs
     if "/" in r["file"]:
         errs.append(f"file name {r['file']!r} is not a plain name")
         return errs

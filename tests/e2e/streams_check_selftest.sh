@@ -215,6 +215,13 @@ check "$W/stray" fail "records on other ports" "a record on another port" \
 check "$W/stray" pass "" "a record on another port with --extra 1" \
 	--extra 1 --run "$RUN" --run "$RUN1"
 
+variant midstream '
+rs = recs()
+rs[0]["s2c"].update(syn=False, midstream=True)
+save(rs)'
+check "$W/midstream" fail "midstream" "a direction whose SYN was not seen" \
+	--prefix --run "$RUN" --run "$RUN1"
+
 variant leftover 'open(os.path.join(d, "0-a.s2c.old"), "w").write("x")'
 check "$W/leftover" fail "no record names" "a file no record names" \
 	--run "$RUN" --run "$RUN1"
