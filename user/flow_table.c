@@ -314,8 +314,11 @@ static void evict_one(struct flow_table *ft)
 
 	if (!f)
 		f = list_oldest(&ft->active);
-	if (f)
-		flow_end(ft, f, FLOW_END_EVICTED);
+	if (!f)
+		return;
+	/* A closed flow keeps "fin"/"rst" as its end; the eviction counts. */
+	ft->st.evictions++;
+	flow_end(ft, f, FLOW_END_EVICTED);
 }
 
 static struct flow *flow_new(struct flow_table *ft, const struct pkt *p,

@@ -97,6 +97,7 @@ struct flow_table_stats {
 	uint64_t active; /* flows in the table now */
 	uint64_t max_active;
 	uint64_t ended[FLOW_END_MAX];
+	uint64_t evictions; /* flows pushed out by max_flows, closed or not */
 	uint64_t swaps;
 };
 

@@ -382,7 +382,7 @@ static void publish_stats(struct worker *wk)
 		flow_table_get_stats(wk->ft, &fs);
 		STAT_SET(wk, flows, fs.flows);
 		STAT_SET(wk, flows_active, fs.active);
-		STAT_SET(wk, evicted, fs.ended[FLOW_END_EVICTED]);
+		STAT_SET(wk, evicted, fs.evictions);
 		STAT_SET(wk, hold_budget, rc->budget_skips);
 		if (rc->ref_segs > wk->st.held_frames_max)
 			STAT_SET(wk, held_frames_max, rc->ref_segs);
