@@ -260,7 +260,8 @@ static int open_file(struct streams *s, struct flow *f, struct sdir *sd, int d)
 		if (!sd->name)
 			return -ENOMEM;
 		path_of(s, sd->name, path, sizeof(path));
-		ret = writer_open(s->w, path, 0, &sd->wf);
+		/* Creating an inode can take a millisecond: not in this loop. */
+		ret = writer_open(s->w, path, WRITER_ASYNC_OPEN, &sd->wf);
 		if (!ret)
 			s->st.files++;
 	} else {

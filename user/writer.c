@@ -69,6 +69,8 @@ struct wfile {
 	uint64_t end; /* append_only: the offset the next write needs */
 	struct wreq *stage; /* direct: the block being filled, at its off */
 	struct wfile *next, **pprev; /* the writer's files */
+	bool opening; /* WRITER_ASYNC_OPEN: the openat is in flight */
+	struct wreq *pending; /* requests waiting for the open */
 	char *path;
 };
 
@@ -195,6 +197,37 @@ static void file_fail(struct wfile *f, int err, uint64_t bytes,
 		      struct writer *w);
 static void req_put(struct writer *w, struct wreq *r);
 
+/* An openat completion's user_data: the wfile, tagged in its low bit. */
+#define OPEN_TAG ((uintptr_t)1)
+
+/*
+ * The async open of f finished.  Its waiting requests go on the retry
+ * list, issued after the reap loop (never from inside it); if the open
+ * failed they fail.
+ */
+static void open_done(struct writer *w, struct wfile *f, int res)
+{
+	struct wreq *r;
+
+	f->inflight--;
+	f->opening = false;
+	if (res >= 0)
+		f->fd = res;
+	else
+		file_fail(f, res, 0, w);
+	while ((r = f->pending)) {
+		f->pending = r->next;
+		if (res < 0) {
+			file_fail(f, res, r->total, w);
+			req_put(w, r);
+			continue;
+		}
+		f->inflight++;
+		r->next = w->retry;
+		w->retry = r;
+	}
+}
+
 static void issue_retries(struct writer *w)
 {
 	struct wreq *r;
@@ -223,12 +256,17 @@ static int reap(struct writer *w, bool wait)
 	}
 	io_uring_for_each_cqe(&w->ring, head, cqe)
 	{
-		struct wreq *r = io_uring_cqe_get_data(cqe);
+		uintptr_t data = (uintptr_t)io_uring_cqe_get_data(cqe);
 
 		n++;
 		w->inflight--;
-		r->f->inflight--;
-		req_complete(w, r, cqe->res);
+		if (data & OPEN_TAG) {
+			open_done(w, (struct wfile *)(data & ~OPEN_TAG),
+				  cqe->res);
+			continue;
+		}
+		((struct wreq *)data)->f->inflight--;
+		req_complete(w, (struct wreq *)data, cqe->res);
 	}
 	io_uring_cq_advance(&w->ring, n);
 	issue_retries(w);
@@ -239,6 +277,13 @@ static int req_issue(struct writer *w, struct wreq *r)
 {
 	struct io_uring_sqe *sqe;
 	int ret;
+
+	if (r->f->opening) {
+		/* Issued by open_done(); order among them does not matter. */
+		r->next = r->f->pending;
+		r->f->pending = r;
+		return 0;
+	}
 
 	/*
 	 * inflight counts prepared SQEs too and stays below the SQ size, so
@@ -652,6 +697,33 @@ static void log_fallback(const char *path)
 }
 
 /* Open f->path, O_DIRECT first when asked, buffered if the fs says no. */
+/* Queue an openat of f's path; the fd arrives in open_done(). */
+static int file_open_async(struct writer *w, struct wfile *f, int flags)
+{
+	struct io_uring_sqe *sqe;
+	int ret;
+
+	while (w->inflight >= w->sq_entries) {
+		ret = io_uring_submit(&w->ring);
+		if (ret < 0)
+			return ret;
+		w->st.submits++;
+		ret = reap(w, true);
+		if (ret < 0)
+			return ret;
+	}
+	sqe = io_uring_get_sqe(&w->ring);
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_openat(sqe, AT_FDCWD, f->path, flags, 0644);
+	io_uring_sqe_set_data(sqe, (void *)((uintptr_t)f | OPEN_TAG));
+	f->fd = -1;
+	f->opening = true;
+	w->inflight++;
+	f->inflight++;
+	return 0;
+}
+
 static int file_open_fd(struct writer *w, struct wfile *f, int flags,
 			bool direct)
 {
@@ -680,12 +752,13 @@ int writer_open(struct writer *w, const char *path, int extra_flags,
 		struct wfile **out)
 {
 	bool direct = extra_flags & WRITER_DIRECT;
+	bool async = extra_flags & WRITER_ASYNC_OPEN;
 	struct wfile *f;
 	int ret;
 
-	if (extra_flags & O_DIRECT)
+	if ((extra_flags & O_DIRECT) || (direct && async))
 		return -EINVAL;
-	extra_flags &= ~WRITER_DIRECT;
+	extra_flags &= ~(WRITER_DIRECT | WRITER_ASYNC_OPEN);
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
@@ -694,9 +767,15 @@ int writer_open(struct writer *w, const char *path, int extra_flags,
 		free(f);
 		return -ENOMEM;
 	}
-	ret = file_open_fd(
-		w, f, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | extra_flags,
-		direct);
+	if (async)
+		ret = file_open_async(w, f,
+				      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+					      extra_flags);
+	else
+		ret = file_open_fd(w, f,
+				   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+					   extra_flags,
+				   direct);
 	if (!ret && f->direct) {
 		w->ndirect++;
 		ret = stage_take(w, f);
@@ -772,7 +851,7 @@ int writer_close(struct writer *w, struct wfile *f)
 	*f->pprev = f->next;
 	if (f->next)
 		f->next->pprev = f->pprev;
-	if (close(f->fd) && !ret)
+	if (f->fd >= 0 && close(f->fd) && !ret)
 		ret = -errno;
 	if (!ret && f->errors)
 		ret = -EIO;

@@ -149,6 +149,51 @@ static void test_backpressure(const char *dir)
 	writer_destroy(w);
 }
 
+static void test_async_open(const char *dir)
+{
+	struct tbuf b = {.b = {1, tbuf_release}};
+	struct writer_stats st;
+	struct writer *w;
+	struct wfile *f;
+	uint8_t got[8192];
+	char path[256];
+	int i;
+
+	snprintf(path, sizeof(path), "%s/async", dir);
+	memset(b.data, 0x5a, sizeof(b.data));
+	CHECK_EQ(writer_create(&w, NULL), 0);
+	CHECK_EQ(writer_open(w, path, WRITER_ASYNC_OPEN | WRITER_DIRECT, &f),
+		 -EINVAL);
+	CHECK_EQ(writer_open(w, path, WRITER_ASYNC_OPEN, &f), 0);
+	/* Queued (and some issued) before the open has completed. */
+	for (i = 0; i < 8; i++) {
+		CHECK_EQ(writer_write(w, f, i * 1024, b.data, 1024, &b.b), 0);
+		if (i == 3)
+			CHECK_EQ(writer_submit(w), 0);
+	}
+	CHECK_EQ(writer_write(w, f, 100000, b.data, 10, &b.b), 0);
+	CHECK_EQ(writer_close(w, f), 0);
+	CHECK_EQ(b.b.refs, 1);
+	CHECK_EQ(read_file(path, got, sizeof(got)), 8192);
+	for (i = 0; i < 8192; i++)
+		if (got[i] != 0x5a)
+			break;
+	CHECK_EQ(i, 8192);
+
+	/* A failed open fails the writes queued behind it, counted. */
+	CHECK_EQ(writer_open(w, "/nonexistent-dir/x", WRITER_ASYNC_OPEN, &f),
+		 0);
+	CHECK_EQ(writer_write(w, f, 0, b.data, 100, &b.b), 0);
+	CHECK_EQ(writer_drain(w), 0);
+	CHECK_EQ(b.b.refs, 1);
+	CHECK(wfile_errors(f) >= 1);
+	CHECK_EQ(writer_write(w, f, 100, b.data, 100, &b.b), -EIO);
+	CHECK_EQ(writer_close(w, f), -EIO);
+	writer_get_stats(w, &st);
+	CHECK_EQ(st.bytes_failed, 100);
+	writer_destroy(w);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/fs-writer-XXXXXX";
@@ -160,6 +205,7 @@ int main(void)
 	test_sparse_and_copy(dir);
 	test_errors_counted();
 	test_backpressure(dir);
+	test_async_open(dir);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
 		t_failures++;
