@@ -43,7 +43,10 @@ for f in build/fuzz/fuzz_*; do
 	n=$(basename "$f")
 	corpus=tests/fuzz/corpus_${n#fuzz_}
 	work=$(mktemp -d)
+	# libFuzzer's default error exit code is 77, our "skip": make it 1.
+	# Crash inputs go to build/test-logs, not the work tree.
 	run_one "fuzz/$n" $((FUZZ_SECONDS + 120)) "$f" -max_total_time="$FUZZ_SECONDS" \
+		-error_exitcode=1 -artifact_prefix="$LOGS/$n-" \
 		-rss_limit_mb=2048 -max_len=65536 "$work" "$corpus"
 	rm -rf "$work"
 done

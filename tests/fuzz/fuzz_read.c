@@ -62,7 +62,22 @@ static void on_end(void *arg, struct flow *f, enum flow_end why)
 	f->user = NULL;
 }
 
-static const struct flow_ops ops = {.data = on_data, .end = on_end};
+/* A late SYN showed who is who: the directions trade places. */
+static void on_swapped(void *arg, struct flow *f)
+{
+	struct dir_end *de = f->user;
+	uint64_t t;
+
+	(void)arg;
+	if (!de)
+		return;
+	t = de->end[0];
+	de->end[0] = de->end[1];
+	de->end[1] = t;
+}
+
+static const struct flow_ops ops = {
+	.data = on_data, .swapped = on_swapped, .end = on_end};
 
 static void run(const char *path, int policy)
 {
