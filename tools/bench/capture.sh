@@ -79,6 +79,7 @@ HEADER+=",mirror_drops,cpu_user_s,cpu_sys_s,cpu_s_per_gb,sys_cpu_s"
 HEADER+=",out_bytes,ready_s,exit,lossless,load1,note"
 mkdir -p "$(dirname "$CSV")" "$WORK"
 [ -s "$CSV" ] || echo "$HEADER" >"$CSV"
+CMDS=${CSV%.csv}.commands
 
 RUN=$WORK/run
 LOGS=$WORK/logs # each run's tool output and client summary, kept
@@ -145,10 +146,17 @@ kv() { # key file: the value after "key=" in the last line
 	tail -n 1 "$2" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
 
+# The exact command lines, once each, for the report.
+note_cmd() { # name command
+	local line="- $1: \`${2//$RUN/RUN}\`"
+	grep -qxF -- "$line" "$CMDS" 2>/dev/null || echo "$line" >>"$CMDS"
+}
+
 # Start the tool, wait until it is ready; sets TPID and READY_S.
 start_tool() { # tool
 	local t0=$EPOCHREALTIME i
 	tool_cmd "$1"
+	note_cmd "$1" "ip netns exec NS_CAP ${CMD[*]#"$FS_ROOT"/}"
 	topo_bg cap "$BENCH_RUN" "$RUN/rusage" "${CMD[@]}" \
 		>"$RUN/tool.out" 2>"$RUN/tool.err"
 	TPID=$TOPO_BG_PID
@@ -215,6 +223,7 @@ run_case() {
 	md0=$(topo_mirror_drops)
 	c0=$(sys_busy)
 	read -r load _ </proc/loadavg
+	note_cmd "sender ($phase)" "ip netns exec NS_A tcpxfer client --connect $IP_B:$PORT --conns $CONNS --parallel $CONNS --req-bytes BYTES/$CONNS --resp-bytes $RESP --seed N${rargs[*]:+ --rate MBIT}"
 	topo_ns_exec a timeout 120 "$TCPXFER" client --connect "$IP_B:$PORT" \
 		--conns "$CONNS" --parallel "$CONNS" --req-bytes "$req" \
 		--resp-bytes "$RESP" --seed "$seed" "${rargs[@]}" \

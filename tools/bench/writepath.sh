@@ -68,6 +68,11 @@ PY
 	rm -f "$WORK"/*
 }
 
+CMDS=${CSV%.csv}.commands
+{
+	echo "- writer: \`bench_writer -d DIR -s $(awk -v m="$MIB" 'BEGIN { print m / 1024 }') -r RECORD -m buffered|direct -n 1\` (RECORD: ${RECORDS// /, })"
+	echo "- fio: \`fio --name=seqwrite --filename=DIR/fio.dat --rw=write --bs=1M --size=${MIB}M --ioengine=io_uring --iodepth=8 --direct=0|1 --end_fsync=1 --output-format=json\`"
+} >"$CMDS"
 for ((rep = 1; rep <= REPS; rep++)); do
 	for rec in $RECORDS; do
 		writer_run buffered "$rec" "$rep"

@@ -1,0 +1,42 @@
+#!/bin/bash
+# make bench, smoke sized: tools/bench/run.sh with BENCH_QUICK=1 into a
+# temporary directory runs every benchmark and reports.  Checks only that
+# it ran: a CSV row with the transfer complete for every capture tool and
+# phase, every write-path variant, the summary CSVs and the report.  No
+# timing is asserted (benchmarks are not tests).
+set -u
+FS_ROOT=${FS_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (netns, XDP)"; exit 77; }
+OUT=$(mktemp -d /tmp/fs-bench-smoke-XXXXXX)
+trap 'rm -rf "$OUT"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+BENCH_QUICK=1 BENCH_OUT=$OUT "$FS_ROOT/tools/bench/run.sh" ||
+	fail "run.sh exited $?"
+csv=$OUT/raw/capture.csv
+[ -s "$csv" ] || fail "no $csv"
+cat "$csv"
+tools="fs-pcap tcpdump netsniff-ng tcpflow"
+"$FS_BIN" capture --help | grep -q -- --streams &&
+	tools+=" fs-streams fs-both"
+for phase in sweep full; do
+	for tool in $tools; do
+		# Columns: phase, queues, tool, ..., client_ok (6), ...,
+		# fraction (12); the transfer must have completed, and the
+		# tool must have written something.
+		awk -F, -v p="$phase" -v t="$tool" '$1 == p && $3 == t &&
+			$6 == 4 && $12 > 0 { f = 1 } END { exit !f }' "$csv" ||
+			fail "no complete $phase row for $tool"
+	done
+done
+awk -F, '$1 == "full" && $3 == "none" && $6 == 4 { f = 1 }
+	END { exit !f }' "$csv" || fail "no baseline (no capture) row"
+for v in "writer,buffered" "writer,direct" "fio,buffered" "fio,direct"; do
+	grep -q "^$v," "$OUT/raw/writepath.csv" || fail "no $v row"
+done
+for f in results/capture_summary.csv results/writepath_summary.csv \
+	RESULTS.md; do
+	[ -s "$OUT/$f" ] || fail "no $f"
+done
+grep -q "tcpdump -w" "$OUT/RESULTS.md" || fail "report lacks the peers"
+echo PASS
