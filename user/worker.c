@@ -228,7 +228,9 @@ static void hand_off(struct worker *wk, struct worker *owner)
 	 */
 	while (spsc_push(&owner->handoff_in[wk->id], &h)) {
 		STAT_ADD(wk, handoff_waits, 1);
-		inbox(wk);
+		/* Nothing of ours to do: let the owner have the CPU. */
+		if (!inbox(wk))
+			sched_yield();
 		returns(wk);
 		writer_submit(wk->w);
 		refill(wk);
