@@ -32,7 +32,9 @@ expect() { # want_rc pattern cmd...
 expect 0 "Usage: flowsplice capture" "$FS_BIN" capture --help
 for o in --interface --write --queues --xdp-mode --pin-path --rotate-size \
 	--rotate-seconds --duration --stats-interval --stats-json \
-	--frame-size --frames --rx-size --fill-size --verbose --quiet; do
+	--frame-size --frames --rx-size --fill-size --verbose --quiet \
+	--streams --max-flows --idle-timeout --hold-frames --hold-policy \
+	--ooo-per-flow --ooo-total --max-open --pcap-io; do
 	grep -q -- "$o" "$OUT/out" || { echo "FAIL: --help lacks $o"; fails=$((fails + 1)); }
 done
 expect 0 "capture" "$FS_BIN" --help
@@ -54,6 +56,9 @@ expect 2 "bad filter: .*'icmp'" "$FS_BIN" capture -i lo -w x icmp
 expect 2 "bad filter: .*'example.com'" "$FS_BIN" capture -i lo -w x host example.com
 expect 2 "bad filter" "$FS_BIN" capture -i lo -w x tcp and
 expect 2 "bad --queues '7'" "$FS_BIN" capture -i lo -w x -Q 7
+expect 2 "invalid value 'fast' for --pcap-io" "$FS_BIN" capture -i lo -w x --pcap-io fast
+expect 2 "invalid value 'keep' for --hold-policy" "$FS_BIN" capture -i lo --streams d --hold-policy keep
+expect 2 "--hold-frames 9000 must be below --frames 8192" "$FS_BIN" capture -i lo --streams d --frames 8192 --hold-frames 9000
 
 # Runtime errors: exit 1.
 expect 1 "no such interface: nosuch0" "$FS_BIN" capture -i nosuch0 -w x

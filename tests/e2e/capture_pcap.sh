@@ -6,7 +6,7 @@
 #  - every redirected packet was received and written (stats JSON);
 #  - traffic that does not match (another TCP port) keeps working.
 # QUEUES=N runs it on an N-queue capture veth, XDP_MODE picks the attach
-# mode, EXPECT_SPREAD=1 requires packets on two queues or more, PRELOAD=1
+# mode, PCAP_IO direct|buffered the pcap writes, EXPECT_SPREAD=1 requires packets on two queues or more, PRELOAD=1
 # has xdp-loader attach the classifier first (flowsplice --pin-path).
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -15,6 +15,7 @@ skip_if_no_xdp
 
 QUEUES=${QUEUES:-1}
 XDP_MODE=${XDP_MODE:-auto}
+PCAP_IO=${PCAP_IO:-direct}
 C2S=$((8 * 1024 * 1024))
 S2C=$((3 * 1024 * 1024))
 OUT=$(mktemp -d /tmp/fs-e2e-XXXXXX)
@@ -43,7 +44,7 @@ if [ "${PRELOAD:-0}" = 1 ]; then
 	PIN_ARGS=(--pin-path "$PIN")
 fi
 
-topo_bg cap "$FS_BIN" capture -i "$CAP_IF" --xdp-mode "$XDP_MODE" "${PIN_ARGS[@]}" tcp port 5201 \
+topo_bg cap "$FS_BIN" capture -i "$CAP_IF" --xdp-mode "$XDP_MODE" --pcap-io "$PCAP_IO" "${PIN_ARGS[@]}" tcp port 5201 \
 	-w "$OUT/cap.pcap" --stats-json "$OUT/stats.json" --stats-interval 1
 CAP_PID=$TOPO_BG_PID
 for _ in $(seq 50); do

@@ -6,5 +6,5 @@
 # exactly once.
 set -u
 here=$(dirname "$0")
-QUEUES=2 XDP_MODE=generic "$here/capture_pcap.sh" || exit $?
+QUEUES=2 XDP_MODE=generic PCAP_IO=buffered "$here/capture_pcap.sh" || exit $?
 QUEUES=4 XDP_MODE=native EXPECT_SPREAD=1 exec "$here/capture_pcap.sh"
