@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "capture_int.h"
 #include "capture_stats.h"
 #include "cli.h"
 #include "commands.h"
@@ -28,34 +29,6 @@
 #include "pkt.h"
 #include "worker.h"
 #include "xdp_prog.h"
-
-struct capture_opts {
-	const char *ifname;
-	const char *write;
-	const char *queues;
-	const char *stats_json;
-	const char *pin_path;
-	const char *rotate_size;
-	const char *streams;
-	int xdp_mode;
-	int hold_policy;
-	int pcap_io;
-	unsigned int max_flows;
-	unsigned int idle_timeout;
-	unsigned int hold_frames;
-	unsigned int max_open;
-	uint64_t ooo_per_flow;
-	uint64_t ooo_total;
-	unsigned int rotate_secs;
-	unsigned int duration;
-	unsigned int stats_interval;
-	unsigned int frame_size;
-	unsigned int frames;
-	unsigned int rx_size;
-	unsigned int fill_size;
-	bool verbose;
-	bool quiet;
-};
 
 static const char *const xdp_modes[] = {"auto", "native", "generic", NULL};
 static const char *const hold_policies[] = {"copy", "drop", NULL};
@@ -137,8 +110,10 @@ static const struct cli_opt capture_opts[] = {
 	CLI_OPT_RANGE("frame-size", 0, CLI_UINT, &opt.frame_size, "BYTES",
 		      "UMEM frame size, 2048 or 4096 (default: 4096)", 2048,
 		      4096),
-	CLI_OPT_RANGE("frames", 0, CLI_UINT, &opt.frames, "N",
-		      "UMEM frames per queue: 128 MiB of 4 KiB frames buffers bursts the disk cannot take at once (default: 32768)", 64, 1u << 20),
+	CLI_OPT_RANGE(
+		"frames", 0, CLI_UINT, &opt.frames, "N",
+		"UMEM frames per queue: 128 MiB of 4 KiB frames buffers bursts the disk cannot take at once (default: 32768)",
+		64, 1u << 20),
 	CLI_OPT_RANGE("rx-size", 0, CLI_UINT, &opt.rx_size, "N",
 		      "RX ring entries per socket, a power of 2 (default: "
 		      "4096)",
@@ -166,26 +141,6 @@ static const struct cli_cmd capture_cmd = {
 		   "writes in flight complete and every\nfile is closed "
 		   "before the summary prints.\n",
 	.opts = capture_opts,
-};
-
-struct capture {
-	int ifindex;
-	unsigned int nq;
-	unsigned int *queues;
-	struct umem *umem;
-	struct worker *wk;
-	struct xdp_prog *prog;
-	struct worker_cfg wcfg;
-	struct flow_index *index; /* shared by the workers' streams */
-	struct fs_ruleset rules;
-	struct capture_snap prev, cur;
-	uint64_t start_ns;
-	/*
-	 * Classifier counters at start: a program an operator loaded may
-	 * have counted before this capture; only the difference is ours.
-	 */
-	__u64 xdp_base[FS_STAT_MAX];
-	__u64 *qbase;
 };
 
 static bool is_pow2(unsigned int v)
@@ -328,280 +283,6 @@ static int check_opts(struct capture_opts *o, uint64_t *rotate_bytes)
 	return 0;
 }
 
-/*
- * Live, overlaps are compared with data still held, never by reading back
- * what was handed to the writer: that would wait for every write in flight
- * on each retransmission, and the RX ring would overflow meanwhile.
- */
-static struct flow_ops live_flow_ops;
-
-static int open_pcap(struct capture *c, struct worker *wk,
-		     uint64_t rotate_bytes)
-{
-	struct pcap_out_opts po = {
-		.rotate_bytes = rotate_bytes,
-		.rotate_secs = opt.rotate_secs,
-		.linktype = LINKTYPE_ETHERNET,
-		.direct = opt.pcap_io == 0,
-	};
-	char path[4096];
-	int ret;
-
-	if (c->nq > 1)
-		snprintf(path, sizeof(path), "%s.q%u", opt.write,
-			 c->queues[wk->id]);
-	else
-		snprintf(path, sizeof(path), "%s", opt.write);
-	po.path = path;
-	ret = pcap_out_open(&wk->pcap, wk->w, &po);
-	if (ret)
-		pr_warn("cannot write %s: %s\n", path, strerror(-ret));
-	return ret;
-}
-
-/*
- * One flow table and one streams per worker, all writing into DIR and one
- * shared flows.jsonl; flow ids interleave (worker i: i, i + n, ...).
- */
-static int open_streams(struct capture *c, struct worker *wk)
-{
-	struct flow_table_cfg *fc = &c->wcfg.ft;
-	struct flow_table_cfg cfg = *fc;
-	int ret;
-
-	ret = streams_create_shared(&wk->streams, wk->w, opt.streams,
-				    opt.max_open, c->index);
-	if (ret)
-		return ret;
-	cfg.id_first = wk->id;
-	cfg.id_step = c->nq;
-	ret = flow_table_create(&wk->ft, &cfg, &live_flow_ops, wk->streams);
-	if (ret)
-		pr_warn("flow table: %s\n", strerror(-ret));
-	return ret;
-}
-
-static void flow_cfg(struct flow_table_cfg *fc)
-{
-	flow_table_cfg_default(fc);
-	fc->max_flows = opt.max_flows;
-	fc->idle_timeout_ns = opt.idle_timeout * 1000000000ull;
-	fc->reasm.policy = opt.hold_policy;
-	fc->reasm.max_ref_segs = opt.hold_frames;
-	fc->reasm.ooo_per_flow = opt.ooo_per_flow;
-	fc->reasm.ooo_total = opt.ooo_total;
-}
-
-static int open_outputs(struct capture *c, uint64_t rotate_bytes)
-{
-	/* Large writevs: a 64 KiB GSO packet alone is 18 iovecs. */
-	struct writer_opts wopts = {
-		.ring_entries = 256,
-		.max_iov = 512,
-		.direct_blocks = 32, /* 32 MiB of staging rides out disk stalls */
-	};
-	char err[4200];
-	unsigned int i;
-	int ret;
-
-	c->wcfg.nworkers = c->nq;
-	c->wcfg.all = c->wk;
-	c->wcfg.streams = opt.streams != NULL;
-	flow_cfg(&c->wcfg.ft);
-	live_flow_ops = streams_flow_ops;
-	live_flow_ops.verify = NULL;
-	if (opt.streams) {
-		ret = streams_open_index(opt.streams, &c->index, err,
-					 sizeof(err));
-		if (ret) {
-			pr_warn("%s\n", err);
-			return ret;
-		}
-	}
-	for (i = 0; i < c->nq; i++) {
-		struct worker *wk = &c->wk[i];
-
-		wk->id = i;
-		wk->cfg = &c->wcfg;
-		ret = writer_create(&wk->w, &wopts);
-		if (ret) {
-			pr_warn("io_uring setup failed: %s\n", strerror(-ret));
-			return ret;
-		}
-		if (opt.write && (ret = open_pcap(c, wk, rotate_bytes)))
-			return ret;
-		if (opt.streams && (ret = open_streams(c, wk)))
-			return ret;
-	}
-	return 0;
-}
-
-static int open_sockets(struct capture *c, bool native)
-{
-	struct umem_opts uo = {
-		.nframes = opt.frames * c->nq,
-		.frame_size = opt.frame_size,
-		.fill_size = opt.fill_size,
-		.comp_size = 64,
-	};
-	struct xskq_opts xo = {
-		.rx_size = opt.rx_size,
-		.fill_size = opt.fill_size,
-		.comp_size = 64,
-		.try_zerocopy = native,
-	};
-	unsigned int i;
-	int ret;
-
-	ret = umem_create(&c->umem, &uo);
-	if (ret) {
-		pr_warn("cannot create the UMEM (%u frames of %u bytes): %s%s\n",
-			uo.nframes, uo.frame_size, strerror(-ret),
-			ret == -EPERM || ret == -ENOMEM
-				? " (RLIMIT_MEMLOCK too low without CAP_IPC_LOCK? "
-				  "try fewer --frames)"
-				: "");
-		return ret;
-	}
-	for (i = 0; i < c->nq; i++) {
-		struct worker *wk = &c->wk[i];
-
-		wk->umem = c->umem;
-		umem_pool_init(c->umem, &wk->pool, i * opt.frames, opt.frames);
-		ret = xskq_open(&wk->q, c->umem, opt.ifname, c->queues[i], &xo,
-				i == 0);
-		if (ret) {
-			pr_warn("cannot bind an AF_XDP socket to %s queue %u: "
-				"%s%s\n",
-				opt.ifname, c->queues[i], strerror(-ret),
-				ret == -EAFNOSUPPORT
-					? " (kernel without AF_XDP)"
-					: "");
-			return ret;
-		}
-	}
-	ret = worker_links_init(&c->wcfg, opt.frames);
-	if (ret) {
-		pr_warn("cannot allocate the handoff rings: %s\n",
-			strerror(-ret));
-		return ret;
-	}
-	if (!opt.quiet) {
-		pr_info("%u queue socket(s) on one shared UMEM (%u x %u bytes): "
-			"%s mode, %s\n",
-			c->nq, uo.nframes, uo.frame_size,
-			c->wk[0].q.zerocopy ? "zero-copy" : "copy",
-			c->wk[0].q.sg ? "multi-buffer (XDP_USE_SG)"
-				      : "no multi-buffer");
-		if (!c->wk[0].q.sg)
-			pr_warn("multi-buffer AF_XDP unavailable: packets larger "
-				"than a %u-byte frame are dropped by the kernel "
-				"(counted under 'kernel')\n",
-				opt.frame_size);
-	}
-	return 0;
-}
-
-static int attach_classifier_prog(struct capture *c)
-{
-	char why[256] = "";
-	int ret;
-
-	ret = xdp_prog_attach(&c->prog, c->ifindex, opt.xdp_mode, opt.pin_path,
-			      why, sizeof(why));
-	if (ret) {
-		pr_warn("cannot attach the XDP classifier to %s: %s%s%s\n",
-			opt.ifname, strerror(-ret), *why ? ": " : "", why);
-		return ret;
-	}
-	if (!opt.quiet && *why)
-		pr_info("XDP on %s: %s\n", opt.ifname, why);
-	ret = xdp_prog_set_rules(c->prog, &c->rules);
-	if (ret < 0) {
-		pr_warn("cannot load the filter rules: %s\n", strerror(-ret));
-		return ret;
-	}
-	return 0;
-}
-
-static int attach_sockets(struct capture *c)
-{
-	unsigned int i;
-	int ret;
-
-	for (i = 0; i < c->nq; i++) {
-		__u32 key = c->wk[i].q.queue_id;
-		int fd = c->wk[i].q.fd;
-
-		if (bpf_map_update_elem(xdp_prog_xsks_fd(c->prog), &key, &fd,
-					0)) {
-			ret = -errno;
-			pr_warn("cannot add queue %u's socket to xsks: %s\n",
-				key, strerror(-ret));
-			return ret;
-		}
-	}
-	return 0;
-}
-
-/* libbpf's __u64 is unsigned long long; the snapshots use uint64_t. */
-static void read_xdp_counters(struct capture *c, uint64_t xdp[FS_STAT_MAX],
-			      uint64_t *qredir)
-{
-	__u64 v[FS_STAT_MAX] = {0}, q;
-	unsigned int i;
-
-	if (!xdp_prog_read_stats(c->prog, v))
-		for (i = 0; i < FS_STAT_MAX; i++)
-			xdp[i] = v[i] - c->xdp_base[i];
-	for (i = 0; i < c->nq; i++)
-		if (!xdp_prog_read_qstats(c->prog, c->queues[i], &q))
-			qredir[i] = q - c->qbase[i];
-}
-
-static void read_xdp_base(struct capture *c)
-{
-	unsigned int i;
-
-	xdp_prog_read_stats(c->prog, c->xdp_base);
-	for (i = 0; i < c->nq; i++)
-		xdp_prog_read_qstats(c->prog, c->queues[i], &c->qbase[i]);
-}
-
-/*
- * Stop redirecting before the sockets go (Suricata's teardown order):
- * sockets leave xsks first, so that the classifier counters read next are
- * final; then the program is detached (if flowsplice attached it).
- */
-static void detach_classifier(struct capture *c, uint64_t xdp[FS_STAT_MAX],
-			      uint64_t *qredir)
-{
-	unsigned int i;
-
-	if (!c->prog)
-		return;
-	for (i = 0; i < c->nq; i++) {
-		__u32 key = c->wk[i].q.queue_id;
-
-		bpf_map_delete_elem(xdp_prog_xsks_fd(c->prog), &key);
-	}
-	read_xdp_counters(c, xdp, qredir);
-	xdp_prog_detach(c->prog);
-	c->prog = NULL;
-}
-
-static void detach_classifier_quiet(struct capture *c)
-{
-	uint64_t xdp[FS_STAT_MAX], *qredir = calloc(c->nq, sizeof(*qredir));
-
-	if (qredir)
-		detach_classifier(c, xdp, qredir);
-	else if (c->prog)
-		xdp_prog_detach(c->prog);
-	c->prog = NULL;
-	free(qredir);
-}
-
 static void snapshot(struct capture *c, struct capture_snap *s)
 {
 	uint64_t *qredir = calloc(c->nq, sizeof(*qredir));
@@ -610,7 +291,7 @@ static void snapshot(struct capture *c, struct capture_snap *s)
 	s->time_ns = mono_ns();
 	s->nq = c->nq;
 	if (c->prog && qredir)
-		read_xdp_counters(c, s->xdp, qredir);
+		capture_read_xdp(c, s->xdp, qredir);
 	for (i = 0; i < c->nq; i++) {
 		struct queue_snap *q = &s->q[i];
 		struct xdp_statistics k;
@@ -678,77 +359,6 @@ static void run_loop(struct capture *c, const sigset_t *sigs)
 	}
 }
 
-static int capture_setup(struct capture *c, uint64_t rotate_bytes)
-{
-	int ret;
-
-	ret = open_outputs(c, rotate_bytes);
-	if (ret)
-		return ret;
-	ret = attach_classifier_prog(c);
-	if (ret)
-		return ret;
-	ret = open_sockets(c, xdp_prog_mode(c->prog) == XDP_PROG_MODE_NATIVE);
-	if (ret)
-		return ret;
-	read_xdp_base(c);
-	return attach_sockets(c);
-}
-
-static void capture_free(struct capture *c)
-{
-	unsigned int i;
-
-	for (i = 0; c->wk && i < c->nq; i++) {
-		struct worker *wk = &c->wk[i];
-
-		if (wk->ft) {
-			/* Set-up failed before the workers ran: no data. */
-			flow_table_end_all(wk->ft, FLOW_END_SHUTDOWN);
-			flow_table_destroy(wk->ft);
-		}
-		if (wk->streams)
-			streams_destroy(wk->streams);
-		if (wk->pcap)
-			pcap_out_close(wk->pcap);
-		if (wk->w)
-			writer_destroy(wk->w);
-		xskq_close(&wk->q);
-	}
-	if (c->index)
-		flow_index_close(c->index);
-	worker_links_free(&c->wcfg);
-	umem_destroy(c->umem);
-	free(c->wk);
-	free(c->queues);
-	free(c->prev.q);
-	free(c->cur.q);
-	free(c->qbase);
-}
-
-/* After the worker stopped: its flows are ended, its writes complete. */
-static int close_worker_outputs(struct capture *c, struct worker *wk)
-{
-	int ret = 0, r;
-
-	if (wk->ft) {
-		flow_table_destroy(wk->ft);
-		wk->ft = NULL;
-	}
-	if (wk->streams) {
-		ret = streams_destroy(wk->streams);
-		wk->streams = NULL;
-	}
-	r = pcap_out_close(wk->pcap);
-	wk->pcap = NULL;
-	if (r) {
-		pr_warn("closing the pcap of queue %u: %s\n", c->queues[wk->id],
-			strerror(-r));
-		ret = r;
-	}
-	return ret;
-}
-
 static int capture_run(struct capture *c, const sigset_t *sigs)
 {
 	uint64_t xdp[FS_STAT_MAX] = {0}, *qredir;
@@ -771,7 +381,7 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 	}
 	if (!ret)
 		run_loop(c, sigs);
-	detach_classifier(c, xdp, qredir);
+	capture_detach(c, xdp, qredir);
 	worker_stop = 1;
 	for (i = 0; i < started; i++)
 		worker_join(&c->wk[i]);
@@ -781,7 +391,7 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 	for (i = 0; i < c->nq; i++)
 		c->prev.q[i].redirected = qredir[i];
 	for (i = 0; i < c->nq; i++) {
-		int r = close_worker_outputs(c, &c->wk[i]);
+		int r = capture_close_outputs(c, &c->wk[i]);
 
 		if (r && !ret)
 			ret = r;
@@ -857,7 +467,7 @@ static int capture_init(struct capture *c, int argc, char **argv)
 
 int cmd_capture(int argc, char **argv)
 {
-	struct capture c = {0};
+	struct capture c = {.o = &opt};
 	uint64_t rotate_bytes = 0;
 	sigset_t sigs;
 	int first, ret;
@@ -894,7 +504,7 @@ int cmd_capture(int argc, char **argv)
 	if (!ret)
 		ret = capture_run(&c, &sigs) ? 1 : 0;
 	else
-		detach_classifier_quiet(&c);
+		capture_detach_quiet(&c);
 out:
 	capture_free(&c);
 	return ret;
