@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * capture: the `flowsplice capture` command.  Owns the set-up and teardown
- * order of the live pipeline:
+ * capture: the `flowsplice capture` command.  Owns its options, the run:
  *
- *   options, filter, interface  ->  UMEM + one socket per queue
- *   -> outputs opened (errors surface before anything is attached)
- *   -> classifier attached (or found), rules set, sockets in xsks
- *   -> workers run; the main thread prints stats and waits for a signal
- *   -> classifier detached / sockets removed first, workers drain their
- *      rings and in-flight writes, files closed, sockets, then UMEM.
+ *   options, filter, interface, queues  ->  capture_setup() (outputs,
+ *   classifier, UMEM and sockets; capture_setup.c)  ->  workers run while
+ *   the main thread prints stats and waits for a signal or the duration
+ *   ->  sockets out of xsks, classifier detached, workers drain their
+ *   rings and writes  ->  summary  ->  capture_free().
  */
 #include <errno.h>
 #include <net/if.h>
