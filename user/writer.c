@@ -11,27 +11,19 @@
  * them when the write has completed: that is the only place packet memory
  * is given back.
  *
- * A direct-mode file (WRITER_DIRECT) has no open request: it owns one
- * aligned staging block that writer_write() copies into.  A full block
- * becomes a one-iovec request at its aligned offset and the file takes
- * another block from the writer's pool.  The pool holds at most
- * direct_blocks blocks besides each direct file's own, so when every
- * spare block is in flight the next one is a completion away: waiting is
- * the backpressure, and it cannot deadlock.
+ * Direct mode (WRITER_DIRECT: staging blocks, O_DIRECT, the exact-size
+ * tail) lives in writer_direct.c; the structures both files use are in
+ * writer_int.h.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <liburing.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "log.h"
-#include "writer.h"
-
-#define WRITER_SCRATCH 2048 /* bytes of copied headers per request */
-#define WRITER_DIO_ALIGN 4096 /* O_DIRECT memory, offset and size unit */
+#include "writer_int.h"
 
 /* The flag rides in open(2)'s flags: it must not mean anything there. */
 _Static_assert(!(WRITER_DIRECT &
@@ -40,56 +32,6 @@ _Static_assert(!(WRITER_DIRECT &
 		  O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC | O_PATH |
 		  O_TMPFILE)),
 	       "WRITER_DIRECT collides with an open(2) flag");
-
-struct wreq {
-	struct wfile *f;
-	uint64_t off;
-	uint64_t total; /* bytes still to write */
-	unsigned int niov;
-	unsigned int iov_first; /* first iovec not fully written */
-	unsigned int nbufs;
-	unsigned int scratch_used;
-	struct wreq *next; /* free list, or a file's queue */
-	struct iovec *iov;
-	struct buf **bufs;
-	uint8_t *stage; /* direct mode: the aligned block, else NULL */
-	uint8_t scratch[WRITER_SCRATCH];
-};
-
-struct wfile {
-	int fd;
-	unsigned int inflight; /* requests submitted, not completed */
-	uint64_t errors;
-	bool error_logged;
-	struct wreq *open; /* request later writes may extend */
-	struct wfile *next_dirty;
-	bool dirty;
-	bool append_only; /* opened WRITER_DIRECT, whatever the fs said */
-	bool direct; /* O_DIRECT accepted: bytes go through stage */
-	uint64_t end; /* append_only: the offset the next write needs */
-	struct wreq *stage; /* direct: the block being filled, at its off */
-	struct wfile *next, **pprev; /* the writer's files */
-	bool opening; /* WRITER_ASYNC_OPEN: the openat is in flight */
-	struct wreq *pending; /* requests waiting for the open */
-	char *path;
-};
-
-struct writer {
-	struct io_uring ring;
-	unsigned int max_iov;
-	unsigned int sq_entries;
-	unsigned int inflight;
-	struct wreq *free_reqs;
-	struct wreq *retry; /* short writes to issue again after a reap */
-	struct wfile *dirty; /* files with an open request */
-	struct wfile *files; /* every open file, closed by writer_destroy */
-	unsigned int block_size;
-	unsigned int stage_spare; /* blocks the pool may hold beyond files' */
-	unsigned int nstage; /* blocks allocated */
-	unsigned int ndirect; /* open direct files (one block each) */
-	struct wreq *free_stage;
-	struct writer_stats st;
-};
 
 int writer_create(struct writer **out, const struct writer_opts *opts)
 {
@@ -162,7 +104,7 @@ static struct wreq *req_get(struct writer *w, struct wfile *f, uint64_t off)
 	return r;
 }
 
-static void req_put(struct writer *w, struct wreq *r)
+void writer_req_put(struct writer *w, struct wreq *r)
 {
 	unsigned int i;
 
@@ -179,7 +121,7 @@ static void req_put(struct writer *w, struct wreq *r)
 	w->free_reqs = r;
 }
 
-static void file_fail(struct wfile *f, int err, uint64_t bytes,
+void writer_file_fail(struct wfile *f, int err, uint64_t bytes,
 		      struct writer *w)
 {
 	f->errors++;
@@ -192,10 +134,6 @@ static void file_fail(struct wfile *f, int err, uint64_t bytes,
 }
 
 static void req_complete(struct writer *w, struct wreq *r, int res);
-static int req_issue(struct writer *w, struct wreq *r);
-static void file_fail(struct wfile *f, int err, uint64_t bytes,
-		      struct writer *w);
-static void req_put(struct writer *w, struct wreq *r);
 
 /* An openat completion's user_data: the wfile, tagged in its low bit. */
 #define OPEN_TAG ((uintptr_t)1)
@@ -214,12 +152,12 @@ static void open_done(struct writer *w, struct wfile *f, int res)
 	if (res >= 0)
 		f->fd = res;
 	else
-		file_fail(f, res, 0, w);
+		writer_file_fail(f, res, 0, w);
 	while ((r = f->pending)) {
 		f->pending = r->next;
 		if (res < 0) {
-			file_fail(f, res, r->total, w);
-			req_put(w, r);
+			writer_file_fail(f, res, r->total, w);
+			writer_req_put(w, r);
 			continue;
 		}
 		f->inflight++;
@@ -235,9 +173,9 @@ static void issue_retries(struct writer *w)
 	while ((r = w->retry)) {
 		w->retry = r->next;
 		r->f->inflight--;
-		if (req_issue(w, r)) {
-			file_fail(r->f, -EIO, r->total, w);
-			req_put(w, r);
+		if (writer_req_issue(w, r)) {
+			writer_file_fail(r->f, -EIO, r->total, w);
+			writer_req_put(w, r);
 		}
 	}
 }
@@ -273,7 +211,7 @@ static int reap(struct writer *w, bool wait)
 	return n;
 }
 
-static int req_issue(struct writer *w, struct wreq *r)
+int writer_req_issue(struct writer *w, struct wreq *r)
 {
 	struct io_uring_sqe *sqe;
 	int ret;
@@ -346,10 +284,10 @@ static void req_complete(struct writer *w, struct wreq *r, int res)
 		return;
 	}
 	if (res < 0)
-		file_fail(r->f, res, r->total, w);
+		writer_file_fail(r->f, res, r->total, w);
 	else
 		w->st.bytes_written += res;
-	req_put(w, r);
+	writer_req_put(w, r);
 }
 
 static int file_flush(struct writer *w, struct wfile *f)
@@ -360,10 +298,10 @@ static int file_flush(struct writer *w, struct wfile *f)
 	if (!r)
 		return 0;
 	f->open = NULL;
-	ret = req_issue(w, r);
+	ret = writer_req_issue(w, r);
 	if (ret) {
-		file_fail(f, ret, r->total, w);
-		req_put(w, r);
+		writer_file_fail(f, ret, r->total, w);
+		writer_req_put(w, r);
 	}
 	return ret;
 }
@@ -406,8 +344,7 @@ int writer_submit(struct writer *w)
 	return ret < 0 ? ret : 0;
 }
 
-/* Submit what is prepared and wait for (at least) one completion. */
-static int wait_completion(struct writer *w)
+int writer_wait_completion(struct writer *w)
 {
 	int ret;
 
@@ -426,7 +363,7 @@ int writer_drain(struct writer *w)
 	int ret = writer_submit(w);
 
 	while (w->inflight || w->retry) {
-		ret = wait_completion(w);
+		ret = writer_wait_completion(w);
 		if (ret < 0)
 			return ret;
 	}
@@ -456,179 +393,6 @@ static struct wreq *req_for(struct writer *w, struct wfile *f, uint64_t off,
 	return r;
 }
 
-static struct wreq *stage_alloc(struct writer *w)
-{
-	struct wreq *r = calloc(1, sizeof(*r));
-
-	if (!r)
-		return NULL;
-	r->iov = calloc(1, sizeof(*r->iov));
-	if (!r->iov || posix_memalign((void **)&r->stage, WRITER_DIO_ALIGN,
-				      w->block_size)) {
-		free(r->iov);
-		free(r);
-		return NULL;
-	}
-	w->nstage++;
-	return r;
-}
-
-static void stage_free(struct writer *w, struct wreq *r)
-{
-	w->nstage--;
-	free(r->stage);
-	free(r->iov);
-	free(r);
-}
-
-/*
- * A block for f starting at f->end: a spare one, a new one while the pool
- * is under its bound, else the next one a completion gives back.
- */
-static int stage_take(struct writer *w, struct wfile *f)
-{
-	struct wreq *r;
-	int ret;
-
-	for (;;) {
-		r = w->free_stage;
-		if (r) {
-			w->free_stage = r->next;
-			break;
-		}
-		if (w->nstage < w->stage_spare + w->ndirect) {
-			r = stage_alloc(w);
-			if (!r)
-				return -ENOMEM;
-			break;
-		}
-		w->st.stage_waits++;
-		ret = wait_completion(w);
-		if (ret < 0)
-			return ret;
-	}
-	r->f = f;
-	r->off = f->end;
-	r->next = NULL;
-	f->stage = r;
-	return 0;
-}
-
-/* Give back f's block; the pool shrinks to its bound as files close. */
-static void stage_release(struct writer *w, struct wfile *f)
-{
-	struct wreq *r = f->stage;
-
-	f->stage = NULL;
-	if (r) {
-		r->next = w->free_stage;
-		w->free_stage = r;
-	}
-	while (w->nstage > w->stage_spare + w->ndirect && w->free_stage) {
-		r = w->free_stage;
-		w->free_stage = r->next;
-		stage_free(w, r);
-	}
-}
-
-/*
- * f's block is full: it leaves as one aligned write, and f takes the next
- * one now, so that a file always holds its own block and the spare ones
- * are the only ones in flight.  If it cannot (no memory), the next append
- * tries again.
- */
-static void stage_issue(struct writer *w, struct wfile *f)
-{
-	struct wreq *r = f->stage;
-	int ret;
-
-	f->stage = NULL;
-	r->iov[0].iov_base = r->stage;
-	r->iov[0].iov_len = w->block_size;
-	r->niov = 1;
-	r->iov_first = 0;
-	r->total = w->block_size;
-	ret = req_issue(w, r);
-	if (ret) {
-		file_fail(f, ret, r->total, w);
-		req_put(w, r);
-	}
-	stage_take(w, f);
-}
-
-/*
- * Copy into f's blocks.  An error (no memory for a block, io_uring
- * failing while we wait for one) leaves the bytes before it staged.
- */
-static int direct_append(struct writer *w, struct wfile *f, const void *ptr,
-			 uint32_t len)
-{
-	const uint8_t *p = ptr;
-	int ret;
-
-	while (len) {
-		uint32_t fill, n;
-
-		if (!f->stage) {
-			ret = stage_take(w, f);
-			if (ret)
-				return ret;
-		}
-		fill = f->end - f->stage->off;
-		n = w->block_size - fill < len ? w->block_size - fill : len;
-		memcpy(f->stage->stage + fill, p, n);
-		p += n;
-		len -= n;
-		f->end += n;
-		w->st.bytes_staged += n;
-		if (fill + n == w->block_size)
-			stage_issue(w, f);
-	}
-	return 0;
-}
-
-static int pwrite_all(int fd, const uint8_t *p, size_t len, uint64_t off)
-{
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= n;
-		off += n;
-	}
-	return 0;
-}
-
-/*
- * The partial last block, once f is settled: through the page cache, so
- * the file ends at its last byte rather than at a padded block boundary.
- */
-static void direct_tail(struct writer *w, struct wfile *f)
-{
-	uint32_t fill = f->stage ? f->end - f->stage->off : 0;
-	int fl, ret = 0;
-
-	if (fill) {
-		fl = fcntl(f->fd, F_GETFL);
-		if (fl < 0 || fcntl(f->fd, F_SETFL, fl & ~O_DIRECT))
-			ret = -errno;
-		if (!ret)
-			ret = pwrite_all(f->fd, f->stage->stage, fill,
-					 f->stage->off);
-		if (ret)
-			file_fail(f, ret, fill, w);
-		else
-			w->st.bytes_written += fill;
-	}
-	w->ndirect--;
-	f->direct = false;
-	stage_release(w, f);
-}
-
 int writer_write(struct writer *w, struct wfile *f, uint64_t off,
 		 const void *ptr, uint32_t len, struct buf *b)
 {
@@ -641,7 +405,7 @@ int writer_write(struct writer *w, struct wfile *f, uint64_t off,
 	if (!len)
 		return 0;
 	if (f->direct)
-		return direct_append(w, f, ptr, len);
+		return writer_direct_append(w, f, ptr, len);
 	r = req_for(w, f, off, 0);
 	if (!r)
 		return -ENOMEM;
@@ -670,7 +434,7 @@ int writer_write_copy(struct writer *w, struct wfile *f, uint64_t off,
 	if (f->append_only && off != f->end)
 		return -EINVAL;
 	if (f->direct)
-		return direct_append(w, f, ptr, len);
+		return writer_direct_append(w, f, ptr, len);
 	r = req_for(w, f, off, len);
 	if (!r)
 		return -ENOMEM;
@@ -685,18 +449,6 @@ int writer_write_copy(struct writer *w, struct wfile *f, uint64_t off,
 	return 0;
 }
 
-static void log_fallback(const char *path)
-{
-	static bool logged;
-
-	/* Once per process: every file on that filesystem would say it. */
-	if (!__atomic_exchange_n(&logged, true, __ATOMIC_RELAXED))
-		pr_info("%s: the filesystem refuses O_DIRECT; direct output "
-			"is written buffered there\n",
-			path);
-}
-
-/* Open f->path, O_DIRECT first when asked, buffered if the fs says no. */
 /* Queue an openat of f's path; the fd arrives in open_done(). */
 static int file_open_async(struct writer *w, struct wfile *f, int flags)
 {
@@ -724,20 +476,12 @@ static int file_open_async(struct writer *w, struct wfile *f, int flags)
 	return 0;
 }
 
+/* Open f->path, O_DIRECT first when asked, buffered if the fs says no. */
 static int file_open_fd(struct writer *w, struct wfile *f, int flags,
 			bool direct)
 {
-	if (direct) {
-		f->fd = open(f->path, flags | O_DIRECT, 0644);
-		if (f->fd >= 0) {
-			f->direct = true;
-			return 0;
-		}
-		if (errno != EINVAL)
-			return -errno;
-		w->st.direct_fallbacks++;
-		log_fallback(f->path);
-	}
+	if (direct)
+		return writer_direct_open(w, f, flags);
 	f->fd = open(f->path, flags, 0644);
 	return f->fd < 0 ? -errno : 0;
 }
@@ -777,13 +521,9 @@ int writer_open(struct writer *w, const char *path, int extra_flags,
 					   extra_flags,
 				   direct);
 	if (!ret && f->direct) {
-		w->ndirect++;
-		ret = stage_take(w, f);
-		if (ret) {
+		ret = writer_direct_start(w, f);
+		if (ret)
 			close(f->fd);
-			w->ndirect--;
-			stage_release(w, f);
-		}
 	}
 	if (ret) {
 		file_free(f);
@@ -806,7 +546,7 @@ static int file_settle(struct writer *w, struct wfile *f)
 
 	file_flush(w, f);
 	while (f->inflight) {
-		ret = wait_completion(w);
+		ret = writer_wait_completion(w);
 		if (ret < 0)
 			return ret;
 	}
@@ -846,7 +586,7 @@ int writer_close(struct writer *w, struct wfile *f)
 
 	/* Settled: the tail cannot overtake an O_DIRECT write in flight. */
 	if (f->direct)
-		direct_tail(w, f);
+		writer_direct_finish(w, f);
 	dirty_remove(w, f);
 	*f->pprev = f->next;
 	if (f->next)
@@ -874,10 +614,7 @@ void writer_destroy(struct writer *w)
 		free(r->bufs);
 		free(r);
 	}
-	while ((r = w->free_stage)) {
-		w->free_stage = r->next;
-		stage_free(w, r);
-	}
+	writer_direct_free_pool(w);
 	io_uring_queue_exit(&w->ring);
 	free(w);
 }
