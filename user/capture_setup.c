@@ -82,12 +82,18 @@ static void flow_cfg(struct capture *c, struct flow_table_cfg *fc)
 
 static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 {
-	/* Large writevs: a 64 KiB GSO packet alone is 18 iovecs. */
+	/*
+	 * Large writevs (a 64 KiB GSO packet alone is 18 iovecs), 32 MiB of
+	 * direct staging to ride out disk stalls, and stream writes that
+	 * linger up to 2 ms so that interleaved flows still leave in large
+	 * writevs rather than one SQE per packet per loop turn.
+	 */
 	struct writer_opts wopts = {
 		.ring_entries = 256,
 		.max_iov = 512,
-		.direct_blocks =
-			32, /* 32 MiB of staging rides out disk stalls */
+		.direct_blocks = 32,
+		.linger_bytes = 256 << 10,
+		.linger_us = 2000,
 	};
 	char err[4200];
 	unsigned int i;

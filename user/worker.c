@@ -395,6 +395,10 @@ static void refill(struct worker *wk)
 {
 	uint32_t want = xsk_prod_nb_free(wk->q.fq, wk->pool.nframes);
 
+	/* Frames run short: lingering writes go now, not in 2 ms. */
+	if (wk->pool.nfree < wk->pool.nframes / 8)
+		writer_flush(wk->w);
+
 	if (want && !wk->pool.nfree)
 		STAT_ADD(wk, fill_empty, 1);
 	xskq_refill(&wk->q, wk->umem, &wk->pool, wk->pool.nfree);

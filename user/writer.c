@@ -20,6 +20,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -51,6 +52,14 @@ int writer_create(struct writer **out, const struct writer_opts *opts)
 				? opts->direct_block_size
 				: 1u << 20;
 	w->stage_spare = opts && opts->direct_blocks ? opts->direct_blocks : 8;
+	if (opts) {
+		struct timespec ts;
+
+		w->linger_bytes = opts->linger_bytes;
+		w->linger_ns = opts->linger_us * 1000ull;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		w->now_ns = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	}
 	if (w->block_size % WRITER_DIO_ALIGN) {
 		free(w);
 		return -EINVAL;
@@ -95,6 +104,7 @@ static struct wreq *req_get(struct writer *w, struct wfile *f, uint64_t off)
 	}
 	r->f = f;
 	r->off = off;
+	r->born_ns = w->now_ns;
 	r->total = 0;
 	r->niov = 0;
 	r->iov_first = 0;
@@ -315,25 +325,46 @@ static void mark_dirty(struct writer *w, struct wfile *f)
 	w->dirty = f;
 }
 
-static int flush_dirty(struct writer *w)
+/* Whether f's open request should leave now rather than linger. */
+static bool ripe(const struct writer *w, const struct wfile *f)
 {
-	struct wfile *f;
+	const struct wreq *r = f->open;
+
+	return !w->linger_ns || !r || r->total >= w->linger_bytes ||
+	       r->niov >= w->max_iov || w->now_ns - r->born_ns >= w->linger_ns;
+}
+
+static int flush_dirty(struct writer *w, bool all)
+{
+	struct wfile *f, *keep = NULL;
 	int ret = 0;
 
 	while ((f = w->dirty)) {
 		w->dirty = f->next_dirty;
+		if (!all && !ripe(w, f)) {
+			f->next_dirty = keep;
+			keep = f;
+			continue;
+		}
 		f->dirty = false;
 		if (file_flush(w, f))
 			ret = -EIO;
 	}
+	w->dirty = keep;
 	return ret;
 }
 
-int writer_submit(struct writer *w)
+static int submit(struct writer *w, bool all)
 {
 	int ret;
 
-	flush_dirty(w);
+	if (w->linger_ns) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		w->now_ns = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	}
+	flush_dirty(w, all);
 	if (io_uring_sq_ready(&w->ring)) {
 		ret = io_uring_submit(&w->ring);
 		if (ret < 0)
@@ -342,6 +373,16 @@ int writer_submit(struct writer *w)
 	}
 	ret = reap(w, false);
 	return ret < 0 ? ret : 0;
+}
+
+int writer_submit(struct writer *w)
+{
+	return submit(w, false);
+}
+
+int writer_flush(struct writer *w)
+{
+	return submit(w, true);
 }
 
 int writer_wait_completion(struct writer *w)
@@ -360,7 +401,7 @@ int writer_wait_completion(struct writer *w)
 
 int writer_drain(struct writer *w)
 {
-	int ret = writer_submit(w);
+	int ret = writer_flush(w);
 
 	while (w->inflight || w->retry) {
 		ret = writer_wait_completion(w);

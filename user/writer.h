@@ -62,6 +62,15 @@ struct writer_opts {
 	/* Direct mode staging, used only when a file is opened direct: */
 	unsigned int direct_block_size; /* bytes, multiple of 4096 (1 MiB) */
 	unsigned int direct_blocks; /* blocks in flight per writer (8) */
+	/*
+	 * Linger: a file's open request (the writev later writes extend)
+	 * may wait across writer_submit() calls until it holds linger_bytes
+	 * or is linger_us old, so that interleaved flows still leave as
+	 * large writevs; 0 (default): issued at every writer_submit().  The
+	 * bufs it references are held that much longer.
+	 */
+	unsigned int linger_bytes;
+	unsigned int linger_us;
 };
 
 struct writer_stats {
@@ -111,8 +120,14 @@ int writer_write(struct writer *w, struct wfile *f, uint64_t off,
 int writer_write_copy(struct writer *w, struct wfile *f, uint64_t off,
 		      const void *ptr, uint32_t len);
 
-/* Submit queued writes and reap completions without blocking. */
+/*
+ * Submit queued writes (those that may linger excepted) and reap
+ * completions without blocking.
+ */
 int writer_submit(struct writer *w);
+
+/* The same, lingering requests included (e.g. when buffers run short). */
+int writer_flush(struct writer *w);
 
 /* Submit and wait until nothing is in flight. */
 int writer_drain(struct writer *w);

@@ -29,6 +29,7 @@ struct wreq {
 	struct iovec *iov;
 	struct buf **bufs;
 	uint8_t *stage; /* direct mode: the aligned block, else NULL */
+	uint64_t born_ns; /* when the request was started (linger) */
 	uint8_t scratch[WRITER_SCRATCH];
 };
 
@@ -64,6 +65,9 @@ struct writer {
 	unsigned int nstage; /* blocks allocated */
 	unsigned int ndirect; /* open direct files (one block each) */
 	struct wreq *free_stage;
+	uint64_t linger_bytes;
+	uint64_t linger_ns;
+	uint64_t now_ns; /* CLOCK_MONOTONIC at the last submit (linger) */
 	struct writer_stats st;
 };
 

@@ -194,6 +194,49 @@ static void test_async_open(const char *dir)
 	writer_destroy(w);
 }
 
+static void test_linger(const char *dir)
+{
+	struct writer_opts o = { .linger_bytes = 4096, .linger_us = 200000 };
+	struct tbuf b = { .b = { 1, tbuf_release } };
+	struct writer_stats st;
+	struct writer *w;
+	struct wfile *f;
+	char path[256];
+	int i;
+
+	snprintf(path, sizeof(path), "%s/linger", dir);
+	CHECK_EQ(writer_create(&w, &o), 0);
+	CHECK_EQ(writer_open(w, path, 0, &f), 0);
+	/* Small pieces across several submits stay in one request... */
+	for (i = 0; i < 3; i++) {
+		CHECK_EQ(writer_write(w, f, i * 1000, b.data, 1000, &b.b), 0);
+		CHECK_EQ(writer_submit(w), 0);
+	}
+	writer_get_stats(w, &st);
+	CHECK_EQ(st.writes_submitted, 0);
+	CHECK_EQ(b.b.refs, 4); /* held while lingering */
+	/* ...until it holds linger_bytes. */
+	CHECK_EQ(writer_write(w, f, 3000, b.data, 1500, &b.b), 0);
+	CHECK_EQ(writer_submit(w), 0);
+	writer_get_stats(w, &st);
+	CHECK_EQ(st.writes_submitted, 1);
+	/* writer_flush sends a young, small one at once. */
+	CHECK_EQ(writer_write(w, f, 4500, b.data, 10, &b.b), 0);
+	CHECK_EQ(writer_flush(w), 0);
+	writer_get_stats(w, &st);
+	CHECK_EQ(st.writes_submitted, 2);
+	/* And age alone is enough. */
+	CHECK_EQ(writer_write(w, f, 4510, b.data, 10, &b.b), 0);
+	CHECK_EQ(writer_submit(w), 0);
+	usleep(250000);
+	CHECK_EQ(writer_submit(w), 0);
+	writer_get_stats(w, &st);
+	CHECK_EQ(st.writes_submitted, 3);
+	CHECK_EQ(writer_close(w, f), 0);
+	CHECK_EQ(b.b.refs, 1);
+	writer_destroy(w);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/fs-writer-XXXXXX";
@@ -206,6 +249,7 @@ int main(void)
 	test_errors_counted();
 	test_backpressure(dir);
 	test_async_open(dir);
+	test_linger(dir);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
 		t_failures++;
