@@ -149,11 +149,20 @@ static void fit_open_files(void)
 
 static int open_outputs(struct reader_run *rr)
 {
+	/*
+	 * Interleaved flows: a stream file's writev grows over many records
+	 * (up to 256 KiB or 2 ms) instead of leaving one per record.
+	 */
+	struct writer_opts wopts = {
+		.max_iov = 256,
+		.linger_bytes = 256 << 10,
+		.linger_us = 2000,
+	};
 	struct flow_table_cfg cfg;
 	char err[PATH_MAX + 64];
 	int ret;
 
-	ret = writer_create(&rr->w, NULL);
+	ret = writer_create(&rr->w, &wopts);
 	if (ret) {
 		fprintf(stderr, "flowsplice read: io_uring: %s\n",
 			strerror(-ret));
