@@ -51,7 +51,7 @@ else
 	REPS=${BENCH_REPS:-3}
 	RESP=$((1 << 20))
 	QUEUES=${BENCH_QUEUES:-1 2}
-	RATES=${BENCH_RATES:-500 1000 2000 4000}
+	RATES=${BENCH_RATES:-500 1000 2000 3000 4000}
 	FULL_BYTES=${BENCH_FULL_BYTES:-}
 fi
 # Kernel buffer given to the AF_PACKET peers: twice flowsplice's UMEM for
@@ -277,13 +277,18 @@ runnable() { # tool
 	esac
 }
 
-# Bytes for BENCH_SECS at the rate the link reaches with no capture.
+# Bytes for BENCH_SECS at the rate the link reaches with no capture: the
+# better of two runs, as one is often slowed by whatever else runs.
 calibrate() { # q
-	local gbit
+	local gbit best=0 i
 	[ -n "$FULL_BYTES" ] && { echo "$FULL_BYTES"; return; }
-	run_case calib "$1" none 0 0 $((1 << 30)) >&2
-	gbit=$(tail -n 1 "$CSV" | cut -d, -f9)
-	awk -v g="$gbit" -v s="$SECS" 'BEGIN { printf "%d\n", g * 1e9 / 8 * s }'
+	for i in 1 2; do
+		run_case calib "$1" none 0 "$i" $((1 << 30)) >&2
+		gbit=$(tail -n 1 "$CSV" | cut -d, -f9)
+		best=$(awk -v a="$best" -v b="$gbit" \
+			'BEGIN { print (b > a ? b : a) }')
+	done
+	awk -v g="$best" -v s="$SECS" 'BEGIN { printf "%d\n", g * 1e9 / 8 * s }'
 }
 
 sweep() { # q
