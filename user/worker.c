@@ -119,7 +119,8 @@ int worker_links_init(const struct worker_cfg *cfg, uint32_t frames_per_pool)
 				      sizeof(uint32_t)))
 				return -ENOMEM;
 		}
-		for (k = 0; k < wk->pool.nframes; k++) {
+		/* Every frame of this pool, wherever it sits in the UMEM. */
+		for (k = 0; k < wk->umem->nframes; k++) {
 			struct frame *f = &wk->umem->frames[k];
 
 			if (f->pool == &wk->pool)
