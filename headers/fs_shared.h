@@ -23,9 +23,9 @@
 
 enum fs_pred_kind {
 	FS_PRED_L3 = 1, /* value: 4 or 6 */
-	FS_PRED_L4,     /* proto: IPPROTO_TCP or IPPROTO_UDP */
-	FS_PRED_ADDR,   /* addr/mask of family, dir */
-	FS_PRED_PORT,   /* port_lo..port_hi, dir (TCP and UDP) */
+	FS_PRED_L4, /* proto: IPPROTO_TCP or IPPROTO_UDP */
+	FS_PRED_ADDR, /* addr/mask of family, dir */
+	FS_PRED_PORT, /* port_lo..port_hi, dir (TCP and UDP) */
 };
 
 enum fs_dir {
@@ -35,11 +35,11 @@ enum fs_dir {
 };
 
 struct fs_pred {
-	__u8 kind;    /* enum fs_pred_kind */
-	__u8 dir;     /* enum fs_dir */
-	__u8 negate;  /* 1: the predicate holds when the test fails */
-	__u8 family;  /* L3 and ADDR: 4 or 6 */
-	__u8 proto;   /* L4: IPPROTO_* */
+	__u8 kind; /* enum fs_pred_kind */
+	__u8 dir; /* enum fs_dir */
+	__u8 negate; /* 1: the predicate holds when the test fails */
+	__u8 family; /* L3 and ADDR: 4 or 6 */
+	__u8 proto; /* L4: IPPROTO_* */
 	__u8 pad[3];
 	__u16 port_lo; /* PORT: host byte order, inclusive */
 	__u16 port_hi;
@@ -71,20 +71,20 @@ enum fs_ctl_key {
 
 /* Per-CPU classifier counters (fs_stats map, one __u64 per id). */
 enum fs_stat_id {
-	FS_STAT_SEEN = 0,   /* every frame the program ran on */
-	FS_STAT_MATCHED,    /* frames a rule matched */
+	FS_STAT_SEEN = 0, /* every frame the program ran on */
+	FS_STAT_MATCHED, /* frames a rule matched */
 	FS_STAT_REDIRECTED, /* matched and redirected to an AF_XDP socket */
-	FS_STAT_NOSOCK,     /* matched, no socket on that queue: passed */
-	FS_STAT_PASSED,     /* all frames given to the kernel (XDP_PASS) */
-	FS_STAT_MALFORMED,  /* truncated or inconsistent headers: passed */
-	FS_STAT_FRAGMENT,   /* IPv4/IPv6 fragments seen (not first: no ports) */
+	FS_STAT_NOSOCK, /* matched, no socket on that queue: passed */
+	FS_STAT_PASSED, /* all frames given to the kernel (XDP_PASS) */
+	FS_STAT_MALFORMED, /* truncated or inconsistent headers: passed */
+	FS_STAT_FRAGMENT, /* IPv4/IPv6 fragments seen (not first: no ports) */
 	FS_STAT_MAX,
 };
 
-#define FS_STAT_NAMES                                                          \
-	{                                                                      \
-		"seen", "matched", "redirected", "nosock", "passed",           \
-		"malformed", "fragment"                                        \
+#define FS_STAT_NAMES                                                \
+	{                                                            \
+		"seen", "matched", "redirected", "nosock", "passed", \
+			"malformed", "fragment"                      \
 	}
 
 /* Per-queue count of redirected frames (fs_qstats, per-CPU, by queue). */

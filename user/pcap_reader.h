@@ -23,14 +23,14 @@
 struct pcap_reader;
 
 struct pcap_rec {
-	uint64_t ts_ns;   /* nanoseconds since the Unix epoch */
-	uint32_t caplen;  /* bytes present at data */
+	uint64_t ts_ns; /* nanoseconds since the Unix epoch */
+	uint32_t caplen; /* bytes present at data */
 	uint32_t wirelen; /* original length on the wire */
-	int linktype;     /* LINKTYPE_* of the record's interface */
-	uint32_t iface;   /* pcapng interface id; 0 for pcap */
-	uint64_t offset;  /* byte offset of the record in the input */
+	int linktype; /* LINKTYPE_* of the record's interface */
+	uint32_t iface; /* pcapng interface id; 0 for pcap */
+	uint64_t offset; /* byte offset of the record in the input */
 	const uint8_t *data;
-	struct buf *buf;  /* chunk holding data; reference is the reader's */
+	struct buf *buf; /* chunk holding data; reference is the reader's */
 };
 
 /* Returns 0, or -errno / -EINVAL with a message in err. */

@@ -25,9 +25,9 @@ struct pkt_addr {
 };
 
 enum pkt_status {
-	PKT_OK = 0,       /* parsed to L4 (or to L3 for other protocols) */
-	PKT_NOT_IP,       /* valid frame, not IPv4/IPv6 */
-	PKT_MALFORMED,    /* truncated or inconsistent headers */
+	PKT_OK = 0, /* parsed to L4 (or to L3 for other protocols) */
+	PKT_NOT_IP, /* valid frame, not IPv4/IPv6 */
+	PKT_MALFORMED, /* truncated or inconsistent headers */
 	PKT_BAD_LINKTYPE, /* link type not supported */
 };
 
@@ -41,10 +41,10 @@ enum pkt_status {
 struct pkt {
 	uint16_t vlan[2]; /* VLAN ids, outer first */
 	uint8_t nvlan;
-	uint8_t family;   /* 4, 6, or 0 when not IP */
-	uint8_t l4proto;  /* IPPROTO_*; 0 when unknown */
-	bool fragment;    /* part of a fragmented datagram */
-	bool has_ports;   /* L4 header parsed (TCP/UDP, first fragment) */
+	uint8_t family; /* 4, 6, or 0 when not IP */
+	uint8_t l4proto; /* IPPROTO_*; 0 when unknown */
+	bool fragment; /* part of a fragmented datagram */
+	bool has_ports; /* L4 header parsed (TCP/UDP, first fragment) */
 	struct pkt_addr src, dst;
 	uint16_t sport, dport; /* host byte order */
 

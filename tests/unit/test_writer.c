@@ -196,8 +196,8 @@ static void test_async_open(const char *dir)
 
 static void test_linger(const char *dir)
 {
-	struct writer_opts o = { .linger_bytes = 4096, .linger_us = 200000 };
-	struct tbuf b = { .b = { 1, tbuf_release } };
+	struct writer_opts o = {.linger_bytes = 4096, .linger_us = 200000};
+	struct tbuf b = {.b = {1, tbuf_release}};
 	struct writer_stats st;
 	struct writer *w;
 	struct wfile *f;

@@ -25,14 +25,15 @@ static int t_failures;
 		}                                                              \
 	} while (0)
 
-#define CHECK_EQ(a, b)                                                         \
-	do {                                                                   \
-		long long _a = (long long)(a), _b = (long long)(b);            \
-		if (_a != _b) {                                                \
-			fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n", \
-				__FILE__, __LINE__, #a, #b, _a, _b);           \
-			t_failures++;                                          \
-		}                                                              \
+#define CHECK_EQ(a, b)                                                    \
+	do {                                                              \
+		long long _a = (long long)(a), _b = (long long)(b);       \
+		if (_a != _b) {                                           \
+			fprintf(stderr,                                   \
+				"%s:%d: %s == %s failed: %lld != %lld\n", \
+				__FILE__, __LINE__, #a, #b, _a, _b);      \
+			t_failures++;                                     \
+		}                                                         \
 	} while (0)
 
 static inline int t_result(void)
