@@ -106,7 +106,12 @@ def summarise_capture(rows):
                 "sender": stats(num(r["sender_gbit"]) for r in avail),
                 "cpu_gb": stats(num(r["cpu_s_per_gb"]) for r in avail),
                 "drops": stats(num(r["tool_drops"]) for r in avail),
-                "sys_cpu": stats(num(r["sys_cpu_s"]) for r in avail),
+                # The whole machine's busy CPU per GB sent: includes the
+                # softirq work of delivery, and whatever else ran.
+                "sys_cpu": stats(num(r["sys_cpu_s"]) / (int(r["want_bytes"])
+                                                       / 1e9)
+                                 for r in avail
+                                 if num(r["sys_cpu_s"]) is not None),
                 "load": stats(num(r["load1"]) for r in avail),
                 "lossless_runs": sum(r["lossless"] == "1" for r in avail),
                 "max_lossless": sweep_max(rows, q, tool),
@@ -141,12 +146,12 @@ def capture_table(summary):
     lines = [
         "| queues | tool | max lossless rate (Mbit/s offered) | "
         "captured at full speed | sender Gbit/s | tool CPU s/GB | "
-        "tool's drop count | lossless runs |",
-        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        "machine CPU s/GB sent | tool's drop count | lossless runs |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for s in summary:
         if not s["available"]:
             lines.append(f"| {s['queues']} | {LABEL[s['tool']]} | "
-                         "not available | | | | | |")
+                         "not available | | | | | | |")
             continue
         ml = s["max_lossless"]
         mls = "n/a" if ml is None else (
@@ -158,6 +163,7 @@ def capture_table(summary):
             f"{'' if s['tool'] == 'none' else fmt(s['fraction'], 1, True)}"
             f" | {fmt(s['sender'])} | "
             f"{'' if s['tool'] == 'none' else fmt(s['cpu_gb'])} | "
+            f"{fmt(s['sys_cpu'])} | "
             f"{'' if s['tool'] == 'none' else fmt(s['drops'], 0)} | "
             f"{'' if s['tool'] == 'none' else str(s['lossless_runs']) + '/' + str(s['runs'])} |")
     return lines
@@ -194,6 +200,33 @@ def ratio_table(summary):
                 f"{ratio(s['fraction'], p['fraction'])} | {mr} | "
                 f"{ratio(s['sender'], p['sender'])} | "
                 f"{ratio(s['cpu_gb'], p['cpu_gb'])} |")
+    return lines
+
+
+def headline(summary):
+    """One line per flowsplice variant and peer: the medians, as ratios."""
+    by = {(s["queues"], s["tool"]): s for s in summary if s["available"]}
+    lines = []
+    for (q, tool), s in sorted(by.items(), key=lambda kv: (
+            kv[0][0], TOOLS.index(kv[0][1]))):
+        for peer in PEERS.get(tool, []):
+            p = by.get((q, peer))
+            if not p or not s["fraction"] or not p["fraction"] or \
+                    not p["fraction"][0]:
+                continue
+            cpu = ""
+            if s["cpu_gb"] and p["cpu_gb"]:
+                cpu = (f", {s['cpu_gb'][0] / p['cpu_gb'][0]:.2f}x its "
+                       "process CPU per GB captured")
+            lines.append(
+                f"- {q} queue(s), {LABEL[tool]} vs {LABEL[peer]}: "
+                f"{s['fraction'][0] / p['fraction'][0]:.2f}x the bytes "
+                f"captured at full speed ({100 * s['fraction'][0]:.0f}% vs "
+                f"{100 * p['fraction'][0]:.0f}%), highest lossless offered "
+                f"load {s['max_lossless'] or '< ' + str(s['min_rate'])} vs "
+                f"{p['max_lossless'] or '< ' + str(p['min_rate'])} Mbit/s, "
+                f"sender at {s['sender'][0]:.2f} vs {p['sender'][0]:.2f} "
+                f"Gbit/s{cpu}.")
     return lines
 
 
@@ -296,7 +329,7 @@ def plots(rows, cap, wp, raw, res):
     tools = [t for t in TOOLS[1:] if any(s["tool"] == t and s["available"]
                                          for s in cap)]
     with open(os.path.join(raw, "full.dat"), "w") as f:
-        f.write("tool " + " ".join(f"q{q}_frac q{q}_lo q{q}_hi q{q}_cpu "
+        f.write("# tool " + " ".join(f"q{q}_frac q{q}_lo q{q}_hi q{q}_cpu "
                                     f"q{q}_clo q{q}_chi" for q in qs) + "\n")
         for t in tools:
             cells = []
@@ -349,7 +382,6 @@ set output '{os.path.abspath(os.path.join(res, name))}'
 set xlabel 'offered load, Mbit/s (tcpxfer --rate)'
 set ylabel '% of sent bytes captured'
 set title '{q} queue(s): a tool stops at its first loss'
-set logscale x 2
 set yrange [0:105]
 set key bottom left
 set grid
@@ -397,6 +429,8 @@ def main():
     md = []
     if a.machine and os.path.exists(a.machine):
         md += open(a.machine).read().splitlines()
+    md += ["", "## Headline (medians; ratios are flowsplice / peer)", ""]
+    md += headline(cap)
     md += ["", "## Capture to disk: full speed", ""]
     md += capture_table(cap)
     md += ["", "## Ratios, flowsplice / peer (medians)", ""]

@@ -52,6 +52,7 @@ machine() {
 	echo "- $(tcpdump --version 2>&1 | head -n 2 | paste -sd ' '), $(netsniff-ng -v 2>&1 | head -n 1), $(tcpflow -V 2>&1 | head -n 1), $(fio --version), $(iperf3 --version 2>/dev/null | head -n 1 | cut -d' ' -f1-2)"
 }
 
+machine >"$RAW/machine.md" # the load average before the runs
 streams_at_start=0
 has_streams && streams_at_start=1
 log "capture (quick=$QUICK)"
@@ -73,7 +74,6 @@ if [ -x "$HERE/offline.sh" ]; then
 	fi || log "offline.sh failed ($?)"
 	rm -rf "$BENCH_WORK/offline"
 fi
-machine >"$RAW/machine.md"
 cat "$RAW/capture.commands" "$RAW/writepath.commands" >"$RAW/commands.md" \
 	2>/dev/null
 log "report"
