@@ -36,8 +36,8 @@ static struct capture_opts opt = {
 	.stats_interval = 1,
 	.frame_size = 4096,
 	.frames = 32768,
-	.rx_size = 4096,
-	.fill_size = 4096,
+	.rx_size = 16384,
+	.fill_size = 16384,
 	.max_flows = 65536,
 	.idle_timeout = 300,
 	.max_open = 1024,
@@ -110,15 +110,17 @@ static const struct cli_opt capture_opts[] = {
 		      4096),
 	CLI_OPT_RANGE(
 		"frames", 0, CLI_UINT, &opt.frames, "N",
-		"UMEM frames per queue: 128 MiB of 4 KiB frames buffers bursts the disk cannot take at once (default: 32768)",
+		"UMEM frames per queue: 128 MiB of 4 KiB frames, for bursts "
+		"the disk cannot take at once (default: 32768)",
 		64, 1u << 20),
 	CLI_OPT_RANGE("rx-size", 0, CLI_UINT, &opt.rx_size, "N",
-		      "RX ring entries per socket, a power of 2 (default: "
-		      "4096)",
+		      "RX ring entries per socket, a power of 2; rides out "
+		      "a worker that does not run for a while (default: "
+		      "16384)",
 		      64, 1u << 16),
 	CLI_OPT_RANGE("fill-size", 0, CLI_UINT, &opt.fill_size, "N",
 		      "fill ring entries per socket, a power of 2 (default: "
-		      "4096)",
+		      "16384)",
 		      64, 1u << 16),
 	CLI_OPT("verbose", 'v', CLI_FLAG, &opt.verbose, NULL,
 		"debug log output, with libbpf's and libxdp's messages"),
