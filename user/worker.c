@@ -175,7 +175,7 @@ static void put_all(struct buf *const *bufs, unsigned int n)
 /* Write and reassemble a packet of a flow this worker owns. */
 static void process(struct worker *wk, uint64_t ts, const struct iovec *frag,
 		    struct buf *const *bufs, unsigned int nfrag, uint32_t len,
-		    const struct pkt *parsed)
+		    const struct pkt *parsed, enum pkt_status pst)
 {
 	struct pkt p;
 
@@ -192,12 +192,14 @@ static void process(struct worker *wk, uint64_t ts, const struct iovec *frag,
 	}
 	if (wk->ft) {
 		if (!parsed) {
-			if (pkt_parse(frag[0].iov_base, frag[0].iov_len,
-				      LINKTYPE_ETHERNET, &p) != PKT_OK)
-				p.l4proto = 0;
+			pst = pkt_parse(frag[0].iov_base, frag[0].iov_len,
+					LINKTYPE_ETHERNET, &p);
 			parsed = &p;
 		}
-		if (parsed->l4proto != IPPROTO_TCP || !parsed->has_ports)
+		if (pst == PKT_MALFORMED)
+			STAT_ADD(wk, malformed, 1);
+		else if (pst != PKT_OK || parsed->l4proto != IPPROTO_TCP ||
+			 !parsed->has_ports)
 			STAT_ADD(wk, not_tcp, 1);
 		else
 			flow_table_packet_frags(wk->ft, parsed, ts, bufs[0],
@@ -253,6 +255,7 @@ static void chain_done(struct worker *wk)
 {
 	const struct worker_cfg *cfg = wk->cfg;
 	struct pkt p, *parsed = NULL;
+	enum pkt_status pst = PKT_OK;
 
 	STAT_ADD(wk, rx_packets, 1);
 	STAT_ADD(wk, rx_bytes, wk->chain_len);
@@ -262,22 +265,20 @@ static void chain_done(struct worker *wk)
 		goto out;
 	}
 	if (cfg->streams && cfg->nworkers > 1) {
-		if (pkt_parse(wk->frag[0].iov_base, wk->frag[0].iov_len,
-			      LINKTYPE_ETHERNET, &p) == PKT_OK &&
-		    p.l4proto == IPPROTO_TCP && p.has_ports) {
+		pst = pkt_parse(wk->frag[0].iov_base, wk->frag[0].iov_len,
+				LINKTYPE_ETHERNET, &p);
+		if (pst == PKT_OK && p.l4proto == IPPROTO_TCP && p.has_ports) {
 			struct worker *owner = &cfg->all[owner_of(&p, cfg)];
 
 			if (owner != wk) {
 				hand_off(wk, owner);
 				goto out;
 			}
-		} else {
-			p.l4proto = 0;
 		}
 		parsed = &p;
 	}
 	process(wk, wk->chain_ts, wk->frag, wk->fbuf, wk->nfrag, wk->chain_len,
-		parsed);
+		parsed, pst);
 out:
 	wk->nfrag = 0;
 	wk->chain_len = 0;
@@ -342,7 +343,7 @@ static unsigned int inbox(struct worker *wk)
 					bufs[k] = &umem_frame(wk->umem, off)->b;
 				}
 				process(wk, h[i].ts, frag, bufs, h[i].nfrag,
-					h[i].len, NULL);
+					h[i].len, NULL, PKT_OK);
 			}
 			STAT_ADD(wk, handed_in, n);
 			total += n;
