@@ -36,8 +36,6 @@ static struct capture_opts opt = {
 	.stats_interval = 1,
 	.frame_size = 4096,
 	.frames = 32768,
-	.rx_size = 16384,
-	.fill_size = 16384,
 	.max_flows = 65536,
 	.idle_timeout = 300,
 	.max_open = 1024,
@@ -116,11 +114,11 @@ static const struct cli_opt capture_opts[] = {
 	CLI_OPT_RANGE("rx-size", 0, CLI_UINT, &opt.rx_size, "N",
 		      "RX ring entries per socket, a power of 2; rides out "
 		      "a worker that does not run for a while (default: "
-		      "16384)",
+		      "16384, or half of --frames if that is less)",
 		      64, 1u << 16),
 	CLI_OPT_RANGE("fill-size", 0, CLI_UINT, &opt.fill_size, "N",
 		      "fill ring entries per socket, a power of 2 (default: "
-		      "16384)",
+		      "16384, or half of --frames if that is less)",
 		      64, 1u << 16),
 	CLI_OPT("verbose", 'v', CLI_FLAG, &opt.verbose, NULL,
 		"debug log output, with libbpf's and libxdp's messages"),
@@ -146,6 +144,18 @@ static const struct cli_cmd capture_cmd = {
 static bool is_pow2(unsigned int v)
 {
 	return v && !(v & (v - 1));
+}
+
+/* Ring default: 16384 entries, or the largest power of 2 not above half
+ * of the UMEM frames, so that a smaller --frames still starts and leaves
+ * frames for the RX ring and the writes in flight. */
+static unsigned int default_ring_size(unsigned int frames)
+{
+	unsigned int n = 16384;
+
+	while (n > 64 && n > frames / 2)
+		n >>= 1;
+	return n;
 }
 
 static uint64_t mono_ns(void)
@@ -264,6 +274,10 @@ static int check_opts(struct capture_opts *o, uint64_t *rotate_bytes)
 			"flowsplice capture: --frame-size must be 2048 or 4096\n");
 		return -EINVAL;
 	}
+	if (!o->rx_size)
+		o->rx_size = default_ring_size(o->frames);
+	if (!o->fill_size)
+		o->fill_size = default_ring_size(o->frames);
 	if (!is_pow2(o->rx_size) || !is_pow2(o->fill_size)) {
 		fprintf(stderr, "flowsplice capture: ring sizes must be powers "
 				"of 2\n");

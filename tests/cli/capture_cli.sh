@@ -59,9 +59,14 @@ expect 2 "bad --queues '7'" "$FS_BIN" capture -i lo -w x -Q 7
 expect 2 "invalid value 'fast' for --pcap-io" "$FS_BIN" capture -i lo -w x --pcap-io fast
 expect 2 "invalid value 'keep' for --hold-policy" "$FS_BIN" capture -i lo --streams d --hold-policy keep
 expect 2 "--hold-frames 9000 must be below --frames 8192" "$FS_BIN" capture -i lo --streams d --frames 8192 --hold-frames 9000
+expect 2 "--fill-size 16384 exceeds --frames 8192" "$FS_BIN" capture -i lo -w x --frames 8192 --fill-size 16384
 
 # Runtime errors: exit 1.
 expect 1 "no such interface: nosuch0" "$FS_BIN" capture -i nosuch0 -w x
+# A smaller UMEM shrinks the default rings with it: the options pass and
+# the run gets as far as the interface.
+expect 1 "no such interface: nosuch0" "$FS_BIN" capture -i nosuch0 -w x --frames 8192
+expect 1 "no such interface: nosuch0" "$FS_BIN" capture -i nosuch0 -w x --frames 64
 
 if [ "$(id -u)" = 0 ]; then
 	# A namespace of our own, with a veth pair in it, for the cases that
