@@ -486,14 +486,9 @@ int cmd_capture(int argc, char **argv)
 	sigset_t sigs;
 	int first, ret;
 
-	switch (cli_parse(&capture_cmd, argc, argv, &first)) {
-	case CLI_HELP:
-		return 0;
-	case CLI_USAGE:
-		return EXIT_USAGE;
-	case CLI_OK:
-		break;
-	}
+	ret = cli_parse(&capture_cmd, argc, argv, &first);
+	if (ret != CLI_OK)
+		return ret == CLI_HELP ? 0 : EXIT_USAGE;
 	if (opt.verbose)
 		log_set_level(LOG_LVL_DEBUG);
 	if (check_opts(&opt, &rotate_bytes))

@@ -365,14 +365,9 @@ int cmd_read(int argc, char **argv)
 	int first, ret;
 
 	set_defaults();
-	switch (cli_parse(&read_cmd, argc, argv, &first)) {
-	case CLI_HELP:
-		return 0;
-	case CLI_USAGE:
-		return EXIT_USAGE;
-	case CLI_OK:
-		break;
-	}
+	ret = cli_parse(&read_cmd, argc, argv, &first);
+	if (ret != CLI_OK)
+		return ret == CLI_HELP ? 0 : EXIT_USAGE;
 	if (opt.verbose)
 		log_set_level(LOG_LVL_DEBUG);
 	if (!opt.input || (!opt.streams && !opt.write)) {

@@ -221,6 +221,28 @@ static int reap(struct writer *w, bool wait)
 	return n;
 }
 
+/*
+ * An SQE, after reaping completions until one is free. inflight counts
+ * prepared SQEs too and stays below the SQ size, so the SQ always has
+ * room and the CQ (twice the SQ) cannot overflow.
+ */
+static int get_sqe(struct writer *w, struct io_uring_sqe **sqe)
+{
+	int ret;
+
+	while (w->inflight >= w->sq_entries) {
+		ret = io_uring_submit(&w->ring);
+		if (ret < 0)
+			return ret;
+		w->st.submits++;
+		ret = reap(w, true);
+		if (ret < 0)
+			return ret;
+	}
+	*sqe = io_uring_get_sqe(&w->ring);
+	return *sqe ? 0 : -EBUSY;
+}
+
 int writer_req_issue(struct writer *w, struct wreq *r)
 {
 	struct io_uring_sqe *sqe;
@@ -233,22 +255,9 @@ int writer_req_issue(struct writer *w, struct wreq *r)
 		return 0;
 	}
 
-	/*
-	 * inflight counts prepared SQEs too and stays below the SQ size, so
-	 * the SQ always has room and the CQ (twice the SQ) cannot overflow.
-	 */
-	while (w->inflight >= w->sq_entries) {
-		ret = io_uring_submit(&w->ring);
-		if (ret < 0)
-			return ret;
-		w->st.submits++;
-		ret = reap(w, true);
-		if (ret < 0)
-			return ret;
-	}
-	sqe = io_uring_get_sqe(&w->ring);
-	if (!sqe)
-		return -EBUSY;
+	ret = get_sqe(w, &sqe);
+	if (ret)
+		return ret;
 	io_uring_prep_writev(sqe, r->f->fd, r->iov + r->iov_first,
 			     r->niov - r->iov_first, r->off);
 	io_uring_sqe_set_data(sqe, r);
@@ -496,18 +505,9 @@ static int file_open_async(struct writer *w, struct wfile *f, int flags)
 	struct io_uring_sqe *sqe;
 	int ret;
 
-	while (w->inflight >= w->sq_entries) {
-		ret = io_uring_submit(&w->ring);
-		if (ret < 0)
-			return ret;
-		w->st.submits++;
-		ret = reap(w, true);
-		if (ret < 0)
-			return ret;
-	}
-	sqe = io_uring_get_sqe(&w->ring);
-	if (!sqe)
-		return -EBUSY;
+	ret = get_sqe(w, &sqe);
+	if (ret)
+		return ret;
 	io_uring_prep_openat(sqe, AT_FDCWD, f->path, flags, 0644);
 	io_uring_sqe_set_data(sqe, (void *)((uintptr_t)f | OPEN_TAG));
 	f->fd = -1;
