@@ -143,13 +143,18 @@ static int maybe_rotate(struct pcap_out *po, uint64_t ts_ns, uint64_t len)
 		int64_t sec = ts_ns / 1000000000ull;
 		int64_t start = sec - sec % po->o.rotate_secs;
 
-		if (start != po->interval) {
-			/*
-			 * The file opened at start-up is named for the
-			 * wall clock; if the first packet belongs to
-			 * another interval (offline input) it goes away.
-			 */
-			if (!po->file_records && po->files == 1) {
+		/*
+		 * The file opened at start-up is named for the wall clock;
+		 * if the first packet belongs to another interval (offline
+		 * input) it goes away.  Otherwise rotation only moves
+		 * forward: a late record (a packet handed in by another
+		 * worker, a clock step back) goes into the current file,
+		 * never into a reopened, truncated earlier one.
+		 */
+		bool fresh = !po->file_records && po->files == 1;
+
+		if (start > po->interval || (fresh && start != po->interval)) {
+			if (fresh) {
 				writer_close(po->w, po->f);
 				po->f = NULL;
 				unlink(po->path);
@@ -177,6 +182,12 @@ int pcap_out_record(struct pcap_out *po, uint64_t ts_ns, void *hdr,
 
 	for (i = 0; i < nfrag; i++)
 		caplen += frags[i].iov_len;
+	if (!po->f) {
+		/* The last rotation could not open its file: try again. */
+		ret = open_next(po);
+		if (ret)
+			return ret;
+	}
 	ret = maybe_rotate(po, ts_ns, caplen + sizeof(h));
 	if (ret)
 		return ret;

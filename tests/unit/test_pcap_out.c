@@ -160,6 +160,76 @@ static void test_rotation(const char *dir)
 	CHECK_EQ(file_size(name), 24 + 2 * 116);
 	snprintf(name, sizeof(name), "%s/t-000300.pcap", dir);
 	CHECK_EQ(file_size(name), 24 + 116);
+
+	/*
+	 * A late record (handed in by another worker, or a clock step back)
+	 * stays in the current file: the earlier interval's file is never
+	 * reopened and truncated.
+	 */
+	snprintf(path, sizeof(path), "%s/late-%%H%%M%%S.pcap", dir);
+	o.path = path;
+	CHECK_EQ(pcap_out_open(&po, w, &o), 0);
+	for (i = 0; i < 5; i++)
+		CHECK_EQ(pcap_out_record(po, 170000000000ull, NULL, &iov, &b,
+					 1, 100),
+			 0);
+	CHECK_EQ(pcap_out_record(po, 180000010000ull, NULL, &iov, &b, 1, 100),
+		 0);
+	CHECK_EQ(pcap_out_record(po, 179999950000ull, NULL, &iov, &b, 1, 100),
+		 0);
+	CHECK_EQ(pcap_out_record(po, 180000020000ull, NULL, &iov, &b, 1, 100),
+		 0);
+	CHECK_EQ(pcap_out_files(po), 2);
+	CHECK_EQ(pcap_out_close(po), 0);
+	snprintf(name, sizeof(name), "%s/late-000200.pcap", dir);
+	CHECK_EQ(file_size(name), 24 + 5 * 116);
+	snprintf(name, sizeof(name), "%s/late-000300.pcap", dir);
+	CHECK_EQ(file_size(name), 24 + 3 * 116);
+	writer_destroy(w);
+}
+
+/*
+ * A rotation whose new file cannot be opened fails that record; the next
+ * records try again (never a write to a file that is not there), and
+ * output resumes once the path works.
+ */
+static void test_rotation_open_fails(const char *dir)
+{
+	struct pcap_out_opts o = {.linktype = LINKTYPE_ETHERNET,
+				  .rotate_bytes = 300};
+	struct frame fr;
+	struct pcap_out *po;
+	struct writer *w;
+	struct iovec iov = {fr.pkt, 100}, small = {fr.pkt, 20};
+	struct buf *b = &fr.b;
+	char sub[200], moved[220], path[240], name[260];
+
+	frame_init(&fr, 9);
+	snprintf(sub, sizeof(sub), "%s/rot", dir);
+	snprintf(moved, sizeof(moved), "%s/rot-moved", dir);
+	CHECK_EQ(mkdir(sub, 0755), 0);
+	snprintf(path, sizeof(path), "%s/x.pcap", sub);
+	o.path = path;
+	CHECK_EQ(writer_create(&w, NULL), 0);
+	CHECK_EQ(pcap_out_open(&po, w, &o), 0);
+	CHECK_EQ(pcap_out_record(po, 1000000000ull, NULL, &iov, &b, 1, 100),
+		 0);
+	CHECK_EQ(pcap_out_record(po, 2000000000ull, NULL, &iov, &b, 1, 100),
+		 0);
+	/* The directory goes away: the third record needs a new file. */
+	CHECK_EQ(rename(sub, moved), 0);
+	CHECK_EQ(pcap_out_record(po, 3000000000ull, NULL, &iov, &b, 1, 100),
+		 -ENOENT);
+	/* A record that would fit finds no file open, and says so. */
+	CHECK_EQ(pcap_out_record(po, 4000000000ull, NULL, &small, &b, 1, 20),
+		 -ENOENT);
+	CHECK_EQ(rename(moved, sub), 0);
+	CHECK_EQ(pcap_out_record(po, 5000000000ull, NULL, &iov, &b, 1, 100),
+		 0);
+	CHECK_EQ(pcap_out_close(po), 0);
+	CHECK_EQ(file_size(path), 24 + 2 * 116);
+	snprintf(name, sizeof(name), "%s1", path);
+	CHECK_EQ(file_size(name), 24 + 116);
 	writer_destroy(w);
 }
 
@@ -172,6 +242,7 @@ int main(void)
 		return T_EXIT_FAIL;
 	test_records(dir);
 	test_rotation(dir);
+	test_rotation_open_fails(dir);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
 		t_failures++;
