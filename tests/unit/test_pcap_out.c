@@ -170,8 +170,8 @@ static void test_rotation(const char *dir)
 	o.path = path;
 	CHECK_EQ(pcap_out_open(&po, w, &o), 0);
 	for (i = 0; i < 5; i++)
-		CHECK_EQ(pcap_out_record(po, 170000000000ull, NULL, &iov, &b,
-					 1, 100),
+		CHECK_EQ(pcap_out_record(po, 170000000000ull, NULL, &iov, &b, 1,
+					 100),
 			 0);
 	CHECK_EQ(pcap_out_record(po, 180000010000ull, NULL, &iov, &b, 1, 100),
 		 0);
@@ -212,10 +212,8 @@ static void test_rotation_open_fails(const char *dir)
 	o.path = path;
 	CHECK_EQ(writer_create(&w, NULL), 0);
 	CHECK_EQ(pcap_out_open(&po, w, &o), 0);
-	CHECK_EQ(pcap_out_record(po, 1000000000ull, NULL, &iov, &b, 1, 100),
-		 0);
-	CHECK_EQ(pcap_out_record(po, 2000000000ull, NULL, &iov, &b, 1, 100),
-		 0);
+	CHECK_EQ(pcap_out_record(po, 1000000000ull, NULL, &iov, &b, 1, 100), 0);
+	CHECK_EQ(pcap_out_record(po, 2000000000ull, NULL, &iov, &b, 1, 100), 0);
 	/* The directory goes away: the third record needs a new file. */
 	CHECK_EQ(rename(sub, moved), 0);
 	CHECK_EQ(pcap_out_record(po, 3000000000ull, NULL, &iov, &b, 1, 100),
@@ -224,8 +222,7 @@ static void test_rotation_open_fails(const char *dir)
 	CHECK_EQ(pcap_out_record(po, 4000000000ull, NULL, &small, &b, 1, 20),
 		 -ENOENT);
 	CHECK_EQ(rename(moved, sub), 0);
-	CHECK_EQ(pcap_out_record(po, 5000000000ull, NULL, &iov, &b, 1, 100),
-		 0);
+	CHECK_EQ(pcap_out_record(po, 5000000000ull, NULL, &iov, &b, 1, 100), 0);
 	CHECK_EQ(pcap_out_close(po), 0);
 	CHECK_EQ(file_size(path), 24 + 2 * 116);
 	snprintf(name, sizeof(name), "%s1", path);
