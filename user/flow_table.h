@@ -6,8 +6,9 @@
  * The client is the sender of the SYN (without ACK); failing that the
  * receiver of a SYN+ACK; failing that the sender of the first packet.
  * A SYN that does not belong to the connection on the same ports (the
- * connection has closed, or the SYN's ISN is not the one seen) ends that
- * connection and starts a new flow with its own id.
+ * connection has closed, the SYN's ISN is not the one seen, or, no SYN
+ * seen, it lies more than the midstream window before the first byte)
+ * ends that connection ("reused") and starts a new flow with its own id.
  *
  * Time is capture time: the largest packet timestamp seen so far, so
  * results do not depend on how fast a file is read.  A flow idle for

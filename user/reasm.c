@@ -592,6 +592,7 @@ void reasm_push(struct reasm *r, uint8_t flags, uint32_t seq,
 bool reasm_syn_fits(const struct reasm *r, uint32_t isn, bool exact)
 {
 	uint32_t low;
+	int32_t d;
 
 	if (r->syn)
 		return isn == r->isn;
@@ -609,7 +610,15 @@ bool reasm_syn_fits(const struct reasm *r, uint32_t isn, bool exact)
 	}
 	if (exact)
 		return isn + 1 == low;
-	return seq_le(isn + 1, low) && seq_diff(low, isn + 1) < SEQ_WINDOW;
+	/*
+	 * A SYN missed or captured late precedes the first byte seen by no
+	 * more than capture reordering or loss at the start can explain: the
+	 * midstream window.  Further below it is a new connection on the
+	 * same ports (a new ISN may be anywhere), not a missed SYN whose
+	 * acceptance would splice the old stream after a huge hole.
+	 */
+	d = seq_diff(low, isn + 1);
+	return d >= 0 && (uint32_t)d <= r->ctx->cfg.midstream_window;
 }
 
 bool reasm_fin_reached(const struct reasm *r)

@@ -146,9 +146,10 @@ void reasm_push(struct reasm *r, uint8_t flags, uint32_t seq,
 /*
  * Whether a SYN with this ISN starts the connection this direction carries
  * (the same SYN again, or a SYN that was missed and precedes every byte
- * seen), as opposed to a new connection on the same ports.  exact: the
- * missed SYN must sit right before the first byte seen (for a connection
- * that has closed, where a new one is the likelier owner).
+ * seen by at most midstream_window bytes), as opposed to a new connection
+ * on the same ports.  exact: the missed SYN must sit right before the
+ * first byte seen (for a connection that has closed, where a new one is
+ * the likelier owner).
  */
 bool reasm_syn_fits(const struct reasm *r, uint32_t isn, bool exact);
 

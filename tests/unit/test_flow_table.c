@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * flow_table: symmetric hash, client detection, port reuse after FIN and
- * RST and with a new ISN, late SYN, eviction, idle and closed timeouts,
- * and the data each direction delivers.
+ * RST, with a new ISN and with a lower ISN on a connection never seen
+ * closing, late SYN, eviction, idle and closed timeouts, and the data each
+ * direction delivers.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -299,6 +300,82 @@ static void test_late_syn_after_close(void)
 	flow_table_destroy(ft);
 }
 
+/*
+ * A connection picked up mid-stream and not seen closing (one-way capture,
+ * FIN one way only), then a new connection on its ports with a lower ISN:
+ * a new flow, not the old one's missed SYN spliced in before its data.
+ */
+static void test_reuse_lower_isn_unclosed(void)
+{
+	struct flow_table *ft;
+	struct rec r;
+
+	ft = mk_table(&r, 16);
+	feed(ft, mk(A, 1234, B, 80, PKT_TCP_ACK, 1000000, 30), 0);
+	feed(ft, mk(A, 1234, B, 80, PKT_TCP_ACK | PKT_TCP_FIN, 1000030, 10), 0);
+	feed(ft, mk(A, 1234, B, 80, PKT_TCP_SYN, 500000, 0), SEC);
+	CHECK_EQ(r.n, 1);
+	CHECK_EQ(r.e[0].why, FLOW_END_REUSED);
+	CHECK_EQ(r.e[0].bytes[0], 40);
+	CHECK_EQ(r.e[0].gaps[0], 0);
+	feed(ft, mk(A, 1234, B, 80, PKT_TCP_ACK, 500001, 40), SEC);
+	feed(ft, mk(A, 1234, B, 80, PKT_TCP_ACK | PKT_TCP_FIN, 500041, 0), SEC);
+	flow_table_end_all(ft, FLOW_END_EOF);
+	CHECK_EQ(r.n, 2);
+	CHECK_EQ(r.e[1].id, 1);
+	CHECK_EQ(r.e[1].bytes[0], 40);
+	CHECK_EQ(r.e[1].gaps[0], 0);
+	CHECK_EQ(r.data[0], 80);
+	flow_table_destroy(ft);
+}
+
+/* The same with both directions seen but the server's FIN missed. */
+static void test_reuse_lower_isn_half_closed(void)
+{
+	struct flow_table *ft;
+	struct rec r;
+	uint32_t seq = 1000000;
+	int i;
+
+	ft = mk_table(&r, 16);
+	for (i = 0; i < 4; i++, seq += 50) {
+		feed(ft, mk(A, 1234, B, 80, PKT_TCP_ACK, seq, 50), 0);
+		feed(ft, mk(B, 80, A, 1234, PKT_TCP_ACK, 1, 0), 0);
+	}
+	feed(ft, mk(A, 1234, B, 80, PKT_TCP_ACK | PKT_TCP_FIN, seq, 0), 0);
+	feed(ft, mk(A, 1234, B, 80, PKT_TCP_SYN, 500000, 0), SEC);
+	feed(ft, mk(B, 80, A, 1234, PKT_TCP_SYN | PKT_TCP_ACK, 7777, 0), SEC);
+	feed(ft, mk(A, 1234, B, 80, PKT_TCP_ACK, 500001, 40), SEC);
+	feed(ft, mk(A, 1234, B, 80, PKT_TCP_ACK | PKT_TCP_FIN, 500041, 0), SEC);
+	feed(ft, mk(B, 80, A, 1234, PKT_TCP_ACK | PKT_TCP_FIN, 7778, 0), SEC);
+	flow_table_end_all(ft, FLOW_END_EOF);
+	CHECK_EQ(r.n, 2);
+	CHECK_EQ(r.e[0].why, FLOW_END_REUSED);
+	CHECK_EQ(r.e[0].bytes[0], 200);
+	CHECK_EQ(r.e[1].why, FLOW_END_FIN);
+	CHECK_EQ(r.e[1].bytes[0], 40);
+	CHECK_EQ(r.e[1].cport, 1234);
+	CHECK_EQ(r.data[0], 240);
+	flow_table_destroy(ft);
+}
+
+/* A missed SYN shortly before the first byte seen is the same connection. */
+static void test_late_syn_near(void)
+{
+	struct flow_table *ft;
+	struct rec r;
+
+	ft = mk_table(&r, 16);
+	feed(ft, mk(A, 1234, B, 80, PKT_TCP_ACK, 20000, 30), 0);
+	feed(ft, mk(A, 1234, B, 80, PKT_TCP_SYN, 18999, 0), 0);
+	CHECK_EQ(r.n, 0);
+	flow_table_end_all(ft, FLOW_END_EOF);
+	CHECK_EQ(r.n, 1);
+	CHECK_EQ(r.e[0].bytes[0], 30);
+	CHECK_EQ(r.e[0].gaps[0], 1); /* the 1000 bytes never seen */
+	flow_table_destroy(ft);
+}
+
 int main(void)
 {
 	test_hash();
@@ -309,5 +386,8 @@ int main(void)
 	test_timeouts();
 	test_gap_reported();
 	test_late_syn_after_close();
+	test_reuse_lower_isn_unclosed();
+	test_reuse_lower_isn_half_closed();
+	test_late_syn_near();
 	return t_result();
 }

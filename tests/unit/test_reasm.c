@@ -413,6 +413,10 @@ static void test_midstream(void)
 	CHECK(!reasm_syn_fits(&f.r, 4990, true));
 	CHECK(reasm_syn_fits(&f.r, 4996, true));
 	CHECK(!reasm_syn_fits(&f.r, 4997, false));
+	/* within the midstream window below the lowest byte, not beyond */
+	CHECK(reasm_syn_fits(&f.r, 4996 - (64 << 10), false));
+	CHECK(!reasm_syn_fits(&f.r, 4995 - (64 << 10), false));
+	CHECK(!reasm_syn_fits(&f.r, 4996 - (1 << 29), false));
 	fx_done(&f);
 	check_out(&f, "abcdef");
 	CHECK(!f.r.syn);
