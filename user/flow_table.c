@@ -27,6 +27,9 @@ struct flow_table {
 	struct flow_list active, closed;
 	struct reasm_ctx rctx;
 	uint64_t now;
+	/* A packet's timestamp too far ahead of now, not yet confirmed. */
+	uint64_t jump_ns;
+	struct flow *jump_flow; /* the flow that packet touched, or NULL */
 	uint64_t next_id;
 	struct flow_table_stats st;
 };
@@ -273,6 +276,8 @@ static void flow_end(struct flow_table *ft, struct flow *f, enum flow_end why)
 		why = FLOW_END_FIN;
 	unhash(ft, f);
 	list_del(f);
+	if (ft->jump_flow == f)
+		ft->jump_flow = NULL;
 	for (d = 0; d < 2; d++)
 		reasm_finish(&f->dir[d]);
 	if (ft->ops.end)
@@ -296,6 +301,37 @@ void flow_table_expire(struct flow_table *ft, uint64_t now_ns)
 	while ((f = list_oldest(&ft->active)) &&
 	       f->seen_ns + ft->cfg.idle_timeout_ns < ft->now)
 		flow_end(ft, f, FLOW_END_TIMEOUT);
+}
+
+/*
+ * The clock from a packet's timestamp.  One record stamped far in the
+ * future (a corrupt or bogus timestamp) must not end every flow as
+ * "timeout": a jump of more than idle_timeout ahead is taken only when the
+ * next packet confirms it (a real pause in the traffic), and then only as
+ * far as both packets agree.  The flow of the first packet of a pause was
+ * stamped with the old clock; it moves to the new one, so that it does
+ * not expire for a pause that it ended.
+ */
+static void packet_clock(struct flow_table *ft, uint64_t ts)
+{
+	uint64_t now = ts;
+
+	if (ft->now && ts > ft->now + ft->cfg.idle_timeout_ns) {
+		if (!ft->jump_ns) {
+			ft->jump_ns = ts;
+			ft->st.time_outliers++;
+			return;
+		}
+		if (ft->jump_ns < now)
+			now = ft->jump_ns;
+		/* the first packet of the pause was no outlier after all */
+		ft->st.time_outliers--;
+		if (ft->jump_flow)
+			ft->jump_flow->seen_ns = now;
+	}
+	ft->jump_ns = 0;
+	ft->jump_flow = NULL;
+	flow_table_expire(ft, now);
 }
 
 void flow_table_end_all(struct flow_table *ft, enum flow_end why)
@@ -482,7 +518,7 @@ void flow_table_packet_frags(struct flow_table *ft, const struct pkt *p,
 		return;
 	}
 	ft->st.packets++;
-	flow_table_expire(ft, ts_ns);
+	packet_clock(ft, ts_ns);
 	h = flow_hash_sym(p);
 	f = lookup(ft, p, h);
 	if (f && (p->tcp_flags & PKT_TCP_SYN))
@@ -501,4 +537,6 @@ void flow_table_packet_frags(struct flow_table *ft, const struct pkt *p,
 	else
 		push(&f->dir[d], p, b);
 	touch(ft, f, ts_ns);
+	if (ft->jump_ns)
+		ft->jump_flow = f;
 }

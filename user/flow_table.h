@@ -11,7 +11,9 @@
  * ends that connection ("reused") and starts a new flow with its own id.
  *
  * Time is capture time: the largest packet timestamp seen so far, so
- * results do not depend on how fast a file is read.  A flow idle for
+ * results do not depend on how fast a file is read; a packet stamped more
+ * than idle_timeout ahead moves it only when the next packet confirms
+ * the jump (otherwise it is counted as a time outlier).  A flow idle for
  * idle_timeout ends ("timeout"); a closed one (FIN both ways, or RST)
  * stays closed_timeout for late retransmissions, then ends with "fin" or
  * "rst".  Past max_flows the least recently seen flow is ended
@@ -100,6 +102,9 @@ struct flow_table_stats {
 	uint64_t ended[FLOW_END_MAX];
 	uint64_t evictions; /* flows pushed out by max_flows, closed or not */
 	uint64_t swaps;
+	/* packets stamped more than idle_timeout ahead of the clock that the
+	 * next packet did not confirm: the clock ignored them */
+	uint64_t time_outliers;
 };
 
 void flow_table_cfg_default(struct flow_table_cfg *cfg);

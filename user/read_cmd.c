@@ -304,11 +304,13 @@ static void summary(struct reader_run *rr)
 		"  flows: %" PRIu64 " (max %" PRIu64
 		" at once), ended: fin %" PRIu64 ", rst %" PRIu64
 		", timeout %" PRIu64 ", evicted %" PRIu64 ", reused %" PRIu64
-		", eof %" PRIu64 "; %" PRIu64 " pushed out by --max-flows\n",
+		", eof %" PRIu64 "; %" PRIu64
+		" pushed out by --max-flows; %" PRIu64
+		" timestamps far ahead ignored\n",
 		fs.flows, fs.max_active, fs.ended[FLOW_END_FIN],
 		fs.ended[FLOW_END_RST], fs.ended[FLOW_END_TIMEOUT],
 		fs.ended[FLOW_END_EVICTED], fs.ended[FLOW_END_REUSED],
-		fs.ended[FLOW_END_EOF], fs.evictions);
+		fs.ended[FLOW_END_EOF], fs.evictions, fs.time_outliers);
 	fprintf(stderr,
 		"  streams: %" PRIu64 " files, %" PRIu64
 		" bytes written, %" PRIu64 " budget gaps, %" PRIu64

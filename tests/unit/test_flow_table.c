@@ -2,8 +2,8 @@
 /*
  * flow_table: symmetric hash, client detection, port reuse after FIN and
  * RST, with a new ISN and with a lower ISN on a connection never seen
- * closing, late SYN, eviction, idle and closed timeouts, and the data each
- * direction delivers.
+ * closing, late SYN, eviction, idle and closed timeouts, a timestamp far
+ * ahead (ignored) and a real pause, and the data each direction delivers.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -376,6 +376,66 @@ static void test_late_syn_near(void)
 	flow_table_destroy(ft);
 }
 
+/*
+ * One packet stamped far in the future (another flow's) does not move the
+ * clock: the connection around it goes on, nothing ends as "timeout".
+ */
+static void test_time_outlier(void)
+{
+	struct flow_table_stats st;
+	struct flow_table *ft;
+	struct rec r;
+
+	ft = mk_table(&r, 16);
+	feed(ft, mk(A, 7000, B, 80, PKT_TCP_SYN, 0, 0), 100 * SEC);
+	feed(ft, mk(A, 7000, B, 80, PKT_TCP_ACK, 1, 10), 101 * SEC);
+	feed(ft, mk(A, 7001, B, 80, PKT_TCP_SYN, 0, 0), 4000000000ull * SEC);
+	feed(ft, mk(A, 7000, B, 80, PKT_TCP_ACK, 11, 10), 102 * SEC);
+	feed(ft, mk(A, 7000, B, 80, PKT_TCP_ACK, 21, 10), 103 * SEC);
+	CHECK_EQ(r.n, 0);
+	flow_table_expire(ft, 104 * SEC);
+	CHECK_EQ(r.n, 0);
+	flow_table_get_stats(ft, &st);
+	CHECK_EQ(st.time_outliers, 1);
+	CHECK_EQ(st.ended[FLOW_END_TIMEOUT], 0);
+	flow_table_end_all(ft, FLOW_END_EOF);
+	CHECK_EQ(r.n, 2);
+	CHECK_EQ(r.e[1].cport, 7000);
+	CHECK_EQ(r.e[1].bytes[0], 30);
+	flow_table_destroy(ft);
+}
+
+/*
+ * A real pause: the second packet after it confirms the jump, idle flows
+ * end as "timeout", but not the flow whose packet ended the pause.
+ */
+static void test_time_pause(void)
+{
+	struct flow_table_stats st;
+	struct flow_table *ft;
+	struct rec r;
+
+	ft = mk_table(&r, 16);
+	feed(ft, mk(A, 7100, B, 80, PKT_TCP_ACK, 1, 2), 10 * SEC);
+	feed(ft, mk(A, 7101, B, 80, PKT_TCP_ACK, 1, 2), 10 * SEC);
+	feed(ft, mk(A, 7100, B, 80, PKT_TCP_ACK, 3, 2), 200 * SEC);
+	CHECK_EQ(r.n, 0); /* not confirmed yet */
+	feed(ft, mk(A, 7102, B, 80, PKT_TCP_ACK, 1, 2), 201 * SEC);
+	CHECK_EQ(r.n, 1);
+	CHECK_EQ(r.e[0].why, FLOW_END_TIMEOUT);
+	CHECK_EQ(r.e[0].cport, 7101);
+	feed(ft, mk(A, 7102, B, 80, PKT_TCP_ACK, 3, 2), 255 * SEC);
+	CHECK_EQ(r.n, 1); /* 7100 seen at 200 s: not idle for 60 s yet */
+	flow_table_get_stats(ft, &st);
+	CHECK_EQ(st.time_outliers, 0);
+	flow_table_end_all(ft, FLOW_END_EOF);
+	CHECK_EQ(r.n, 3);
+	CHECK_EQ(r.e[1].cport, 7100);
+	CHECK_EQ(r.e[1].why, FLOW_END_EOF);
+	CHECK_EQ(r.e[1].bytes[0], 4);
+	flow_table_destroy(ft);
+}
+
 int main(void)
 {
 	test_hash();
@@ -389,5 +449,7 @@ int main(void)
 	test_reuse_lower_isn_unclosed();
 	test_reuse_lower_isn_half_closed();
 	test_late_syn_near();
+	test_time_outlier();
+	test_time_pause();
 	return t_result();
 }
