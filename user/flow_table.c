@@ -528,6 +528,8 @@ void flow_table_packet_frags(struct flow_table *ft, const struct pkt *p,
 	if (!f)
 		return;
 	d = pkt_dir(f, p);
+	if (p->tcp_flags & PKT_TCP_ACK)
+		reasm_peer_ack(&f->dir[!d], p->ack);
 	f->pkts[d]++;
 	f->payload[d] += p->payload_caplen;
 	for (i = 0; i < nmore; i++)

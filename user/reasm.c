@@ -465,8 +465,27 @@ static uint32_t pending_seq(const struct reasm *r, uint64_t off)
 	return r->base + (uint32_t)(off - PEND_ORIGIN);
 }
 
+/*
+ * A keep-alive captured before the peer's ACK that would tell it apart
+ * (see reasm.h): a lone byte at the head, the next held byte right after
+ * it, and the peer's ACK past it.  Dropped and counted, not stream byte 0.
+ */
+static void drop_keepalive_head(struct reasm *r)
+{
+	struct reasm_seg *s = r->held;
+
+	if (!s || s->len != 1 || !s->next || s->next->off != s->off + 1 ||
+	    !r->peer_acked || !seq_gt(r->peer_ack, pending_seq(r, s->off)))
+		return;
+	pop_head(r);
+	r->st.keepalives++;
+	buf_put(s->buf);
+	seg_free(r->ctx, s);
+}
+
 static void anchor_lowest(struct reasm *r)
 {
+	drop_keepalive_head(r);
 	if (r->held)
 		anchor(r, r->held->off, pending_seq(r, r->held->off));
 	else
@@ -519,6 +538,7 @@ static void push_pending(struct reasm *r, uint32_t seq, const uint8_t *data,
 	note_overlap(r, off, &o);
 	if (stop < off + len) {
 		/* out of room before a start was chosen: choose it now */
+		drop_keepalive_head(r);
 		low = r->held && r->held->off < stop ? r->held->off : stop;
 		anchor(r, low, pending_seq(r, low));
 		push_open(r, seq + (uint32_t)(stop - off), data + (stop - off),
@@ -572,6 +592,12 @@ void reasm_push(struct reasm *r, uint8_t flags, uint32_t seq,
 	if (flags & PKT_TCP_RST)
 		r->rst = true;
 	trim_fin(r, seq, &len);
+	if (len == 1 && r->state != REASM_OPEN && r->peer_acked &&
+	    seq + 1 == r->peer_ack) {
+		/* a keep-alive before the start is chosen (see reasm.h) */
+		r->st.keepalives++;
+		len = 0;
+	}
 	if (len) {
 		r->st.segs++;
 		if (r->state == REASM_NEW) {
@@ -619,6 +645,14 @@ bool reasm_syn_fits(const struct reasm *r, uint32_t isn, bool exact)
 	 */
 	d = seq_diff(low, isn + 1);
 	return d >= 0 && (uint32_t)d <= r->ctx->cfg.midstream_window;
+}
+
+void reasm_peer_ack(struct reasm *r, uint32_t ack)
+{
+	if (!r->peer_acked || seq_gt(ack, r->peer_ack)) {
+		r->peer_ack = ack;
+		r->peer_acked = true;
+	}
 }
 
 bool reasm_fin_reached(const struct reasm *r)

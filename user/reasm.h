@@ -22,8 +22,13 @@
  * for a hole that arrives after it was recorded is dropped and counted.
  *
  * Keep-alives (0 or 1 byte at next - 1) are counted, never compared or
- * written.  Data beyond the FIN is dropped.  A zero-window probe carries
- * the next byte of the stream and is taken as such.
+ * written.  Before the start of a direction without SYN is chosen, next
+ * is not known: a byte at the peer's ACK - 1 is a keep-alive, and so is a
+ * lone byte at the head of the held data when the next held byte follows
+ * it and the peer's ACK is past it (the probe, often garbage, that comes
+ * first on an idle connection picked up mid-stream).  Data beyond the FIN
+ * is dropped.  A zero-window probe carries the next byte of the stream
+ * and is taken as such.
  */
 #ifndef FS_REASM_H
 #define FS_REASM_H
@@ -117,6 +122,9 @@ struct reasm {
 	uint32_t next; /* next expected sequence number */
 	uint64_t next_off;
 	uint32_t fin_seq; /* sequence number of the FIN */
+	bool peer_acked; /* peer_ack valid */
+	uint32_t
+		peer_ack; /* highest ACK the peer sent (keep-alives at pickup) */
 	struct reasm_seg *held; /* sorted by offset, never overlapping */
 	struct reasm_seg *held_last; /* the last of held, or NULL */
 	uint32_t nheld;
@@ -152,6 +160,9 @@ void reasm_push(struct reasm *r, uint8_t flags, uint32_t seq,
  * the likelier owner).
  */
 bool reasm_syn_fits(const struct reasm *r, uint32_t isn, bool exact);
+
+/* An ACK number sent by the peer of this direction. */
+void reasm_peer_ack(struct reasm *r, uint32_t ack);
 
 /* Everything received since the FIN's sequence number was reached. */
 bool reasm_fin_reached(const struct reasm *r);

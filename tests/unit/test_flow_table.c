@@ -3,7 +3,8 @@
  * flow_table: symmetric hash, client detection, port reuse after FIN and
  * RST, with a new ISN and with a lower ISN on a connection never seen
  * closing, late SYN, eviction, idle and closed timeouts, a timestamp far
- * ahead (ignored) and a real pause, and the data each direction delivers.
+ * ahead (ignored) and a real pause, a keep-alive at a mid-stream pickup,
+ * and the data each direction delivers.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -20,6 +21,7 @@ struct ended {
 	uint64_t bytes[2];
 	uint16_t cport;
 	uint64_t gaps[2];
+	uint64_t keepalives[2];
 };
 
 struct rec {
@@ -50,11 +52,13 @@ static void on_end(void *arg, struct flow *f, enum flow_end why)
 
 	if (r->n >= 64)
 		return;
-	r->e[r->n++] = (struct ended){f->id,
-				      why,
-				      {f->dir[0].st.bytes, f->dir[1].st.bytes},
-				      f->port[FLOW_C2S],
-				      {f->dir[0].st.gaps, f->dir[1].st.gaps}};
+	r->e[r->n++] = (struct ended){
+		f->id,
+		why,
+		{f->dir[0].st.bytes, f->dir[1].st.bytes},
+		f->port[FLOW_C2S],
+		{f->dir[0].st.gaps, f->dir[1].st.gaps},
+		{f->dir[0].st.keepalives, f->dir[1].st.keepalives}};
 }
 
 static const struct flow_ops ops = {on_data, NULL, on_swap, on_end};
@@ -436,6 +440,34 @@ static void test_time_pause(void)
 	flow_table_destroy(ft);
 }
 
+/*
+ * Mid-stream pickup with a keep-alive first: the peer's ACK reaches the
+ * client direction, and the probe's byte is not stream byte 0.
+ */
+static void test_keepalive_pickup(void)
+{
+	struct flow_table *ft;
+	struct pkt p;
+	struct rec r;
+
+	ft = mk_table(&r, 16);
+	p = mk(A, 7200, B, 80, PKT_TCP_ACK, 4999, 1);
+	p.ack = 7;
+	feed(ft, p, 0);
+	p = mk(B, 80, A, 7200, PKT_TCP_ACK, 7, 0);
+	p.ack = 5000;
+	feed(ft, p, 0);
+	p = mk(A, 7200, B, 80, PKT_TCP_ACK | PKT_TCP_PSH, 5000, 16);
+	p.ack = 7;
+	feed(ft, p, 0);
+	flow_table_end_all(ft, FLOW_END_EOF);
+	CHECK_EQ(r.n, 1);
+	CHECK_EQ(r.e[0].bytes[0], 16);
+	CHECK_EQ(r.data[0], 16);
+	CHECK_EQ(r.e[0].keepalives[0], 1);
+	flow_table_destroy(ft);
+}
+
 int main(void)
 {
 	test_hash();
@@ -451,5 +483,6 @@ int main(void)
 	test_late_syn_near();
 	test_time_outlier();
 	test_time_pause();
+	test_keepalive_pickup();
 	return t_result();
 }

@@ -568,6 +568,53 @@ static void test_budget_total_bounded(void)
 	CHECK_EQ(f.ng, 11);
 }
 
+/*
+ * Mid-stream pickup of an idle connection: its keep-alive (one garbage
+ * byte at snd.nxt - 1) comes first, the peer's ACK (past it) after.
+ */
+static void test_keepalive_pickup(void)
+{
+	struct fixture f;
+
+	fx_init(&f, NULL);
+	seg(&f, PKT_TCP_ACK, 4999, "Z");
+	reasm_peer_ack(&f.r, 5000);
+	seg(&f, PKT_TCP_ACK, 5000, "GET /");
+	fx_done(&f);
+	check_out(&f, "GET /");
+	CHECK_EQ(f.r.base, 5000);
+	CHECK_EQ(f.r.st.keepalives, 1);
+	CHECK_EQ(f.r.st.before_start, 0);
+	CHECK_EQ(f.ng, 0);
+
+	/* the peer's ACK seen first: the probe is told apart at once */
+	fx_init(&f, NULL);
+	reasm_peer_ack(&f.r, 5000);
+	seg(&f, PKT_TCP_ACK, 4999, "Z");
+	CHECK(f.r.held == NULL);
+	seg(&f, PKT_TCP_ACK, 5000, "GET /");
+	fx_done(&f);
+	check_out(&f, "GET /");
+	CHECK_EQ(f.r.st.keepalives, 1);
+
+	/* no ACK from the peer (one-way capture): nothing to tell it apart */
+	fx_init(&f, NULL);
+	seg(&f, PKT_TCP_ACK, 4999, "Z");
+	seg(&f, PKT_TCP_ACK, 5000, "GET /");
+	fx_done(&f);
+	check_out(&f, "ZGET /");
+	CHECK_EQ(f.r.st.keepalives, 0);
+
+	/* the peer's ACK not past the byte: data, not a probe */
+	fx_init(&f, NULL);
+	reasm_peer_ack(&f.r, 4999);
+	seg(&f, PKT_TCP_ACK, 4999, "Z");
+	seg(&f, PKT_TCP_ACK, 5000, "GET /");
+	fx_done(&f);
+	check_out(&f, "ZGET /");
+	CHECK_EQ(f.r.st.keepalives, 0);
+}
+
 int main(void)
 {
 	test_inorder();
@@ -581,6 +628,7 @@ int main(void)
 	test_fin_inorder();
 	test_wrap();
 	test_keepalive();
+	test_keepalive_pickup();
 	test_zero_window_probe();
 	test_syn_data();
 	test_rst();
