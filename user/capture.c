@@ -67,9 +67,11 @@ static const struct cli_opt capture_opts[] = {
 		     "copy)",
 		     hold_policies),
 	CLI_OPT("ooo-per-flow", 0, CLI_SIZE, &opt.ooo_per_flow, "BYTES",
-		"out-of-order bytes held per flow (default: 8M)"),
+		"out-of-order bytes held per flow, per-segment overhead "
+		"included (default: 8M)"),
 	CLI_OPT("ooo-total", 0, CLI_SIZE, &opt.ooo_total, "BYTES",
-		"out-of-order bytes held per worker (default: 256M)"),
+		"out-of-order bytes held per worker, per-segment overhead "
+		"included (default: 256M)"),
 	CLI_OPT_RANGE("max-open", 0, CLI_UINT, &opt.max_open, "N",
 		      "stream files open at once per worker (default: 1024)", 1,
 		      1u << 20),

@@ -64,10 +64,11 @@ static const struct cli_opt read_opts[] = {
 	CLI_OPT("closed-timeout", 0, CLI_UINT, &opt.closed_timeout, "SECS",
 		"keep a closed flow this long for late packets (default: 10)"),
 	CLI_OPT("ooo-per-flow", 0, CLI_SIZE, &opt.ooo_per_flow, "SIZE",
-		"out-of-order bytes held per flow; past it the hole becomes "
-		"a gap (default: 8M)"),
+		"out-of-order bytes held per flow, per-segment overhead "
+		"included; past it the hole becomes a gap (default: 8M)"),
 	CLI_OPT("ooo-total", 0, CLI_SIZE, &opt.ooo_total, "SIZE",
-		"out-of-order bytes held by all flows (default: 256M)"),
+		"out-of-order bytes held by all flows, per-segment overhead "
+		"included (default: 256M)"),
 	CLI_OPT_ENUM("hold-policy", 0, &opt.hold_policy, "POLICY",
 		     "past the held-buffer budget: copy the segment, or record "
 		     "the hole as a gap (default: copy)",

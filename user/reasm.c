@@ -107,21 +107,38 @@ static void copy_release(struct buf *b)
 	free(b);
 }
 
+/*
+ * What holding a segment costs: the budgets count memory, not payload
+ * alone, or many tiny segments would hold far more than the budget (a
+ * 1-byte segment costs a list node, and a copy its header too).
+ */
+static uint64_t seg_overhead(bool copy)
+{
+	return sizeof(struct reasm_seg) +
+	       (copy ? sizeof(struct reasm_copy) : 0);
+}
+
+uint64_t reasm_hold_cost(uint32_t len, bool copy)
+{
+	return len + seg_overhead(copy);
+}
+
 /* Unlink the head of the held list and drop the accounting (not the ref). */
 static struct reasm_seg *pop_head(struct reasm *r)
 {
 	struct reasm_seg *s = r->held;
 	struct reasm_ctx *ctx = r->ctx;
+	uint64_t cost = reasm_hold_cost(s->len, s->copy);
 
 	r->held = s->next;
 	if (!r->held)
 		r->held_last = NULL;
 	r->nheld--;
 	r->held_bytes -= s->len;
-	*r->flow_held -= s->len;
-	ctx->held_bytes -= s->len;
+	*r->flow_held -= cost;
+	ctx->held_bytes -= cost;
 	if (s->copy)
-		ctx->copy_bytes -= s->len;
+		ctx->copy_bytes -= cost;
 	else if (s->buf)
 		ctx->ref_segs--;
 	return s;
@@ -194,10 +211,11 @@ static bool try_hold(struct reasm *r, uint64_t off, const uint8_t *data,
 	const struct reasm_cfg *cfg = &ctx->cfg;
 	struct reasm_seg *s, **pp;
 	bool ref = b && ctx->ref_segs < cfg->max_ref_segs;
+	uint64_t cost = reasm_hold_cost(len, !ref);
 
 	if (r->nheld >= cfg->max_segs_per_dir ||
-	    *r->flow_held + len > cfg->ooo_per_flow ||
-	    ctx->held_bytes + len > cfg->ooo_total)
+	    *r->flow_held + cost > cfg->ooo_per_flow ||
+	    ctx->held_bytes + cost > cfg->ooo_total)
 		return false;
 	if (!ref && cfg->policy == REASM_HOLD_DROP)
 		return false;
@@ -223,7 +241,7 @@ static bool try_hold(struct reasm *r, uint64_t off, const uint8_t *data,
 		s->buf = &c->b;
 		s->data = c->data;
 		s->copy = true;
-		ctx->copy_bytes += len;
+		ctx->copy_bytes += cost;
 		ctx->copies++;
 	}
 	s->off = off;
@@ -240,8 +258,8 @@ static bool try_hold(struct reasm *r, uint64_t off, const uint8_t *data,
 		r->held_last = s;
 	r->nheld++;
 	r->held_bytes += len;
-	*r->flow_held += len;
-	ctx->held_bytes += len;
+	*r->flow_held += cost;
+	ctx->held_bytes += cost;
 	return true;
 }
 

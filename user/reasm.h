@@ -46,6 +46,7 @@ enum reasm_policy {
 struct reasm_cfg {
 	enum reasm_policy policy;
 	uint32_t max_ref_segs; /* segments held by reference, all flows */
+	/* Held bytes: payload plus per-segment overhead (reasm_hold_cost). */
 	uint64_t ooo_total; /* bytes held (refs and copies), all flows */
 	uint64_t ooo_per_flow; /* bytes held by one flow (both directions) */
 	uint32_t max_segs_per_dir; /* bounds the sorted list of one direction */
@@ -57,7 +58,7 @@ struct reasm_cfg {
 /* Shared by every flow of one worker: budgets and totals. */
 struct reasm_ctx {
 	struct reasm_cfg cfg;
-	uint64_t held_bytes; /* refs and copies */
+	uint64_t held_bytes; /* refs and copies, overhead included */
 	uint64_t copy_bytes; /* of which copies */
 	uint32_t ref_segs;
 	uint64_t budget_skips; /* holes recorded as gaps because of a budget */
@@ -110,7 +111,7 @@ struct reasm_seg;
 
 struct reasm {
 	struct reasm_ctx *ctx;
-	uint64_t *flow_held; /* bytes held by the flow, for ooo_per_flow */
+	uint64_t *flow_held; /* held by the flow (overhead included) */
 	const struct reasm_sink *sink;
 	void *sink_arg;
 	uint8_t state; /* enum reasm_state */
@@ -128,7 +129,7 @@ struct reasm {
 	struct reasm_seg *held; /* sorted by offset, never overlapping */
 	struct reasm_seg *held_last; /* the last of held, or NULL */
 	uint32_t nheld;
-	uint64_t held_bytes;
+	uint64_t held_bytes; /* payload only (for midstream_window) */
 	struct reasm_gap *gaps; /* sorted, merged; at most max_gaps_listed */
 	uint32_t ngaps, gaps_cap;
 	bool gaps_truncated;
@@ -142,6 +143,12 @@ void reasm_ctx_fini(struct reasm_ctx *ctx);
 
 void reasm_init(struct reasm *r, struct reasm_ctx *ctx, uint64_t *flow_held,
 		const struct reasm_sink *sink, void *sink_arg);
+
+/*
+ * What holding len bytes charges to the budgets (ooo_per_flow, ooo_total):
+ * the payload plus the list node, plus the copy's header when copied.
+ */
+uint64_t reasm_hold_cost(uint32_t len, bool copy);
 
 /*
  * One segment of this direction: TCP flags (PKT_TCP_*), sequence number,

@@ -186,8 +186,9 @@ static void test_reorder(void)
 	seg(&f, PKT_TCP_ACK, 1004, "def");
 	CHECK_EQ(f.s.n, 0);
 	CHECK_EQ(c->b.refs, 2); /* held by reference */
-	CHECK_EQ(f.ctx.held_bytes, 6);
-	CHECK_EQ(f.flow_held, 6);
+	CHECK_EQ(f.ctx.held_bytes, 2 * reasm_hold_cost(3, false));
+	CHECK_EQ(f.flow_held, 2 * reasm_hold_cost(3, false));
+	CHECK_EQ(f.r.held_bytes, 6);
 	seg(&f, PKT_TCP_ACK, 1001, "abc");
 	CHECK_EQ(f.s.n, 3);
 	CHECK_EQ(f.s.log[1].off, 3);
@@ -516,7 +517,9 @@ static void test_budget_copy(void)
 	CHECK_EQ(a->b.refs, 2);
 	CHECK_EQ(b->b.refs, 1);
 	CHECK_EQ(f.ctx.copies, 1);
-	CHECK_EQ(f.ctx.copy_bytes, 3);
+	CHECK_EQ(f.ctx.copy_bytes, reasm_hold_cost(3, true));
+	CHECK_EQ(f.ctx.held_bytes,
+		 reasm_hold_cost(3, false) + reasm_hold_cost(3, true));
 	memset(b->data, '!', 3); /* the caller reuses its buffer */
 	seg(&f, 0, 8, "h");
 	seg(&f, 0, 1, "abcd");
@@ -531,14 +534,14 @@ static void test_budget_per_flow(void)
 	struct reasm_cfg cfg;
 
 	reasm_cfg_default(&cfg);
-	cfg.ooo_per_flow = 4;
+	cfg.ooo_per_flow = 2 * reasm_hold_cost(3, false) - 1;
 	fx_init(&f, &cfg);
 	seg(&f, PKT_TCP_SYN, 0, "");
 	seg(&f, 0, 3, "cde");
-	seg(&f, 0, 8, "hij"); /* 6 > 4: the hole at 0..1 becomes a gap */
+	seg(&f, 0, 8, "hij"); /* no room: the hole at 0..1 becomes a gap */
 	CHECK_EQ(f.r.ngaps, 1);
-	CHECK_EQ(f.r.gaps[0].len, 2);
-	CHECK(f.flow_held <= 4);
+	CHECK(f.r.ngaps && f.r.gaps[0].len == 2);
+	CHECK(f.flow_held <= cfg.ooo_per_flow);
 	seg(&f, 0, 6, "fg");
 	check_out(&f, "..cdefghij");
 	fx_done(&f);
@@ -553,15 +556,15 @@ static void test_budget_total_bounded(void)
 	uint32_t i;
 
 	reasm_cfg_default(&cfg);
-	cfg.ooo_total = 10;
+	cfg.ooo_total = 3 * reasm_hold_cost(1, false);
 	cfg.max_segs_per_dir = 4;
 	fx_init(&f, &cfg);
 	seg(&f, PKT_TCP_SYN, 0, "");
 	for (i = 0; i < 12; i++) {
 		p[0] = 'a' + i;
 		seg(&f, 0, 1 + 2 * i, p); /* every other byte: a hole each */
-		CHECK(f.ctx.held_bytes <= 10);
-		CHECK(f.r.nheld <= 4);
+		CHECK(f.ctx.held_bytes <= cfg.ooo_total);
+		CHECK(f.r.nheld <= 3);
 	}
 	fx_done(&f);
 	check_out(&f, "a.b.c.d.e.f.g.h.i.j.k.l");
@@ -615,6 +618,54 @@ static void test_keepalive_pickup(void)
 	CHECK_EQ(f.r.st.keepalives, 0);
 }
 
+static void noop_release(struct buf *b)
+{
+	(void)b;
+}
+
+/*
+ * 1-byte segments, each behind a hole: the budget pays for each held
+ * segment's list node (and copy header), not for its one byte alone, so
+ * a per-flow budget of 2000 bytes holds a few dozen of them, not 2000.
+ */
+static void test_budget_overhead(enum reasm_policy policy)
+{
+	static uint8_t data[CAP];
+	struct buf b = {.refs = 1, .release = noop_release};
+	bool copy = policy == REASM_HOLD_COPY;
+	struct reasm_cfg cfg;
+	struct fixture f;
+	uint32_t i, max = 0, bad = 0;
+	uint64_t cost;
+
+	reasm_cfg_default(&cfg);
+	cfg.policy = policy;
+	cfg.max_ref_segs = copy ? 0 : 4096;
+	cfg.ooo_per_flow = 2000;
+	fx_init(&f, &cfg);
+	cost = reasm_hold_cost(1, copy);
+	CHECK(cost >= 1 + 2 * sizeof(void *));
+	seg(&f, PKT_TCP_SYN, 0, "");
+	for (i = 0; i < 1500; i++) {
+		data[i] = 'a' + i % 26;
+		reasm_push(&f.r, 0, 2 + 2 * i, &data[i], 1, copy ? NULL : &b);
+		if (f.flow_held != f.r.nheld * cost ||
+		    f.ctx.held_bytes != f.flow_held ||
+		    f.r.held_bytes != f.r.nheld)
+			bad++;
+		if (f.r.nheld > max)
+			max = f.r.nheld;
+	}
+	CHECK_EQ(bad, 0); /* held: nheld segments at cost each */
+	CHECK(max <= cfg.ooo_per_flow / cost);
+	CHECK(max >= cfg.ooo_per_flow / cost - 1);
+	CHECK(f.ctx.budget_skips > 0);
+	if (copy)
+		CHECK_EQ(f.ctx.copy_bytes, f.ctx.held_bytes);
+	fx_done(&f);
+	CHECK_EQ(b.refs, 1);
+}
+
 int main(void)
 {
 	test_inorder();
@@ -640,5 +691,7 @@ int main(void)
 	test_budget_copy();
 	test_budget_per_flow();
 	test_budget_total_bounded();
+	test_budget_overhead(REASM_HOLD_DROP);
+	test_budget_overhead(REASM_HOLD_COPY);
 	return t_result();
 }
