@@ -58,6 +58,8 @@ BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
 BPFT_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(BPFT_SRCS))
 TOOL_SRCS := $(wildcard tools/*.c)
 TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
+SHIM_SRCS := $(wildcard tests/shim/*.c)
+SHIM_LIBS := $(patsubst tests/shim/%.c,$(BUILD)/tests/%.so,$(SHIM_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
@@ -121,6 +123,12 @@ $(BUILD)/tools/%: tools/%.c $(LIB)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -o $@ $< $(LIB) $(LDLIBS)
 
+# Fault injection for the CLI tests (LD_PRELOAD).
+$(BUILD)/tests/%.so: tests/shim/%.c | $(BUILD)
+	$(call msg,SHIM,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -shared -fPIC -o $@ $< -ldl
+
 # The offline pipeline, instrumented for libFuzzer as a whole.
 FUZZ_LIB_SRCS := $(filter-out user/xdp_prog.c user/xsk%.c user/capture%.c \
 	user/worker%.c user/filter_cmd.c,$(LIB_SRCS))
@@ -134,7 +142,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(USER_HDRS)
 $(BUILD):
 	$(Q)mkdir -p $@
 
-unit-tests: $(UNIT_BINS) $(ASAN_BINS) $(BPFT_BINS)
+unit-tests: $(UNIT_BINS) $(ASAN_BINS) $(BPFT_BINS) $(SHIM_LIBS)
 
 fuzz: $(FUZZ_BINS)
 

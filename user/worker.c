@@ -34,6 +34,17 @@
 #define EXPIRE_EVERY_NS 100000000ull
 
 volatile int worker_stop;
+static int worker_gate; /* 0: wait, 1: go, -1: return at once */
+
+void worker_gate_reset(void)
+{
+	__atomic_store_n(&worker_gate, 0, __ATOMIC_RELEASE);
+}
+
+void worker_gate_open(bool go)
+{
+	__atomic_store_n(&worker_gate, go ? 1 : -1, __ATOMIC_RELEASE);
+}
 int64_t worker_mono_to_real;
 
 /* Shutdown phases: every worker has emptied its RX ring / its inbox. */
@@ -137,9 +148,11 @@ void worker_links_free(const struct worker_cfg *cfg)
 	for (i = 0; i < cfg->nworkers; i++) {
 		struct worker *wk = &cfg->all[i];
 
-		for (j = 0; wk->handoff_in && j < cfg->nworkers; j++) {
-			spsc_free(&wk->handoff_in[j]);
-			spsc_free(&wk->return_in[j]);
+		for (j = 0; j < cfg->nworkers; j++) {
+			if (wk->handoff_in)
+				spsc_free(&wk->handoff_in[j]);
+			if (wk->return_in)
+				spsc_free(&wk->return_in[j]);
 		}
 		free(wk->handoff_in);
 		free(wk->return_in);
@@ -372,7 +385,7 @@ static void returns(struct worker *wk)
 	}
 }
 
-static void publish_stats(struct worker *wk)
+void worker_publish_stats(struct worker *wk)
 {
 	struct writer_stats ws;
 
@@ -459,7 +472,7 @@ static void shutdown_drain(struct worker *wk)
 		flow_table_end_all(wk->ft, FLOW_END_SHUTDOWN);
 	writer_drain(wk->w);
 	returns(wk);
-	publish_stats(wk);
+	worker_publish_stats(wk);
 }
 
 static void *worker_main(void *arg)
@@ -468,6 +481,10 @@ static void *worker_main(void *arg)
 	int ret;
 
 	self = wk;
+	while (!(ret = __atomic_load_n(&worker_gate, __ATOMIC_ACQUIRE)))
+		sched_yield();
+	if (ret < 0)
+		return NULL;
 	refill(wk);
 	while (!worker_stop) {
 		unsigned int n = rx_batch(wk);
@@ -480,7 +497,7 @@ static void *worker_main(void *arg)
 			pr_warn("queue %u: io_uring submit: %s\n",
 				wk->q.queue_id, strerror(-ret));
 		refill(wk);
-		publish_stats(wk);
+		worker_publish_stats(wk);
 		if (!n)
 			idle_wait(wk);
 	}

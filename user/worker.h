@@ -98,6 +98,15 @@ struct worker {
 
 /* Set by the main thread; workers finish what is queued and return. */
 extern volatile int worker_stop;
+/*
+ * Workers started with worker_start() wait at a gate until the main
+ * thread opens it: worker_gate_open(true) once every worker runs, or
+ * worker_gate_open(false) if one could not start, and then the started
+ * ones return at once (a missing owner would never take its handoffs,
+ * nor arrive at the shutdown phases).  worker_gate_reset() before a run.
+ */
+void worker_gate_reset(void);
+void worker_gate_open(bool go);
 /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns; refreshed by the main thread. */
 extern int64_t worker_mono_to_real;
 
@@ -109,6 +118,12 @@ extern int64_t worker_mono_to_real;
 int worker_links_init(const struct worker_cfg *cfg, uint32_t frames_per_pool);
 void worker_links_free(const struct worker_cfg *cfg);
 
+/*
+ * Copy the writer's and the flow table's counters into wk's stats (the
+ * worker does it each loop turn; the main thread once more after closing
+ * the outputs of a joined worker, whose last blocks leave at close).
+ */
+void worker_publish_stats(struct worker *wk);
 int worker_start(struct worker *wk);
 void worker_join(struct worker *wk);
 

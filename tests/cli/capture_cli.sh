@@ -94,6 +94,25 @@ if [ "$(id -u)" = 0 ]; then
 	ip -n "$NS" link show fsc0 | grep -q xdp &&
 		{ echo "FAIL: XDP left attached after a clean stop"; fails=$((fails + 1)); }
 	[ -s "$OUT/ok.pcap" ] || { echo "FAIL: no pcap header written"; fails=$((fails + 1)); }
+
+	# A worker that cannot start (the second pthread_create fails): the
+	# started one must not wait for it forever; one line, exit 1, within
+	# the timeout, nothing attached.
+	SHIM="$(pwd)/build/tests/faultshim.so"
+	if [ -f "$SHIM" ]; then
+		ip -n "$NS" link add fsm0 numrxqueues 2 numtxqueues 2 type veth \
+			peer name fsm1 numrxqueues 2 numtxqueues 2 || exit 1
+		ip -n "$NS" link set fsm0 up
+		ip -n "$NS" link set fsm1 up
+		expect 1 "cannot start worker 1" in_ns env LD_PRELOAD="$SHIM" \
+			FS_FAIL_PTHREAD_CREATE=2 timeout -k 5 20 "$FS_BIN" capture \
+			-i fsm0 --streams "$OUT/shim" -d 10 -q
+		ip -n "$NS" link show fsm0 | grep -q xdp &&
+			{ echo "FAIL: XDP left attached after a worker failed"; fails=$((fails + 1)); }
+	else
+		echo "FAIL: $SHIM not built (make unit-tests)"
+		fails=$((fails + 1))
+	fi
 fi
 
 echo "$fails failure(s)"
