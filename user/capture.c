@@ -59,8 +59,9 @@ static const struct cli_opt capture_opts[] = {
 	CLI_OPT_RANGE("idle-timeout", 0, CLI_UINT, &opt.idle_timeout, "SECS",
 		      "end a flow idle this long (default: 300)", 1, 0),
 	CLI_OPT("hold-frames", 0, CLI_UINT, &opt.hold_frames, "N",
-		"UMEM frames per worker the reassembler may hold for "
-		"out-of-order data (default: a quarter of --frames)"),
+		"UMEM frames the reassembler may hold for out-of-order "
+		"data, split evenly between the workers (default: a quarter "
+		"of --frames)"),
 	CLI_OPT_ENUM("hold-policy", 0, &opt.hold_policy, "POLICY",
 		     "past --hold-frames: copy out-of-order data into a "
 		     "bounded arena, or drop it and record a gap (default: "
@@ -136,10 +137,11 @@ static const struct cli_cmd capture_cmd = {
 		   "default \"" FILTER_DEFAULT "\")\ninto AF_XDP sockets, one "
 		   "per RX queue, and write them to disk through\nio_uring. "
 		   "Everything else reaches the kernel untouched.",
-	.details = "Exit status: 0 on success, 1 on a runtime error, 2 on a "
-		   "usage error.\nSIGINT or SIGTERM stops the capture cleanly: "
-		   "writes in flight complete and every\nfile is closed "
-		   "before the summary prints.\n",
+	.details =
+		"Exit status: 0 on success, 1 on a runtime error, 2 on a "
+		"usage error.\nSIGINT, SIGTERM, SIGHUP or SIGQUIT stops the capture "
+		"cleanly: writes in\nflight complete and every file is "
+		"closed before the summary prints.\n",
 	.opts = capture_opts,
 };
 
@@ -306,6 +308,7 @@ static void snapshot(struct capture *c, struct capture_snap *s)
 
 	s->time_ns = mono_ns();
 	s->nq = c->nq;
+	s->pcap = opt.write != NULL;
 	if (c->prog && qredir)
 		capture_read_xdp(c, s->xdp, qredir);
 	for (i = 0; i < c->nq; i++) {
@@ -349,7 +352,7 @@ static void report(struct capture *c, bool line)
 	c->cur = tmp;
 }
 
-/* Wait for SIGINT/SIGTERM or the duration, reporting each interval. */
+/* Wait for a stop signal or the duration, reporting each interval. */
 static void run_loop(struct capture *c, const sigset_t *sigs)
 {
 	uint64_t end =
@@ -368,7 +371,7 @@ static void run_loop(struct capture *c, const sigset_t *sigs)
 		ts.tv_sec = wait / 1000000000ull;
 		ts.tv_nsec = wait % 1000000000ull;
 		sig = sigtimedwait(sigs, NULL, &ts);
-		if (sig == SIGINT || sig == SIGTERM)
+		if (sig > 0)
 			break;
 		update_clock_offset();
 		report(c, true);
@@ -387,6 +390,7 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 	update_clock_offset();
 	c->start_ns = mono_ns();
 	worker_stop = 0;
+	worker_gate_reset();
 	for (i = 0; i < c->nq; i++, started++) {
 		ret = worker_start(&c->wk[i]);
 		if (ret) {
@@ -395,23 +399,28 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 			break;
 		}
 	}
+	worker_gate_open(!ret);
 	if (!ret)
 		run_loop(c, sigs);
 	capture_detach(c, xdp, qredir);
 	worker_stop = 1;
 	for (i = 0; i < started; i++)
 		worker_join(&c->wk[i]);
-	/* Final counters: workers drained; classifier values from before. */
-	report(c, false);
-	memcpy(c->prev.xdp, xdp, sizeof(xdp));
-	for (i = 0; i < c->nq; i++)
-		c->prev.q[i].redirected = qredir[i];
 	for (i = 0; i < c->nq; i++) {
 		int r = capture_close_outputs(c, &c->wk[i]);
 
 		if (r && !ret)
 			ret = r;
 	}
+	/*
+	 * Final counters: workers drained and every file closed (a direct
+	 * pcap's last block leaves at close); classifier values from before
+	 * the detach.
+	 */
+	report(c, false);
+	memcpy(c->prev.xdp, xdp, sizeof(xdp));
+	for (i = 0; i < c->nq; i++)
+		c->prev.q[i].redirected = qredir[i];
 	if (c->index) {
 		int r = flow_index_close(c->index);
 
@@ -506,10 +515,16 @@ int cmd_capture(int argc, char **argv)
 		ret = 1;
 		goto out;
 	}
-	/* Workers inherit a mask without SIGINT/SIGTERM: main takes them. */
+	/*
+	 * Workers inherit a mask without the stop signals: main takes them.
+	 * SIGHUP (a closed terminal) and SIGQUIT stop as cleanly as SIGINT
+	 * and SIGTERM, rather than leave the classifier attached.
+	 */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGQUIT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	ret = capture_setup(&c, rotate_bytes) ? 1 : 0;
 	if (!ret)

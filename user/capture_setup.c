@@ -75,7 +75,13 @@ static void flow_cfg(struct capture *c, struct flow_table_cfg *fc)
 	fc->max_flows = c->o->max_flows;
 	fc->idle_timeout_ns = c->o->idle_timeout * 1000000000ull;
 	fc->reasm.policy = c->o->hold_policy;
-	fc->reasm.max_ref_segs = c->o->hold_frames;
+	/*
+	 * Every owner may hold frames of every pool (in generic mode all of
+	 * them come from queue 0's), so the budget is split: however the
+	 * flows fall, no pool has more than --hold-frames held and its fill
+	 * ring keeps the rest.
+	 */
+	fc->reasm.max_ref_segs = c->o->hold_frames / c->nq;
 	fc->reasm.ooo_per_flow = c->o->ooo_per_flow;
 	fc->reasm.ooo_total = c->o->ooo_total;
 }
@@ -366,5 +372,7 @@ int capture_close_outputs(struct capture *c, struct worker *wk)
 			strerror(-r));
 		ret = r;
 	}
+	if (wk->w)
+		worker_publish_stats(wk);
 	return ret;
 }

@@ -7,7 +7,9 @@
  *   invalid     invalid descriptors (rx_invalid_descs)
  *   nosock      matched on a queue without a socket (classifier: passed)
  *   chain       a multi-buffer chain longer than flowsplice takes
- *   write       the pcap write could not be queued or failed
+ *   write       the pcap write could not be queued
+ * A write the kernel failed is reported apart (write_errors): it is
+ * counted in writes, not packets, and its packets are in "written".
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -36,7 +38,7 @@ uint64_t queue_snap_drops(const struct queue_snap *q)
 struct totals {
 	uint64_t pkts, bytes, written, ring_full, fill_empty, kernel, invalid,
 		chain, handoff, write, redirected, wr_bytes, handed, flows,
-		evicted;
+		evicted, processed, wr_errors;
 };
 
 static void sum(const struct capture_snap *s, struct totals *t)
@@ -59,7 +61,9 @@ static void sum(const struct capture_snap *s, struct totals *t)
 		t->handed += q->w.handed_out;
 		t->flows += q->w.flows;
 		t->evicted += q->w.evicted;
-		t->write += q->w.write_fail + q->w.wr_errors;
+		t->write += q->w.write_fail;
+		t->wr_errors += q->w.wr_errors;
+		t->processed += q->w.processed;
 		t->redirected += q->redirected;
 		t->wr_bytes += q->w.wr_bytes;
 	}
@@ -81,11 +85,12 @@ void capture_stats_line(FILE *f, const struct capture_snap *cur,
 		"rx %" PRIu64 " pkts %.1f MB | %.0f pps %.1f Mbit/s | "
 		"drops: ring_full %" PRIu64 " fill_empty %" PRIu64
 		" kernel %" PRIu64 " nosock %" PRIu64 " chain %" PRIu64
-		" write %" PRIu64 " (handoff waits %" PRIu64 ")\n",
+		" write %" PRIu64 " (write errors %" PRIu64
+		", handoff waits %" PRIu64 ")\n",
 		a.pkts, a.bytes / 1e6, (a.pkts - b.pkts) / dt,
 		(a.bytes - b.bytes) * 8 / dt / 1e6, a.ring_full, a.fill_empty,
 		a.kernel + a.invalid, cur->xdp[FS_STAT_NOSOCK], a.chain,
-		a.write, a.handoff);
+		a.write, a.wr_errors, a.handoff);
 	fflush(f);
 }
 
@@ -107,15 +112,15 @@ static void json_queue(FILE *f, const struct queue_snap *q, int last)
 		",\n     \"drops\": {\"ring_full\": %" PRIu64
 		", \"fill_empty\": %" PRIu64 ", \"kernel\": %" PRIu64
 		", \"invalid\": %" PRIu64 ", \"chain\": %" PRIu64
-		", \"write\": %" PRIu64 "}}%s\n",
+		", \"write\": %" PRIu64 "}, \"write_errors\": %" PRIu64 "}%s\n",
 		q->queue, q->redirected, w->rx_packets, w->rx_bytes,
 		w->rx_descs, w->written, w->wr_bytes, w->no_meta, w->handed_out,
 		w->handed_in, w->processed, w->not_tcp, w->malformed, w->flows,
 		w->flows_active, w->evicted, w->held_frames_max, w->hold_budget,
 		w->handoff_waits, q->k.rx_ring_full,
 		q->k.rx_fill_ring_empty_descs, kernel_other(&q->k),
-		q->k.rx_invalid_descs, w->chain_drop,
-		w->write_fail + w->wr_errors, last ? "" : ",");
+		q->k.rx_invalid_descs, w->chain_drop, w->write_fail,
+		w->wr_errors, last ? "" : ",");
 }
 
 int capture_stats_json(const char *path, const char *ifname,
@@ -183,6 +188,29 @@ int64_t capture_stats_summary(FILE *f, const struct capture_snap *s,
 			gap ? " (counts differ: see below)" : "");
 		if (gap > 0)
 			unexplained += gap;
+		if (s->pcap) {
+			gap = (int64_t)q->w.processed -
+			      (int64_t)(q->w.written + q->w.write_fail);
+			if (gap) {
+				fprintf(f,
+					"  queue %u: processed %" PRIu64
+					" but written %" PRIu64
+					" + write drops %" PRIu64 "\n",
+					q->queue, q->w.processed, q->w.written,
+					q->w.write_fail);
+				unexplained += gap > 0 ? gap : -gap;
+			}
+		}
+	}
+	if (t.pkts != t.processed + t.chain) {
+		int64_t gap =
+			(int64_t)t.pkts - (int64_t)(t.processed + t.chain);
+
+		fprintf(f,
+			"  received %" PRIu64 " but processed %" PRIu64
+			" + chain drops %" PRIu64 "\n",
+			t.pkts, t.processed, t.chain);
+		unexplained += gap > 0 ? gap : -gap;
 	}
 	fprintf(f,
 		"  total: received %" PRIu64 " packets, %" PRIu64
@@ -195,6 +223,12 @@ int64_t capture_stats_summary(FILE *f, const struct capture_snap *s,
 		", chain %" PRIu64 ", write %" PRIu64 "\n",
 		t.ring_full, t.fill_empty, t.kernel, t.invalid,
 		s->xdp[FS_STAT_NOSOCK], t.chain, t.write);
+	if (t.wr_errors)
+		fprintf(f,
+			"  write errors: %" PRIu64
+			" writes failed in the kernel (see the log for which "
+			"file)\n",
+			t.wr_errors);
 	if (t.flows)
 		fprintf(f,
 			"  streams: %" PRIu64 " flows (%" PRIu64
@@ -205,7 +239,7 @@ int64_t capture_stats_summary(FILE *f, const struct capture_snap *s,
 	if (unexplained)
 		fprintf(f,
 			"  %" PRId64
-			" redirected packets are not explained by any counter\n",
+			" packets are not explained by any counter\n",
 			unexplained);
 	else
 		fprintf(f, "  every redirected packet is accounted for\n");

@@ -9,6 +9,7 @@
 #define FS_CAPTURE_STATS_H
 
 #include <linux/if_xdp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -34,6 +35,7 @@ struct capture_snap {
 	uint64_t time_ns; /* CLOCK_MONOTONIC */
 	uint64_t xdp[FS_STAT_MAX];
 	unsigned int nq;
+	bool pcap; /* -w: every processed packet is written or write_fail */
 	struct queue_snap *q; /* nq entries */
 };
 
@@ -46,8 +48,12 @@ int capture_stats_json(const char *path, const char *ifname,
 		       const struct capture_snap *s, double elapsed_s);
 
 /*
- * The final summary on f.  Returns the number of matched packets that no
- * counter explains (0 when everything is accounted for).
+ * The final summary on f, once the workers have drained.  It reconciles
+ * per queue, redirected = received + kernel drops; over all queues (a
+ * packet may be processed by another queue's worker), received =
+ * processed + chain drops; and with -w, per queue, processed = written +
+ * write drops.  Returns the number of packets that no counter explains
+ * (0 when everything is accounted for).
  */
 int64_t capture_stats_summary(FILE *f, const struct capture_snap *s,
 			      double elapsed_s);

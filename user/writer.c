@@ -626,7 +626,7 @@ int writer_close(struct writer *w, struct wfile *f)
 	int ret = file_settle(w, f);
 
 	/* Settled: the tail cannot overtake an O_DIRECT write in flight. */
-	if (f->direct)
+	if (f->direct && !f->inflight)
 		writer_direct_finish(w, f);
 	dirty_remove(w, f);
 	*f->pprev = f->next;
@@ -636,6 +636,18 @@ int writer_close(struct writer *w, struct wfile *f)
 		ret = -errno;
 	if (!ret && f->errors)
 		ret = -EIO;
+	if (f->inflight) {
+		/*
+		 * The ring failed while writes were in flight: their
+		 * completions, whenever they come, still point at f.  Leave
+		 * it allocated (a leak on a path that is already an error)
+		 * rather than free it under them.
+		 */
+		pr_warn("closing %s with %u writes in flight: %s\n", f->path,
+			f->inflight, strerror(-ret));
+		f->fd = -1;
+		return ret;
+	}
 	file_free(f);
 	return ret;
 }

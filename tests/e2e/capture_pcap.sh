@@ -45,14 +45,16 @@ if [ "${PRELOAD:-0}" = 1 ]; then
 fi
 
 topo_bg cap "$FS_BIN" capture -i "$CAP_IF" --xdp-mode "$XDP_MODE" --pcap-io "$PCAP_IO" "${PIN_ARGS[@]}" tcp port 5201 \
-	-w "$OUT/cap.pcap" --stats-json "$OUT/stats.json" --stats-interval 1
+	-w "$OUT/cap.pcap" --stats-json "$OUT/stats.json" --stats-interval 1 \
+	2>"$OUT/cap.log"
 CAP_PID=$TOPO_BG_PID
 for _ in $(seq 50); do
 	[ -s "$OUT/stats.json" ] && break
-	kill -0 "$CAP_PID" 2>/dev/null || die "flowsplice capture exited early"
+	kill -0 "$CAP_PID" 2>/dev/null ||
+		{ cat "$OUT/cap.log"; die "flowsplice capture exited early"; }
 	sleep 0.1
 done
-[ -s "$OUT/stats.json" ] || die "capture did not start"
+[ -s "$OUT/stats.json" ] || { cat "$OUT/cap.log"; die "capture did not start"; }
 
 topo_ns_exec a "$TCPXFER" client --connect "$IP_B:5201" --conns 2 \
 	--parallel 2 --req-bytes "$C2S" --resp-bytes "$S2C" --seed 7 ||
@@ -67,7 +69,10 @@ sleep 0.5
 kill -INT "$CAP_PID"
 wait "$CAP_PID"
 rc=$?
+tail -n 12 "$OUT/cap.log"
 [ "$rc" = 0 ] || die "flowsplice capture exited with $rc"
+grep -q "every redirected packet is accounted for" "$OUT/cap.log" ||
+	die "the capture summary does not reconcile"
 
 if [ "${PRELOAD:-0}" = 1 ]; then
 	topo_ns_exec cap xdp-loader status "$CAP_IF" | grep -q fs_classify ||

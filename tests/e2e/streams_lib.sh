@@ -14,7 +14,8 @@
 #                              ARGS in the capture namespace; CAP_PID; waits
 #                              until it runs
 #   cap_stop [SIG]             signal it (default INT), wait, exit status
-#                              in CAP_RC; its stderr is in $OUT/cap.log
+#                              in CAP_RC (98 if the summary does not
+#                              reconcile); its stderr is in $OUT/cap.log
 #   rss_watch_start / rss_watch_stop
 #                              sample CAP_PID's VmRSS (kB) every 50 ms
 #                              into $OUT/rss; RSS_MAX_KB after stop
@@ -67,6 +68,13 @@ cap_stop() {
 	wait "$CAP_PID"
 	CAP_RC=$?
 	sed 's/^/  flowsplice: /' "$OUT/cap.log" | tail -n 30 >&2
+	# The summary must reconcile every redirected packet: a run whose
+	# counters do not add up fails like a crash.
+	if [ "$CAP_RC" = 0 ] &&
+		! grep -q "every redirected packet is accounted for" "$OUT/cap.log"; then
+		echo "FAIL: the capture summary does not reconcile" >&2
+		CAP_RC=98
+	fi
 }
 
 rss_watch_start() {
