@@ -594,6 +594,11 @@ static int file_settle(struct writer *w, struct wfile *f)
 	return 0;
 }
 
+int writer_settle(struct writer *w, struct wfile *f)
+{
+	return file_settle(w, f);
+}
+
 static void dirty_remove(struct writer *w, struct wfile *f)
 {
 	struct wfile **pp;

@@ -133,6 +133,12 @@ int writer_flush(struct writer *w);
 int writer_drain(struct writer *w);
 
 /*
+ * Submit f's queued writes and wait until none of f's is in flight, so
+ * that its fd reads back what was written; other files' writes go on.
+ */
+int writer_settle(struct writer *w, struct wfile *f);
+
+/*
  * Close f once its queued and in-flight writes have completed (the call
  * drains that file's writes first; a direct file's partial last block is
  * written here, so it is not in the file before).  Returns 0, or -EIO if
