@@ -66,6 +66,13 @@ struct fs_ruleset {
 #define FS_RULE_SLOTS 2
 enum fs_ctl_key {
 	FS_CTL_ACTIVE = 0,
+	/*
+	 * pid of the flowsplice process that attached the program itself
+	 * (and detaches it on exit); 0 when an operator loaded it.  A later
+	 * run that finds the program attached and this process gone takes
+	 * it over, so a crash does not leave it attached for good.
+	 */
+	FS_CTL_OWNER,
 	FS_CTL_MAX,
 };
 

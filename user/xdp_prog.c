@@ -54,7 +54,9 @@ struct xdp_prog {
 	int ifindex;
 	enum xdp_prog_mode mode;
 	bool reused;
+	bool adopted; /* reused, but left by a flowsplice that is gone */
 	bool multiprog;
+	__u32 id; /* the attached program's id, when found */
 	int ncpus;
 	/* Ours: the skeleton and libxdp's handle.  Found: map fds we own. */
 	struct classifier *skel;
@@ -246,6 +248,7 @@ static int find_attached(int ifindex, const char *pin_path,
 	if (!p)
 		return -ENOMEM;
 	p->reused = true;
+	p->id = id;
 	p->multiprog = multi;
 	p->mode = am == XDP_MODE_SKB ? XDP_PROG_MODE_GENERIC
 				     : XDP_PROG_MODE_NATIVE;
@@ -258,6 +261,63 @@ static int find_attached(int ifindex, const char *pin_path,
 	}
 	*out = p;
 	return 0;
+}
+
+static int set_owner(struct xdp_prog *p, __u32 pid)
+{
+	__u32 k = FS_CTL_OWNER;
+
+	return bpf_map_update_elem(p->map_fd[M_CTL], &k, &pid, BPF_ANY) ? -errno
+									: 0;
+}
+
+/*
+ * The pid of the flowsplice that attached p and has since gone (killed,
+ * crashed), or 0: loaded by an operator, or its owner still runs.
+ */
+static __u32 gone_owner(struct xdp_prog *p)
+{
+	__u32 k = FS_CTL_OWNER, pid = 0;
+	char path[64], comm[32] = "";
+	FILE *f;
+
+	if (bpf_map_lookup_elem(p->map_fd[M_CTL], &k, &pid) || !pid ||
+	    pid == (__u32)getpid())
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = 0;
+		fclose(f);
+	}
+	/* Alive, and still a flowsplice (not a reused pid): its own. */
+	return strncmp(comm, "flowsplice", 10) ? pid : 0;
+}
+
+/*
+ * A program left attached by a flowsplice that is gone becomes ours: it
+ * is detached on exit, as if this run had attached it.
+ */
+static void adopt(struct xdp_prog *p, __u32 pid, char *why, size_t whylen)
+{
+	struct xdp_program *prog;
+
+	if (p->multiprog)
+		return;
+	prog = xdp_program__from_id(p->id);
+	if (libxdp_get_error(prog)) {
+		pr_warn("program %u, left by flowsplice pid %u: %s\n", p->id,
+			pid, strerror(-libxdp_get_error(prog)));
+		return;
+	}
+	p->prog = prog;
+	p->adopted = true;
+	set_owner(p, getpid());
+	snprintf(why, whylen,
+		 "%s: taking over the %s program left attached by flowsplice "
+		 "pid %u, which is gone (detached on exit)",
+		 xdp_prog_mode_name(p->mode), PROG_NAME, pid);
 }
 
 int xdp_prog_find(int ifindex, const char *pin_path, struct xdp_prog **out)
@@ -451,11 +511,15 @@ int xdp_prog_attach(struct xdp_prog **out, int ifindex, enum xdp_prog_mode mode,
 	}
 	err = find_attached(ifindex, pin_path, &p);
 	if (!err) {
+		__u32 gone = gone_owner(p);
+
 		snprintf(why, whylen,
 			 "%s: reusing the %s program already "
 			 "attached (left in place on exit)%s",
 			 xdp_prog_mode_name(p->mode), PROG_NAME,
 			 p->multiprog ? ", behind the libxdp dispatcher" : "");
+		if (gone)
+			adopt(p, gone, why, whylen);
 		*out = p;
 		return 0;
 	}
@@ -486,6 +550,10 @@ int xdp_prog_attach(struct xdp_prog **out, int ifindex, enum xdp_prog_mode mode,
 		prog_free(p);
 		return err;
 	}
+	err = set_owner(p, getpid());
+	if (err)
+		pr_warn("recording the classifier's owner: %s\n",
+			strerror(-err));
 	snprintf(why, whylen, "%s; %s", line,
 		 p->multiprog ? "behind the libxdp dispatcher"
 			      : "single program (no libxdp dispatcher)");
@@ -497,7 +565,7 @@ void xdp_prog_detach(struct xdp_prog *p)
 {
 	if (!p)
 		return;
-	if (!p->reused)
+	if (!p->reused || p->adopted)
 		release_new(p);
 	prog_free(p);
 }

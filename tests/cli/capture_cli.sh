@@ -95,6 +95,29 @@ if [ "$(id -u)" = 0 ]; then
 		{ echo "FAIL: XDP left attached after a clean stop"; fails=$((fails + 1)); }
 	[ -s "$OUT/ok.pcap" ] || { echo "FAIL: no pcap header written"; fails=$((fails + 1)); }
 
+	# A capture killed with SIGKILL cannot detach; the next run finds its
+	# program, sees its owner gone, takes it over and detaches it on exit.
+	# (ip netns exec execs the binary: $! is flowsplice itself)
+	ip netns exec "$NS" "$FS_BIN" capture -i fsc0 -w "$OUT/killed.pcap" -q \
+		</dev/null >/dev/null 2>&1 &
+	victim=$!
+	for _ in $(seq 50); do
+		ip -n "$NS" link show fsc0 | grep -q xdp && break
+		sleep 0.1
+	done
+	sleep 0.3
+	kill -9 "$victim"
+	wait "$victim" 2>/dev/null
+	if ip -n "$NS" link show fsc0 | grep -q xdp; then
+		expect 0 "taking over the fs_classify program left attached by flowsplice pid [0-9]+" \
+			in_ns "$FS_BIN" capture -i fsc0 -w "$OUT/after.pcap" -d 1
+		ip -n "$NS" link show fsc0 | grep -q xdp &&
+			{ echo "FAIL: a dead capture's program is still attached"; fails=$((fails + 1)); }
+	else
+		echo "FAIL: the killed capture never attached"
+		fails=$((fails + 1))
+	fi
+
 	# A worker that cannot start (the second pthread_create fails): the
 	# started one must not wait for it forever; one line, exit 1, within
 	# the timeout, nothing attached.
