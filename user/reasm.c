@@ -176,8 +176,11 @@ static void add_gap(struct reasm *r, uint64_t off, uint64_t len)
 		return;
 	}
 	r->st.gaps++;
+	if (r->gaps_truncated)
+		return;
 	if (r->ngaps >= r->ctx->cfg.max_gaps_listed) {
 		r->gaps_truncated = true;
+		r->unlisted_from = off;
 		return;
 	}
 	if (r->ngaps == r->gaps_cap) {
@@ -185,6 +188,7 @@ static void add_gap(struct reasm *r, uint64_t off, uint64_t len)
 		g = realloc(r->gaps, cap * sizeof(*g));
 		if (!g) {
 			r->gaps_truncated = true;
+			r->unlisted_from = off;
 			return;
 		}
 		r->gaps = g;
@@ -408,7 +412,11 @@ static uint32_t gap_search(const struct reasm *r, uint64_t pos)
 	return lo;
 }
 
-/* Bytes before next_off: duplicates (verified if possible) or late. */
+/*
+ * Bytes before next_off: duplicates (verified if possible) or late.  Past
+ * the first gap that is not listed, neither can be told: those bytes are
+ * left alone (a hole read back as zeros is no conflict).
+ */
 static void account_old(struct reasm *r, int64_t off, const uint8_t *data,
 			uint32_t len, struct overlap *o)
 {
@@ -425,6 +433,9 @@ static void account_old(struct reasm *r, int64_t off, const uint8_t *data,
 		off = 0;
 	}
 	end = (uint64_t)off + len;
+	if (r->gaps_truncated && end > r->unlisted_from)
+		end = r->unlisted_from > (uint64_t)off ? r->unlisted_from
+						       : (uint64_t)off;
 	pos = off;
 	i = gap_search(r, pos);
 	while (pos < end) {

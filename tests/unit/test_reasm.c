@@ -501,6 +501,38 @@ static void test_budget_drop(void)
 	CHECK_EQ(f.ng, 1);
 }
 
+/*
+ * Past max_gaps_listed, late bytes that fall in a gap that is not listed
+ * are not read back and counted as conflicts (the hole reads as zeros).
+ */
+static void test_gaps_truncated(void)
+{
+	struct fixture f;
+	struct reasm_cfg cfg;
+
+	reasm_cfg_default(&cfg);
+	cfg.policy = REASM_HOLD_DROP;
+	cfg.max_ref_segs = 1;
+	cfg.max_gaps_listed = 1;
+	fx_init(&f, &cfg);
+	seg(&f, PKT_TCP_SYN, 0, "");
+	seg(&f, 0, 11, "klmno"); /* held: 10..14 */
+	seg(&f, 0, 21, "uv"); /* gap 0..9, listed */
+	seg(&f, 0, 31, "EF"); /* gap 15..19, not listed */
+	CHECK_EQ(f.r.ngaps, 1);
+	CHECK(f.r.gaps_truncated);
+	CHECK_EQ(f.r.st.gaps, 2);
+	seg(&f, 0, 16, "pqrst"); /* late, into the unlisted gap */
+	seg(&f, 0, 11, "klmno"); /* a duplicate before it: still verified */
+	CHECK_EQ(f.r.st.conflicts, 0);
+	CHECK_EQ(f.r.st.overlap_bytes, 5);
+	seg(&f, 0, 11, "KLMNO"); /* a different duplicate: a conflict */
+	CHECK_EQ(f.r.st.conflicts, 1);
+	fx_done(&f);
+	check_out(&f, "..........klmno.....uv........EF");
+	CHECK_EQ(f.ng, 1);
+}
+
 static void test_budget_copy(void)
 {
 	struct fixture f;
@@ -688,6 +720,7 @@ int main(void)
 	test_late_syn();
 	test_out_of_window();
 	test_budget_drop();
+	test_gaps_truncated();
 	test_budget_copy();
 	test_budget_per_flow();
 	test_budget_total_bounded();
