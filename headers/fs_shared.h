@@ -67,12 +67,18 @@ struct fs_ruleset {
 enum fs_ctl_key {
 	FS_CTL_ACTIVE = 0,
 	/*
-	 * pid of the flowsplice process that attached the program itself
-	 * (and detaches it on exit); 0 when an operator loaded it.  A later
-	 * run that finds the program attached and this process gone takes
-	 * it over, so a crash does not leave it attached for good.
+	 * The flowsplice process that attached the program itself (and
+	 * detaches it on exit): its pid (0 when an operator loaded the
+	 * program), its pid namespace's inode, its start time (clock ticks
+	 * since boot, low 32 bits) and the id of the program it attached.  A
+	 * later run in the same pid namespace that finds that program still
+	 * attached and that process gone takes it over, so a crash does not
+	 * leave it attached for good.
 	 */
 	FS_CTL_OWNER,
+	FS_CTL_OWNER_PIDNS,
+	FS_CTL_OWNER_START,
+	FS_CTL_OWNER_PROG,
 	FS_CTL_MAX,
 };
 

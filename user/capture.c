@@ -490,6 +490,19 @@ static int capture_init(struct capture *c, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * A blocked signal is never discarded, even one whose action is SIG_IGN,
+ * so sigtimedwait() would take it: add sig only if it is not ignored.
+ */
+static void add_unless_ignored(sigset_t *set, int sig)
+{
+	struct sigaction sa;
+
+	if (!sigaction(sig, NULL, &sa) && sa.sa_handler == SIG_IGN)
+		return;
+	sigaddset(set, sig);
+}
+
 int cmd_capture(int argc, char **argv)
 {
 	struct capture c = {.o = &opt};
@@ -523,8 +536,8 @@ int cmd_capture(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	sigaddset(&sigs, SIGQUIT);
+	add_unless_ignored(&sigs, SIGHUP); /* nohup ignores it: keep so */
+	add_unless_ignored(&sigs, SIGQUIT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	ret = capture_setup(&c, rotate_bytes) ? 1 : 0;
 	if (!ret)

@@ -241,6 +241,12 @@ int64_t capture_stats_summary(FILE *f, const struct capture_snap *s,
 			"  %" PRId64
 			" packets are not explained by any counter\n",
 			unexplained);
+	else if (t.wr_errors)
+		fprintf(f,
+			"  every redirected packet is counted, but %" PRIu64
+			" writes failed: some packets counted as written are "
+			"not on disk\n",
+			t.wr_errors);
 	else
 		fprintf(f, "  every redirected packet is accounted for\n");
 	return unexplained;

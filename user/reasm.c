@@ -30,6 +30,7 @@ struct reasm_seg {
 	uint64_t off;
 	uint32_t len;
 	bool copy; /* buf is a reasm_copy, counted in ctx->copy_bytes */
+	bool psh; /* its packet had PSH: data, never a keep-alive probe */
 	const uint8_t *data;
 	struct buf *buf;
 };
@@ -226,6 +227,7 @@ static bool try_hold(struct reasm *r, uint64_t off, const uint8_t *data,
 	s = seg_alloc(ctx);
 	if (!s)
 		return false;
+	s->psh = r->push_flags & PKT_TCP_PSH;
 	if (ref) {
 		buf_get(b);
 		s->buf = b;
@@ -496,15 +498,17 @@ static uint32_t pending_seq(const struct reasm *r, uint64_t off)
 
 /*
  * A keep-alive captured before the peer's ACK that would tell it apart
- * (see reasm.h): a lone byte at the head, the next held byte right after
+ * (see reasm.h): a lone byte at the head, sent without PSH (probes carry
+ * ACK alone; interactive data has PSH), the next held byte right after
  * it, and the peer's ACK past it.  Dropped and counted, not stream byte 0.
  */
 static void drop_keepalive_head(struct reasm *r)
 {
 	struct reasm_seg *s = r->held;
 
-	if (!s || s->len != 1 || !s->next || s->next->off != s->off + 1 ||
-	    !r->peer_acked || !seq_gt(r->peer_ack, pending_seq(r, s->off)))
+	if (!s || s->len != 1 || s->psh || !s->next ||
+	    s->next->off != s->off + 1 || !r->peer_acked ||
+	    !seq_gt(r->peer_ack, pending_seq(r, s->off)))
 		return;
 	pop_head(r);
 	r->st.keepalives++;
@@ -620,6 +624,7 @@ void reasm_push(struct reasm *r, uint8_t flags, uint32_t seq,
 	}
 	if (flags & PKT_TCP_RST)
 		r->rst = true;
+	r->push_flags = flags;
 	trim_fin(r, seq, &len);
 	if (len == 1 && r->state != REASM_OPEN && r->peer_acked &&
 	    seq + 1 == r->peer_ack) {

@@ -133,6 +133,7 @@ struct reasm {
 	struct reasm_gap *gaps; /* sorted, merged; at most max_gaps_listed */
 	uint32_t ngaps, gaps_cap;
 	bool gaps_truncated;
+	uint8_t push_flags; /* TCP flags of the segment being pushed */
 	uint64_t unlisted_from; /* offset of the first gap not listed */
 	struct reasm_stats st;
 };

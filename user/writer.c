@@ -637,22 +637,22 @@ int writer_close(struct writer *w, struct wfile *f)
 	*f->pprev = f->next;
 	if (f->next)
 		f->next->pprev = f->pprev;
+	if (f->inflight) {
+		/*
+		 * The ring failed while writes were in flight: their
+		 * completions, whenever they come, still point at f, and
+		 * writes prepared but not submitted name its fd.  Leave both
+		 * (a leak on a path that is already an error) rather than
+		 * free f under them or let a new file reuse the fd number.
+		 */
+		pr_warn("closing %s with %u writes in flight: %s\n", f->path,
+			f->inflight, strerror(-ret));
+		return ret;
+	}
 	if (f->fd >= 0 && close(f->fd) && !ret)
 		ret = -errno;
 	if (!ret && f->errors)
 		ret = -EIO;
-	if (f->inflight) {
-		/*
-		 * The ring failed while writes were in flight: their
-		 * completions, whenever they come, still point at f.  Leave
-		 * it allocated (a leak on a path that is already an error)
-		 * rather than free it under them.
-		 */
-		pr_warn("closing %s with %u writes in flight: %s\n", f->path,
-			f->inflight, strerror(-ret));
-		f->fd = -1;
-		return ret;
-	}
 	file_free(f);
 	return ret;
 }

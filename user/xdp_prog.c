@@ -7,6 +7,7 @@
  * map fds of one it found.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/ethtool.h>
 #include <linux/magic.h>
@@ -148,7 +149,8 @@ static int check_map(int fd, int idx, __u32 *id)
 	if (info.value_size != map_shapes[idx].value_size ||
 	    info.max_entries != map_shapes[idx].max_entries) {
 		pr_warn("map %s: value size %u, %u entries: not the layout "
-			"this flowsplice was built with\n",
+			"this flowsplice was built with (a classifier from "
+			"another build? xdp-loader unload IFACE --all)\n",
 			map_names[idx], info.value_size, info.max_entries);
 		return -EPROTO;
 	}
@@ -263,36 +265,88 @@ static int find_attached(int ifindex, const char *pin_path,
 	return 0;
 }
 
-static int set_owner(struct xdp_prog *p, __u32 pid)
+/* Identity of a process: pid namespace inode and start time (0: gone). */
+static int proc_identity(__u32 pid, __u32 *pidns, __u32 *start)
 {
-	__u32 k = FS_CTL_OWNER;
+	char path[64], buf[1024], *p;
+	unsigned long long st = 0;
+	struct stat sb;
+	ssize_t n;
+	int fd, field;
 
-	return bpf_map_update_elem(p->map_fd[M_CTL], &k, &pid, BPF_ANY) ? -errno
-									: 0;
+	snprintf(path, sizeof(path), "/proc/%u/ns/pid", pid);
+	if (stat(path, &sb))
+		return -errno;
+	*pidns = (__u32)sb.st_ino;
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	/* Field 22, counted after the ")" that ends field 2 (comm). */
+	p = strrchr(buf, ')');
+	for (field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", &st) != 1)
+		return -EIO;
+	*start = (__u32)st;
+	return 0;
+}
+
+static int ctl_set(struct xdp_prog *p, __u32 k, __u32 v)
+{
+	return bpf_map_update_elem(p->map_fd[M_CTL], &k, &v, BPF_ANY) ? -errno
+								      : 0;
+}
+
+static __u32 ctl_get(struct xdp_prog *p, __u32 k)
+{
+	__u32 v = 0;
+
+	return bpf_map_lookup_elem(p->map_fd[M_CTL], &k, &v) ? 0 : v;
+}
+
+/* Record this process as the owner of program id (attached by us). */
+static int set_owner(struct xdp_prog *p, __u32 id)
+{
+	__u32 pid = getpid(), pidns = 0, start = 0;
+	int err = proc_identity(pid, &pidns, &start);
+
+	if (!err)
+		err = ctl_set(p, FS_CTL_OWNER_PIDNS, pidns);
+	if (!err)
+		err = ctl_set(p, FS_CTL_OWNER_START, start);
+	if (!err)
+		err = ctl_set(p, FS_CTL_OWNER_PROG, id);
+	if (!err)
+		err = ctl_set(p, FS_CTL_OWNER, pid);
+	return err;
 }
 
 /*
- * The pid of the flowsplice that attached p and has since gone (killed,
- * crashed), or 0: loaded by an operator, or its owner still runs.
+ * The pid of the flowsplice that attached p itself and has since gone
+ * (killed, crashed), or 0.  Never another pid namespace's process (its
+ * pid means nothing here), never a program other than the one it
+ * attached (pinned maps outlive programs: an operator may have loaded a
+ * new one on them), never a process that still runs.
  */
 static __u32 gone_owner(struct xdp_prog *p)
 {
-	__u32 k = FS_CTL_OWNER, pid = 0;
-	char path[64], comm[32] = "";
-	FILE *f;
+	__u32 pid = ctl_get(p, FS_CTL_OWNER), pidns, start, my_ns, my_start;
 
-	if (bpf_map_lookup_elem(p->map_fd[M_CTL], &k, &pid) || !pid ||
-	    pid == (__u32)getpid())
+	if (!pid || pid == (__u32)getpid() ||
+	    ctl_get(p, FS_CTL_OWNER_PROG) != p->id ||
+	    proc_identity(getpid(), &my_ns, &my_start) ||
+	    ctl_get(p, FS_CTL_OWNER_PIDNS) != my_ns)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
-	f = fopen(path, "r");
-	if (f) {
-		if (!fgets(comm, sizeof(comm), f))
-			comm[0] = 0;
-		fclose(f);
-	}
-	/* Alive, and still a flowsplice (not a reused pid): its own. */
-	return strncmp(comm, "flowsplice", 10) ? pid : 0;
+	if (proc_identity(pid, &pidns, &start))
+		return pid; /* no such process */
+	/* The pid was reused by a process started later. */
+	return start != ctl_get(p, FS_CTL_OWNER_START) ? pid : 0;
 }
 
 /*
@@ -313,7 +367,7 @@ static void adopt(struct xdp_prog *p, __u32 pid, char *why, size_t whylen)
 	}
 	p->prog = prog;
 	p->adopted = true;
-	set_owner(p, getpid());
+	set_owner(p, p->id);
 	snprintf(why, whylen,
 		 "%s: taking over the %s program left attached by flowsplice "
 		 "pid %u, which is gone (detached on exit)",
@@ -550,7 +604,7 @@ int xdp_prog_attach(struct xdp_prog **out, int ifindex, enum xdp_prog_mode mode,
 		prog_free(p);
 		return err;
 	}
-	err = set_owner(p, getpid());
+	err = set_owner(p, id);
 	if (err)
 		pr_warn("recording the classifier's owner: %s\n",
 			strerror(-err));

@@ -8,6 +8,7 @@ fails=0
 OUT=$(mktemp -d /tmp/fs-cli-XXXXXX)
 NS=fs-cli-$$
 cleanup() {
+	[ -n "${victim:-}" ] && kill -9 "$victim" 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 	rm -rf "$OUT"
 }
@@ -108,6 +109,7 @@ if [ "$(id -u)" = 0 ]; then
 	sleep 0.3
 	kill -9 "$victim"
 	wait "$victim" 2>/dev/null
+	victim=
 	if ip -n "$NS" link show fsc0 | grep -q xdp; then
 		expect 0 "taking over the fs_classify program left attached by flowsplice pid [0-9]+" \
 			in_ns "$FS_BIN" capture -i fsc0 -w "$OUT/after.pcap" -d 1
@@ -117,6 +119,39 @@ if [ "$(id -u)" = 0 ]; then
 		echo "FAIL: the killed capture never attached"
 		fails=$((fails + 1))
 	fi
+
+	# SIGHUP stops a capture cleanly (summary, exit 0), unless it was
+	# ignored when the capture started (nohup): then it goes on.
+	# (ip netns exec execs the binary: $! is flowsplice itself)
+	ip netns exec "$NS" "$FS_BIN" capture -i fsc0 -w "$OUT/hup.pcap" -d 20 \
+		</dev/null >"$OUT/hup.log" 2>&1 &
+	victim=$!
+	sleep 1.5
+	kill -HUP "$victim"
+	for _ in $(seq 50); do kill -0 "$victim" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$victim" 2>/dev/null; then
+		echo "FAIL: SIGHUP did not stop the capture"
+		fails=$((fails + 1))
+	else
+		wait "$victim"
+		rc=$?
+		grep -q "capture summary" "$OUT/hup.log" && [ "$rc" = 0 ] ||
+			{ echo "FAIL: SIGHUP stop: rc $rc, no summary"; cat "$OUT/hup.log"; fails=$((fails + 1)); }
+	fi
+	(trap '' HUP; exec ip netns exec "$NS" "$FS_BIN" capture -i fsc0 \
+		-w "$OUT/nohup.pcap" -d 3 -q </dev/null >/dev/null 2>&1) &
+	victim=$!
+	sleep 1.5
+	kill -HUP "$victim"
+	sleep 0.5
+	if kill -0 "$victim" 2>/dev/null; then
+		echo "ok: an ignored SIGHUP (nohup) leaves the capture running"
+		wait "$victim" || { echo "FAIL: nohup capture exited non-zero"; fails=$((fails + 1)); }
+	else
+		echo "FAIL: an ignored SIGHUP stopped the capture"
+		fails=$((fails + 1))
+	fi
+	victim=
 
 	# A worker that cannot start (the second pthread_create fails): the
 	# started one must not wait for it forever; one line, exit 1, within

@@ -148,6 +148,8 @@ drops = {}
 for q in qs:
     for k, v in q["drops"].items():
         drops[k] = drops.get(k, 0) + v
+    # failed writes lose data too, though they are counted in writes
+    drops["write_errors"] = drops.get("write_errors", 0) + q.get("write_errors", 0)
 el = st["elapsed_s"] or 1
 print(f"flowsplice: {st['elapsed_s']:.1f} s, xdp {st['xdp']}", file=sys.stderr)
 print(f"flowsplice: received {tot('rx_packets')} packets "

@@ -97,6 +97,8 @@ int main(void)
 	q[1].w.wr_errors = 3;
 	CHECK_EQ(summary(&s, out, sizeof(out)), 0);
 	CHECK(strstr(out, "write errors: 3 writes failed"));
+	CHECK(strstr(out, "counted, but 3 writes failed"));
+	CHECK(!strstr(out, "accounted for"));
 	CHECK(strstr(out, "chain 1, write 1\n"));
 
 	fd = mkstemp(path);

@@ -648,6 +648,20 @@ static void test_keepalive_pickup(void)
 	fx_done(&f);
 	check_out(&f, "ZGET /");
 	CHECK_EQ(f.r.st.keepalives, 0);
+
+	/*
+	 * Interactive data picked up mid-stream: a 1-byte segment with PSH
+	 * (probes carry ACK alone), the next right after it, the peer's ACK
+	 * past both.  Data: kept.
+	 */
+	fx_init(&f, NULL);
+	seg(&f, PKT_TCP_ACK | PKT_TCP_PSH, 4999, "l");
+	seg(&f, PKT_TCP_ACK | PKT_TCP_PSH, 5000, "s -la\n");
+	reasm_peer_ack(&f.r, 5006);
+	fx_done(&f);
+	check_out(&f, "ls -la\n");
+	CHECK_EQ(f.r.base, 4999);
+	CHECK_EQ(f.r.st.keepalives, 0);
 }
 
 static void noop_release(struct buf *b)

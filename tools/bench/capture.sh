@@ -131,7 +131,7 @@ tool_drops() { # tool
 	fs-*) python3 -c '
 import json, sys
 s = json.load(open(sys.argv[1]))
-print(sum(sum(q["drops"].values()) for q in s["queues"]) + s["xdp"]["nosock"])
+print(sum(sum(q["drops"].values()) + q.get("write_errors", 0) for q in s["queues"]) + s["xdp"]["nosock"])
 ' "$RUN/stats.json" 2>/dev/null ;;
 	tcpdump) sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' \
 		"$RUN/tool.err" | head -n 1 ;;
