@@ -59,9 +59,9 @@ static const struct cli_opt capture_opts[] = {
 	CLI_OPT_RANGE("idle-timeout", 0, CLI_UINT, &opt.idle_timeout, "SECS",
 		      "end a flow idle this long (default: 300)", 1, 0),
 	CLI_OPT("hold-frames", 0, CLI_UINT, &opt.hold_frames, "N",
-		"UMEM frames the reassembler may hold for out-of-order "
-		"data, split evenly between the workers (default: a quarter "
-		"of --frames)"),
+		"frames of each queue's UMEM pool that reassemblers may hold "
+		"for out-of-order data, whichever workers hold them (default: "
+		"a quarter of --frames)"),
 	CLI_OPT_ENUM("hold-policy", 0, &opt.hold_policy, "POLICY",
 		     "past --hold-frames: copy out-of-order data into a "
 		     "bounded arena, or drop it and record a gap (default: "

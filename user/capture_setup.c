@@ -77,11 +77,13 @@ static void flow_cfg(struct capture *c, struct flow_table_cfg *fc)
 	fc->reasm.policy = c->o->hold_policy;
 	/*
 	 * Every owner may hold frames of every pool (in generic mode all of
-	 * them come from queue 0's), so the budget is split: however the
-	 * flows fall, no pool has more than --hold-frames held and its fill
-	 * ring keeps the rest.
+	 * them come from queue 0's), so --hold-frames bounds each pool,
+	 * whichever workers hold its frames (the hooks count them), and its
+	 * fill ring keeps the rest.
 	 */
-	fc->reasm.max_ref_segs = c->o->hold_frames / c->nq;
+	fc->reasm.max_ref_segs = c->o->hold_frames;
+	fc->reasm.hold_ref = worker_hold_ref;
+	fc->reasm.hold_unref = worker_hold_unref;
 	fc->reasm.ooo_per_flow = c->o->ooo_per_flow;
 	fc->reasm.ooo_total = c->o->ooo_total;
 }
@@ -170,6 +172,7 @@ static int open_sockets(struct capture *c, bool native)
 		wk->umem = c->umem;
 		umem_pool_init(c->umem, &wk->pool, i * c->o->frames,
 			       c->o->frames);
+		wk->pool.hold_max = c->o->hold_frames;
 		ret = xskq_open(&wk->q, c->umem, c->o->ifname, c->queues[i],
 				&xo, i == 0);
 		if (ret) {

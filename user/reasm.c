@@ -138,10 +138,13 @@ static struct reasm_seg *pop_head(struct reasm *r)
 	r->held_bytes -= s->len;
 	*r->flow_held -= cost;
 	ctx->held_bytes -= cost;
-	if (s->copy)
+	if (s->copy) {
 		ctx->copy_bytes -= cost;
-	else if (s->buf)
+	} else if (s->buf) {
 		ctx->ref_segs--;
+		if (ctx->cfg.hold_unref)
+			ctx->cfg.hold_unref(s->buf);
+	}
 	return s;
 }
 
@@ -215,18 +218,18 @@ static bool try_hold(struct reasm *r, uint64_t off, const uint8_t *data,
 	struct reasm_ctx *ctx = r->ctx;
 	const struct reasm_cfg *cfg = &ctx->cfg;
 	struct reasm_seg *s, **pp;
-	bool ref = b && ctx->ref_segs < cfg->max_ref_segs;
+	bool ref = b && ctx->ref_segs < cfg->max_ref_segs &&
+		   (!cfg->hold_ref || cfg->hold_ref(b));
 	uint64_t cost = reasm_hold_cost(len, !ref);
 
 	if (r->nheld >= cfg->max_segs_per_dir ||
 	    *r->flow_held + cost > cfg->ooo_per_flow ||
-	    ctx->held_bytes + cost > cfg->ooo_total)
+	    ctx->held_bytes + cost > cfg->ooo_total ||
+	    (!ref && cfg->policy == REASM_HOLD_DROP) || !(s = seg_alloc(ctx))) {
+		if (ref && cfg->hold_unref)
+			cfg->hold_unref(b);
 		return false;
-	if (!ref && cfg->policy == REASM_HOLD_DROP)
-		return false;
-	s = seg_alloc(ctx);
-	if (!s)
-		return false;
+	}
 	s->psh = r->push_flags & PKT_TCP_PSH;
 	if (ref) {
 		buf_get(b);

@@ -53,6 +53,14 @@ struct reasm_cfg {
 	uint32_t midstream_window; /* bytes held before a direction without SYN
 				    * picks its start */
 	uint32_t max_gaps_listed; /* gaps kept per direction (all counted) */
+	/*
+	 * Optional, for buffers that several contexts hold from one pool
+	 * (UMEM frames held by several workers): hold_ref(b) says whether
+	 * b may be held by reference and counts it if so; hold_unref(b)
+	 * uncounts it when its segment leaves the held list.
+	 */
+	bool (*hold_ref)(struct buf *b);
+	void (*hold_unref)(struct buf *b);
 };
 
 /* Shared by every flow of one worker: budgets and totals. */

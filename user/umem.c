@@ -93,6 +93,7 @@ void umem_pool_init(struct umem *u, struct frame_pool *p, uint32_t first,
 	p->free = NULL;
 	p->nfree = 0;
 	p->nframes = count;
+	p->held = 0;
 	for (i = first + count; i-- > first;) {
 		struct frame *f = &u->frames[i];
 

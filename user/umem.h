@@ -30,6 +30,12 @@ struct frame_pool {
 	struct frame *free;
 	uint32_t nfree;
 	uint32_t nframes; /* frames assigned to this pool */
+	/*
+	 * Frames of this pool held by reassemblers (any worker's), atomic,
+	 * and the most they may hold: the fill ring keeps the rest.
+	 */
+	uint32_t held;
+	uint32_t hold_max;
 };
 
 struct umem {

@@ -106,6 +106,23 @@ static void frame_release(struct buf *b)
 			home->id);
 }
 
+bool worker_hold_ref(struct buf *b)
+{
+	struct frame_pool *p = ((struct frame *)b)->pool;
+
+	if (__atomic_add_fetch(&p->held, 1, __ATOMIC_RELAXED) <= p->hold_max)
+		return true;
+	__atomic_sub_fetch(&p->held, 1, __ATOMIC_RELAXED);
+	return false;
+}
+
+void worker_hold_unref(struct buf *b)
+{
+	struct frame_pool *p = ((struct frame *)b)->pool;
+
+	__atomic_sub_fetch(&p->held, 1, __ATOMIC_RELAXED);
+}
+
 int worker_links_init(const struct worker_cfg *cfg, uint32_t frames_per_pool)
 {
 	unsigned int i, j, k;

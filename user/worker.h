@@ -124,6 +124,13 @@ void worker_links_free(const struct worker_cfg *cfg);
  * the outputs of a joined worker, whose last blocks leave at close).
  */
 void worker_publish_stats(struct worker *wk);
+/*
+ * reasm_cfg hold hooks for UMEM frames: a frame may be held by reference
+ * while its pool has fewer than hold_max frames held, whichever workers
+ * hold them (in generic mode every frame comes from queue 0's pool).
+ */
+bool worker_hold_ref(struct buf *b);
+void worker_hold_unref(struct buf *b);
 int worker_start(struct worker *wk);
 void worker_join(struct worker *wk);
 

@@ -533,6 +533,68 @@ static void test_gaps_truncated(void)
 	CHECK_EQ(f.ng, 1);
 }
 
+/* A pool shared by several contexts, as UMEM frames are by workers. */
+static int pool_held, pool_max, pool_refused;
+
+static bool pool_ref(struct buf *b)
+{
+	(void)b;
+	if (pool_held >= pool_max) {
+		pool_refused++;
+		return false;
+	}
+	pool_held++;
+	return true;
+}
+
+static void pool_unref(struct buf *b)
+{
+	(void)b;
+	pool_held--;
+}
+
+/*
+ * The hold hooks bound what is held by reference across contexts: past
+ * the pool's limit a segment is copied even though the context's own
+ * max_ref_segs has room, and every segment leaving the list uncounts.
+ */
+static void test_hold_hooks(void)
+{
+	struct fixture f;
+	struct reasm_cfg cfg;
+
+	reasm_cfg_default(&cfg);
+	cfg.hold_ref = pool_ref;
+	cfg.hold_unref = pool_unref;
+	pool_held = 0;
+	pool_max = 1;
+	pool_refused = 0;
+	fx_init(&f, &cfg);
+	seg(&f, PKT_TCP_SYN, 0, "");
+	seg(&f, 0, 11, "klmno"); /* held by reference: the pool's one */
+	CHECK_EQ(pool_held, 1);
+	CHECK_EQ(f.ctx.ref_segs, 1);
+	seg(&f, 0, 21, "uv"); /* the pool is full: copied */
+	CHECK_EQ(pool_refused, 1);
+	CHECK_EQ(f.ctx.ref_segs, 1);
+	CHECK_EQ(f.ctx.copies, 1);
+	seg(&f, 0, 1, "abcdefghij"); /* fills the hole: all released */
+	CHECK_EQ(pool_held, 0);
+	seg(&f, 0, 16, "pqrst");
+	check_out(&f, "abcdefghijklmnopqrstuv");
+	fx_done(&f);
+	CHECK_EQ(pool_held, 0);
+
+	/* Refused by a budget after the hook said yes: uncounted again. */
+	cfg.ooo_per_flow = 1;
+	pool_max = 8;
+	fx_init(&f, &cfg);
+	seg(&f, PKT_TCP_SYN, 0, "");
+	seg(&f, 0, 11, "klmno");
+	CHECK_EQ(pool_held, 0);
+	fx_done(&f);
+}
+
 static void test_budget_copy(void)
 {
 	struct fixture f;
@@ -735,6 +797,7 @@ int main(void)
 	test_out_of_window();
 	test_budget_drop();
 	test_gaps_truncated();
+	test_hold_hooks();
 	test_budget_copy();
 	test_budget_per_flow();
 	test_budget_total_bounded();
