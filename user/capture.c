@@ -137,11 +137,11 @@ static const struct cli_cmd capture_cmd = {
 		   "default \"" FILTER_DEFAULT "\")\ninto AF_XDP sockets, one "
 		   "per RX queue, and write them to disk through\nio_uring. "
 		   "Everything else reaches the kernel untouched.",
-	.details =
-		"Exit status: 0 on success, 1 on a runtime error, 2 on a "
-		"usage error.\nSIGINT, SIGTERM, SIGHUP or SIGQUIT stops the capture "
-		"cleanly: writes in\nflight complete and every file is "
-		"closed before the summary prints.\n",
+	.details = "Exit status: 0 on success, 1 on a runtime error, 2 on a "
+		   "usage error.\nSIGINT, SIGTERM, SIGHUP or SIGQUIT (the last "
+		   "two unless ignored, as under\nnohup) stops the capture "
+		   "cleanly: writes in flight complete and every\nfile is "
+		   "closed before the summary prints.\n",
 	.opts = capture_opts,
 };
 
@@ -150,9 +150,11 @@ static bool is_pow2(unsigned int v)
 	return v && !(v & (v - 1));
 }
 
-/* Ring default: 16384 entries, or the largest power of 2 not above half
+/*
+ * Ring default: 16384 entries, or the largest power of 2 not above half
  * of the UMEM frames, so that a smaller --frames still starts and leaves
- * frames for the RX ring and the writes in flight. */
+ * frames for the RX ring and the writes in flight.
+ */
 static unsigned int default_ring_size(unsigned int frames)
 {
 	unsigned int n = 16384;

@@ -113,15 +113,10 @@ static void copy_release(struct buf *b)
  * alone, or many tiny segments would hold far more than the budget (a
  * 1-byte segment costs a list node, and a copy its header too).
  */
-static uint64_t seg_overhead(bool copy)
-{
-	return sizeof(struct reasm_seg) +
-	       (copy ? sizeof(struct reasm_copy) : 0);
-}
-
 uint64_t reasm_hold_cost(uint32_t len, bool copy)
 {
-	return len + seg_overhead(copy);
+	return len + sizeof(struct reasm_seg) +
+	       (copy ? sizeof(struct reasm_copy) : 0);
 }
 
 /* Unlink the head of the held list and drop the accounting (not the ref). */

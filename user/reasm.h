@@ -132,8 +132,7 @@ struct reasm {
 	uint64_t next_off;
 	uint32_t fin_seq; /* sequence number of the FIN */
 	bool peer_acked; /* peer_ack valid */
-	uint32_t
-		peer_ack; /* highest ACK the peer sent (keep-alives at pickup) */
+	uint32_t peer_ack; /* highest ACK the peer sent (keep-alives) */
 	struct reasm_seg *held; /* sorted by offset, never overlapping */
 	struct reasm_seg *held_last; /* the last of held, or NULL */
 	uint32_t nheld;

@@ -34,6 +34,7 @@
 #define EXPIRE_EVERY_NS 100000000ull
 
 volatile int worker_stop;
+int64_t worker_mono_to_real;
 static int worker_gate; /* 0: wait, 1: go, -1: return at once */
 
 void worker_gate_reset(void)
@@ -45,7 +46,6 @@ void worker_gate_open(bool go)
 {
 	__atomic_store_n(&worker_gate, go ? 1 : -1, __ATOMIC_RELEASE);
 }
-int64_t worker_mono_to_real;
 
 /* Shutdown phases: every worker has emptied its RX ring / its inbox. */
 static unsigned int phase_rx_done, phase_inbox_done;

@@ -581,7 +581,7 @@ int writer_open(struct writer *w, const char *path, int extra_flags,
 }
 
 /* Wait until nothing of f is queued or in flight. */
-static int file_settle(struct writer *w, struct wfile *f)
+int writer_settle(struct writer *w, struct wfile *f)
 {
 	int ret;
 
@@ -592,11 +592,6 @@ static int file_settle(struct writer *w, struct wfile *f)
 			return ret;
 	}
 	return 0;
-}
-
-int writer_settle(struct writer *w, struct wfile *f)
-{
-	return file_settle(w, f);
 }
 
 static void dirty_remove(struct writer *w, struct wfile *f)
@@ -618,7 +613,7 @@ int writer_set_size(struct writer *w, struct wfile *f, uint64_t size)
 
 	if (f->append_only)
 		return -EINVAL;
-	ret = file_settle(w, f);
+	ret = writer_settle(w, f);
 	if (ret)
 		return ret;
 	if (ftruncate(f->fd, size))
@@ -628,7 +623,7 @@ int writer_set_size(struct writer *w, struct wfile *f, uint64_t size)
 
 int writer_close(struct writer *w, struct wfile *f)
 {
-	int ret = file_settle(w, f);
+	int ret = writer_settle(w, f);
 
 	/* Settled: the tail cannot overtake an O_DIRECT write in flight. */
 	if (f->direct && !f->inflight)

@@ -265,7 +265,7 @@ static int find_attached(int ifindex, const char *pin_path,
 	return 0;
 }
 
-/* Identity of a process: pid namespace inode and start time (0: gone). */
+/* A process's pid namespace inode and start time; -ENOENT: no such pid. */
 static int proc_identity(__u32 pid, __u32 *pidns, __u32 *start)
 {
 	char path[64], buf[1024], *p;
