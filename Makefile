@@ -15,11 +15,15 @@ CLANG   ?= clang
 BPFTOOL ?= bpftool
 
 BUILD   := build
-ARCH_INC := -I/usr/include/$(shell uname -m)-linux-gnu
+ARCH    := $(shell uname -m)
+ARCH_INC := -I/usr/include/$(ARCH)-linux-gnu
+BPF_ARCH := $(subst x86_64,x86,$(subst aarch64,arm64,$(ARCH)))
 
 CFLAGS  ?= -O2 -g
+LDFLAGS ?=
 WARN    := -Wall -Wextra -Werror
 CPPFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE -Iheaders -Iuser -I$(BUILD)
+DEPFLAGS = -MMD -MP
 LDLIBS  := -lxdp -lbpf -luring -lelf -lz -lpthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
@@ -39,13 +43,21 @@ endif
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+# Test fixtures in BPF (tc programs that inject loss): objects, no skeleton.
+TBPF_SRCS := $(wildcard tests/bpf/*.bpf.c)
+TBPF_OBJS := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/%.bpf.o,$(TBPF_SRCS))
 
-USER_SRCS := $(wildcard user/*.c)
-USER_HDRS := $(wildcard user/*.h) $(wildcard headers/*.h)
-LIB_SRCS  := $(filter-out user/main.c,$(USER_SRCS))
-OBJS      := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
+# The program's layers, lowest first; a layer includes only those before it
+# (tests/layers.sh checks).  The offline pipeline is every layer below live/.
+LAYERS    := lib parse out tcp live cmd
+OFFLINE_LAYERS := lib parse out tcp
+layer_srcs = $(foreach l,$(1),$(wildcard user/$(l)/*.c))
+
+USER_SRCS := $(call layer_srcs,$(LAYERS))
+LIB_SRCS  := $(filter-out user/cmd/main.c,$(USER_SRCS))
 LIB_OBJS  := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 ASAN_LIB_OBJS := $(patsubst user/%.c,$(BUILD)/asan/obj/%.o,$(LIB_SRCS))
+FUZZ_LIB_SRCS := $(call layer_srcs,$(OFFLINE_LAYERS))
 # Tests and tools link against archives, so each pulls in only the modules
 # it uses.
 LIB     := $(BUILD)/libflowsplice.a
@@ -65,24 +77,31 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
 all: $(BPF_OBJS) $(BUILD)/flowsplice $(TOOL_BINS)
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard headers/*.h) | $(BUILD)
+BPF_CFLAGS = -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) $(ARCH_INC) \
+	     -Iheaders $(WARN)
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c | $(BUILD)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 $(ARCH_INC) \
-		-Iheaders $(WARN) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%.bpf.o: tests/bpf/%.bpf.c | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
 
-$(BUILD)/obj/%.o: user/%.c $(USER_HDRS) | $(BUILD)
+$(BUILD)/obj/%.o: user/%.c | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) $(DEPFLAGS) -c $< -o $@
 
-$(BUILD)/asan/obj/%.o: user/%.c $(USER_HDRS) | $(BUILD)
+$(BUILD)/asan/obj/%.o: user/%.c | $(BUILD)
 	$(call msg,CC-SAN,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS_ALL) -O1 -g $(SAN) $(WARN) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS_ALL) -O1 -g $(SAN) $(WARN) $(DEPFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -93,56 +112,60 @@ $(ASAN_LIB): $(ASAN_LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 # Only the module that embeds the classifier needs its skeleton.
-$(BUILD)/obj/xdp_prog.o $(BUILD)/asan/obj/xdp_prog.o: $(SKELS)
+$(BUILD)/obj/live/xdp_prog.o $(BUILD)/asan/obj/live/xdp_prog.o: $(SKELS)
 
-$(BUILD)/flowsplice: $(BUILD)/obj/main.o $(LIB)
+$(BUILD)/flowsplice: $(BUILD)/obj/cmd/main.o $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/testlib.h
+# The same program under ASan/UBSan, for the shell tests (FS_ASAN=1).
+$(BUILD)/asan/flowsplice: $(BUILD)/asan/obj/cmd/main.o $(ASAN_LIB)
+	$(call msg,LINK-SAN,$@)
+	$(Q)$(CC) -O1 -g $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(BUILD)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS) $(WARN) -o $@ $< \
-		$(LIB) $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS) $(WARN) $(DEPFLAGS) \
+		$(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-$(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_LIB) tests/unit/testlib.h
+$(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_LIB) | $(BUILD)
 	$(call msg,TEST-SAN,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/unit -O1 -g $(SAN) $(WARN) -o $@ $< \
-		$(ASAN_LIB) $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/unit -O1 -g $(SAN) $(WARN) \
+		$(DEPFLAGS) $(LDFLAGS) -o $@ $< $(ASAN_LIB) $(LDLIBS)
 
-$(BUILD)/tests/test_classifier: tests/bpf/test_classifier.c $(SKELS) \
-		$(LIB) tests/unit/testlib.h
+$(BUILD)/tests/test_classifier: tests/bpf/test_classifier.c $(SKELS) $(LIB)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS) $(WARN) -o $@ $< \
-		$(LIB) $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS) $(WARN) $(DEPFLAGS) \
+		$(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 $(BUILD)/tools/%: tools/%.c $(LIB)
 	$(call msg,TOOL,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -o $@ $< $(LIB) $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) $(DEPFLAGS) $(LDFLAGS) \
+		-o $@ $< $(LIB) $(LDLIBS)
 
 # Fault injection for the CLI tests (LD_PRELOAD).
 $(BUILD)/tests/%.so: tests/shim/%.c | $(BUILD)
 	$(call msg,SHIM,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -shared -fPIC -o $@ $< -ldl
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) $(DEPFLAGS) $(LDFLAGS) \
+		-shared -fPIC -o $@ $< -ldl
 
 # The offline pipeline, instrumented for libFuzzer as a whole.
-FUZZ_LIB_SRCS := $(filter-out user/xdp_prog.c user/xsk%.c user/capture%.c \
-	user/worker%.c user/filter_cmd.c,$(LIB_SRCS))
-
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(USER_HDRS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard user/*/*.h headers/*.h)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(CPPFLAGS_ALL) -O1 -g -fsanitize=fuzzer,address,undefined \
-		$(WARN) -o $@ $< $(FUZZ_LIB_SRCS) $(LDLIBS)
+		$(WARN) $(LDFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(LDLIBS)
 
 $(BUILD):
 	$(Q)mkdir -p $@
 
-unit-tests: $(UNIT_BINS) $(ASAN_BINS) $(BPFT_BINS) $(SHIM_LIBS)
+unit-tests: $(UNIT_BINS) $(ASAN_BINS) $(BPFT_BINS) $(SHIM_LIBS) $(TBPF_OBJS) \
+	    $(BUILD)/asan/flowsplice
 
 fuzz: $(FUZZ_BINS)
 
@@ -170,3 +193,5 @@ install: all
 
 clean:
 	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "writer.h"
+#include "out/writer.h"
 
 #define SRC_BYTES (64u << 20) /* records are cut from here, cyclically */
 #define MAX_SIZES 8

@@ -59,7 +59,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "lib/cli.h"
 
 #define HDR_LEN 32
 #define CHUNK (256 * 1024)

@@ -68,7 +68,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli.h"
+#include "lib/cli.h"
 
 #define C2S 0
 #define S2C 1

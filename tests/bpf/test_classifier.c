@@ -29,12 +29,12 @@
 #include <bpf/libbpf.h>
 
 #include "classifier.skel.h"
-#include "filter.h"
+#include "parse/filter.h"
 #include "fs_shared.h"
-#include "log.h"
-#include "pkt.h"
+#include "lib/log.h"
+#include "parse/pkt.h"
 #include "testlib.h"
-#include "xdp_prog.h"
+#include "live/xdp_prog.h"
 
 #define FRAME_MAX 9216
 /* The kernel-internal "not supported" errno test_run gives. */

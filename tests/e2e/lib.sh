@@ -17,7 +17,7 @@
 # fixed (MAC_A, MAC_B, MAC_MIR, MAC_CAP) so tests can check frames; the
 # mirrored frames carry MAC_A/MAC_B, never CAP_IF's own MAC.
 #
-# Loss (bpf/tc_loss.bpf.c, tc direct-action on IF_A, see loss_on):
+# Loss (tests/bpf/tc_loss.bpf.c, tc direct-action on IF_A, see loss_on):
 #   a2b before: IF_A egress, pref 5  (dropped before the mirror copies it)
 #   a2b after:  IF_A egress, pref 20 (mirrored, then dropped)
 #   b2a before: IF_A ingress, pref 5
@@ -74,7 +74,7 @@
 FS_ROOT=${FS_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 FS_BIN=${FS_BIN:-$FS_ROOT/build/flowsplice}
 TCPXFER=${TCPXFER:-$FS_ROOT/build/tools/tcpxfer}
-TC_LOSS_OBJ=${TC_LOSS_OBJ:-$FS_ROOT/build/tc_loss.bpf.o}
+TC_LOSS_OBJ=${TC_LOSS_OBJ:-$FS_ROOT/build/tests/tc_loss.bpf.o}
 
 TOPO_ID=${TOPO_ID:-fs-$$}
 NS_A=$TOPO_ID-a

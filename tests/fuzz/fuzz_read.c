@@ -15,11 +15,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "filter.h"
-#include "flow_table.h"
-#include "log.h"
-#include "pcap_reader.h"
-#include "pkt.h"
+#include "parse/filter.h"
+#include "tcp/flow_table.h"
+#include "lib/log.h"
+#include "parse/pcap_reader.h"
+#include "parse/pkt.h"
 
 struct dir_end {
 	uint64_t end[2];

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "capture_stats.h"
+#include "live/capture_stats.h"
 #include "testlib.h"
 
 /*

@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "filter.h"
-#include "pkt.h"
+#include "parse/filter.h"
+#include "parse/pkt.h"
 #include "testlib.h"
 
 /* ---- rendering a rule set as text ---- */

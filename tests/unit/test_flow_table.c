@@ -10,7 +10,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "flow_table.h"
+#include "tcp/flow_table.h"
 #include "testlib.h"
 
 #define SEC 1000000000ull

@@ -8,9 +8,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "spsc.h"
+#include "lib/spsc.h"
 #include "testlib.h"
-#include "umem.h"
+#include "live/umem.h"
 
 static void test_pool(void)
 {

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pcap_out.h"
-#include "pkt.h"
+#include "out/pcap_out.h"
+#include "parse/pkt.h"
 #include "testlib.h"
 
 /* A frame with headroom in front of the packet, like a UMEM frame. */

@@ -19,8 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pcap_reader.h"
-#include "pkt.h"
+#include "parse/pcap_reader.h"
+#include "parse/pkt.h"
 #include "testlib.h"
 
 static char tmpdir[] = "/tmp/test_pcap_reader.XXXXXX";

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "pkt.h"
+#include "parse/pkt.h"
 #include "testlib.h"
 
 struct fb {

@@ -6,8 +6,8 @@
  */
 #include <string.h>
 
-#include "pkt.h"
-#include "reasm.h"
+#include "parse/pkt.h"
+#include "tcp/reasm.h"
 #include "testlib.h"
 
 #define CAP 4096

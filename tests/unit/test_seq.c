@@ -2,7 +2,7 @@
 /*
  * seq: comparisons modulo 2^32, across the wrap and at the 2^31 edge.
  */
-#include "seq.h"
+#include "lib/seq.h"
 #include "testlib.h"
 
 int main(void)

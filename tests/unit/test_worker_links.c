@@ -9,8 +9,8 @@
 #include <stdlib.h>
 
 #include "testlib.h"
-#include "umem.h"
-#include "worker.h"
+#include "live/umem.h"
+#include "live/worker.h"
 
 int main(void)
 {

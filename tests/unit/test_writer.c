@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "testlib.h"
-#include "writer.h"
+#include "out/writer.h"
 
 struct tbuf {
 	struct buf b;

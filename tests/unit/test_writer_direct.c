@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "testlib.h"
-#include "writer.h"
+#include "out/writer.h"
 
 #define TOTAL (6u << 20)
 

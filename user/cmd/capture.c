@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * capture: the `flowsplice capture` command.  Owns its options, the run:
+ *
+ *   options, filter, interface, queues  ->  capture_setup() (outputs,
+ *   classifier, UMEM and sockets; capture_setup.c)  ->  workers run while
+ *   the main thread prints stats and waits for a signal or the duration
+ *   ->  sockets out of xsks, classifier detached, workers drain their
+ *   rings and writes  ->  summary  ->  capture_free().
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "cmd/capture_int.h"
+#include "live/capture_stats.h"
+#include "lib/cli.h"
+#include "cmd/commands.h"
+#include "parse/filter.h"
+#include "tcp/flow_index.h"
+#include "lib/log.h"
+#include "parse/pkt.h"
+#include "live/worker.h"
+#include "live/xdp_prog.h"
+
+static const char *const xdp_modes[] = {"auto", "native", "generic", NULL};
+static const char *const hold_policies[] = {"copy", "drop", NULL};
+static const char *const pcap_ios[] = {"direct", "buffered", NULL};
+
+static struct capture_opts opt = {
+	.stats_interval = 1,
+	.frame_size = 4096,
+	.frames = 32768,
+	.max_flows = 65536,
+	.idle_timeout = 300,
+	.max_open = 1024,
+	.ooo_per_flow = 8ull << 20,
+	.ooo_total = 256ull << 20,
+};
+
+static const struct cli_opt capture_opts[] = {
+	CLI_OPT("interface", 'i', CLI_STR, &opt.ifname, "IFACE",
+		"interface to capture on (required)"),
+	CLI_OPT("write", 'w', CLI_STR, &opt.write, "FILE",
+		"write packets to pcap FILE (nanosecond timestamps); with "
+		"several queues, FILE.qN per queue"),
+	CLI_OPT("streams", 0, CLI_STR, &opt.streams, "DIR",
+		"reassemble each TCP direction into DIR/<id>-...{c2s,s2c}, "
+		"with DIR/flows.jsonl; may be combined with -w"),
+	CLI_OPT_RANGE("max-flows", 0, CLI_UINT, &opt.max_flows, "N",
+		      "flows tracked per worker; past it the least recently "
+		      "seen is ended as evicted (default: 65536)",
+		      1, 1u << 24),
+	CLI_OPT_RANGE("idle-timeout", 0, CLI_UINT, &opt.idle_timeout, "SECS",
+		      "end a flow idle this long (default: 300)", 1, 0),
+	CLI_OPT("hold-frames", 0, CLI_UINT, &opt.hold_frames, "N",
+		"frames of each queue's UMEM pool that reassemblers may hold "
+		"for out-of-order data, whichever workers hold them (default: "
+		"a quarter of --frames)"),
+	CLI_OPT_ENUM("hold-policy", 0, &opt.hold_policy, "POLICY",
+		     "past --hold-frames: copy out-of-order data into a "
+		     "bounded arena, or drop it and record a gap (default: "
+		     "copy)",
+		     hold_policies),
+	CLI_OPT("ooo-per-flow", 0, CLI_SIZE, &opt.ooo_per_flow, "BYTES",
+		"out-of-order bytes held per flow, per-segment overhead "
+		"included (default: 8M)"),
+	CLI_OPT("ooo-total", 0, CLI_SIZE, &opt.ooo_total, "BYTES",
+		"out-of-order bytes held per worker, per-segment overhead "
+		"included (default: 256M)"),
+	CLI_OPT_RANGE("max-open", 0, CLI_UINT, &opt.max_open, "N",
+		      "stream files open at once per worker (default: 1024)", 1,
+		      1u << 20),
+	CLI_OPT_ENUM("pcap-io", 0, &opt.pcap_io, "MODE",
+		     "pcap file writes: O_DIRECT through aligned staging "
+		     "blocks, or through the page cache (default: direct, "
+		     "4-7x faster on the measured disk)",
+		     pcap_ios),
+	CLI_OPT("queues", 'Q', CLI_STR, &opt.queues, "LIST",
+		"RX queues to capture, e.g. 0,2-3 (default: all)"),
+	CLI_OPT_ENUM("xdp-mode", 0, &opt.xdp_mode, "MODE",
+		     "XDP attach mode (default: auto: generic for virtual "
+		     "devices, native otherwise)",
+		     xdp_modes),
+	CLI_OPT("pin-path", 0, CLI_STR, &opt.pin_path, "DIR",
+		"use the classifier maps pinned under DIR (xdp-loader "
+		"--pin-path)"),
+	CLI_OPT("rotate-size", 'C', CLI_STR, &opt.rotate_size, "SIZE",
+		"start a new file past SIZE: a plain number is millions of "
+		"bytes (as tcpdump), or use K/M/G suffixes"),
+	CLI_OPT_RANGE("rotate-seconds", 'G', CLI_UINT, &opt.rotate_secs, "SECS",
+		      "start a new file every SECS seconds, aligned to the "
+		      "wall clock; FILE may hold strftime(3) conversions",
+		      1, 0),
+	CLI_OPT_RANGE("duration", 'd', CLI_UINT, &opt.duration, "SECS",
+		      "stop after SECS seconds (default: until SIGINT or "
+		      "SIGTERM)",
+		      1, 0),
+	CLI_OPT("stats-interval", 0, CLI_UINT, &opt.stats_interval, "SECS",
+		"seconds between stats lines on stderr; 0: none (default: 1)"),
+	CLI_OPT("stats-json", 0, CLI_STR, &opt.stats_json, "FILE",
+		"keep FILE updated with the counters as JSON (each interval "
+		"and at exit)"),
+	CLI_OPT_RANGE("frame-size", 0, CLI_UINT, &opt.frame_size, "BYTES",
+		      "UMEM frame size, 2048 or 4096 (default: 4096)", 2048,
+		      4096),
+	CLI_OPT_RANGE(
+		"frames", 0, CLI_UINT, &opt.frames, "N",
+		"UMEM frames per queue: 128 MiB of 4 KiB frames, for bursts "
+		"the disk cannot take at once (default: 32768)",
+		64, 1u << 20),
+	CLI_OPT_RANGE("rx-size", 0, CLI_UINT, &opt.rx_size, "N",
+		      "RX ring entries per socket, a power of 2; rides out "
+		      "a worker that does not run for a while (default: "
+		      "16384, or half of --frames if that is less)",
+		      64, 1u << 16),
+	CLI_OPT_RANGE("fill-size", 0, CLI_UINT, &opt.fill_size, "N",
+		      "fill ring entries per socket, a power of 2 (default: "
+		      "16384, or half of --frames if that is less)",
+		      64, 1u << 16),
+	CLI_OPT("verbose", 'v', CLI_FLAG, &opt.verbose, NULL,
+		"debug log output, with libbpf's and libxdp's messages"),
+	CLI_OPT("quiet", 'q', CLI_FLAG, &opt.quiet, NULL,
+		"no start-up log and no stats lines (the summary still "
+		"prints)"),
+	CLI_OPT_END};
+
+static const struct cli_cmd capture_cmd = {
+	.name = "capture",
+	.args = "-i IFACE [FILTER...]",
+	.summary = "Steer the packets that match FILTER (pcap-filter subset, "
+		   "default \"" FILTER_DEFAULT "\")\ninto AF_XDP sockets, one "
+		   "per RX queue, and write them to disk through\nio_uring. "
+		   "Everything else reaches the kernel untouched.",
+	.details = "Exit status: 0 on success, 1 on a runtime error, 2 on a "
+		   "usage error.\nSIGINT, SIGTERM, SIGHUP or SIGQUIT (the last "
+		   "two unless ignored, as under\nnohup) stops the capture "
+		   "cleanly: writes in flight complete and every\nfile is "
+		   "closed before the summary prints.\n",
+	.opts = capture_opts,
+};
+
+static bool is_pow2(unsigned int v)
+{
+	return v && !(v & (v - 1));
+}
+
+/*
+ * Ring default: 16384 entries, or the largest power of 2 not above half
+ * of the UMEM frames, so that a smaller --frames still starts and leaves
+ * frames for the RX ring and the writes in flight.
+ */
+static unsigned int default_ring_size(unsigned int frames)
+{
+	unsigned int n = 16384;
+
+	while (n > 64 && n > frames / 2)
+		n >>= 1;
+	return n;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void update_clock_offset(void)
+{
+	struct timespec r, m;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	__atomic_store_n(&worker_mono_to_real,
+			 (int64_t)(r.tv_sec - m.tv_sec) * 1000000000ll +
+				 (r.tv_nsec - m.tv_nsec),
+			 __ATOMIC_RELAXED);
+}
+
+static unsigned int count_rx_queues(const char *ifname)
+{
+	char path[128];
+	unsigned int n = 0;
+
+	for (;;) {
+		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%u",
+			 ifname, n);
+		if (access(path, F_OK))
+			break;
+		n++;
+	}
+	return n ? n : 1;
+}
+
+/* Parse "0,2-3" into a sorted, duplicate-free list below max. */
+static int parse_queues(const char *s, unsigned int max, unsigned int **out,
+			unsigned int *n)
+{
+	bool seen[FS_MAX_QUEUES] = {0};
+	unsigned int i, cnt = 0;
+	const char *p = s;
+
+	while (*p) {
+		char *end;
+		unsigned long a = strtoul(p, &end, 10), b = a;
+
+		if (end == p)
+			return -EINVAL;
+		if (*end == '-') {
+			p = end + 1;
+			b = strtoul(p, &end, 10);
+			if (end == p || b < a)
+				return -EINVAL;
+		}
+		if (b >= max || b >= FS_MAX_QUEUES)
+			return -ERANGE;
+		for (i = a; i <= b; i++)
+			seen[i] = true;
+		p = end;
+		if (*p == ',')
+			p++;
+		else if (*p)
+			return -EINVAL;
+	}
+	*out = calloc(FS_MAX_QUEUES, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (i = 0; i < FS_MAX_QUEUES; i++)
+		if (seen[i])
+			(*out)[cnt++] = i;
+	*n = cnt;
+	return cnt ? 0 : -EINVAL;
+}
+
+static int parse_rotate_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s)
+		return 0;
+	v = strtoull(s, &end, 10);
+	if (end != s && !*end && *s != '-') {
+		*out = v * 1000000ull; /* tcpdump -C: millions of bytes */
+		return *out ? 0 : -EINVAL;
+	}
+	return cli_parse_size(s, out) || !*out ? -EINVAL : 0;
+}
+
+static int check_opts(struct capture_opts *o, uint64_t *rotate_bytes)
+{
+	if (!o->ifname) {
+		fprintf(stderr, "flowsplice capture: -i IFACE is required\n");
+		return -EINVAL;
+	}
+	if (!o->write && !o->streams) {
+		fprintf(stderr,
+			"flowsplice capture: nothing to do: give -w FILE "
+			"and/or --streams DIR\n");
+		return -EINVAL;
+	}
+	if (!o->hold_frames)
+		o->hold_frames = o->frames / 4;
+	if (o->hold_frames >= o->frames) {
+		fprintf(stderr,
+			"flowsplice capture: --hold-frames %u must be below "
+			"--frames %u\n",
+			o->hold_frames, o->frames);
+		return -EINVAL;
+	}
+	if (o->frame_size != 2048 && o->frame_size != 4096) {
+		fprintf(stderr,
+			"flowsplice capture: --frame-size must be 2048 or 4096\n");
+		return -EINVAL;
+	}
+	if (!o->rx_size)
+		o->rx_size = default_ring_size(o->frames);
+	if (!o->fill_size)
+		o->fill_size = default_ring_size(o->frames);
+	if (!is_pow2(o->rx_size) || !is_pow2(o->fill_size)) {
+		fprintf(stderr, "flowsplice capture: ring sizes must be powers "
+				"of 2\n");
+		return -EINVAL;
+	}
+	if (o->fill_size > o->frames) {
+		fprintf(stderr,
+			"flowsplice capture: --fill-size %u exceeds --frames %u\n",
+			o->fill_size, o->frames);
+		return -EINVAL;
+	}
+	if (parse_rotate_size(o->rotate_size, rotate_bytes)) {
+		fprintf(stderr, "flowsplice capture: invalid -C size '%s'\n",
+			o->rotate_size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void snapshot(struct capture *c, struct capture_snap *s)
+{
+	uint64_t *qredir = calloc(c->nq, sizeof(*qredir));
+	unsigned int i;
+
+	s->time_ns = mono_ns();
+	s->nq = c->nq;
+	s->pcap = opt.write != NULL;
+	if (c->prog && qredir)
+		capture_read_xdp(c, s->xdp, qredir);
+	for (i = 0; i < c->nq; i++) {
+		struct queue_snap *q = &s->q[i];
+		struct xdp_statistics k;
+
+		q->queue = c->queues[i];
+		worker_read_stats(&c->wk[i], &q->w);
+		if (c->wk[i].q.xsk && !xskq_stats(&c->wk[i].q, &k)) {
+			q->k.rx_dropped = k.rx_dropped;
+			q->k.rx_invalid_descs = k.rx_invalid_descs;
+			q->k.rx_ring_full = k.rx_ring_full;
+			q->k.rx_fill_ring_empty_descs =
+				k.rx_fill_ring_empty_descs;
+		}
+		if (c->prog && qredir)
+			q->redirected = qredir[i];
+	}
+	free(qredir);
+}
+
+static void report(struct capture *c, bool line)
+{
+	struct capture_snap tmp;
+	int ret;
+
+	snapshot(c, &c->cur);
+	if (line && opt.stats_interval && !opt.quiet)
+		capture_stats_line(stderr, &c->cur,
+				   c->prev.time_ns ? &c->prev : NULL);
+	if (opt.stats_json) {
+		ret = capture_stats_json(opt.stats_json, opt.ifname, &c->cur,
+					 (c->cur.time_ns - c->start_ns) / 1e9);
+		if (ret)
+			pr_warn("cannot write %s: %s\n", opt.stats_json,
+				strerror(-ret));
+	}
+	/* cur becomes prev; the queue arrays swap with it. */
+	tmp = c->prev;
+	c->prev = c->cur;
+	c->cur = tmp;
+}
+
+/* Wait for a stop signal or the duration, reporting each interval. */
+static void run_loop(struct capture *c, const sigset_t *sigs)
+{
+	uint64_t end =
+		opt.duration ? c->start_ns + opt.duration * 1000000000ull : 0;
+	unsigned int tick = opt.stats_interval ? opt.stats_interval : 1;
+
+	for (;;) {
+		uint64_t now = mono_ns(), wait = tick * 1000000000ull;
+		struct timespec ts;
+		int sig;
+
+		if (end && now >= end)
+			break;
+		if (end && end - now < wait)
+			wait = end - now;
+		ts.tv_sec = wait / 1000000000ull;
+		ts.tv_nsec = wait % 1000000000ull;
+		sig = sigtimedwait(sigs, NULL, &ts);
+		if (sig > 0)
+			break;
+		update_clock_offset();
+		report(c, true);
+	}
+}
+
+static int capture_run(struct capture *c, const sigset_t *sigs)
+{
+	uint64_t xdp[FS_STAT_MAX] = {0}, *qredir;
+	unsigned int i, started = 0;
+	int ret = 0;
+
+	qredir = calloc(c->nq, sizeof(*qredir));
+	if (!qredir)
+		return -ENOMEM;
+	update_clock_offset();
+	c->start_ns = mono_ns();
+	worker_stop = 0;
+	worker_gate_reset();
+	for (i = 0; i < c->nq; i++, started++) {
+		ret = worker_start(&c->wk[i]);
+		if (ret) {
+			pr_warn("cannot start worker %u: %s\n", i,
+				strerror(-ret));
+			break;
+		}
+	}
+	worker_gate_open(!ret);
+	if (!ret)
+		run_loop(c, sigs);
+	capture_detach(c, xdp, qredir);
+	worker_stop = 1;
+	for (i = 0; i < started; i++)
+		worker_join(&c->wk[i]);
+	for (i = 0; i < c->nq; i++) {
+		int r = capture_close_outputs(c, &c->wk[i]);
+
+		if (r && !ret)
+			ret = r;
+	}
+	/*
+	 * Final counters: workers drained and every file closed (a direct
+	 * pcap's last block leaves at close); classifier values from before
+	 * the detach.
+	 */
+	report(c, false);
+	memcpy(c->prev.xdp, xdp, sizeof(xdp));
+	for (i = 0; i < c->nq; i++)
+		c->prev.q[i].redirected = qredir[i];
+	if (c->index) {
+		int r = flow_index_close(c->index);
+
+		c->index = NULL;
+		if (r && !ret) {
+			pr_warn("closing %s/flows.jsonl: %s\n", opt.streams,
+				strerror(-r));
+			ret = r;
+		}
+	}
+	if (opt.stats_json)
+		capture_stats_json(opt.stats_json, opt.ifname, &c->prev,
+				   (c->prev.time_ns - c->start_ns) / 1e9);
+	capture_stats_summary(stderr, &c->prev,
+			      (c->prev.time_ns - c->start_ns) / 1e9);
+	free(qredir);
+	return ret;
+}
+
+static int capture_init(struct capture *c, int argc, char **argv)
+{
+	char err[256], *expr;
+	unsigned int nrx;
+	int ret;
+
+	expr = filter_join_args(argc, argv);
+	if (!expr)
+		return -ENOMEM;
+	ret = filter_parse(expr, &c->rules, err, sizeof(err));
+	free(expr);
+	if (ret) {
+		fprintf(stderr, "flowsplice capture: bad filter: %s\n", err);
+		return EXIT_USAGE;
+	}
+	c->ifindex = if_nametoindex(opt.ifname);
+	if (!c->ifindex) {
+		fprintf(stderr, "flowsplice capture: no such interface: %s\n",
+			opt.ifname);
+		return 1;
+	}
+	nrx = count_rx_queues(opt.ifname);
+	if (opt.queues) {
+		ret = parse_queues(opt.queues, nrx, &c->queues, &c->nq);
+		if (ret) {
+			fprintf(stderr,
+				"flowsplice capture: bad --queues '%s': %s has "
+				"RX queues 0-%u\n",
+				opt.queues, opt.ifname, nrx - 1);
+			return EXIT_USAGE;
+		}
+	} else {
+		unsigned int i;
+
+		c->nq = nrx < FS_MAX_QUEUES ? nrx : FS_MAX_QUEUES;
+		c->queues = calloc(c->nq, sizeof(*c->queues));
+		if (!c->queues)
+			return 1;
+		for (i = 0; i < c->nq; i++)
+			c->queues[i] = i;
+	}
+	c->wk = calloc(c->nq, sizeof(*c->wk));
+	c->prev.q = calloc(c->nq, sizeof(*c->prev.q));
+	c->cur.q = calloc(c->nq, sizeof(*c->cur.q));
+	c->qbase = calloc(c->nq, sizeof(*c->qbase));
+	if (!c->wk || !c->prev.q || !c->cur.q || !c->qbase)
+		return 1;
+	return 0;
+}
+
+/*
+ * A blocked signal is never discarded, even one whose action is SIG_IGN,
+ * so sigtimedwait() would take it: add sig only if it is not ignored.
+ */
+static void add_unless_ignored(sigset_t *set, int sig)
+{
+	struct sigaction sa;
+
+	if (!sigaction(sig, NULL, &sa) && sa.sa_handler == SIG_IGN)
+		return;
+	sigaddset(set, sig);
+}
+
+int cmd_capture(int argc, char **argv)
+{
+	struct capture c = {.o = &opt};
+	uint64_t rotate_bytes = 0;
+	sigset_t sigs;
+	int first, ret;
+
+	ret = cli_parse(&capture_cmd, argc, argv, &first);
+	if (ret != CLI_OK)
+		return ret == CLI_HELP ? 0 : EXIT_USAGE;
+	if (opt.verbose)
+		log_set_level(LOG_LVL_DEBUG);
+	if (check_opts(&opt, &rotate_bytes))
+		return EXIT_USAGE;
+	ret = capture_init(&c, argc - first, argv + first);
+	if (ret)
+		goto out;
+	if (geteuid() != 0) {
+		fprintf(stderr,
+			"flowsplice capture: needs root (CAP_NET_ADMIN, "
+			"CAP_BPF and CAP_NET_RAW) to attach XDP and "
+			"open AF_XDP sockets\n");
+		ret = 1;
+		goto out;
+	}
+	/*
+	 * Workers inherit a mask without the stop signals: main takes them.
+	 * SIGHUP (a closed terminal) and SIGQUIT stop as cleanly as SIGINT
+	 * and SIGTERM, rather than leave the classifier attached.
+	 */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	add_unless_ignored(&sigs, SIGHUP); /* nohup ignores it: keep so */
+	add_unless_ignored(&sigs, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	ret = capture_setup(&c, rotate_bytes) ? 1 : 0;
+	if (!ret)
+		ret = capture_run(&c, &sigs) ? 1 : 0;
+	else
+		capture_detach_quiet(&c);
+out:
+	capture_free(&c);
+	return ret;
+}

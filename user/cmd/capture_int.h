@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * capture_int: what the capture command (capture.c) and its set-up and
+ * teardown (capture_setup.c) share: the options and the state of one run.
+ * Internal to the capture command; not an API.
+ */
+#ifndef FS_CAPTURE_INT_H
+#define FS_CAPTURE_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "live/capture_stats.h"
+#include "tcp/flow_index.h"
+#include "fs_shared.h"
+#include "live/worker.h"
+#include "live/xdp_prog.h"
+
+struct capture_opts {
+	const char *ifname;
+	const char *write;
+	const char *queues;
+	const char *stats_json;
+	const char *pin_path;
+	const char *rotate_size;
+	const char *streams;
+	int xdp_mode;
+	int hold_policy;
+	int pcap_io;
+	unsigned int max_flows;
+	unsigned int idle_timeout;
+	unsigned int hold_frames;
+	unsigned int max_open;
+	uint64_t ooo_per_flow;
+	uint64_t ooo_total;
+	unsigned int rotate_secs;
+	unsigned int duration;
+	unsigned int stats_interval;
+	unsigned int frame_size;
+	unsigned int frames;
+	unsigned int rx_size;
+	unsigned int fill_size;
+	bool verbose;
+	bool quiet;
+};
+
+struct capture {
+	const struct capture_opts *o;
+	int ifindex;
+	unsigned int nq;
+	unsigned int *queues;
+	struct umem *umem;
+	struct worker *wk;
+	struct xdp_prog *prog;
+	struct worker_cfg wcfg;
+	struct flow_index *index; /* shared by the workers' streams */
+	struct fs_ruleset rules;
+	struct capture_snap prev, cur;
+	uint64_t start_ns;
+	/*
+	 * Classifier counters at start: a program an operator loaded may
+	 * have counted before this capture; only the difference is ours.
+	 */
+	__u64 xdp_base[FS_STAT_MAX];
+	__u64 *qbase;
+};
+
+/*
+ * Outputs, UMEM and sockets, classifier attached (or found) with the rules
+ * set and the sockets in xsks.  Returns 0 or -errno, the cause logged.
+ */
+int capture_setup(struct capture *c, uint64_t rotate_bytes);
+
+/* Classifier counters since start: xdp[] and per-queue redirected. */
+void capture_read_xdp(struct capture *c, uint64_t xdp[FS_STAT_MAX],
+		      uint64_t *qredir);
+
+/*
+ * Take the sockets out of xsks, read the classifier's final counters,
+ * detach it if we attached it.  _quiet: the same, counters discarded.
+ */
+void capture_detach(struct capture *c, uint64_t xdp[FS_STAT_MAX],
+		    uint64_t *qredir);
+void capture_detach_quiet(struct capture *c);
+
+/* After wk stopped: free its flow table, close its streams and pcap. */
+int capture_close_outputs(struct capture *c, struct worker *wk);
+
+/* Free whatever set-up made (sockets, files, UMEM, rings). */
+void capture_free(struct capture *c);
+
+#endif /* FS_CAPTURE_INT_H */

@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * read_cmd: `flowsplice read`, offline mode.  A pcap/pcapng file (or
+ * standard input) goes through the same pipeline as live capture: parse,
+ * filter, then the flow table and reassembler writing stream files and
+ * flows.jsonl (--streams), and/or the matching packets to a pcap (-w).
+ * Bytes are written straight from the reader's chunks (zero copy for
+ * in-order data), io_uring submissions once per batch of records.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "lib/cli.h"
+#include "cmd/commands.h"
+#include "parse/filter.h"
+#include "tcp/flow_table.h"
+#include "lib/log.h"
+#include "out/pcap_out.h"
+#include "parse/pcap_reader.h"
+#include "parse/pkt.h"
+#include "tcp/streams.h"
+#include "out/writer.h"
+
+#define SUBMIT_EVERY 64
+
+struct read_opts {
+	const char *input;
+	const char *streams;
+	const char *write;
+	unsigned int max_flows;
+	unsigned int idle_timeout;
+	unsigned int closed_timeout;
+	uint64_t ooo_per_flow;
+	uint64_t ooo_total;
+	int hold_policy;
+	unsigned int max_open;
+	bool verbose;
+};
+
+static const char *const policies[] = {"copy", "drop", NULL};
+
+static struct read_opts opt;
+
+static const struct cli_opt read_opts[] = {
+	CLI_OPT("read", 'r', CLI_STR, &opt.input, "FILE",
+		"pcap or pcapng file to read, - for standard input"),
+	CLI_OPT("streams", 's', CLI_STR, &opt.streams, "DIR",
+		"write each TCP direction to DIR, and DIR/flows.jsonl"),
+	CLI_OPT("write", 'w', CLI_STR, &opt.write, "FILE",
+		"write the matching packets to a pcap file"),
+	CLI_OPT_RANGE("max-flows", 0, CLI_UINT, &opt.max_flows, "N",
+		      "flows tracked at once; past it the least recently seen "
+		      "is ended (default: 65536)",
+		      1, 1u << 24),
+	CLI_OPT_RANGE("idle-timeout", 0, CLI_UINT, &opt.idle_timeout, "SECS",
+		      "end a flow idle this long, in capture time "
+		      "(default: 300)",
+		      1, 0),
+	CLI_OPT("closed-timeout", 0, CLI_UINT, &opt.closed_timeout, "SECS",
+		"keep a closed flow this long for late packets (default: 10)"),
+	CLI_OPT("ooo-per-flow", 0, CLI_SIZE, &opt.ooo_per_flow, "SIZE",
+		"out-of-order bytes held per flow, per-segment overhead "
+		"included; past it the hole becomes a gap (default: 8M)"),
+	CLI_OPT("ooo-total", 0, CLI_SIZE, &opt.ooo_total, "SIZE",
+		"out-of-order bytes held by all flows, per-segment overhead "
+		"included (default: 256M)"),
+	CLI_OPT_ENUM("hold-policy", 0, &opt.hold_policy, "POLICY",
+		     "past the held-buffer budget: copy the segment, or record "
+		     "the hole as a gap (default: copy)",
+		     policies),
+	CLI_OPT_RANGE("max-open-files", 0, CLI_UINT, &opt.max_open, "N",
+		      "stream files open at once, capped by the file "
+		      "descriptor limit (default: 4096)",
+		      1, 0),
+	CLI_OPT("verbose", 'v', CLI_FLAG, &opt.verbose, NULL,
+		"debug messages (conflicting overlaps, ...)"),
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd read_cmd = {
+	.name = "read",
+	.args = "[FILTER...]",
+	.summary = "Reassemble the TCP flows of a pcap/pcapng file, or copy "
+		   "its matching packets.",
+	.details =
+		"At least one of --streams and -w is needed.  FILTER uses "
+		"the capture syntax\n(default: tcp).  Stream files are named\n"
+		"  <id>-<client>.<port>-<server>.<port>.c2s and .s2c\n"
+		"(IPv6 with '_' for ':'); byte k of a file is stream byte k, "
+		"holes stay sparse\nand are listed in flows.jsonl with "
+		"their offset and length.\n",
+	.opts = read_opts,
+};
+
+struct reader_run {
+	struct pcap_reader *rd;
+	struct fs_ruleset rules;
+	struct writer *w;
+	struct streams *st;
+	struct flow_table *ft;
+	struct pcap_out *po;
+	uint64_t records, matched, malformed, other_link, out_errors;
+	int failed; /* exit code 1 after finishing */
+	bool started; /* outputs open: a summary is due */
+};
+
+static void set_defaults(void)
+{
+	opt = (struct read_opts){
+		.max_flows = 65536,
+		.idle_timeout = 300,
+		.closed_timeout = 10,
+		.ooo_per_flow = 8ull << 20,
+		.ooo_total = 256ull << 20,
+		.hold_policy = REASM_HOLD_COPY,
+		.max_open = 4096,
+	};
+}
+
+/*
+ * Past max_open files are closed and reopened with a copy: raise the
+ * descriptor limit as far as allowed first, and stay under it.
+ */
+static void fit_open_files(void)
+{
+	const rlim_t spare = 64;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_cur < opt.max_open + spare && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = opt.max_open + spare < rl.rlim_max
+				      ? opt.max_open + spare
+				      : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < opt.max_open + spare) {
+		opt.max_open =
+			rl.rlim_cur > 2 * spare ? rl.rlim_cur - spare : spare;
+		pr_info("read: at most %u stream files open (RLIMIT_NOFILE)\n",
+			opt.max_open);
+	}
+}
+
+static int open_outputs(struct reader_run *rr)
+{
+	/*
+	 * Interleaved flows: a stream file's writev grows over many records
+	 * (up to 256 KiB or 2 ms) instead of leaving one per record.
+	 */
+	struct writer_opts wopts = {
+		.max_iov = 256,
+		.linger_bytes = 256 << 10,
+		.linger_us = 2000,
+	};
+	struct flow_table_cfg cfg;
+	char err[PATH_MAX + 64];
+	int ret;
+
+	ret = writer_create(&rr->w, &wopts);
+	if (ret) {
+		fprintf(stderr, "flowsplice read: io_uring: %s\n",
+			strerror(-ret));
+		return ret;
+	}
+	if (opt.write) {
+		struct pcap_out_opts po = {
+			.path = opt.write,
+			.linktype = pcap_reader_linktype(rr->rd),
+			.snaplen = PCAP_MAX_CAPLEN,
+		};
+
+		ret = pcap_out_open(&rr->po, rr->w, &po);
+		if (ret) {
+			fprintf(stderr,
+				"flowsplice read: cannot write %s: %s\n",
+				opt.write, strerror(-ret));
+			return ret;
+		}
+	}
+	if (!opt.streams)
+		return 0;
+	fit_open_files();
+	ret = streams_create(&rr->st, rr->w, opt.streams, opt.max_open, err,
+			     sizeof(err));
+	if (ret) {
+		fprintf(stderr, "flowsplice read: %s\n", err);
+		return ret;
+	}
+	flow_table_cfg_default(&cfg);
+	cfg.max_flows = opt.max_flows;
+	cfg.idle_timeout_ns = opt.idle_timeout * 1000000000ull;
+	cfg.closed_timeout_ns = opt.closed_timeout * 1000000000ull;
+	cfg.reasm.ooo_per_flow = opt.ooo_per_flow;
+	cfg.reasm.ooo_total = opt.ooo_total;
+	cfg.reasm.policy = opt.hold_policy;
+	/*
+	 * A held reference pins a whole chunk of the reader: keep few, and
+	 * let the policy decide past that.
+	 */
+	cfg.reasm.max_ref_segs = 64;
+	ret = flow_table_create(&rr->ft, &cfg, &streams_flow_ops, rr->st);
+	if (ret)
+		fprintf(stderr, "flowsplice read: flow table: %s\n",
+			strerror(-ret));
+	return ret;
+}
+
+static void write_packet(struct reader_run *rr, const struct pcap_rec *rec)
+{
+	struct iovec iov = {(void *)rec->data, rec->caplen};
+	struct buf *b = rec->buf;
+
+	if (rec->linktype != pcap_reader_linktype(rr->rd)) {
+		rr->other_link++;
+		return;
+	}
+	if (pcap_out_record(rr->po, rec->ts_ns, NULL, &iov, &b, 1,
+			    rec->wirelen))
+		rr->out_errors++;
+}
+
+/* Returns 0 to go on, or 1 to stop with exit code 1. */
+static int one_record(struct reader_run *rr, const struct pcap_rec *rec)
+{
+	struct pkt p;
+
+	rr->records++;
+	switch (pkt_parse(rec->data, rec->caplen, rec->linktype, &p)) {
+	case PKT_BAD_LINKTYPE:
+		fprintf(stderr,
+			"flowsplice read: %s: unsupported link type %d (record at byte %" PRIu64
+			")\n",
+			opt.input, rec->linktype, rec->offset);
+		return 1;
+	case PKT_MALFORMED:
+		rr->malformed++;
+		return 0;
+	default:
+		break;
+	}
+	if (!filter_match(&rr->rules, &p))
+		return 0;
+	rr->matched++;
+	if (rr->po)
+		write_packet(rr, rec);
+	if (rr->ft)
+		flow_table_packet(rr->ft, &p, rec->ts_ns, rec->buf);
+	return 0;
+}
+
+static void read_all(struct reader_run *rr)
+{
+	struct pcap_rec rec;
+	int ret;
+
+	for (;;) {
+		ret = pcap_reader_next(rr->rd, &rec);
+		if (ret <= 0)
+			break;
+		if (one_record(rr, &rec)) {
+			rr->failed = 1;
+			return;
+		}
+		if (rr->records % SUBMIT_EVERY == 0)
+			writer_submit(rr->w);
+	}
+	if (ret < 0) {
+		fprintf(stderr, "flowsplice read: %s: %s\n", opt.input,
+			pcap_reader_error(rr->rd));
+		rr->failed = 1;
+	}
+}
+
+static void summary(struct reader_run *rr)
+{
+	struct flow_table_stats fs = {0};
+	struct streams_stats ss = {0};
+	struct writer_stats ws;
+	struct reasm_ctx *rc;
+
+	writer_get_stats(rr->w, &ws);
+	fprintf(stderr,
+		"flowsplice read: %" PRIu64 " records, %" PRIu64
+		" matched, %" PRIu64 " malformed\n",
+		rr->records, rr->matched, rr->malformed);
+	if (rr->po)
+		fprintf(stderr,
+			"  pcap: %" PRIu64 " packets written to %s, %" PRIu64
+			" errors, %" PRIu64 " skipped (other link type)\n",
+			pcap_out_records(rr->po), opt.write, rr->out_errors,
+			rr->other_link);
+	if (!rr->ft)
+		return;
+	flow_table_get_stats(rr->ft, &fs);
+	streams_get_stats(rr->st, &ss);
+	rc = flow_table_reasm_ctx(rr->ft);
+	fprintf(stderr,
+		"  flows: %" PRIu64 " (max %" PRIu64
+		" at once), ended: fin %" PRIu64 ", rst %" PRIu64
+		", timeout %" PRIu64 ", evicted %" PRIu64 ", reused %" PRIu64
+		", eof %" PRIu64 "; %" PRIu64
+		" pushed out by --max-flows; %" PRIu64
+		" timestamps far ahead ignored\n",
+		fs.flows, fs.max_active, fs.ended[FLOW_END_FIN],
+		fs.ended[FLOW_END_RST], fs.ended[FLOW_END_TIMEOUT],
+		fs.ended[FLOW_END_EVICTED], fs.ended[FLOW_END_REUSED],
+		fs.ended[FLOW_END_EOF], fs.evictions, fs.time_outliers);
+	fprintf(stderr,
+		"  streams: %" PRIu64 " files, %" PRIu64
+		" bytes written, %" PRIu64 " budget gaps, %" PRIu64
+		" copies, %" PRIu64 " reopens, %" PRIu64 " write errors\n",
+		ss.files, ws.bytes_written, rc->budget_skips, rc->copies,
+		ss.reopens, ss.write_errors + ws.write_errors);
+}
+
+/* End every flow, drain, close: everything read so far is kept. */
+static int finish(struct reader_run *rr)
+{
+	int ret = 0;
+
+	if (rr->ft)
+		flow_table_end_all(rr->ft, FLOW_END_EOF);
+	if (rr->po && pcap_out_close(rr->po))
+		ret = 1;
+	rr->po = NULL;
+	if (rr->w && writer_drain(rr->w) < 0)
+		ret = 1;
+	if (rr->started)
+		summary(rr);
+	if (rr->st && streams_destroy(rr->st)) {
+		fprintf(stderr,
+			"flowsplice read: cannot write %s/flows.jsonl\n",
+			opt.streams);
+		ret = 1;
+	}
+	rr->st = NULL;
+	flow_table_destroy(rr->ft);
+	writer_destroy(rr->w);
+	return ret;
+}
+
+static int parse_filter(struct reader_run *rr, int argc, char **argv)
+{
+	char err[256], *expr;
+	int ret;
+
+	expr = argc ? filter_join_args(argc, argv) : strdup(FILTER_DEFAULT);
+	if (!expr)
+		return -ENOMEM;
+	ret = filter_parse(expr, &rr->rules, err, sizeof(err));
+	free(expr);
+	if (ret)
+		fprintf(stderr, "flowsplice read: bad filter: %s\n", err);
+	return ret;
+}
+
+int cmd_read(int argc, char **argv)
+{
+	struct reader_run rr = {0};
+	char err[512];
+	int first, ret;
+
+	set_defaults();
+	ret = cli_parse(&read_cmd, argc, argv, &first);
+	if (ret != CLI_OK)
+		return ret == CLI_HELP ? 0 : EXIT_USAGE;
+	if (opt.verbose)
+		log_set_level(LOG_LVL_DEBUG);
+	if (!opt.input || (!opt.streams && !opt.write)) {
+		fprintf(stderr,
+			"flowsplice read: %s\nTry 'flowsplice read --help'.\n",
+			!opt.input
+				? "-r FILE is required"
+				: "nothing to do: give --streams DIR and/or -w FILE");
+		return EXIT_USAGE;
+	}
+	if (parse_filter(&rr, argc - first, argv + first))
+		return EXIT_USAGE;
+	ret = pcap_reader_open(opt.input, &rr.rd, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "flowsplice read: %s\n", err);
+		return 1;
+	}
+	if (open_outputs(&rr)) {
+		finish(&rr);
+		pcap_reader_close(rr.rd);
+		return 1;
+	}
+	rr.started = true;
+	read_all(&rr);
+	ret = finish(&rr) || rr.failed;
+	pcap_reader_close(rr.rd);
+	return ret;
+}

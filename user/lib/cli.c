@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cli: option tables to getopt_long, value conversion with bounds, and the
+ * generated --help text.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/cli.h"
+
+#define CLI_MAX_OPTS 64
+
+int cli_parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
+	default:
+		break;
+	}
+	if (*end == 'i' || *end == 'B')
+		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int opt_count(const struct cli_cmd *cmd)
+{
+	int n = 0;
+
+	while (cmd->opts && cmd->opts[n].name)
+		n++;
+	return n;
+}
+
+static void opt_label(const struct cli_opt *o, char *buf, size_t len)
+{
+	int n = 0;
+
+	if (o->short_name)
+		n = snprintf(buf, len, "-%c, ", o->short_name);
+	else
+		n = snprintf(buf, len, "    ");
+	n += snprintf(buf + n, len - n, "--%s", o->name);
+	if (o->type != CLI_FLAG && o->type != CLI_COUNT)
+		snprintf(buf + n, len - n, " %s",
+			 o->metavar ? o->metavar : "ARG");
+}
+
+/* Print text from column col, wrapped at 80 columns, then a newline. */
+static void print_wrapped(FILE *f, const char *text, int col)
+{
+	const char *p = text;
+	int pos = col;
+
+	while (*p) {
+		const char *sp = strchr(p, ' ');
+		int wlen = sp ? (int)(sp - p) : (int)strlen(p);
+
+		if (pos > col && pos + 1 + wlen > 80) {
+			fprintf(f, "\n%*s", col, "");
+			pos = col;
+		} else if (pos > col) {
+			fputc(' ', f);
+			pos++;
+		}
+		fwrite(p, 1, wlen, f);
+		pos += wlen;
+		p += wlen;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', f);
+}
+
+void cli_usage(const struct cli_cmd *cmd, FILE *f)
+{
+	char label[64];
+	int i, n = opt_count(cmd);
+
+	fprintf(f, "Usage: flowsplice %s [OPTIONS] %s\n\n%s\n\nOptions:\n",
+		cmd->name, cmd->args ? cmd->args : "", cmd->summary);
+	for (i = 0; i < n; i++) {
+		const struct cli_opt *o = &cmd->opts[i];
+
+		char text[512];
+		int n;
+
+		opt_label(o, label, sizeof(label));
+		n = snprintf(text, sizeof(text), "%s", o->help);
+		if (o->type == CLI_ENUM) {
+			const char *const *c;
+
+			n += snprintf(text + n, sizeof(text) - n, " [");
+			for (c = o->choices; *c && n < (int)sizeof(text); c++)
+				n += snprintf(text + n, sizeof(text) - n,
+					      "%s%s", *c, c[1] ? "|" : "]");
+		}
+		if (strlen(label) > 28)
+			fprintf(f, "  %s\n%*s", label, 31, "");
+		else
+			fprintf(f, "  %-28s ", label);
+		print_wrapped(f, text, 31);
+	}
+	fprintf(f, "  %-28s %s\n", "-h, --help", "show this help and exit");
+	if (cmd->details)
+		fprintf(f, "\n%s", cmd->details);
+}
+
+static int set_value(const struct cli_cmd *cmd, const struct cli_opt *o,
+		     const char *arg)
+{
+	uint64_t v;
+	char *end;
+	int i;
+
+	switch (o->type) {
+	case CLI_FLAG:
+		*(bool *)o->dest = true;
+		return 0;
+	case CLI_COUNT:
+		(*(int *)o->dest)++;
+		return 0;
+	case CLI_STR:
+		if (!*arg)
+			break;
+		*(const char **)o->dest = arg;
+		return 0;
+	case CLI_UINT:
+		errno = 0;
+		v = strtoull(arg, &end, 10);
+		if (errno || end == arg || *end || *arg == '-')
+			break;
+		if (v < o->min || (o->max && v > o->max) || v > UINT32_MAX)
+			goto range;
+		*(unsigned int *)o->dest = v;
+		return 0;
+	case CLI_SIZE:
+		if (cli_parse_size(arg, &v))
+			break;
+		if (v < o->min || (o->max && v > o->max))
+			goto range;
+		*(uint64_t *)o->dest = v;
+		return 0;
+	case CLI_ENUM:
+		for (i = 0; o->choices[i]; i++) {
+			if (!strcmp(arg, o->choices[i])) {
+				*(int *)o->dest = i;
+				return 0;
+			}
+		}
+		break;
+	}
+	fprintf(stderr, "flowsplice %s: invalid value '%s' for --%s\n",
+		cmd->name, arg, o->name);
+	return -EINVAL;
+range:
+	if (o->max)
+		fprintf(stderr,
+			"flowsplice %s: --%s %s out of range (%" PRIu64
+			"..%" PRIu64 ")\n",
+			cmd->name, o->name, arg, o->min, o->max);
+	else
+		fprintf(stderr,
+			"flowsplice %s: --%s %s out of range (min %" PRIu64
+			")\n",
+			cmd->name, o->name, arg, o->min);
+	return -ERANGE;
+}
+
+enum cli_result cli_parse(const struct cli_cmd *cmd, int argc, char **argv,
+			  int *first_arg)
+{
+	struct option lopts[CLI_MAX_OPTS + 2];
+	char sopts[CLI_MAX_OPTS * 2 + 4];
+	int i, n = opt_count(cmd), s = 0, c, idx;
+
+	if (n > CLI_MAX_OPTS)
+		n = CLI_MAX_OPTS;
+	/*
+	 * GNU getopt permutes: options may follow the filter, as with
+	 * tcpdump ("tcp port 80 -w x.pcap").  Filter tokens never start
+	 * with '-'.
+	 */
+	sopts[s++] = ':';
+	for (i = 0; i < n; i++) {
+		const struct cli_opt *o = &cmd->opts[i];
+		int has_arg = o->type != CLI_FLAG && o->type != CLI_COUNT;
+
+		lopts[i] = (struct option){
+			o->name, has_arg ? required_argument : no_argument,
+			NULL, 256 + i};
+		if (o->short_name) {
+			sopts[s++] = o->short_name;
+			if (has_arg)
+				sopts[s++] = ':';
+		}
+	}
+	lopts[n] = (struct option){"help", no_argument, NULL, 'h'};
+	lopts[n + 1] = (struct option){0};
+	sopts[s++] = 'h';
+	sopts[s] = 0;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, sopts, lopts, &idx)) != -1) {
+		const struct cli_opt *o = NULL;
+
+		if (c == 'h') {
+			cli_usage(cmd, stdout);
+			return CLI_HELP;
+		}
+		if (c == '?' || c == ':') {
+			const char *bad = argv[optind - 1];
+
+			if (optopt && optopt < 256)
+				fprintf(stderr,
+					c == ':'
+						? "flowsplice %s: option -%c needs a value\n"
+						: "flowsplice %s: unknown option -%c\n",
+					cmd->name, optopt);
+			else
+				fprintf(stderr,
+					c == ':'
+						? "flowsplice %s: option %s needs a value\n"
+						: "flowsplice %s: unknown option %s\n",
+					cmd->name, bad);
+			fprintf(stderr, "Try 'flowsplice %s --help'.\n",
+				cmd->name);
+			return CLI_USAGE;
+		}
+		if (c >= 256)
+			o = &cmd->opts[c - 256];
+		for (i = 0; !o && i < n; i++)
+			if (cmd->opts[i].short_name == c)
+				o = &cmd->opts[i];
+		if (!o || set_value(cmd, o, optarg))
+			return CLI_USAGE;
+	}
+	*first_arg = optind;
+	return CLI_OK;
+}

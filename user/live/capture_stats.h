@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * capture_stats: turns the classifier's, the kernel's and the workers'
+ * counters into the per-interval stats line, the --stats-json document
+ * and the final summary that reconciles what XDP redirected with what
+ * userspace accounted for.
+ */
+#ifndef FS_CAPTURE_STATS_H
+#define FS_CAPTURE_STATS_H
+
+#include <linux/if_xdp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fs_shared.h"
+#include "live/worker.h"
+
+/* The socket's XDP_STATISTICS, in plain uint64_t. */
+struct xsk_counts {
+	uint64_t rx_dropped;
+	uint64_t rx_invalid_descs;
+	uint64_t rx_ring_full;
+	uint64_t rx_fill_ring_empty_descs;
+};
+
+struct queue_snap {
+	unsigned int queue;
+	struct worker_stats w;
+	struct xsk_counts k;
+	uint64_t redirected; /* classifier's count for this queue */
+};
+
+struct capture_snap {
+	uint64_t time_ns; /* CLOCK_MONOTONIC */
+	uint64_t xdp[FS_STAT_MAX];
+	unsigned int nq;
+	bool pcap; /* -w: every processed packet is written or write_fail */
+	struct queue_snap *q; /* nq entries */
+};
+
+/* One line per interval on f: rates since prev (NULL: since start). */
+void capture_stats_line(FILE *f, const struct capture_snap *cur,
+			const struct capture_snap *prev);
+
+/* The whole snapshot as JSON; written to path via a rename. */
+int capture_stats_json(const char *path, const char *ifname,
+		       const struct capture_snap *s, double elapsed_s);
+
+/*
+ * The final summary on f, once the workers have drained.  It reconciles
+ * per queue, redirected = received + kernel drops; over all queues (a
+ * packet may be processed by another queue's worker), received =
+ * processed + chain drops; and with -w, per queue, processed = written +
+ * write drops.  Returns the number of packets that no counter explains
+ * (0 when everything is accounted for).
+ */
+int64_t capture_stats_summary(FILE *f, const struct capture_snap *s,
+			      double elapsed_s);
+
+/* Packets lost to a named cause in queue snapshot q. */
+uint64_t queue_snap_drops(const struct queue_snap *q);
+
+#endif /* FS_CAPTURE_STATS_H */

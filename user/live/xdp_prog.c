@@ -1,0 +1,731 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xdp_prog: attaching the classifier through libxdp (dispatcher or single
+ * legacy program, whichever the kernel allows), finding one an operator
+ * loaded, and the map operations capture and `flowsplice filter` need.
+ * Owns the skeleton and libxdp program of an attachment it made, and the
+ * map fds of one it found.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/ethtool.h>
+#include <linux/magic.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include "classifier.skel.h"
+#include "lib/log.h"
+#include "live/xdp_prog.h"
+
+#define PROG_NAME "fs_classify"
+#define BPFFS "/sys/fs/bpf"
+#define MAX_PROG_MAPS 16
+
+enum { M_XSKS, M_RULES, M_CTL, M_STATS, M_QSTATS, M_NR };
+
+static const char *const map_names[M_NR] = {"xsks", "fs_rules", "fs_ctl",
+					    "fs_stats", "fs_qstats"};
+
+/* The value size and entry count each map must have. */
+static const struct {
+	__u32 value_size, max_entries;
+} map_shapes[M_NR] = {
+	{sizeof(__u32), FS_MAX_QUEUES},
+	{sizeof(struct fs_ruleset), FS_RULE_SLOTS},
+	{sizeof(__u32), FS_CTL_MAX},
+	{sizeof(__u64), FS_STAT_MAX},
+	{sizeof(__u64), FS_MAX_QUEUES},
+};
+
+struct xdp_prog {
+	int ifindex;
+	enum xdp_prog_mode mode;
+	bool reused;
+	bool adopted; /* reused, but left by a flowsplice that is gone */
+	bool multiprog;
+	__u32 id; /* the attached program's id, when found */
+	int ncpus;
+	/* Ours: the skeleton and libxdp's handle.  Found: map fds we own. */
+	struct classifier *skel;
+	struct xdp_program *prog;
+	int map_fd[M_NR];
+	char pin_path[PATH_MAX];
+};
+
+const char *xdp_prog_mode_name(enum xdp_prog_mode mode)
+{
+	switch (mode) {
+	case XDP_PROG_MODE_NATIVE:
+		return "native";
+	case XDP_PROG_MODE_GENERIC:
+		return "generic";
+	default:
+		return "auto";
+	}
+}
+
+static struct xdp_prog *prog_new(int ifindex)
+{
+	struct xdp_prog *p = calloc(1, sizeof(*p));
+	int i;
+
+	if (!p)
+		return NULL;
+	p->ifindex = ifindex;
+	p->ncpus = libbpf_num_possible_cpus();
+	for (i = 0; i < M_NR; i++)
+		p->map_fd[i] = -1;
+	return p;
+}
+
+static void prog_free(struct xdp_prog *p)
+{
+	int i;
+
+	if (!p)
+		return;
+	if (p->reused)
+		for (i = 0; i < M_NR; i++)
+			if (p->map_fd[i] >= 0)
+				close(p->map_fd[i]);
+	xdp_program__close(p->prog);
+	classifier__destroy(p->skel);
+	free(p);
+}
+
+/*
+ * What is attached to ifindex: the id of an fs_classify program (0 if
+ * none), the mode, and whether libxdp's dispatcher runs it.
+ */
+static int query_attached(int ifindex, __u32 *id, enum xdp_attach_mode *mode,
+			  bool *multiprog)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *prog;
+	long err = libxdp_get_error(mp);
+
+	*id = 0;
+	if (err == -ENOENT || (!err && !mp))
+		return 0;
+	if (err)
+		return err;
+	*mode = xdp_multiprog__attach_mode(mp);
+	*multiprog = !xdp_multiprog__is_legacy(mp);
+	if (!*multiprog) {
+		prog = xdp_multiprog__main_prog(mp);
+		if (prog && !strcmp(xdp_program__name(prog), PROG_NAME))
+			*id = xdp_program__id(prog);
+	} else {
+		for (prog = xdp_multiprog__next_prog(NULL, mp); prog;
+		     prog = xdp_multiprog__next_prog(prog, mp))
+			if (!strcmp(xdp_program__name(prog), PROG_NAME))
+				*id = xdp_program__id(prog);
+	}
+	xdp_multiprog__close(mp);
+	return 0;
+}
+
+static int check_map(int fd, int idx, __u32 *id)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.value_size != map_shapes[idx].value_size ||
+	    info.max_entries != map_shapes[idx].max_entries) {
+		pr_warn("map %s: value size %u, %u entries: not the layout "
+			"this flowsplice was built with (a classifier from "
+			"another build? xdp-loader unload IFACE --all)\n",
+			map_names[idx], info.value_size, info.max_entries);
+		return -EPROTO;
+	}
+	*id = info.id;
+	return 0;
+}
+
+/* The classifier's maps, by name among the maps the program uses. */
+static int maps_from_prog(struct xdp_prog *p, __u32 prog_id)
+{
+	__u32 ids[MAX_PROG_MAPS], i, len, id;
+	struct bpf_prog_info info = {};
+	struct bpf_map_info mi;
+	int prog_fd, fd, k, err = 0;
+
+	prog_fd = bpf_prog_get_fd_by_id(prog_id);
+	if (prog_fd < 0)
+		return -errno;
+	info.nr_map_ids = MAX_PROG_MAPS;
+	info.map_ids = (__u64)(unsigned long)ids;
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		err = -errno;
+	close(prog_fd);
+	for (i = 0; !err && i < info.nr_map_ids && i < MAX_PROG_MAPS; i++) {
+		fd = bpf_map_get_fd_by_id(ids[i]);
+		memset(&mi, 0, sizeof(mi));
+		len = sizeof(mi);
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &mi, &len)) {
+			err = -errno;
+			break;
+		}
+		for (k = 0; k < M_NR; k++)
+			if (p->map_fd[k] < 0 && !strcmp(mi.name, map_names[k]))
+				break;
+		if (k == M_NR) {
+			close(fd);
+			continue;
+		}
+		p->map_fd[k] = fd;
+		err = check_map(fd, k, &id);
+	}
+	for (k = 0; !err && k < M_NR; k++)
+		if (p->map_fd[k] < 0) {
+			pr_warn("program %u has no map %s\n", prog_id,
+				map_names[k]);
+			err = -ENOENT;
+		}
+	return err;
+}
+
+/* Pins under pin_path must be the maps the attached program uses. */
+static int check_pins(const struct xdp_prog *p, const char *pin_path)
+{
+	char path[PATH_MAX];
+	__u32 want, got;
+	int k, fd, err;
+
+	for (k = 0; k < M_NR; k++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_path, map_names[k]);
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			pr_warn("%s: %s\n", path, strerror(errno));
+			return -ESTALE;
+		}
+		err = check_map(fd, k, &got);
+		close(fd);
+		if (!err)
+			err = check_map(p->map_fd[k], k, &want);
+		if (err)
+			return err;
+		if (got != want) {
+			pr_warn("%s is not the map of the attached classifier "
+				"(stale pin?)\n",
+				path);
+			return -ESTALE;
+		}
+	}
+	return 0;
+}
+
+static int find_attached(int ifindex, const char *pin_path,
+			 struct xdp_prog **out)
+{
+	enum xdp_attach_mode am = XDP_MODE_UNSPEC;
+	struct xdp_prog *p;
+	bool multi = false;
+	__u32 id;
+	int err;
+
+	err = query_attached(ifindex, &id, &am, &multi);
+	if (err)
+		return err;
+	if (!id)
+		return -ENOENT;
+	p = prog_new(ifindex);
+	if (!p)
+		return -ENOMEM;
+	p->reused = true;
+	p->id = id;
+	p->multiprog = multi;
+	p->mode = am == XDP_MODE_SKB ? XDP_PROG_MODE_GENERIC
+				     : XDP_PROG_MODE_NATIVE;
+	err = maps_from_prog(p, id);
+	if (!err && pin_path)
+		err = check_pins(p, pin_path);
+	if (err) {
+		prog_free(p);
+		return err;
+	}
+	*out = p;
+	return 0;
+}
+
+/* A process's pid namespace inode and start time; -ENOENT: no such pid. */
+static int proc_identity(__u32 pid, __u32 *pidns, __u32 *start)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long st = 0;
+	struct stat sb;
+	ssize_t n;
+	int fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%u/ns/pid", pid);
+	if (stat(path, &sb))
+		return -errno;
+	*pidns = (__u32)sb.st_ino;
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	/* Field 22, counted after the ")" that ends field 2 (comm). */
+	p = strrchr(buf, ')');
+	for (field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", &st) != 1)
+		return -EIO;
+	*start = (__u32)st;
+	return 0;
+}
+
+static int ctl_set(struct xdp_prog *p, __u32 k, __u32 v)
+{
+	return bpf_map_update_elem(p->map_fd[M_CTL], &k, &v, BPF_ANY) ? -errno
+								      : 0;
+}
+
+static __u32 ctl_get(struct xdp_prog *p, __u32 k)
+{
+	__u32 v = 0;
+
+	return bpf_map_lookup_elem(p->map_fd[M_CTL], &k, &v) ? 0 : v;
+}
+
+/* Record this process as the owner of program id (attached by us). */
+static int set_owner(struct xdp_prog *p, __u32 id)
+{
+	__u32 pid = getpid(), pidns = 0, start = 0;
+	int err = proc_identity(pid, &pidns, &start);
+
+	if (!err)
+		err = ctl_set(p, FS_CTL_OWNER_PIDNS, pidns);
+	if (!err)
+		err = ctl_set(p, FS_CTL_OWNER_START, start);
+	if (!err)
+		err = ctl_set(p, FS_CTL_OWNER_PROG, id);
+	if (!err)
+		err = ctl_set(p, FS_CTL_OWNER, pid);
+	return err;
+}
+
+/*
+ * The pid of the flowsplice that attached p itself and has since gone
+ * (killed, crashed), or 0.  Never another pid namespace's process (its
+ * pid means nothing here), never a program other than the one it
+ * attached (pinned maps outlive programs: an operator may have loaded a
+ * new one on them), never a process that still runs.
+ */
+static __u32 gone_owner(struct xdp_prog *p)
+{
+	__u32 pid = ctl_get(p, FS_CTL_OWNER), pidns, start, my_ns, my_start;
+
+	if (!pid || pid == (__u32)getpid() ||
+	    ctl_get(p, FS_CTL_OWNER_PROG) != p->id ||
+	    proc_identity(getpid(), &my_ns, &my_start) ||
+	    ctl_get(p, FS_CTL_OWNER_PIDNS) != my_ns)
+		return 0;
+	if (proc_identity(pid, &pidns, &start))
+		return pid; /* no such process */
+	/* The pid was reused by a process started later. */
+	return start != ctl_get(p, FS_CTL_OWNER_START) ? pid : 0;
+}
+
+/*
+ * A program left attached by a flowsplice that is gone becomes ours: it
+ * is detached on exit, as if this run had attached it.
+ */
+static void adopt(struct xdp_prog *p, __u32 pid, char *why, size_t whylen)
+{
+	struct xdp_program *prog;
+
+	if (p->multiprog)
+		return;
+	prog = xdp_program__from_id(p->id);
+	if (libxdp_get_error(prog)) {
+		pr_warn("program %u, left by flowsplice pid %u: %s\n", p->id,
+			pid, strerror(-libxdp_get_error(prog)));
+		return;
+	}
+	p->prog = prog;
+	p->adopted = true;
+	set_owner(p, p->id);
+	snprintf(why, whylen,
+		 "%s: taking over the %s program left attached by flowsplice "
+		 "pid %u, which is gone (detached on exit)",
+		 xdp_prog_mode_name(p->mode), PROG_NAME, pid);
+}
+
+int xdp_prog_find(int ifindex, const char *pin_path, struct xdp_prog **out)
+{
+	return find_attached(ifindex, pin_path, out);
+}
+
+static int mkdir_p(const char *dir)
+{
+	char buf[PATH_MAX], *s;
+
+	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (s = buf + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Pins need bpffs; it is not always mounted here. */
+static int prepare_pin_path(const char *pin_path)
+{
+	struct statfs st;
+
+	if (!strncmp(pin_path, BPFFS "/", sizeof(BPFFS)) &&
+	    (statfs(BPFFS, &st) || st.f_type != BPF_FS_MAGIC)) {
+		if (mount("bpf", BPFFS, "bpf", 0, "mode=0700")) {
+			pr_warn("mounting bpffs on %s: %s\n", BPFFS,
+				strerror(errno));
+			return -errno;
+		}
+		pr_info("mounted bpffs on %s\n", BPFFS);
+	}
+	return mkdir_p(pin_path);
+}
+
+/* Why AUTO picks generic: a device without a parent is virtual. */
+static bool pick_generic(int ifindex, char *why, size_t whylen)
+{
+	struct ethtool_drvinfo di = {.cmd = ETHTOOL_GDRVINFO};
+	char name[IF_NAMESIZE] = "?", path[PATH_MAX];
+	struct ifreq ifr = {};
+	bool virt;
+	int fd;
+
+	if_indextoname(ifindex, name);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_data = (void *)&di;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || ioctl(fd, SIOCETHTOOL, &ifr))
+		snprintf(di.driver, sizeof(di.driver), "unknown");
+	if (fd >= 0)
+		close(fd);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/device", name);
+	virt = access(path, F_OK) != 0;
+	if (!strcmp(di.driver, "veth"))
+		snprintf(why, whylen,
+			 "generic: %s is a veth (virtual device); "
+			 "native mode would disable the peer's GSO",
+			 name);
+	else if (virt)
+		snprintf(why, whylen,
+			 "generic: %s (driver %s) is a virtual "
+			 "device",
+			 name, di.driver);
+	else
+		snprintf(why, whylen,
+			 "native: %s (driver %s) is a physical "
+			 "device",
+			 name, di.driver);
+	return virt || !strcmp(di.driver, "veth");
+}
+
+static void set_pins(struct classifier *skel, bool pin)
+{
+	struct bpf_map *m;
+
+	if (pin)
+		return;
+	/* Maps are LIBBPF_PIN_BY_NAME for xdp-loader; we pin only on request. */
+	bpf_object__for_each_map(m, skel->obj) bpf_map__set_pin_path(m, NULL);
+}
+
+/* Open, load and attach a fresh classifier in mode am. */
+static int attach_new(struct xdp_prog *p, enum xdp_attach_mode am,
+		      const char *pin_path)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = pin_path);
+	DECLARE_LIBXDP_OPTS(xdp_program_opts, xo, .prog_name = PROG_NAME);
+	int err, k;
+
+	p->skel = classifier__open_opts(&oo);
+	if (!p->skel)
+		return -errno;
+	set_pins(p->skel, pin_path != NULL);
+	xo.obj = p->skel->obj;
+	p->prog = xdp_program__create(&xo);
+	err = libxdp_get_error(p->prog);
+	if (err) {
+		p->prog = NULL;
+		return err;
+	}
+	err = xdp_program__attach(p->prog, p->ifindex, am, 0);
+	if (err)
+		return err;
+	for (k = 0; k < M_NR; k++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(p->skel->obj,
+								 map_names[k]);
+
+		p->map_fd[k] = m ? bpf_map__fd(m) : -ENOENT;
+	}
+	p->mode = am == XDP_MODE_SKB ? XDP_PROG_MODE_GENERIC
+				     : XDP_PROG_MODE_NATIVE;
+	return 0;
+}
+
+/* Undo attach_new(), including pins it made; leaves p reusable. */
+static void release_new(struct xdp_prog *p)
+{
+	enum xdp_attach_mode am = p->mode == XDP_PROG_MODE_GENERIC
+					  ? XDP_MODE_SKB
+					  : XDP_MODE_NATIVE;
+	int err;
+
+	if (p->prog && xdp_program__is_attached(p->prog, p->ifindex)) {
+		err = xdp_program__detach(p->prog, p->ifindex, am, 0);
+		if (err)
+			pr_warn("detaching the classifier from ifindex %d: %s\n",
+				p->ifindex, strerror(-err));
+	}
+	if (p->skel && p->pin_path[0]) {
+		bpf_object__unpin_maps(p->skel->obj, NULL);
+		rmdir(p->pin_path);
+	}
+	xdp_program__close(p->prog);
+	p->prog = NULL;
+	classifier__destroy(p->skel);
+	p->skel = NULL;
+}
+
+static int attach_fresh(struct xdp_prog *p, enum xdp_prog_mode mode,
+			const char *pin_path, char *why, size_t whylen)
+{
+	bool generic = mode == XDP_PROG_MODE_GENERIC;
+	char reason[160];
+	int err;
+
+	if (mode == XDP_PROG_MODE_AUTO)
+		generic = pick_generic(p->ifindex, reason, sizeof(reason));
+	else
+		snprintf(reason, sizeof(reason), "%s: requested",
+			 xdp_prog_mode_name(mode));
+	p->mode = generic ? XDP_PROG_MODE_GENERIC : XDP_PROG_MODE_NATIVE;
+	err = attach_new(p, generic ? XDP_MODE_SKB : XDP_MODE_NATIVE, pin_path);
+	if (err && !generic && mode == XDP_PROG_MODE_AUTO) {
+		release_new(p);
+		snprintf(reason, sizeof(reason),
+			 "generic: the driver refused native XDP (%s)",
+			 strerror(-err));
+		p->mode = XDP_PROG_MODE_GENERIC;
+		err = attach_new(p, XDP_MODE_SKB, pin_path);
+	}
+	if (err) {
+		snprintf(why, whylen, "attaching in %s mode: %s",
+			 xdp_prog_mode_name(p->mode), strerror(-err));
+		return err;
+	}
+	snprintf(why, whylen, "%s", reason);
+	return 0;
+}
+
+int xdp_prog_attach(struct xdp_prog **out, int ifindex, enum xdp_prog_mode mode,
+		    const char *pin_path, char *why, size_t whylen)
+{
+	enum xdp_attach_mode am;
+	char line[256], dummy[1];
+	struct xdp_prog *p;
+	__u32 id;
+	int err;
+
+	if (!why) {
+		why = dummy;
+		whylen = sizeof(dummy);
+	}
+	err = find_attached(ifindex, pin_path, &p);
+	if (!err) {
+		__u32 gone = gone_owner(p);
+
+		snprintf(why, whylen,
+			 "%s: reusing the %s program already "
+			 "attached (left in place on exit)%s",
+			 xdp_prog_mode_name(p->mode), PROG_NAME,
+			 p->multiprog ? ", behind the libxdp dispatcher" : "");
+		if (gone)
+			adopt(p, gone, why, whylen);
+		*out = p;
+		return 0;
+	}
+	if (err != -ENOENT) {
+		snprintf(why, whylen, "looking for an attached classifier: %s",
+			 strerror(-err));
+		return err;
+	}
+	if (pin_path) {
+		err = prepare_pin_path(pin_path);
+		if (err) {
+			snprintf(why, whylen, "pin path %s: %s", pin_path,
+				 strerror(-err));
+			return err;
+		}
+	}
+	p = prog_new(ifindex);
+	if (!p)
+		return -ENOMEM;
+	if (pin_path)
+		snprintf(p->pin_path, sizeof(p->pin_path), "%s", pin_path);
+	err = attach_fresh(p, mode, pin_path, line, sizeof(line));
+	if (!err)
+		err = query_attached(ifindex, &id, &am, &p->multiprog);
+	if (err) {
+		snprintf(why, whylen, "%s", line);
+		release_new(p);
+		prog_free(p);
+		return err;
+	}
+	err = set_owner(p, id);
+	if (err)
+		pr_warn("recording the classifier's owner: %s\n",
+			strerror(-err));
+	snprintf(why, whylen, "%s; %s", line,
+		 p->multiprog ? "behind the libxdp dispatcher"
+			      : "single program (no libxdp dispatcher)");
+	*out = p;
+	return 0;
+}
+
+void xdp_prog_detach(struct xdp_prog *p)
+{
+	if (!p)
+		return;
+	if (!p->reused || p->adopted)
+		release_new(p);
+	prog_free(p);
+}
+
+int xdp_prog_xsks_fd(const struct xdp_prog *p)
+{
+	return p->map_fd[M_XSKS];
+}
+
+static int active_slot(struct xdp_prog *p, __u32 *slot)
+{
+	__u32 k = FS_CTL_ACTIVE;
+
+	if (bpf_map_lookup_elem(p->map_fd[M_CTL], &k, slot))
+		return -errno;
+	*slot &= 1;
+	return 0;
+}
+
+int xdp_prog_get_rules(struct xdp_prog *p, struct fs_ruleset *out)
+{
+	__u32 slot;
+	int err = active_slot(p, &slot);
+
+	if (err)
+		return err;
+	if (bpf_map_lookup_elem(p->map_fd[M_RULES], &slot, out))
+		return -errno;
+	return 0;
+}
+
+long xdp_prog_set_rules(struct xdp_prog *p, const struct fs_ruleset *rs)
+{
+	struct fs_ruleset *buf = malloc(sizeof(*buf));
+	__u32 slot, gen, k = FS_CTL_ACTIVE;
+	long ret;
+
+	if (!buf)
+		return -ENOMEM;
+	ret = active_slot(p, &slot);
+	if (!ret && bpf_map_lookup_elem(p->map_fd[M_RULES], &slot, buf))
+		ret = -errno;
+	if (ret)
+		goto out;
+	gen = buf->generation + 1 ? buf->generation + 1 : 1;
+	*buf = *rs;
+	buf->generation = gen;
+	slot = !slot;
+	if (bpf_map_update_elem(p->map_fd[M_RULES], &slot, buf, BPF_ANY) ||
+	    bpf_map_update_elem(p->map_fd[M_CTL], &k, &slot, BPF_ANY)) {
+		ret = -errno;
+		goto out;
+	}
+	ret = gen;
+out:
+	free(buf);
+	return ret;
+}
+
+static int sum_percpu(struct xdp_prog *p, int idx, __u32 key, __u64 *out)
+{
+	__u64 *vals = calloc(p->ncpus, sizeof(*vals));
+	int c, err = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(p->map_fd[idx], &key, vals))
+		err = -errno;
+	*out = 0;
+	for (c = 0; !err && c < p->ncpus; c++)
+		*out += vals[c];
+	free(vals);
+	return err;
+}
+
+int xdp_prog_read_stats(struct xdp_prog *p, __u64 out[FS_STAT_MAX])
+{
+	__u32 k;
+	int err;
+
+	for (k = 0; k < FS_STAT_MAX; k++) {
+		err = sum_percpu(p, M_STATS, k, &out[k]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int xdp_prog_read_qstats(struct xdp_prog *p, unsigned int queue, __u64 *out)
+{
+	if (queue >= FS_MAX_QUEUES)
+		return -EINVAL;
+	return sum_percpu(p, M_QSTATS, queue, out);
+}
+
+enum xdp_prog_mode xdp_prog_mode(const struct xdp_prog *p)
+{
+	return p->mode;
+}
+
+bool xdp_prog_reused(const struct xdp_prog *p)
+{
+	return p->reused;
+}
+
+bool xdp_prog_multiprog(const struct xdp_prog *p)
+{
+	return p->multiprog;
+}

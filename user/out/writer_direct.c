@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * writer direct mode (WRITER_DIRECT): owns the aligned staging blocks and
+ * the writer's pool of them, the O_DIRECT open with its buffered fallback,
+ * and the exact-size tail written at close.
+ *
+ * A direct-mode file has no open request: it owns one aligned staging
+ * block that writer_write() copies into.  A full block becomes a
+ * one-iovec request at its aligned offset, issued through writer.c's
+ * request machinery, and the file takes another block from the writer's
+ * pool.  The pool holds at most direct_blocks blocks besides each direct
+ * file's own, so when every spare block is in flight the next one is a
+ * completion away: waiting is the backpressure, and it cannot deadlock.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "out/writer_int.h"
+
+static struct wreq *stage_alloc(struct writer *w)
+{
+	struct wreq *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->iov = calloc(1, sizeof(*r->iov));
+	if (!r->iov || posix_memalign((void **)&r->stage, WRITER_DIO_ALIGN,
+				      w->block_size)) {
+		free(r->iov);
+		free(r);
+		return NULL;
+	}
+	w->nstage++;
+	return r;
+}
+
+static void stage_free(struct writer *w, struct wreq *r)
+{
+	w->nstage--;
+	free(r->stage);
+	free(r->iov);
+	free(r);
+}
+
+/*
+ * A block for f starting at f->end: a spare one, a new one while the pool
+ * is under its bound, else the next one a completion gives back.
+ */
+static int stage_take(struct writer *w, struct wfile *f)
+{
+	struct wreq *r;
+	int ret;
+
+	for (;;) {
+		r = w->free_stage;
+		if (r) {
+			w->free_stage = r->next;
+			break;
+		}
+		if (w->nstage < w->stage_spare + w->ndirect) {
+			r = stage_alloc(w);
+			if (!r)
+				return -ENOMEM;
+			break;
+		}
+		w->st.stage_waits++;
+		ret = writer_wait_completion(w);
+		if (ret < 0)
+			return ret;
+	}
+	r->f = f;
+	r->off = f->end;
+	r->next = NULL;
+	f->stage = r;
+	return 0;
+}
+
+/* Give back f's block; the pool shrinks to its bound as files close. */
+static void stage_release(struct writer *w, struct wfile *f)
+{
+	struct wreq *r = f->stage;
+
+	f->stage = NULL;
+	if (r) {
+		r->next = w->free_stage;
+		w->free_stage = r;
+	}
+	while (w->nstage > w->stage_spare + w->ndirect && w->free_stage) {
+		r = w->free_stage;
+		w->free_stage = r->next;
+		stage_free(w, r);
+	}
+}
+
+/*
+ * f's block is full: it leaves as one aligned write, and f takes the next
+ * one now, so that a file always holds its own block and the spare ones
+ * are the only ones in flight.  If it cannot (no memory), the next append
+ * tries again.
+ */
+static void stage_issue(struct writer *w, struct wfile *f)
+{
+	struct wreq *r = f->stage;
+	int ret;
+
+	f->stage = NULL;
+	r->iov[0].iov_base = r->stage;
+	r->iov[0].iov_len = w->block_size;
+	r->niov = 1;
+	r->iov_first = 0;
+	r->total = w->block_size;
+	ret = writer_req_issue(w, r);
+	if (ret) {
+		writer_file_fail(f, ret, r->total, w);
+		writer_req_put(w, r);
+	}
+	stage_take(w, f);
+}
+
+/*
+ * Copy into f's blocks.  An error (no memory for a block, io_uring
+ * failing while we wait for one) leaves the bytes before it staged.
+ */
+int writer_direct_append(struct writer *w, struct wfile *f, const void *ptr,
+			 uint32_t len)
+{
+	const uint8_t *p = ptr;
+	int ret;
+
+	while (len) {
+		uint32_t fill, n;
+
+		if (!f->stage) {
+			ret = stage_take(w, f);
+			if (ret)
+				return ret;
+		}
+		fill = f->end - f->stage->off;
+		n = w->block_size - fill < len ? w->block_size - fill : len;
+		memcpy(f->stage->stage + fill, p, n);
+		p += n;
+		len -= n;
+		f->end += n;
+		w->st.bytes_staged += n;
+		if (fill + n == w->block_size)
+			stage_issue(w, f);
+	}
+	return 0;
+}
+
+static int pwrite_all(int fd, const uint8_t *p, size_t len, uint64_t off)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= n;
+		off += n;
+	}
+	return 0;
+}
+
+/*
+ * The partial last block, once f is settled: through the page cache, so
+ * the file ends at its last byte rather than at a padded block boundary.
+ */
+void writer_direct_finish(struct writer *w, struct wfile *f)
+{
+	uint32_t fill = f->stage ? f->end - f->stage->off : 0;
+	int fl, ret = 0;
+
+	if (fill) {
+		fl = fcntl(f->fd, F_GETFL);
+		if (fl < 0 || fcntl(f->fd, F_SETFL, fl & ~O_DIRECT))
+			ret = -errno;
+		if (!ret)
+			ret = pwrite_all(f->fd, f->stage->stage, fill,
+					 f->stage->off);
+		if (ret)
+			writer_file_fail(f, ret, fill, w);
+		else
+			w->st.bytes_written += fill;
+	}
+	w->ndirect--;
+	f->direct = false;
+	stage_release(w, f);
+}
+
+int writer_direct_start(struct writer *w, struct wfile *f)
+{
+	int ret;
+
+	w->ndirect++;
+	ret = stage_take(w, f);
+	if (ret) {
+		w->ndirect--;
+		stage_release(w, f);
+	}
+	return ret;
+}
+
+void writer_direct_free_pool(struct writer *w)
+{
+	struct wreq *r;
+
+	while ((r = w->free_stage)) {
+		w->free_stage = r->next;
+		stage_free(w, r);
+	}
+}
+
+static void log_fallback(const char *path)
+{
+	static bool logged;
+
+	/* Once per process: every file on that filesystem would say it. */
+	if (!__atomic_exchange_n(&logged, true, __ATOMIC_RELAXED))
+		pr_info("%s: the filesystem refuses O_DIRECT; direct output "
+			"is written buffered there\n",
+			path);
+}
+
+int writer_direct_open(struct writer *w, struct wfile *f, int flags)
+{
+	f->fd = open(f->path, flags | O_DIRECT, 0644);
+	if (f->fd >= 0) {
+		f->direct = true;
+		return 0;
+	}
+	if (errno != EINVAL)
+		return -errno;
+	w->st.direct_fallbacks++;
+	log_fallback(f->path);
+	f->fd = open(f->path, flags, 0644);
+	return f->fd < 0 ? -errno : 0;
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * writer internals shared by writer.c (the io_uring, requests, files,
+ * buffered writes) and writer_direct.c (direct mode's staging blocks).
+ * Not part of the API: callers use writer.h.
+ */
+#ifndef FS_WRITER_INT_H
+#define FS_WRITER_INT_H
+
+#include <liburing.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "out/writer.h"
+
+#define WRITER_SCRATCH 2048 /* bytes of copied headers per request */
+#define WRITER_DIO_ALIGN 4096 /* O_DIRECT memory, offset and size unit */
+
+struct wreq {
+	struct wfile *f;
+	uint64_t off;
+	uint64_t total; /* bytes still to write */
+	unsigned int niov;
+	unsigned int iov_first; /* first iovec not fully written */
+	unsigned int nbufs;
+	unsigned int scratch_used;
+	struct wreq *next; /* free list, or a file's queue */
+	struct iovec *iov;
+	struct buf **bufs;
+	uint8_t *stage; /* direct mode: the aligned block, else NULL */
+	uint64_t born_ns; /* when the request was started (linger) */
+	uint8_t scratch[WRITER_SCRATCH];
+};
+
+struct wfile {
+	int fd;
+	unsigned int inflight; /* requests submitted, not completed */
+	uint64_t errors;
+	bool error_logged;
+	struct wreq *open; /* request later writes may extend */
+	struct wfile *next_dirty;
+	bool dirty;
+	bool append_only; /* opened WRITER_DIRECT, whatever the fs said */
+	bool direct; /* O_DIRECT accepted: bytes go through stage */
+	uint64_t end; /* append_only: the offset the next write needs */
+	struct wreq *stage; /* direct: the block being filled, at its off */
+	struct wfile *next, **pprev; /* the writer's files */
+	bool opening; /* WRITER_ASYNC_OPEN: the openat is in flight */
+	struct wreq *pending; /* requests waiting for the open */
+	char *path;
+};
+
+struct writer {
+	struct io_uring ring;
+	unsigned int max_iov;
+	unsigned int sq_entries;
+	unsigned int inflight;
+	struct wreq *free_reqs;
+	struct wreq *retry; /* short writes to issue again after a reap */
+	struct wfile *dirty; /* files with an open request */
+	struct wfile *files; /* every open file, closed by writer_destroy */
+	unsigned int block_size;
+	unsigned int stage_spare; /* blocks the pool may hold beyond files' */
+	unsigned int nstage; /* blocks allocated */
+	unsigned int ndirect; /* open direct files (one block each) */
+	struct wreq *free_stage;
+	uint64_t linger_bytes;
+	uint64_t linger_ns;
+	uint64_t now_ns; /* CLOCK_MONOTONIC at the last submit (linger) */
+	struct writer_stats st;
+};
+
+/* writer.c: the request machinery direct mode issues its blocks through. */
+int writer_req_issue(struct writer *w, struct wreq *r);
+void writer_req_put(struct writer *w, struct wreq *r);
+void writer_file_fail(struct wfile *f, int err, uint64_t bytes,
+		      struct writer *w);
+/* Submit what is prepared and wait for (at least) one completion. */
+int writer_wait_completion(struct writer *w);
+
+/* writer_direct.c */
+/*
+ * Open f->path with flags, O_DIRECT first, buffered if the fs refuses it
+ * (f->direct says which); 0 or -errno.
+ */
+int writer_direct_open(struct writer *w, struct wfile *f, int flags);
+/* Give a file opened O_DIRECT its first block; 0 or -errno. */
+int writer_direct_start(struct writer *w, struct wfile *f);
+int writer_direct_append(struct writer *w, struct wfile *f, const void *ptr,
+			 uint32_t len);
+/* Write the partial last block of a settled file and drop its block. */
+void writer_direct_finish(struct writer *w, struct wfile *f);
+/* Free the spare blocks (writer_destroy, nothing in flight). */
+void writer_direct_free_pool(struct writer *w);
+
+#endif /* FS_WRITER_INT_H */

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * flow_index: the flows.jsonl writer (fields in flow_index.h).  One line
+ * per ended flow through a buffered stdio stream: the index is written per
+ * flow, not per packet, so stdio is enough.  flow_index_write() may be
+ * called from several threads (the workers of a live capture).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "tcp/flow_index.h"
+
+struct flow_index {
+	FILE *f;
+	int err;
+};
+
+int flow_index_open(struct flow_index **out, const char *path)
+{
+	struct flow_index *ix = calloc(1, sizeof(*ix));
+
+	if (!ix)
+		return -ENOMEM;
+	ix->f = fopen(path, "we");
+	if (!ix->f) {
+		int err = -errno;
+
+		free(ix);
+		return err;
+	}
+	*out = ix;
+	return 0;
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', f);
+	for (; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static void json_time(FILE *f, const char *key, uint64_t ns)
+{
+	time_t sec = ns / 1000000000;
+	char buf[64];
+	struct tm tm;
+
+	if (!gmtime_r(&sec, &tm) ||
+	    !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm))
+		buf[0] = 0;
+	fprintf(f, "\"%s_ns\":%" PRIu64 ",\"%s\":\"%s.%09uZ\",", key, ns, key,
+		buf, (unsigned int)(ns % 1000000000));
+}
+
+static void json_dir(FILE *f, const struct flow *fl, int d, const char *file,
+		     uint64_t write_errors)
+{
+	const struct reasm *r = &fl->dir[d];
+	const struct reasm_stats *st = &r->st;
+	uint32_t i;
+
+	fprintf(f, "{\"file\":");
+	if (file)
+		json_str(f, file);
+	else
+		fputs("null", f);
+	fprintf(f,
+		",\"packets\":%" PRIu64 ",\"payload\":%" PRIu64
+		",\"bytes\":%" PRIu64 ",\"length\":%" PRIu64
+		",\"syn\":%s,\"midstream\":%s,\"fin\":%s,\"seq0\":%u,\"gaps\":[",
+		fl->pkts[d], fl->payload[d], st->bytes, reasm_length(r),
+		r->syn ? "true" : "false",
+		!r->syn && st->segs ? "true" : "false",
+		r->fin ? "true" : "false", r->base);
+	for (i = 0; i < r->ngaps; i++)
+		fprintf(f, "%s[%" PRIu64 ",%" PRIu64 "]", i ? "," : "",
+			r->gaps[i].off, r->gaps[i].len);
+	fprintf(f,
+		"],\"gaps_truncated\":%s,\"gap_count\":%" PRIu64
+		",\"gap_bytes\":%" PRIu64 ",\"overlaps\":%" PRIu64
+		",\"overlap_bytes\":%" PRIu64 ",\"conflicts\":%" PRIu64
+		",\"conflict_bytes\":%" PRIu64 ",\"late_bytes\":%" PRIu64
+		",\"before_start\":%" PRIu64 ",\"after_fin\":%" PRIu64
+		",\"out_of_window\":%" PRIu64 ",\"keepalives\":%" PRIu64
+		",\"write_errors\":%" PRIu64 "}",
+		r->gaps_truncated ? "true" : "false", st->gaps, st->gap_bytes,
+		st->overlaps, st->overlap_bytes, st->conflicts,
+		st->conflict_bytes, st->late_bytes, st->before_start,
+		st->after_fin, st->out_of_window, st->keepalives, write_errors);
+}
+
+int flow_index_write(struct flow_index *ix, const struct flow *fl,
+		     enum flow_end why, const char *const files[2],
+		     const uint64_t write_errors[2])
+{
+	char a[64];
+	FILE *f = ix->f;
+	int i, ret;
+
+	/* Workers of a live capture share one index: one line at a time. */
+	flockfile(f);
+	fprintf(f, "{\"id\":%" PRIu64 ",\"client\":", fl->id);
+	json_str(f,
+		 pkt_addr_str(&fl->addr[FLOW_C2S], fl->family, a, sizeof(a)));
+	fprintf(f, ",\"client_port\":%u,\"server\":", fl->port[FLOW_C2S]);
+	json_str(f,
+		 pkt_addr_str(&fl->addr[FLOW_S2C], fl->family, a, sizeof(a)));
+	fprintf(f, ",\"server_port\":%u,\"family\":%u,\"vlan\":[",
+		fl->port[FLOW_S2C], fl->family);
+	for (i = 0; i < fl->nvlan && i < 2; i++)
+		fprintf(f, "%s%u", i ? "," : "", fl->vlan[i]);
+	fputs("],", f);
+	json_time(f, "first", fl->first_ns);
+	json_time(f, "last", fl->last_ns);
+	fprintf(f,
+		"\"ended\":\"%s\",\"overlaps\":%" PRIu64
+		",\"conflicts\":%" PRIu64 ",\"c2s\":",
+		flow_end_name(why),
+		fl->dir[0].st.overlaps + fl->dir[1].st.overlaps,
+		fl->dir[0].st.conflicts + fl->dir[1].st.conflicts);
+	json_dir(f, fl, FLOW_C2S, files[FLOW_C2S], write_errors[FLOW_C2S]);
+	fputs(",\"s2c\":", f);
+	json_dir(f, fl, FLOW_S2C, files[FLOW_S2C], write_errors[FLOW_S2C]);
+	fputs("}\n", f);
+	if (ferror(f) && !ix->err)
+		ix->err = -EIO;
+	ret = ix->err;
+	funlockfile(f);
+	return ret;
+}
+
+int flow_index_close(struct flow_index *ix)
+{
+	int err = ix->err;
+
+	if (fflush(ix->f) && !err)
+		err = -errno;
+	if (fclose(ix->f) && !err)
+		err = -errno;
+	free(ix);
+	return err;
+}
