@@ -53,6 +53,20 @@ done
 for t in tests/cli/*.sh tests/offline/*.sh tests/e2e/*.sh; do
 	[ -x "$t" ] && run_one "${t#tests/}" 900 "$t"
 done
+# The shell tests again against the ASan/UBSan build of the binary (use after
+# return included): defects in code only the binary runs show here.  A test
+# that measures load, or does not run the binary, says "# sanitized: no".
+san_bin=$PWD/build/asan/flowsplice
+if [ -x "$san_bin" ]; then
+	for t in tests/cli/*.sh tests/offline/*.sh tests/e2e/*.sh; do
+		[ -x "$t" ] || continue
+		grep -q '^# sanitized: no' "$t" && continue
+		FS_BIN=$san_bin \
+		ASAN_OPTIONS=detect_stack_use_after_return=1:verify_asan_link_order=0:detect_leaks=0 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+			run_one "san/${t#tests/}" 900 "$t"
+	done
+fi
 
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "failed: ${failed[*]}"

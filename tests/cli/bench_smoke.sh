@@ -1,4 +1,5 @@
 #!/bin/bash
+# sanitized: no (times the tools against their peers)
 # make bench, smoke sized: tools/bench/run.sh with BENCH_QUICK=1 into a
 # temporary directory runs every benchmark and reports.  Checks only that
 # it ran: a CSV row with the transfer complete for every capture tool and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# sanitized: no (reads the source tree only)
 # The layers of user/ include only downwards: a file in user/L/ includes
 # headers of L or of a layer listed before L in the Makefile's LAYERS, or
 # the shared headers/ (and the build's skeletons). Fails on an include that

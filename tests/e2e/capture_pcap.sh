@@ -1,5 +1,5 @@
 #!/bin/bash
-# End to end, issue 2: flowsplice captures a real kernel TCP transfer that
+# End to end: flowsplice captures a real kernel TCP transfer that
 # is mirrored (tc mirred, both directions) to the capture interface.
 #  - the pcap is read by tcpdump and tshark without complaint;
 #  - the TCP payload in it covers exactly what was sent, both directions;

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# End to end, issue 4 test 1: live reassembly of concurrent real kernel TCP
+# End to end: live reassembly of concurrent real kernel TCP
 # transfers mirrored to the capture interface.  Five tcpxfer clients run at
 # once, sizes from 0 bytes to 100+ MiB, random content, both directions
 # carrying data (except the empty ones):

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# End to end, issue 4 test 4: a flood of short flows far past the flow-table
+# sanitized: no (a load test: its rate assumes the optimised binary)
+# End to end: a flood of short flows far past the flow-table
 # bound (--max-flows 64) while a long, rate-limited transfer runs beside it
 # (about 4 s, 64 MiB one way and 32 MiB the other):
 #  - the long transfer is still byte-identical, both directions, no gap;

@@ -174,7 +174,7 @@ streams_check() {
 	python3 "$FS_ROOT/tests/e2e/streams_check.py" "$OUT/streams" "$@"
 }
 
-# Issue 4 tests 2 and 3: random loss on both directions of the transfers,
+# The loss tests: random loss on both directions of the transfers,
 # before the mirror point (the capture sees holes that retransmissions
 # fill out of order) or after it (the capture sees every segment and then
 # the retransmitted duplicates).  The stream files must still be exact.

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# End to end, issue 4 test 3: random loss (LOSS_PERMILLE, default 2%) injected on
+# End to end: random loss (LOSS_PERMILLE, default 2%) injected on
 # both directions after the mirror point, so the capture sees the lost segments
 # and then their retransmitted duplicates: 12 concurrent transfers (up to
 # 12 MiB a direction) must still be reassembled exactly, with no gap.

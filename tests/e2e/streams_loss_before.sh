@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# End to end, issue 4 test 2: random loss (LOSS_PERMILLE, default 2%) injected on
+# End to end: random loss (LOSS_PERMILLE, default 2%) injected on
 # both directions before the mirror point, so the kernel retransmits and the
 # capture sees holes filled out of order: 12 concurrent transfers (up to
 # 12 MiB a direction) must still be reassembled exactly, with no gap.

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# End to end, issue 4 test 6: live reassembly on a multi-queue capture
+# End to end: live reassembly on a multi-queue capture
 # veth, one worker per queue, each flow owned by one worker.
 #   native, 2 queues and 4 queues: the RX queue follows the mirror's TX
 #     queue, chosen per direction (lib.sh), so one connection's two

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# End to end, issue 4 test 5: SIGTERM in the middle of a transfer.
+# End to end: SIGTERM in the middle of a transfer.
 # Four small connections complete first (they must end "fin"), then two
 # long rate-limited connections (each 200 MiB a direction, ~2 x 160 Mbit/s
 # for ~10 s) are cut by SIGTERM to flowsplice after ~2 s.  flowsplice must

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# sanitized: no (the topology alone, no flowsplice)
 # The test topology itself (tests/e2e/lib.sh), without flowsplice:
 #  - a byte-checked TCP transfer A->B works (both directions of data);
 #  - the capture interface sees both directions of it, with A's and B's
