@@ -68,8 +68,16 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 ASAN_BINS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRCS))
 BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
 BPFT_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(BPFT_SRCS))
+# Tools: one file tools/NAME.c, or a folder tools/NAME/ with a main.c.
+# tools/lib/ is what tools and tests share (frame builder, stream content).
 TOOL_SRCS := $(wildcard tools/*.c)
-TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
+MTOOLS    := $(patsubst tools/%/main.c,%,$(wildcard tools/*/main.c))
+TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS)) \
+	     $(patsubst %,$(BUILD)/tools/%,$(MTOOLS))
+TLIB_SRCS := $(wildcard tools/lib/*.c)
+TLIB      := $(BUILD)/libtools.a
+ASAN_TLIB := $(BUILD)/asan/libtools.a
+TOOL_INC  := -Itools/lib
 SHIM_SRCS := $(wildcard tests/shim/*.c)
 SHIM_LIBS := $(patsubst tests/shim/%.c,$(BUILD)/tests/%.so,$(SHIM_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
@@ -123,29 +131,61 @@ $(BUILD)/asan/flowsplice: $(BUILD)/asan/obj/cmd/main.o $(ASAN_LIB)
 	$(call msg,LINK-SAN,$@)
 	$(Q)$(CC) -O1 -g $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(BUILD)
+$(BUILD)/tools/obj/%.o: tools/%.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(TOOL_INC) $(CFLAGS) $(WARN) $(DEPFLAGS) \
+		-c $< -o $@
+
+$(BUILD)/asan/tools/obj/%.o: tools/%.c | $(BUILD)
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(TOOL_INC) -O1 -g $(SAN) $(WARN) \
+		$(DEPFLAGS) -c $< -o $@
+
+$(TLIB): $(patsubst tools/%.c,$(BUILD)/tools/obj/%.o,$(TLIB_SRCS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(ASAN_TLIB): $(patsubst tools/%.c,$(BUILD)/asan/tools/obj/%.o,$(TLIB_SRCS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+TEST_INC := -Itests/unit $(TOOL_INC)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) $(TLIB) | $(BUILD)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS) $(WARN) $(DEPFLAGS) \
-		$(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(TEST_INC) $(CFLAGS) $(WARN) $(DEPFLAGS) \
+		$(LDFLAGS) -o $@ $< $(LIB) $(TLIB) $(LDLIBS)
 
-$(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_LIB) | $(BUILD)
+$(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_LIB) $(ASAN_TLIB) | $(BUILD)
 	$(call msg,TEST-SAN,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/unit -O1 -g $(SAN) $(WARN) \
-		$(DEPFLAGS) $(LDFLAGS) -o $@ $< $(ASAN_LIB) $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(TEST_INC) -O1 -g $(SAN) $(WARN) \
+		$(DEPFLAGS) $(LDFLAGS) -o $@ $< $(ASAN_LIB) $(ASAN_TLIB) \
+		$(LDLIBS)
 
-$(BUILD)/tests/test_classifier: tests/bpf/test_classifier.c $(SKELS) $(LIB)
+# The classifier's tests: the skeleton, and the classifier as attached.
+$(BUILD)/tests/%: tests/bpf/%.c $(SKELS) $(LIB) $(TLIB)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS) $(WARN) $(DEPFLAGS) \
-		$(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(TEST_INC) $(CFLAGS) $(WARN) $(DEPFLAGS) \
+		$(LDFLAGS) -o $@ $< $(LIB) $(TLIB) $(LDLIBS)
 
-$(BUILD)/tools/%: tools/%.c $(LIB)
+$(BUILD)/tools/%: tools/%.c $(LIB) $(TLIB)
 	$(call msg,TOOL,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) $(DEPFLAGS) $(LDFLAGS) \
-		-o $@ $< $(LIB) $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(TOOL_INC) $(CFLAGS) $(WARN) $(DEPFLAGS) \
+		$(LDFLAGS) -o $@ $< $(LIB) $(TLIB) $(LDLIBS)
+
+# A tool in a folder: every .c there.
+define multi_tool
+$(BUILD)/tools/$(1): $(patsubst tools/%.c,$(BUILD)/tools/obj/%.o,$(wildcard tools/$(1)/*.c)) $(LIB) $(TLIB)
+	$$(call msg,LINK,$$@)
+	$(Q)$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach t,$(MTOOLS),$(eval $(call multi_tool,$(t))))
 
 # Fault injection for the CLI tests (LD_PRELOAD).
 $(BUILD)/tests/%.so: tests/shim/%.c | $(BUILD)

@@ -16,6 +16,25 @@ ONLY=${1:-}
 pass=0 fail=0 skip=0
 failed=()
 
+# A unit program prints "SKIP case: reason" for each case that skipped
+# (tests/unit/testlib.h); one that passed with skipped cases shows them.
+case_skip_re='^SKIP ([^ :]+): (.*)$'
+skipped_cases() { # name log
+	local line
+	while IFS= read -r line; do
+		[[ $line =~ $case_skip_re ]] || continue
+		skip=$((skip + 1))
+		printf 'SKIP  %-40s %s\n' "$1:${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+	done <"$2"
+}
+skip_reason() { # log: the first case's reason, else the last line
+	local line
+	while IFS= read -r line; do
+		[[ $line =~ $case_skip_re ]] && { echo "${BASH_REMATCH[2]}"; return; }
+	done <"$1"
+	tail -n 1 "$1"
+}
+
 run_one() { # name timeout cmd...
 	local name=$1 limit=$2
 	shift 2
@@ -24,8 +43,9 @@ run_one() { # name timeout cmd...
 	timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1
 	rc=$?
 	case $rc in
-	0) pass=$((pass + 1)); printf 'PASS  %-40s %3ds\n' "$name" $((SECONDS - t0)) ;;
-	77) skip=$((skip + 1)); printf 'SKIP  %-40s %s\n' "$name" "$(tail -n 1 "$log")" ;;
+	0) pass=$((pass + 1)); printf 'PASS  %-40s %3ds\n' "$name" $((SECONDS - t0))
+	   skipped_cases "$name" "$log" ;;
+	77) skip=$((skip + 1)); printf 'SKIP  %-40s %s\n' "$name" "$(skip_reason "$log")" ;;
 	*) fail=$((fail + 1)); failed+=("$name")
 	   printf 'FAIL  %-40s rc=%d (log: %s)\n' "$name" $rc "$log"
 	   tail -n 25 "$log" | sed 's/^/      /' ;;

@@ -37,6 +37,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "xfergen.h"
+
 #define MAX_DIRS 4096
 
 struct seg {
@@ -313,16 +315,11 @@ static int run_pcap(int argc, char **argv)
 /*
  * --- stream files against tcpxfer's generated content -----------------------
  *
- * tcpxfer's streams (tools/tcpxfer.c): c2s is a 32-byte header then
- * gen(seed + 2 id, req), s2c is gen(seed + 2 id + 1, resp), with
- * gen(S, n) the little-endian words splitmix64(S + (k + 1) * GOLDEN).
- * Implemented again here from that description, so the check does not
- * share a bug with the sender.  A tool may split one direction over
- * several files (tcpflow's "c1" files after a jump in sequence); each
- * file is placed by inverting splitmix64 on one of its first words.
+ * The streams of tools/lib/xfergen.h, the module tcpxfer sends from.  A
+ * tool may split one direction over several files (tcpflow's "c1" files
+ * after a jump in sequence); each file is placed by inverting one of its
+ * first words (xfergen_word_index).  Stream index s is 2 id + dir.
  */
-#define GOLDEN 0x9e3779b97f4a7c15ULL
-#define HDR_LEN 32
 #define MIN_RUN 8 /* equal bytes shorter than this are chance, not data */
 
 struct xfer {
@@ -330,73 +327,17 @@ struct xfer {
 	unsigned int conns, first_id;
 };
 
-static uint64_t splitmix64(uint64_t z)
-{
-	z ^= z >> 30;
-	z *= 0xbf58476d1ce4e5b9ULL;
-	z ^= z >> 27;
-	z *= 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static uint64_t inv64(uint64_t a) /* a odd: a * inv64(a) == 1 mod 2^64 */
-{
-	uint64_t x = a;
-	int i;
-
-	for (i = 0; i < 6; i++)
-		x *= 2 - a * x;
-	return x;
-}
-
-static uint64_t unsplitmix64(uint64_t z)
-{
-	z ^= z >> 31 ^ z >> 62;
-	z *= inv64(0x94d049bb133111ebULL);
-	z ^= z >> 27 ^ z >> 54;
-	z *= inv64(0xbf58476d1ce4e5b9ULL);
-	return z ^ z >> 30 ^ z >> 60;
-}
-
-static void put_be(uint8_t *p, uint64_t v, int n)
-{
-	while (n--) {
-		p[n] = v;
-		v >>= 8;
-	}
-}
-
-/* Expected bytes [off, off + len) of stream s (dir index: 2 id + s2c). */
+/* Expected bytes [off, off + len) of stream s. */
 static void expect_fill(const struct xfer *x, unsigned int s, uint64_t off,
 			uint8_t *buf, size_t len)
 {
-	unsigned int id = x->first_id + s / 2;
-	uint64_t seed = x->seed + 2ULL * id + (s & 1), k, w;
-	uint8_t hdr[HDR_LEN];
-	size_t i = 0;
-
-	if (!(s & 1)) {
-		memcpy(hdr, "FSX1", 4);
-		put_be(hdr + 4, id, 4);
-		put_be(hdr + 8, x->req, 8);
-		put_be(hdr + 16, x->resp, 8);
-		put_be(hdr + 24, x->seed, 8);
-		for (; off < HDR_LEN && i < len; off++)
-			buf[i++] = hdr[off];
-		off -= HDR_LEN;
-	}
-	for (k = off / 8; i < len; k++) {
-		unsigned int b = (k == off / 8) ? off % 8 : 0;
-
-		w = splitmix64(seed + (k + 1) * GOLDEN);
-		for (; b < 8 && i < len; b++)
-			buf[i++] = w >> (8 * b);
-	}
+	xfergen_stream(x->first_id + s / 2, s & 1, x->req, x->resp, x->seed,
+		       off, buf, len);
 }
 
 static uint64_t stream_len(const struct xfer *x, unsigned int s)
 {
-	return s & 1 ? x->resp : HDR_LEN + x->req;
+	return xfergen_stream_len(s & 1, x->req, x->resp);
 }
 
 /*
@@ -407,11 +348,11 @@ static int locate(const struct xfer *x, const uint8_t *p, size_t n,
 		  uint64_t *off)
 {
 	unsigned int s, nstreams = 2 * x->conns;
-	uint64_t ig = inv64(GOLDEN), v, k, body;
+	uint64_t v, k, body;
 	size_t a;
 
-	if (n >= 8 && !memcmp(p, "FSX1", 4)) {
-		uint32_t id = p[4] << 24 | p[5] << 16 | p[6] << 8 | p[7];
+	if (n >= 8 && !memcmp(p, XFERGEN_MAGIC, 4)) {
+		uint32_t id = xfergen_get_be(p + 4, 4);
 
 		if (id >= x->first_id && id - x->first_id < x->conns) {
 			*off = 0;
@@ -422,11 +363,11 @@ static int locate(const struct xfer *x, const uint8_t *p, size_t n,
 		memcpy(&v, p + a, 8);
 		v = le64toh(v);
 		for (s = 0; s < nstreams; s++) {
-			uint64_t seed = x->seed + 2ULL * (x->first_id + s / 2) +
-					(s & 1);
+			uint64_t seed = xfergen_seed(
+				x->seed, x->first_id + s / 2, s & 1);
 
-			k = (unsplitmix64(v) - seed) * ig - 1;
-			body = s & 1 ? 0 : HDR_LEN;
+			k = xfergen_word_index(seed, v);
+			body = s & 1 ? 0 : XFERGEN_HDR_LEN;
 			if (k * 8 >= a && body + k * 8 - a < stream_len(x, s)) {
 				*off = body + k * 8 - a;
 				return s;

@@ -12,20 +12,12 @@
  *   tcpxfer expect --seed S --conn I --req-bytes X --resp-bytes Y
  *                  --dir c2s|s2c                          (to stdout)
  *
- * The stream bytes of connection I (ids first-id .. first-id+N-1):
- *
- *   c2s, client to server: a 32-byte header, then the request body.
- *     header, big endian: "FSX1", u32 id, u64 req_bytes, u64 resp_bytes,
- *                         u64 seed
- *     body: gen(seed + 2 * id, req_bytes)
- *   s2c, server to client: gen(seed + 2 * id + 1, resp_bytes), nothing else.
- *
- * Each side half-closes (FIN) after its last byte, so each direction's
- * stream ends with a FIN.  Both directions flow at the same time (the
- * server starts answering once it has the header).
- *
- *   gen(S, n): the first n bytes of the little-endian 64-bit words
- *   w[k] = splitmix64(S + (k + 1) * 0x9e3779b97f4a7c15), k = 0, 1, ...
+ * The stream bytes of connection I (ids first-id .. first-id+N-1) are
+ * defined in tools/lib/xfergen.h: c2s is a 32-byte header ("FSX1", id,
+ * sizes, seed) then req-bytes of pseudo-random body, s2c resp-bytes of
+ * another body.  Each side half-closes (FIN) after its last byte, so each
+ * direction's stream ends with a FIN.  Both directions flow at the same
+ * time (the server starts answering once it has the header).
  *
  * "tcpxfer expect" prints exactly one direction's stream.  The client
  * checks every response byte and the server every request byte; either
@@ -60,11 +52,11 @@
 #include <unistd.h>
 
 #include "lib/cli.h"
+#include "xfergen.h"
 
-#define HDR_LEN 32
+#define HDR_LEN XFERGEN_HDR_LEN
 #define CHUNK (256 * 1024)
 #define MAX_THREADS 1024
-#define GOLDEN 0x9e3779b97f4a7c15ULL
 
 struct opts {
 	const char *mode;
@@ -89,60 +81,6 @@ struct opts {
 
 static struct opts o = {.conns = 1, .parallel = 1, .timeout = 30, .seed = 1};
 static volatile sig_atomic_t stop;
-
-/* --- content ----------------------------------------------------------- */
-
-static uint64_t splitmix64(uint64_t z)
-{
-	z ^= z >> 30;
-	z *= 0xbf58476d1ce4e5b9ULL;
-	z ^= z >> 27;
-	z *= 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-/* Bytes [off, off + len) of gen(seed); random access, no state. */
-static void gen_fill(uint64_t seed, uint64_t off, uint8_t *buf, size_t len)
-{
-	uint64_t k = off / 8, w;
-	unsigned int b = off % 8;
-	size_t i = 0;
-
-	while (i < len) {
-		w = splitmix64(seed + (k + 1) * GOLDEN);
-		for (; b < 8 && i < len; b++)
-			buf[i++] = w >> (8 * b);
-		b = 0;
-		k++;
-	}
-}
-
-static void put_be(uint8_t *p, uint64_t v, int n)
-{
-	while (n--) {
-		p[n] = v & 0xff;
-		v >>= 8;
-	}
-}
-
-static uint64_t get_be(const uint8_t *p, int n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | *p++;
-	return v;
-}
-
-static void hdr_build(uint8_t *h, uint32_t id, uint64_t req, uint64_t resp,
-		      uint64_t seed)
-{
-	memcpy(h, "FSX1", 4);
-	put_be(h + 4, id, 4);
-	put_be(h + 8, req, 8);
-	put_be(h + 16, resp, 8);
-	put_be(h + 24, seed, 8);
-}
 
 /* --- rate limit: one token bucket per process ---------------------------- */
 
@@ -231,7 +169,7 @@ static void stream_fill(const struct stream *s, uint64_t off, uint8_t *buf,
 		memcpy(buf, s->hdr + off, h);
 	}
 	if (len > h)
-		gen_fill(s->seed, off + h - s->hdr_len, buf + h, len - h);
+		xfergen_body(s->seed, off + h - s->hdr_len, buf + h, len - h);
 }
 
 static void stream_save(struct conn *c, struct stream *s, const uint8_t *p,
@@ -278,15 +216,15 @@ static int conn_parse_hdr(struct conn *c)
 	const uint8_t *h = c->rx.hdr;
 	uint64_t seed;
 
-	if (memcmp(h, "FSX1", 4))
+	if (memcmp(h, XFERGEN_MAGIC, 4))
 		return -EPROTO;
-	c->id = get_be(h + 4, 4);
-	seed = get_be(h + 24, 8);
-	c->rx.body_len = get_be(h + 8, 8);
-	c->rx.seed = seed + 2ULL * c->id;
+	c->id = xfergen_get_be(h + 4, 4);
+	seed = xfergen_get_be(h + 24, 8);
+	c->rx.body_len = xfergen_get_be(h + 8, 8);
+	c->rx.seed = xfergen_seed(seed, c->id, XFERGEN_C2S);
 	c->rx.known = true;
-	c->tx.body_len = get_be(h + 16, 8);
-	c->tx.seed = seed + 2ULL * c->id + 1;
+	c->tx.body_len = xfergen_get_be(h + 16, 8);
+	c->tx.seed = xfergen_seed(seed, c->id, XFERGEN_S2C);
 	c->tx.known = true;
 	if (conn_open_saves(c))
 		return -EIO;
@@ -621,12 +559,12 @@ static void client_conn(uint32_t id)
 		return;
 	}
 	c->id = id;
-	hdr_build(c->tx.hdr, id, o.req_bytes, o.resp_bytes, o.seed);
+	xfergen_hdr(c->tx.hdr, id, o.req_bytes, o.resp_bytes, o.seed);
 	c->tx.hdr_len = HDR_LEN;
 	c->tx.body_len = o.req_bytes;
-	c->tx.seed = o.seed + 2ULL * id;
+	c->tx.seed = xfergen_seed(o.seed, id, XFERGEN_C2S);
 	c->rx.body_len = o.resp_bytes;
-	c->rx.seed = o.seed + 2ULL * id + 1;
+	c->rx.seed = xfergen_seed(o.seed, id, XFERGEN_S2C);
 	c->tx.known = c->rx.known = true;
 	conn_names(c);
 	if (conn_open_saves(c))
@@ -817,7 +755,7 @@ static int run_gen(void)
 		return write_stream(&s);
 	while (off < end) {
 		n = end - off < CHUNK ? end - off : CHUNK;
-		gen_fill(o.seed, off, buf, n);
+		xfergen_body(o.seed, off, buf, n);
 		if (fwrite(buf, 1, n, stdout) != n) {
 			perror("tcpxfer: stdout");
 			return 1;
@@ -839,13 +777,13 @@ static int run_expect(void)
 		return 2;
 	}
 	if (!strcmp(o.dir, "c2s")) {
-		hdr_build(s.hdr, id, o.req_bytes, o.resp_bytes, o.seed);
+		xfergen_hdr(s.hdr, id, o.req_bytes, o.resp_bytes, o.seed);
 		s.hdr_len = HDR_LEN;
 		s.body_len = o.req_bytes;
-		s.seed = o.seed + 2ULL * id;
+		s.seed = xfergen_seed(o.seed, id, XFERGEN_C2S);
 	} else {
 		s.body_len = o.resp_bytes;
-		s.seed = o.seed + 2ULL * id + 1;
+		s.seed = xfergen_seed(o.seed, id, XFERGEN_S2C);
 	}
 	return write_stream(&s);
 }

@@ -670,28 +670,49 @@ static void check_join(void)
 	free(s);
 }
 
-int main(void)
+static void test_good_exprs(void)
+{
+	size_t i;
+
+	for (i = 0; i < T_ARRAY_SIZE(goods); i++)
+		check_good(&goods[i]);
+}
+
+static void test_bad_exprs(void)
+{
+	size_t i;
+
+	for (i = 0; i < T_ARRAY_SIZE(bads); i++)
+		check_bad(&bads[i]);
+}
+
+/* NULL expression is the default; messages are truncated safely. */
+static void test_defaults_and_truncation(void)
 {
 	char err[256] = "x", small[16];
 	struct fs_ruleset rs;
-	size_t i;
 
-	make_pkts();
-	for (i = 0; i < sizeof(goods) / sizeof(goods[0]); i++)
-		check_good(&goods[i]);
-	for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++)
-		check_bad(&bads[i]);
-	check_limits();
-	check_match_edges();
-	check_join();
-	check_random();
-	check_soup();
-
-	/* NULL expression is the default; messages are truncated safely. */
 	CHECK_EQ(filter_parse(NULL, &rs, err, sizeof(err)), 0);
 	CHECK_EQ(rs.nterms, 1);
 	CHECK_EQ(filter_parse("icmp", &rs, small, sizeof(small)), -EINVAL);
 	CHECK_EQ(strlen(small), sizeof(small) - 1);
 	CHECK_EQ(filter_parse("icmp", &rs, NULL, 0), -EINVAL);
-	return t_result();
+}
+
+static const struct t_case cases[] = {
+	T_CASE(test_good_exprs),  T_CASE(test_bad_exprs),
+	{"limits", check_limits}, {"match_edges", check_match_edges},
+	{"join", check_join},	  {"random", check_random},
+	{"soup", check_soup},	  T_CASE(test_defaults_and_truncation),
+};
+
+static int setup(void)
+{
+	make_pkts();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	return t_run(argc, argv, cases, T_ARRAY_SIZE(cases), setup);
 }

@@ -468,21 +468,21 @@ static void test_keepalive_pickup(void)
 	flow_table_destroy(ft);
 }
 
-int main(void)
-{
-	test_hash();
-	test_reuse_after_fin();
-	test_rst_and_new_isn();
-	test_client_detection();
-	test_eviction();
-	test_timeouts();
-	test_gap_reported();
-	test_late_syn_after_close();
-	test_reuse_lower_isn_unclosed();
-	test_reuse_lower_isn_half_closed();
-	test_late_syn_near();
-	test_time_outlier();
-	test_time_pause();
-	test_keepalive_pickup();
-	return t_result();
-}
+static const struct t_case cases[] = {
+	T_CASE(test_hash),
+	T_CASE(test_reuse_after_fin),
+	T_CASE(test_rst_and_new_isn),
+	T_CASE(test_client_detection),
+	T_CASE(test_eviction),
+	T_CASE(test_timeouts),
+	T_CASE(test_gap_reported),
+	T_CASE(test_late_syn_after_close),
+	T_CASE(test_reuse_lower_isn_unclosed),
+	T_CASE(test_reuse_lower_isn_half_closed),
+	T_CASE(test_late_syn_near),
+	T_CASE(test_time_outlier),
+	T_CASE(test_time_pause),
+	T_CASE(test_keepalive_pickup),
+};
+
+T_MAIN(cases)

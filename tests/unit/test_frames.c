@@ -97,9 +97,9 @@ static void test_spsc(void)
 	spsc_free(&r);
 }
 
-int main(void)
-{
-	test_pool();
-	test_spsc();
-	return t_result();
-}
+static const struct t_case cases[] = {
+	T_CASE(test_pool),
+	T_CASE(test_spsc),
+};
+
+T_MAIN(cases)

@@ -44,8 +44,9 @@ static long file_size(const char *path)
 	return stat(path, &sb) ? -1 : sb.st_size;
 }
 
-static void test_records(const char *dir)
+static void test_records(void)
 {
+	const char *dir = t_tmpdir();
 	struct pcap_out_opts o = {.linktype = LINKTYPE_ETHERNET};
 	struct frame fr[3];
 	struct pcap_out *po;
@@ -112,8 +113,9 @@ static void test_records(const char *dir)
 	writer_destroy(w);
 }
 
-static void test_rotation(const char *dir)
+static void test_rotation(void)
 {
+	const char *dir = t_tmpdir();
 	struct pcap_out_opts o = {.linktype = LINKTYPE_ETHERNET,
 				  .rotate_bytes = 500};
 	struct frame fr;
@@ -193,8 +195,9 @@ static void test_rotation(const char *dir)
  * records try again (never a write to a file that is not there), and
  * output resumes once the path works.
  */
-static void test_rotation_open_fails(const char *dir)
+static void test_rotation_open_fails(void)
 {
+	const char *dir = t_tmpdir();
 	struct pcap_out_opts o = {.linktype = LINKTYPE_ETHERNET,
 				  .rotate_bytes = 300};
 	struct frame fr;
@@ -230,18 +233,10 @@ static void test_rotation_open_fails(const char *dir)
 	writer_destroy(w);
 }
 
-int main(void)
-{
-	char dir[] = "/tmp/fs-pcapout-XXXXXX";
-	char cmd[300];
+static const struct t_case cases[] = {
+	T_CASE(test_records),
+	T_CASE(test_rotation),
+	T_CASE(test_rotation_open_fails),
+};
 
-	if (!mkdtemp(dir))
-		return T_EXIT_FAIL;
-	test_records(dir);
-	test_rotation(dir);
-	test_rotation_open_fails(dir);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd))
-		t_failures++;
-	return t_result();
-}
+T_MAIN(cases)

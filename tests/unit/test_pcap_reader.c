@@ -23,8 +23,6 @@
 #include "parse/pkt.h"
 #include "testlib.h"
 
-static char tmpdir[] = "/tmp/test_pcap_reader.XXXXXX";
-
 /* A growable output buffer writing integers in a chosen byte order. */
 struct wb {
 	uint8_t *p;
@@ -238,7 +236,7 @@ static const char *write_file(const char *name, const struct wb *w)
 	char *p = path[turn++ % 4];
 	FILE *f;
 
-	snprintf(p, sizeof(path[0]), "%s/%s", tmpdir, name);
+	snprintf(p, sizeof(path[0]), "%s/%s", t_tmpdir(), name);
 	f = fopen(p, "wb");
 	if (!f || fwrite(w->p, 1, w->len, f) != w->len || fclose(f))
 		abort();
@@ -485,9 +483,9 @@ static void test_open_errors(void)
 	struct wb w = {0};
 	char path[300];
 
-	snprintf(path, sizeof(path), "%s/missing", tmpdir);
+	snprintf(path, sizeof(path), "%s/missing", t_tmpdir());
 	expect_open_err(path, -ENOENT, strerror(ENOENT));
-	expect_open_err(tmpdir, -EISDIR,
+	expect_open_err(t_tmpdir(), -EISDIR,
 			"read error at offset 0: Is a "
 			"directory");
 	put(&w, "GIF89a..", 8);
@@ -852,8 +850,7 @@ static void test_corpus(void)
 		 shared ? shared : "/work/shared");
 	dp = opendir(dir);
 	if (!dp) {
-		fprintf(stderr, "no corpus at %s: corpus check skipped\n", dir);
-		return;
+		T_SKIP("no corpus at %s", dir);
 	}
 	while ((de = readdir(dp))) {
 		size_t l = strlen(de->d_name);
@@ -1062,15 +1059,14 @@ static void test_tracegen(void)
 	snprintf(cmd, sizeof(cmd), "%s/build/tools/tracegen",
 		 root ? root : ".");
 	if (access(cmd, X_OK)) {
-		fprintf(stderr, "%s not built: tracegen check skipped\n", cmd);
-		return;
+		T_SKIP("%s not built", cmd);
 	}
 	snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd),
 		 " --case all --seed 11 --bytes 9000 --mss 700 --out %s/tg",
-		 tmpdir);
+		 t_tmpdir());
 	CHECK_EQ(system(cmd), 0);
 	for (i = 0; i < sizeof(one_conn) / sizeof(one_conn[0]); i++) {
-		snprintf(dir, sizeof(dir), "%s/tg/%s", tmpdir, one_conn[i]);
+		snprintf(dir, sizeof(dir), "%s/tg/%s", t_tmpdir(), one_conn[i]);
 		tg_check_case(dir,
 			      !strcmp(one_conn[i], "overlap-diff") ||
 				      !strcmp(one_conn[i], "keepalive"),
@@ -1078,31 +1074,12 @@ static void test_tracegen(void)
 	}
 }
 
-static void cleanup(void)
-{
-	char cmd[300];
+static const struct t_case cases[] = {
+	T_CASE(test_pcap_variants), T_CASE(test_pcapng_variants),
+	T_CASE(test_pcap_errors),   T_CASE(test_open_errors),
+	T_CASE(test_pcapng_errors), T_CASE(test_pcapng_large_blocks),
+	T_CASE(test_straddle),	    T_CASE(test_pipe),
+	T_CASE(test_corpus),	    T_CASE(test_tracegen),
+};
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd))
-		fprintf(stderr, "could not remove %s\n", tmpdir);
-}
-
-int main(void)
-{
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return T_EXIT_FAIL;
-	}
-	test_pcap_variants();
-	test_pcapng_variants();
-	test_pcap_errors();
-	test_open_errors();
-	test_pcapng_errors();
-	test_pcapng_large_blocks();
-	test_straddle();
-	test_pipe();
-	test_corpus();
-	test_tracegen();
-	cleanup();
-	return t_result();
-}
+T_MAIN(cases)

@@ -725,20 +725,20 @@ static void test_garbage(void)
 	}
 }
 
-int main(void)
-{
-	test_eth_ip4_tcp();
-	test_ip4_inconsistent();
-	test_padding();
-	test_vlan();
-	test_not_ip();
-	test_cooked();
-	test_raw();
-	test_ip4_fragments();
-	test_other_l4();
-	test_ip6_ext();
-	test_ip6_inconsistent();
-	test_addr_str();
-	test_garbage();
-	return t_result();
-}
+static const struct t_case cases[] = {
+	T_CASE(test_eth_ip4_tcp),
+	T_CASE(test_ip4_inconsistent),
+	T_CASE(test_padding),
+	T_CASE(test_vlan),
+	T_CASE(test_not_ip),
+	T_CASE(test_cooked),
+	T_CASE(test_raw),
+	T_CASE(test_ip4_fragments),
+	T_CASE(test_other_l4),
+	T_CASE(test_ip6_ext),
+	T_CASE(test_ip6_inconsistent),
+	T_CASE(test_addr_str),
+	T_CASE(test_garbage),
+};
+
+T_MAIN(cases)

@@ -774,34 +774,44 @@ static void test_budget_overhead(enum reasm_policy policy)
 	CHECK_EQ(b.refs, 1);
 }
 
-int main(void)
+static void test_budget_overhead_drop(void)
 {
-	test_inorder();
-	test_reorder();
-	test_duplicate();
-	test_overlap_same_held();
-	test_overlap_diff();
-	test_span();
-	test_gap_and_fin();
-	test_gap_before_fin();
-	test_fin_inorder();
-	test_wrap();
-	test_keepalive();
-	test_keepalive_pickup();
-	test_zero_window_probe();
-	test_syn_data();
-	test_rst();
-	test_midstream();
-	test_midstream_window();
-	test_late_syn();
-	test_out_of_window();
-	test_budget_drop();
-	test_gaps_truncated();
-	test_hold_hooks();
-	test_budget_copy();
-	test_budget_per_flow();
-	test_budget_total_bounded();
 	test_budget_overhead(REASM_HOLD_DROP);
-	test_budget_overhead(REASM_HOLD_COPY);
-	return t_result();
 }
+
+static void test_budget_overhead_copy(void)
+{
+	test_budget_overhead(REASM_HOLD_COPY);
+}
+
+static const struct t_case cases[] = {
+	T_CASE(test_inorder),
+	T_CASE(test_reorder),
+	T_CASE(test_duplicate),
+	T_CASE(test_overlap_same_held),
+	T_CASE(test_overlap_diff),
+	T_CASE(test_span),
+	T_CASE(test_gap_and_fin),
+	T_CASE(test_gap_before_fin),
+	T_CASE(test_fin_inorder),
+	T_CASE(test_wrap),
+	T_CASE(test_keepalive),
+	T_CASE(test_keepalive_pickup),
+	T_CASE(test_zero_window_probe),
+	T_CASE(test_syn_data),
+	T_CASE(test_rst),
+	T_CASE(test_midstream),
+	T_CASE(test_midstream_window),
+	T_CASE(test_late_syn),
+	T_CASE(test_out_of_window),
+	T_CASE(test_budget_drop),
+	T_CASE(test_gaps_truncated),
+	T_CASE(test_hold_hooks),
+	T_CASE(test_budget_copy),
+	T_CASE(test_budget_per_flow),
+	T_CASE(test_budget_total_bounded),
+	T_CASE(test_budget_overhead_drop),
+	T_CASE(test_budget_overhead_copy),
+};
+
+T_MAIN(cases)

@@ -12,7 +12,7 @@
 #include "live/umem.h"
 #include "live/worker.h"
 
-int main(void)
+static void test_every_frame_cross_worker(void)
 {
 	enum { NW = 3, PER = 16 };
 	struct umem u = {.frame_size = 4096, .nframes = NW * PER};
@@ -45,5 +45,10 @@ int main(void)
 	}
 	worker_links_free(&cfg);
 	free(u.frames);
-	return t_result();
 }
+
+static const struct t_case cases[] = {
+	T_CASE(test_every_frame_cross_worker),
+};
+
+T_MAIN(cases)

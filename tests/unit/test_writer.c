@@ -37,8 +37,9 @@ static int read_file(const char *path, uint8_t *out, size_t len)
 	return (int)n;
 }
 
-static void test_merge_and_refs(const char *dir)
+static void test_merge_and_refs(void)
 {
+	const char *dir = t_tmpdir();
 	enum { N = 300 };
 	static struct tbuf bufs[N];
 	static uint8_t got[N * 100], want[N * 100];
@@ -75,8 +76,9 @@ static void test_merge_and_refs(const char *dir)
 	writer_destroy(w);
 }
 
-static void test_sparse_and_copy(const char *dir)
+static void test_sparse_and_copy(void)
 {
+	const char *dir = t_tmpdir();
 	static const char hdr[] = "HEADER";
 	uint8_t got[64];
 	struct writer *w;
@@ -123,8 +125,9 @@ static void test_errors_counted(void)
 	writer_destroy(w);
 }
 
-static void test_backpressure(const char *dir)
+static void test_backpressure(void)
 {
+	const char *dir = t_tmpdir();
 	/* More requests than SQ entries: the writer must wait, not fail. */
 	struct writer_opts o = {.ring_entries = 4, .max_iov = 1};
 	static uint8_t data[64 * 1024];
@@ -149,8 +152,9 @@ static void test_backpressure(const char *dir)
 	writer_destroy(w);
 }
 
-static void test_async_open(const char *dir)
+static void test_async_open(void)
 {
+	const char *dir = t_tmpdir();
 	struct tbuf b = {.b = {1, tbuf_release}};
 	struct writer_stats st;
 	struct writer *w;
@@ -194,8 +198,9 @@ static void test_async_open(const char *dir)
 	writer_destroy(w);
 }
 
-static void test_linger(const char *dir)
+static void test_linger(void)
 {
+	const char *dir = t_tmpdir();
 	struct writer_opts o = {.linger_bytes = 4096, .linger_us = 200000};
 	struct tbuf b = {.b = {1, tbuf_release}};
 	struct writer_stats st;
@@ -237,21 +242,10 @@ static void test_linger(const char *dir)
 	writer_destroy(w);
 }
 
-int main(void)
-{
-	char dir[] = "/tmp/fs-writer-XXXXXX";
-	char cmd[300];
+static const struct t_case cases[] = {
+	T_CASE(test_merge_and_refs), T_CASE(test_sparse_and_copy),
+	T_CASE(test_errors_counted), T_CASE(test_backpressure),
+	T_CASE(test_async_open),     T_CASE(test_linger),
+};
 
-	if (!mkdtemp(dir))
-		return T_EXIT_FAIL;
-	test_merge_and_refs(dir);
-	test_sparse_and_copy(dir);
-	test_errors_counted();
-	test_backpressure(dir);
-	test_async_open(dir);
-	test_linger(dir);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd))
-		t_failures++;
-	return t_result();
-}
+T_MAIN(cases)

@@ -79,6 +79,20 @@ static bool fs_takes_odirect(const char *dir)
 	return fd >= 0;
 }
 
+/*
+ * The work directory, when it takes O_DIRECT; otherwise the case skips
+ * (NULL): direct mode is then only the fallback, checked on ramfs.
+ */
+static const char *direct_dir(void)
+{
+	const char *dir = t_tmpdir();
+
+	if (fs_takes_odirect(dir))
+		return dir;
+	t_skip("%s refuses O_DIRECT", dir);
+	return NULL;
+}
+
 /* Mostly packet sizes, sometimes larger than a block of bs bytes. */
 static uint32_t piece(uint32_t bs)
 {
@@ -145,13 +159,17 @@ static void same_as_buffered(const char *dir, uint32_t bs, size_t len)
 }
 
 /* The copy: the buf is released, and its bytes may change, at once. */
-static void refs_dropped_at_once(const char *dir)
+static void refs_dropped_at_once(void)
 {
+	const char *dir = direct_dir();
 	struct tbuf b = {.b = {1, tbuf_release}};
 	struct writer *w;
 	struct wfile *f;
 	char path[256];
 	int i;
+
+	if (!dir)
+		return;
 
 	snprintf(path, sizeof(path), "%s/refs", dir);
 	CHECK_EQ(writer_create(&w, NULL), 0);
@@ -173,8 +191,9 @@ static void refs_dropped_at_once(const char *dir)
 }
 
 /* Exact sizes at and around block boundaries, including empty files. */
-static void exact_sizes(const char *dir)
+static void exact_sizes(void)
 {
+	const char *dir = direct_dir();
 	static const uint32_t sizes[] = {0,	1,	24,    4095,
 					 4096,	4097,	65535, 65536,
 					 65537, 131072, 200000};
@@ -183,6 +202,9 @@ static void exact_sizes(const char *dir)
 	struct wfile *f;
 	char path[256];
 	unsigned int i;
+
+	if (!dir)
+		return;
 
 	CHECK_EQ(writer_create(&w, &o), 0);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
@@ -196,12 +218,16 @@ static void exact_sizes(const char *dir)
 }
 
 /* Appends only, and no O_DIRECT through the buffered flags. */
-static void refusals(const char *dir)
+static void refusals(void)
 {
+	const char *dir = direct_dir();
 	struct writer_opts bad = {.direct_block_size = 1000};
 	struct writer *w;
 	struct wfile *f;
 	char path[256];
+
+	if (!dir)
+		return;
 
 	CHECK_EQ(writer_create(&w, &bad), -EINVAL);
 	snprintf(path, sizeof(path), "%s/refused", dir);
@@ -225,8 +251,9 @@ static void refusals(const char *dir)
  * writer_submit: every write must wait its way through, none may fail,
  * and no more than the one spare block may ever be in flight.
  */
-static void tiny_pool(const char *dir)
+static void tiny_pool(void)
 {
+	const char *dir = direct_dir();
 	struct writer_opts o = {
 		.ring_entries = 4,
 		.direct_block_size = 4096,
@@ -238,6 +265,9 @@ static void tiny_pool(const char *dir)
 	struct wfile *f[3];
 	char path[3][256];
 	struct writer *w;
+
+	if (!dir)
+		return;
 
 	CHECK_EQ(writer_create(&w, &o), 0);
 	for (i = 0; i < 3; i++) {
@@ -268,11 +298,15 @@ static void tiny_pool(const char *dir)
 }
 
 /* A file writer_destroy closes still gets its tail. */
-static void destroy_closes(const char *dir)
+static void destroy_closes(void)
 {
+	const char *dir = direct_dir();
 	struct writer *w;
 	struct wfile *f;
 	char path[256];
+
+	if (!dir)
+		return;
 
 	snprintf(path, sizeof(path), "%s/unclosed", dir);
 	CHECK_EQ(writer_create(&w, NULL), 0);
@@ -374,8 +408,8 @@ static int tail_error_child(const char *dir)
 	return t_result();
 }
 
-/* Run fn in a child; its failures count here, a skip is reported. */
-static void in_child(const char *name, int (*fn)(const char *), const char *arg)
+/* Run fn in a child; its failures count here, its skip skips the case. */
+static void in_child(const char *why, int (*fn)(const char *), const char *arg)
 {
 	pid_t pid = fork();
 	int status;
@@ -390,7 +424,7 @@ static void in_child(const char *name, int (*fn)(const char *), const char *arg)
 		return;
 	}
 	if (WEXITSTATUS(status) == T_EXIT_SKIP)
-		fprintf(stderr, "%s: skipped\n", name);
+		t_skip("%s", why);
 	else if (WEXITSTATUS(status) != T_EXIT_PASS)
 		t_failures++;
 }
@@ -401,32 +435,58 @@ static int fallback_entry(const char *unused)
 	return fallback_child();
 }
 
-int main(void)
+static void same_as_buffered_1m(void)
 {
-	char dir[] = "/tmp/fs-writer-direct-XXXXXX";
-	char cmd[300];
+	const char *dir = direct_dir();
+
+	if (dir)
+		same_as_buffered(dir, 1 << 20, TOTAL);
+}
+
+static void same_as_buffered_16k(void)
+{
+	const char *dir = direct_dir();
+
+	if (dir)
+		same_as_buffered(dir, 16384, TOTAL - 4097);
+}
+
+static void ramfs_fallback(void)
+{
+	in_child("mounting ramfs is not allowed here", fallback_entry, NULL);
+}
+
+static void tail_error(void)
+{
+	const char *dir = direct_dir();
+
+	if (dir)
+		in_child("the child skipped", tail_error_child, dir);
+}
+
+static const struct t_case cases[] = {
+	T_CASE(same_as_buffered_1m),
+	T_CASE(same_as_buffered_16k),
+	T_CASE(refs_dropped_at_once),
+	T_CASE(exact_sizes),
+	T_CASE(refusals),
+	T_CASE(tiny_pool),
+	T_CASE(destroy_closes),
+	T_CASE(on_shm),
+	T_CASE(ramfs_fallback),
+	T_CASE(tail_error),
+};
+
+static int setup(void)
+{
 	size_t i;
 
 	for (i = 0; i < TOTAL; i++)
 		want[i] = rnd();
-	if (!mkdtemp(dir))
-		return T_EXIT_FAIL;
-	if (!fs_takes_odirect(dir)) {
-		fprintf(stderr, "%s refuses O_DIRECT\n", dir);
-		return T_EXIT_SKIP;
-	}
-	same_as_buffered(dir, 1 << 20, TOTAL);
-	same_as_buffered(dir, 16384, TOTAL - 4097);
-	refs_dropped_at_once(dir);
-	exact_sizes(dir);
-	refusals(dir);
-	tiny_pool(dir);
-	destroy_closes(dir);
-	on_shm();
-	in_child("ramfs fallback", fallback_entry, NULL);
-	in_child("tail error", tail_error_child, dir);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd))
-		t_failures++;
-	return t_result();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	return t_run(argc, argv, cases, T_ARRAY_SIZE(cases), setup);
 }
