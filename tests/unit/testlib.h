@@ -74,8 +74,10 @@ static inline int t_result(void)
 }
 
 /* Marks the running case skipped; its checks still count. */
-static inline __attribute__((format(printf, 1, 2))) void t_skip(const char *fmt,
-								...)
+static inline void t_skip(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static inline void t_skip(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -98,10 +100,9 @@ struct t_case {
 };
 
 /* A case named for its function, without a "test_" prefix. */
-#define T_CASE(fn)      \
-	{               \
-#fn, fn \
-	}
+/* clang-format off */
+#define T_CASE(fn) { #fn, fn }
+/* clang-format on */
 
 static inline const char *t_case_name(const struct t_case *c)
 {
