@@ -14,6 +14,7 @@
 
 #include "parse/filter.h"
 #include "parse/pkt.h"
+#include "pktbuild.h"
 #include "testlib.h"
 
 /* ---- rendering a rule set as text ---- */
@@ -106,47 +107,29 @@ static void render(const struct fs_ruleset *rs, char *s, size_t n)
 
 /* ---- crafted frames ---- */
 
-struct frame {
-	uint8_t b[128];
-	uint32_t len;
-};
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
 /* Ethernet + IPv4 or IPv6 (by the source's syntax) + TCP/UDP/ICMP. */
-static struct frame mk(const char *src, const char *dst, uint8_t proto,
-		       uint16_t sport, uint16_t dport)
+static struct pb mk(const char *src, const char *dst, uint8_t proto,
+		    uint16_t sport, uint16_t dport)
 {
-	struct frame f;
 	bool v6 = strchr(src, ':') != NULL;
-	uint32_t l3 = 14, l4 = v6 ? 54 : 34, l4len = proto == 6 ? 20 : 8;
+	uint8_t s[16], d[16];
+	struct pb f = {0};
 
-	memset(&f, 0, sizeof(f));
-	put16(f.b + 12, v6 ? 0x86dd : 0x0800);
-	if (v6) {
-		f.b[l3] = 0x60;
-		put16(f.b + l3 + 4, l4len);
-		f.b[l3 + 6] = proto;
-		f.b[l3 + 7] = 64;
-		inet_pton(AF_INET6, src, f.b + l3 + 8);
-		inet_pton(AF_INET6, dst, f.b + l3 + 24);
-	} else {
-		f.b[l3] = 0x45;
-		put16(f.b + l3 + 2, 20 + l4len);
-		f.b[l3 + 8] = 64;
-		f.b[l3 + 9] = proto;
-		inet_pton(AF_INET, src, f.b + l3 + 12);
-		inet_pton(AF_INET, dst, f.b + l3 + 16);
-	}
-	put16(f.b + l4, sport);
-	put16(f.b + l4 + 2, dport);
-	if (proto == 6)
-		f.b[l4 + 12] = 5 << 4;
-	f.len = l4 + l4len;
+	inet_pton(v6 ? AF_INET6 : AF_INET, src, s);
+	inet_pton(v6 ? AF_INET6 : AF_INET, dst, d);
+	pb_eth(&f, NULL, NULL, v6 ? 0x86dd : 0x0800);
+	if (v6)
+		pb_ipv6(&f, &(struct pb_ip6){.src = s, .dst = d, .nh = proto});
+	else
+		pb_ipv4(&f,
+			&(struct pb_ip4){.src = s, .dst = d, .proto = proto});
+	if (proto == IPPROTO_TCP)
+		pb_tcp(&f, &(struct pb_tcp){.sport = sport, .dport = dport});
+	else if (proto == IPPROTO_UDP)
+		pb_udp(&f, sport, dport);
+	else
+		pb_icmp(&f, 0, 0);
+	pb_finish(&f);
 	return f;
 }
 
@@ -165,7 +148,7 @@ struct good {
  * The packets every good expression is tried on; the matches string of a
  * case has one character per packet: 'y' match, 'n' no match.
  */
-static struct frame pkts[8];
+static struct pb pkts[8];
 
 static void make_pkts(void)
 {
@@ -178,7 +161,7 @@ static void make_pkts(void)
 	pkts[6] = mk("10.1.2.3", "198.18.0.2", 6, 8080, 22);
 	/* A non-first IPv4 fragment of a TCP segment: no ports. */
 	pkts[7] = mk("198.18.0.1", "198.18.0.2", 6, 40000, 80);
-	put16(pkts[7].b + 14 + 6, 0x0010);
+	pb_put16(pkts[7].b + 14 + 6, 0x0010);
 }
 
 static const struct good goods[] = {
@@ -494,7 +477,7 @@ static void check_match_edges(void)
 	 * A non-IP frame never matches, as in the classifier, which applies
 	 * rules to IP packets only: not even "not ip and not ip6".
 	 */
-	put16(arp + 12, 0x0806);
+	pb_put16(arp + 12, 0x0806);
 	CHECK_EQ(pkt_parse(arp, sizeof(arp), LINKTYPE_ETHERNET, &p),
 		 PKT_NOT_IP);
 	CHECK_EQ(filter_parse("tcp or ip or ip6 or port 0 or host 0.0.0.0", &rs,

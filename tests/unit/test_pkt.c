@@ -12,153 +12,49 @@
 #include <string.h>
 
 #include "parse/pkt.h"
+#include "pktbuild.h"
 #include "testlib.h"
 
-struct fb {
-	uint8_t b[512];
-	uint32_t len;
-	uint32_t l3; /* offset of the IP header */
-	uint32_t hend; /* end of the last header: the payload starts here */
-};
-
-static void put16(uint8_t *p, uint16_t v)
+/* Frames of the shapes the cases vary: fixed addresses, ports, numbers. */
+static void eth(struct pb *f, uint16_t etype)
 {
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
+	pb_eth(f, NULL, NULL, etype);
 }
 
-static void put32(uint8_t *p, uint32_t v)
+/* 198.18.0.1 > 198.18.0.2, ihl 32-bit words (NOP options past 5). */
+static void ip4(struct pb *f, uint8_t proto, int ihl, uint16_t frag)
 {
-	put16(p, v >> 16);
-	put16(p + 2, v & 0xffff);
+	pb_ipv4(f, &(struct pb_ip4){.proto = proto,
+				    .frag = frag,
+				    .opt_len = ihl * 4 - 20});
 }
 
-static uint8_t *grow(struct fb *f, uint32_t n)
+/* 2001:db8::1 > 2001:db8::2 */
+static void ip6(struct pb *f, uint8_t nh)
 {
-	uint8_t *p = f->b + f->len;
-
-	memset(p, 0, n);
-	f->len += n;
-	return p;
+	pb_ipv6(f, &(struct pb_ip6){.nh = nh});
 }
 
-static void eth(struct fb *f, uint16_t etype)
+static void frag6(struct pb *f, uint8_t nh, uint16_t off_flags)
 {
-	uint8_t *p = grow(f, 14);
-
-	memset(p, 0x02, 12);
-	put16(p + 12, etype);
+	pb_ipv6_frag(f, nh, off_flags, 0x12345678);
 }
 
-/* A VLAN tag: the previous ethertype must have been the TPID. */
-static void vlan(struct fb *f, uint16_t tci, uint16_t etype)
+/* 40000 > 80, SYN ACK, doff 32-bit words (NOP options past 5). */
+static void tcp(struct pb *f, int doff)
 {
-	uint8_t *p = grow(f, 4);
-
-	put16(p, tci);
-	put16(p + 2, etype);
+	pb_tcp(f, &(struct pb_tcp){.sport = 40000,
+				   .dport = 80,
+				   .seq = 0x01020304,
+				   .ack = 0xa0b0c0d0,
+				   .flags = PKT_TCP_SYN | PKT_TCP_ACK,
+				   .win = 29200,
+				   .opt_len = doff * 4 - 20});
 }
 
-static void sll(struct fb *f, uint16_t proto)
+static void udp(struct pb *f)
 {
-	put16(grow(f, 16) + 14, proto);
-}
-
-static void sll2(struct fb *f, uint16_t proto)
-{
-	put16(grow(f, 20), proto);
-}
-
-static void ip4(struct fb *f, uint8_t proto, int ihl, uint16_t frag)
-{
-	uint8_t *p;
-
-	f->l3 = f->len;
-	p = grow(f, ihl * 4);
-	p[0] = 0x40 | ihl;
-	put16(p + 6, frag);
-	p[8] = 64;
-	p[9] = proto;
-	inet_pton(AF_INET, "198.18.0.1", p + 12);
-	inet_pton(AF_INET, "198.18.0.2", p + 16);
-	memset(p + 20, 1, ihl * 4 - 20); /* NOP options */
-	f->hend = f->len;
-}
-
-static void ip6(struct fb *f, uint8_t nh)
-{
-	uint8_t *p;
-
-	f->l3 = f->len;
-	p = grow(f, 40);
-	p[0] = 0x60;
-	p[6] = nh;
-	p[7] = 64;
-	inet_pton(AF_INET6, "2001:db8::1", p + 8);
-	inet_pton(AF_INET6, "2001:db8::2", p + 24);
-	f->hend = f->len;
-}
-
-/* An IPv6 extension header of n bytes (its type is in the previous nh). */
-static void ext6(struct fb *f, uint8_t type, uint8_t nh, uint32_t n)
-{
-	uint8_t *p = grow(f, n);
-
-	p[0] = nh;
-	p[1] = type == 51 ? n / 4 - 2 : type == 44 ? 0 : n / 8 - 1;
-	f->hend = f->len;
-}
-
-static void frag6(struct fb *f, uint8_t nh, uint16_t off_flags)
-{
-	uint8_t *p = grow(f, 8);
-
-	p[0] = nh;
-	put16(p + 2, off_flags);
-	put32(p + 4, 0x12345678);
-	f->hend = f->len;
-}
-
-static void tcp(struct fb *f, int doff)
-{
-	uint8_t *p = grow(f, doff * 4);
-
-	put16(p, 40000);
-	put16(p + 2, 80);
-	put32(p + 4, 0x01020304);
-	put32(p + 8, 0xa0b0c0d0);
-	p[12] = doff << 4;
-	p[13] = PKT_TCP_SYN | PKT_TCP_ACK;
-	put16(p + 14, 29200);
-	memset(p + 20, 1, doff * 4 - 20);
-	f->hend = f->len;
-}
-
-static void udp(struct fb *f)
-{
-	uint8_t *p = grow(f, 8);
-
-	put16(p, 5353);
-	put16(p + 2, 53);
-	f->hend = f->len;
-}
-
-static void payload(struct fb *f, uint32_t n)
-{
-	uint8_t *p = grow(f, n);
-	uint32_t i;
-
-	for (i = 0; i < n; i++)
-		p[i] = 0xc0 + i;
-}
-
-/* Set the IP length field from the bytes written so far. */
-static void fix_len(struct fb *f)
-{
-	if (f->b[f->l3] >> 4 == 4)
-		put16(f->b + f->l3 + 2, f->len - f->l3);
-	else
-		put16(f->b + f->l3 + 4, f->len - f->l3 - 40);
+	pb_udp(f, 5353, 53);
 }
 
 struct res {
@@ -189,7 +85,7 @@ static struct res parse(const uint8_t *b, uint32_t len, int lt)
  * Every truncation of a frame whose headers end at f->hend: shorter is
  * MALFORMED, longer is OK with the captured part of the payload.
  */
-static void sweep(const struct fb *f, int lt, uint32_t plen)
+static void sweep(const struct pb *f, int lt, uint32_t plen)
 {
 	struct res r;
 	uint32_t n;
@@ -234,15 +130,15 @@ static void check_tcp4_fields(const struct res *r, uint32_t l3)
 
 static void test_eth_ip4_tcp(void)
 {
-	struct fb f = {0};
+	struct pb f = {0};
 	struct res r;
 	int ihl, doff;
 
 	eth(&f, 0x0800);
 	ip4(&f, IPPROTO_TCP, 5, 0x4000); /* DF is not a fragment */
 	tcp(&f, 5);
-	payload(&f, 10);
-	fix_len(&f);
+	pb_payload(&f, NULL, 10);
+	pb_finish(&f);
 	r = parse(f.b, f.len, LINKTYPE_ETHERNET);
 	check_tcp4_fields(&r, 14);
 	CHECK_EQ(r.p.nvlan, 0);
@@ -258,8 +154,8 @@ static void test_eth_ip4_tcp(void)
 			eth(&f, 0x0800);
 			ip4(&f, IPPROTO_TCP, ihl, 0);
 			tcp(&f, doff);
-			payload(&f, 3);
-			fix_len(&f);
+			pb_payload(&f, NULL, 3);
+			pb_finish(&f);
 			r = parse(f.b, f.len, LINKTYPE_ETHERNET);
 			check_tcp4_fields(&r, 14);
 			CHECK_EQ(r.poff, 14 + ihl * 4 + doff * 4);
@@ -270,14 +166,14 @@ static void test_eth_ip4_tcp(void)
 
 static void test_ip4_inconsistent(void)
 {
-	struct fb f = {0};
+	struct pb f = {0};
 	struct res r;
 	uint8_t *ip;
 
 	eth(&f, 0x0800);
 	ip4(&f, IPPROTO_TCP, 5, 0);
 	tcp(&f, 5);
-	fix_len(&f);
+	pb_finish(&f);
 	ip = f.b + 14;
 
 	ip[0] = 0x44; /* ihl below 5 */
@@ -285,11 +181,11 @@ static void test_ip4_inconsistent(void)
 	ip[0] = 0x65; /* version 6 under ethertype IPv4 */
 	CHECK_EQ(parse(f.b, f.len, LINKTYPE_ETHERNET).st, PKT_MALFORMED);
 	ip[0] = 0x45;
-	put16(ip + 2, 19); /* total length below the header */
+	pb_put16(ip + 2, 19); /* total length below the header */
 	CHECK_EQ(parse(f.b, f.len, LINKTYPE_ETHERNET).st, PKT_MALFORMED);
-	put16(ip + 2, 39); /* TCP header past the total length */
+	pb_put16(ip + 2, 39); /* TCP header past the total length */
 	CHECK_EQ(parse(f.b, f.len, LINKTYPE_ETHERNET).st, PKT_MALFORMED);
-	put16(ip + 2, 40);
+	pb_put16(ip + 2, 40);
 	f.b[14 + 20 + 12] = 4 << 4; /* doff below 5 */
 	CHECK_EQ(parse(f.b, f.len, LINKTYPE_ETHERNET).st, PKT_MALFORMED);
 	f.b[14 + 20 + 12] = 6 << 4; /* options past the total length */
@@ -298,8 +194,8 @@ static void test_ip4_inconsistent(void)
 	CHECK_EQ(parse(f.b, f.len, LINKTYPE_ETHERNET).st, PKT_OK);
 
 	/* A total length of 0 (TSO): the capture decides. */
-	payload(&f, 7);
-	put16(ip + 2, 0);
+	pb_payload(&f, NULL, 7);
+	pb_put16(ip + 2, 0);
 	r = parse(f.b, f.len, LINKTYPE_ETHERNET);
 	CHECK_EQ(r.st, PKT_OK);
 	CHECK_EQ(r.p.payload_len, 7);
@@ -309,15 +205,15 @@ static void test_ip4_inconsistent(void)
 /* Ethernet pads short frames to 60 bytes: the IP length excludes it. */
 static void test_padding(void)
 {
-	struct fb f = {0};
+	struct pb f = {0};
 	struct res r;
 
 	eth(&f, 0x0800);
 	ip4(&f, IPPROTO_UDP, 5, 0);
 	udp(&f);
-	payload(&f, 2);
-	fix_len(&f);
-	memset(grow(&f, 60 - f.len), 0xee, 60 - 44);
+	pb_payload(&f, NULL, 2);
+	pb_finish(&f);
+	memset(pb_put(&f, 60 - f.len), 0xee, 60 - 44);
 	r = parse(f.b, f.len, LINKTYPE_ETHERNET);
 	CHECK_EQ(r.st, PKT_OK);
 	CHECK_EQ(r.p.l4proto, IPPROTO_UDP);
@@ -332,8 +228,8 @@ static void test_padding(void)
 	eth(&f, 0x0800);
 	ip4(&f, IPPROTO_TCP, 5, 0);
 	tcp(&f, 5);
-	fix_len(&f);
-	grow(&f, 6);
+	pb_finish(&f);
+	pb_put(&f, 6);
 	r = parse(f.b, f.len, LINKTYPE_ETHERNET);
 	CHECK_EQ(r.st, PKT_OK);
 	CHECK_EQ(r.p.payload_len, 0);
@@ -342,15 +238,15 @@ static void test_padding(void)
 
 static void test_vlan(void)
 {
-	struct fb f = {0};
+	struct pb f = {0};
 	struct res r;
 
 	eth(&f, 0x8100);
-	vlan(&f, 0xe000 | 100, 0x0800); /* priority bits are not the id */
+	pb_vlan(&f, 0xe000 | 100, 0x0800); /* priority bits are not the id */
 	ip4(&f, IPPROTO_TCP, 5, 0);
 	tcp(&f, 5);
-	payload(&f, 4);
-	fix_len(&f);
+	pb_payload(&f, NULL, 4);
+	pb_finish(&f);
 	r = parse(f.b, f.len, LINKTYPE_ETHERNET);
 	check_tcp4_fields(&r, 18);
 	CHECK_EQ(r.p.nvlan, 1);
@@ -359,12 +255,12 @@ static void test_vlan(void)
 
 	memset(&f, 0, sizeof(f));
 	eth(&f, 0x88a8);
-	vlan(&f, 4095, 0x8100);
-	vlan(&f, 7, 0x86dd);
+	pb_vlan(&f, 4095, 0x8100);
+	pb_vlan(&f, 7, 0x86dd);
 	ip6(&f, IPPROTO_UDP);
 	udp(&f);
-	payload(&f, 5);
-	fix_len(&f);
+	pb_payload(&f, NULL, 5);
+	pb_finish(&f);
 	r = parse(f.b, f.len, LINKTYPE_ETHERNET);
 	CHECK_EQ(r.st, PKT_OK);
 	CHECK_EQ(r.p.nvlan, 2);
@@ -377,37 +273,37 @@ static void test_vlan(void)
 	/* A third tag is not parsed. */
 	memset(&f, 0, sizeof(f));
 	eth(&f, 0x88a8);
-	vlan(&f, 1, 0x8100);
-	vlan(&f, 2, 0x8100);
-	vlan(&f, 3, 0x0800);
+	pb_vlan(&f, 1, 0x8100);
+	pb_vlan(&f, 2, 0x8100);
+	pb_vlan(&f, 3, 0x0800);
 	ip4(&f, IPPROTO_TCP, 5, 0);
 	tcp(&f, 5);
-	fix_len(&f);
+	pb_finish(&f);
 	CHECK_EQ(parse(f.b, f.len, LINKTYPE_ETHERNET).st, PKT_NOT_IP);
 }
 
 static void test_not_ip(void)
 {
-	struct fb f = {0};
+	struct pb f = {0};
 	struct res r;
 
 	eth(&f, 0x0806); /* ARP */
-	grow(&f, 46);
+	pb_put(&f, 46);
 	r = parse(f.b, f.len, LINKTYPE_ETHERNET);
 	CHECK_EQ(r.st, PKT_NOT_IP);
 	CHECK_EQ(r.p.family, 0);
 	CHECK(!r.p.has_ports);
-	put16(f.b + 12, 46); /* 802.3 length field */
+	pb_put16(f.b + 12, 46); /* 802.3 length field */
 	CHECK_EQ(parse(f.b, f.len, LINKTYPE_ETHERNET).st, PKT_NOT_IP);
-	put16(f.b + 12, 0x8100); /* VLAN, then ARP */
-	put16(f.b + 16, 0x0806);
+	pb_put16(f.b + 12, 0x8100); /* VLAN, then ARP */
+	pb_put16(f.b + 16, 0x0806);
 	r = parse(f.b, f.len, LINKTYPE_ETHERNET);
 	CHECK_EQ(r.st, PKT_NOT_IP);
 	CHECK_EQ(r.p.nvlan, 1);
 
 	memset(&f, 0, sizeof(f));
-	sll(&f, 0x0806);
-	grow(&f, 28);
+	pb_sll(&f, 0x0806);
+	pb_put(&f, 28);
 	CHECK_EQ(parse(f.b, f.len, LINKTYPE_LINUX_SLL).st, PKT_NOT_IP);
 
 	CHECK_EQ(parse(f.b, f.len, 0).st, PKT_BAD_LINKTYPE);
@@ -418,25 +314,25 @@ static void test_not_ip(void)
 
 static void test_cooked(void)
 {
-	struct fb f = {0};
+	struct pb f = {0};
 	struct res r;
 
-	sll(&f, 0x0800);
+	pb_sll(&f, 0x0800);
 	ip4(&f, IPPROTO_TCP, 5, 0);
 	tcp(&f, 8);
-	payload(&f, 9);
-	fix_len(&f);
+	pb_payload(&f, NULL, 9);
+	pb_finish(&f);
 	r = parse(f.b, f.len, LINKTYPE_LINUX_SLL);
 	check_tcp4_fields(&r, 16);
 	CHECK_EQ(r.poff, 16 + 20 + 32);
 	sweep(&f, LINKTYPE_LINUX_SLL, 9);
 
 	memset(&f, 0, sizeof(f));
-	sll2(&f, 0x86dd);
+	pb_sll2(&f, 0x86dd);
 	ip6(&f, IPPROTO_TCP);
 	tcp(&f, 5);
-	payload(&f, 9);
-	fix_len(&f);
+	pb_payload(&f, NULL, 9);
+	pb_finish(&f);
 	r = parse(f.b, f.len, LINKTYPE_LINUX_SLL2);
 	CHECK_EQ(r.st, PKT_OK);
 	CHECK_EQ(r.p.family, 6);
@@ -446,11 +342,11 @@ static void test_cooked(void)
 
 	/* SLL carrying a VLAN tag. */
 	memset(&f, 0, sizeof(f));
-	sll(&f, 0x8100);
-	vlan(&f, 42, 0x0800);
+	pb_sll(&f, 0x8100);
+	pb_vlan(&f, 42, 0x0800);
 	ip4(&f, IPPROTO_TCP, 5, 0);
 	tcp(&f, 5);
-	fix_len(&f);
+	pb_finish(&f);
 	r = parse(f.b, f.len, LINKTYPE_LINUX_SLL);
 	check_tcp4_fields(&r, 20);
 	CHECK_EQ(r.p.vlan[0], 42);
@@ -459,18 +355,18 @@ static void test_cooked(void)
 static void test_raw(void)
 {
 	static const int lts[] = {LINKTYPE_RAW, LINKTYPE_IPV4, LINKTYPE_IPV6};
-	struct fb f4 = {0}, f6 = {0};
+	struct pb f4 = {0}, f6 = {0};
 	struct res r;
 	size_t i;
 
 	ip4(&f4, IPPROTO_TCP, 5, 0);
 	tcp(&f4, 5);
-	payload(&f4, 1);
-	fix_len(&f4);
+	pb_payload(&f4, NULL, 1);
+	pb_finish(&f4);
 	ip6(&f6, IPPROTO_UDP);
 	udp(&f6);
-	payload(&f6, 2);
-	fix_len(&f6);
+	pb_payload(&f6, NULL, 2);
+	pb_finish(&f6);
 	for (i = 0; i < sizeof(lts) / sizeof(lts[0]); i++) {
 		r = parse(f4.b, f4.len, lts[i]);
 		check_tcp4_fields(&r, 0);
@@ -491,15 +387,15 @@ static void test_raw(void)
 
 static void test_ip4_fragments(void)
 {
-	struct fb f = {0};
+	struct pb f = {0};
 	struct res r;
 
 	/* First fragment: ports are there. */
 	eth(&f, 0x0800);
 	ip4(&f, IPPROTO_TCP, 5, 0x2000);
 	tcp(&f, 5);
-	payload(&f, 8);
-	fix_len(&f);
+	pb_payload(&f, NULL, 8);
+	pb_finish(&f);
 	r = parse(f.b, f.len, LINKTYPE_ETHERNET);
 	CHECK_EQ(r.st, PKT_OK);
 	CHECK(r.p.fragment);
@@ -511,8 +407,8 @@ static void test_ip4_fragments(void)
 	memset(&f, 0, sizeof(f));
 	eth(&f, 0x0800);
 	ip4(&f, IPPROTO_TCP, 6, 185);
-	payload(&f, 12);
-	fix_len(&f);
+	pb_payload(&f, NULL, 12);
+	pb_finish(&f);
 	r = parse(f.b, f.len, LINKTYPE_ETHERNET);
 	CHECK_EQ(r.st, PKT_OK);
 	CHECK(r.p.fragment);
@@ -522,20 +418,20 @@ static void test_ip4_fragments(void)
 	CHECK_EQ(r.poff, 14 + 24);
 	CHECK_EQ(r.p.payload_len, 12);
 	sweep(&f, LINKTYPE_ETHERNET, 12);
-	put16(f.b + 14 + 6, 0x2000 | 1);
+	pb_put16(f.b + 14 + 6, 0x2000 | 1);
 	r = parse(f.b, f.len, LINKTYPE_ETHERNET);
 	CHECK(r.p.fragment && !r.p.has_ports);
 }
 
 static void test_other_l4(void)
 {
-	struct fb f = {0};
+	struct pb f = {0};
 	struct res r;
 
 	eth(&f, 0x0800);
 	ip4(&f, IPPROTO_ICMP, 5, 0);
-	payload(&f, 8);
-	fix_len(&f);
+	pb_payload(&f, NULL, 8);
+	pb_finish(&f);
 	r = parse(f.b, f.len, LINKTYPE_ETHERNET);
 	CHECK_EQ(r.st, PKT_OK);
 	CHECK_EQ(r.p.l4proto, IPPROTO_ICMP);
@@ -546,7 +442,7 @@ static void test_other_l4(void)
 	memset(&f, 0, sizeof(f));
 	eth(&f, 0x86dd);
 	ip6(&f, 59); /* no next header */
-	fix_len(&f);
+	pb_finish(&f);
 	r = parse(f.b, f.len, LINKTYPE_ETHERNET);
 	CHECK_EQ(r.st, PKT_OK);
 	CHECK_EQ(r.p.l4proto, 59);
@@ -556,21 +452,21 @@ static void test_other_l4(void)
 
 static void test_ip6_ext(void)
 {
-	struct fb f = {0};
+	struct pb f = {0};
 	struct pkt_addr a;
 	struct res r;
 	int i;
 
 	eth(&f, 0x86dd);
 	ip6(&f, 0);
-	ext6(&f, 0, 43, 8); /* hop-by-hop */
-	ext6(&f, 43, 60, 24); /* routing */
-	ext6(&f, 60, 51, 16); /* destination options */
-	ext6(&f, 51, 44, 24); /* AH */
+	pb_ipv6_ext(&f, 0, 43, 8); /* hop-by-hop */
+	pb_ipv6_ext(&f, 43, 60, 24); /* routing */
+	pb_ipv6_ext(&f, 60, 51, 16); /* destination options */
+	pb_ipv6_ext(&f, 51, 44, 24); /* AH */
 	frag6(&f, 6, 0x0001); /* first fragment, more to come */
 	tcp(&f, 6);
-	payload(&f, 11);
-	fix_len(&f);
+	pb_payload(&f, NULL, 11);
+	pb_finish(&f);
 	r = parse(f.b, f.len, LINKTYPE_ETHERNET);
 	CHECK_EQ(r.st, PKT_OK);
 	CHECK_EQ(r.p.family, 6);
@@ -590,8 +486,8 @@ static void test_ip6_ext(void)
 	eth(&f, 0x86dd);
 	ip6(&f, 44);
 	frag6(&f, IPPROTO_UDP, 100 << 3);
-	payload(&f, 16);
-	fix_len(&f);
+	pb_payload(&f, NULL, 16);
+	pb_finish(&f);
 	r = parse(f.b, f.len, LINKTYPE_ETHERNET);
 	CHECK_EQ(r.st, PKT_OK);
 	CHECK(r.p.fragment);
@@ -606,7 +502,7 @@ static void test_ip6_ext(void)
 	ip6(&f, 44);
 	frag6(&f, IPPROTO_UDP, 0);
 	udp(&f);
-	fix_len(&f);
+	pb_finish(&f);
 	r = parse(f.b, f.len, LINKTYPE_ETHERNET);
 	CHECK_EQ(r.st, PKT_OK);
 	CHECK(!r.p.fragment);
@@ -617,42 +513,42 @@ static void test_ip6_ext(void)
 	eth(&f, 0x86dd);
 	ip6(&f, 60);
 	for (i = 0; i < 7; i++)
-		ext6(&f, 60, 60, 8);
-	ext6(&f, 60, IPPROTO_UDP, 8);
+		pb_ipv6_ext(&f, 60, 60, 8);
+	pb_ipv6_ext(&f, 60, IPPROTO_UDP, 8);
 	udp(&f);
-	fix_len(&f);
+	pb_finish(&f);
 	CHECK_EQ(parse(f.b, f.len, LINKTYPE_ETHERNET).st, PKT_OK);
 	sweep(&f, LINKTYPE_ETHERNET, 0);
 	memset(&f, 0, sizeof(f));
 	eth(&f, 0x86dd);
 	ip6(&f, 60);
 	for (i = 0; i < 8; i++)
-		ext6(&f, 60, 60, 8);
-	ext6(&f, 60, IPPROTO_UDP, 8);
+		pb_ipv6_ext(&f, 60, 60, 8);
+	pb_ipv6_ext(&f, 60, IPPROTO_UDP, 8);
 	udp(&f);
-	fix_len(&f);
+	pb_finish(&f);
 	CHECK_EQ(parse(f.b, f.len, LINKTYPE_ETHERNET).st, PKT_MALFORMED);
 }
 
 static void test_ip6_inconsistent(void)
 {
-	struct fb f = {0};
+	struct pb f = {0};
 	struct res r;
 
 	eth(&f, 0x86dd);
 	ip6(&f, 0);
-	ext6(&f, 0, IPPROTO_TCP, 16);
+	pb_ipv6_ext(&f, 0, IPPROTO_TCP, 16);
 	tcp(&f, 5);
-	payload(&f, 4);
-	fix_len(&f);
+	pb_payload(&f, NULL, 4);
+	pb_finish(&f);
 	CHECK_EQ(parse(f.b, f.len, LINKTYPE_ETHERNET).st, PKT_OK);
 	/* The payload length ends inside the extension header, then TCP. */
-	put16(f.b + 14 + 4, 12);
+	pb_put16(f.b + 14 + 4, 12);
 	CHECK_EQ(parse(f.b, f.len, LINKTYPE_ETHERNET).st, PKT_MALFORMED);
-	put16(f.b + 14 + 4, 30);
+	pb_put16(f.b + 14 + 4, 30);
 	CHECK_EQ(parse(f.b, f.len, LINKTYPE_ETHERNET).st, PKT_MALFORMED);
 	/* A zero payload length (jumbogram): the capture decides. */
-	put16(f.b + 14 + 4, 0);
+	pb_put16(f.b + 14 + 4, 0);
 	r = parse(f.b, f.len, LINKTYPE_ETHERNET);
 	CHECK_EQ(r.st, PKT_OK);
 	CHECK_EQ(r.p.payload_len, 4);
@@ -692,19 +588,19 @@ static void test_garbage(void)
 	static const int lts[] = {LINKTYPE_ETHERNET,   LINKTYPE_LINUX_SLL,
 				  LINKTYPE_LINUX_SLL2, LINKTYPE_RAW,
 				  LINKTYPE_IPV4,       LINKTYPE_IPV6};
-	struct fb f = {0};
+	struct pb f = {0};
 	uint8_t b[200];
 	uint32_t i, j, len;
 	struct res r;
 
 	eth(&f, 0x86dd);
 	ip6(&f, 0);
-	ext6(&f, 0, 44, 8);
+	pb_ipv6_ext(&f, 0, 44, 8);
 	frag6(&f, 51, 0);
-	ext6(&f, 51, IPPROTO_TCP, 12);
+	pb_ipv6_ext(&f, 51, IPPROTO_TCP, 12);
 	tcp(&f, 7);
-	payload(&f, 20);
-	fix_len(&f);
+	pb_payload(&f, NULL, 20);
+	pb_finish(&f);
 	for (i = 0; i < 20000; i++) {
 		len = rnd() % sizeof(b);
 		if (i & 1) {
