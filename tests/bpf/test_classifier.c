@@ -5,25 +5,18 @@
  * boundary and inside every header, a few inconsistent headers) and on
  * rule sets built by hand.  No socket sits in xsks here, so a match ends
  * in the redirect fallback (XDP_PASS): matches are read from the fs_stats
- * deltas (matched, nosock) of each run.  As root, a last group attaches
- * the classifier through user/xdp_prog.c to a veth pair in a private
- * network namespace and sends it frames.
+ * deltas (matched, nosock) of each run.  Frames come from pktbuild.  The
+ * classifier attached to an interface is test_classifier_attach.c's.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_ether.h>
-#include <linux/if_packet.h>
-#include <net/if.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -33,10 +26,9 @@
 #include "fs_shared.h"
 #include "lib/log.h"
 #include "parse/pkt.h"
+#include "pktbuild.h"
 #include "testlib.h"
-#include "live/xdp_prog.h"
 
-#define FRAME_MAX 9216
 /* The kernel-internal "not supported" errno test_run gives. */
 #define KERN_ENOTSUPP 524
 #define MAX_CUTS 48
@@ -56,15 +48,6 @@ struct variant {
 	int payload;
 	int pad; /* Ethernet padding after the IP datagram */
 	uint16_t sport, dport;
-};
-
-struct frame {
-	uint8_t b[FRAME_MAX];
-	uint32_t len;
-	uint32_t l3, l4; /* header offsets */
-	uint32_t
-		cut[MAX_CUTS]; /* truncation points: boundaries and midpoints */
-	int ncut;
 };
 
 /* Addresses: RFC 2544 benchmarking range and the IPv6 documentation one. */
@@ -262,158 +245,98 @@ static const struct variant variants[] = {
 
 #define NVARIANTS (sizeof(variants) / sizeof(variants[0]))
 
-static void put16(uint8_t *p, uint16_t v)
+/* What build_frame() puts on the wire for v, with pktbuild. */
+static void build_frame(const struct variant *v, struct pb *f)
 {
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
+	uint16_t etype = v->family == 4	  ? ETH_P_IP
+			 : v->family == 6 ? ETH_P_IPV6
+					  : ETH_P_ARP;
+	uint8_t src[16], dst[16], chain[4];
+	int i, n = 0;
 
-/* Records the end of a header and a point inside it as truncation points. */
-static void span(struct frame *f, uint32_t start, uint32_t len)
-{
-	if (len > 1 && f->ncut < MAX_CUTS)
-		f->cut[f->ncut++] = start + len / 2;
-	if (f->ncut < MAX_CUTS)
-		f->cut[f->ncut++] = start + len;
-}
-
-static uint32_t put_l4(const struct variant *v, uint8_t *p, uint32_t *hl)
-{
-	if (v->proto == IPPROTO_TCP) {
-		*hl = 20 + v->tcp_opts;
-		put16(p, v->sport);
-		put16(p + 2, v->dport);
-		p[12] = (*hl / 4) << 4;
-		p[13] = 0x18; /* PSH ACK */
-		memset(p + 20, 1, v->tcp_opts); /* NOPs */
-	} else if (v->proto == IPPROTO_UDP) {
-		*hl = 8;
-		put16(p, v->sport);
-		put16(p + 2, v->dport);
-		put16(p + 4, 8 + v->payload);
-	} else {
-		*hl = 8;
-		p[0] = 8; /* echo request */
-	}
-	return *hl + v->payload;
-}
-
-static uint32_t put_ipv4(const struct variant *v, struct frame *f, uint32_t o)
-{
-	uint8_t *p = f->b + o;
-	uint32_t hl = 20 + v->ip_opts, l4hl = 0, l4len;
-
-	p[0] = 0x40 | (hl / 4);
-	p[8] = 64;
-	p[9] = v->proto;
-	inet_pton(AF_INET, SRC4, p + 12);
-	inet_pton(AF_INET, DST4, p + 16);
-	memset(p + 20, 1, v->ip_opts); /* NOP options */
-	span(f, o, 20);
-	if (v->ip_opts)
-		span(f, o + 20, v->ip_opts);
-	f->l4 = o + hl;
-	if (v->frag == FRAG_LATER) {
-		put16(p + 6, 185); /* offset 1480, last fragment */
-		l4len = v->payload;
-		memset(p + hl, 0xab, l4len);
-	} else {
-		if (v->frag == FRAG_FIRST)
-			put16(p + 6, 0x2000); /* more fragments */
-		l4len = put_l4(v, p + hl, &l4hl);
-		span(f, o + hl, l4hl);
-	}
-	put16(p + 2, hl + l4len);
-	if (v->payload)
-		span(f, o + hl + l4len - v->payload, v->payload - 1);
-	return hl + l4len;
-}
-
-static uint32_t put_ext(struct frame *f, uint32_t o, uint8_t next, int len8)
-{
-	f->b[o] = next;
-	f->b[o + 1] = len8 - 1;
-	f->b[o + 2] = 1; /* PadN over the rest */
-	f->b[o + 3] = len8 * 8 - 4;
-	span(f, o, len8 * 8);
-	return len8 * 8;
-}
-
-static uint32_t put_ipv6(const struct variant *v, struct frame *f, uint32_t o)
-{
-	uint8_t *p = f->b + o, *nh = p + 6;
-	uint32_t off = o + 40, l4hl = 0, l4len;
-
-	p[0] = 0x60;
-	p[7] = 64;
-	inet_pton(AF_INET6, SRC6, p + 8);
-	inet_pton(AF_INET6, DST6, p + 24);
-	span(f, o, 40);
-	if (v->hbh) {
-		*nh = IPPROTO_HOPOPTS;
-		nh = f->b + off;
-		off += put_ext(f, off, 0, 1);
-	}
-	if (v->dstopts) {
-		*nh = IPPROTO_DSTOPTS;
-		nh = f->b + off;
-		off += put_ext(f, off, 0, 2);
-	}
-	if (v->frag != FRAG_NONE) {
-		*nh = IPPROTO_FRAGMENT;
-		nh = f->b + off;
-		if (v->frag == FRAG_LATER)
-			put16(f->b + off + 2, 1480); /* offset, last */
-		else
-			put16(f->b + off + 2, 1); /* offset 0, more */
-		f->b[off + 7] = 42; /* id */
-		span(f, off, 8);
-		off += 8;
-	}
-	*nh = v->proto;
-	f->l4 = off;
-	if (v->frag == FRAG_LATER) {
-		l4len = v->payload;
-		memset(f->b + off, 0xab, l4len);
-	} else {
-		l4len = put_l4(v, f->b + off, &l4hl);
-		span(f, off, l4hl);
-	}
-	if (v->payload)
-		span(f, off + l4len - v->payload, v->payload - 1);
-	put16(p + 4, off + l4len - o - 40);
-	return off + l4len - o;
-}
-
-static void build_frame(const struct variant *v, struct frame *f)
-{
-	uint32_t o = 12;
-	int i;
-
-	memset(f, 0, sizeof(*f));
-	memcpy(f->b, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
-	/* No cut inside the MAC addresses: test_run needs ETH_HLEN bytes. */
-	for (i = 0; i < 2 && v->tpid[i]; i++) {
-		put16(f->b + o, v->tpid[i]);
-		put16(f->b + o + 2, 100 + i);
-		span(f, o + 2, 4);
-		o += 4;
-	}
-	put16(f->b + o, v->family == 4	 ? ETH_P_IP
-			: v->family == 6 ? ETH_P_IPV6
-					 : ETH_P_ARP);
-	o += 2;
-	f->cut[f->ncut++] = o;
-	f->l3 = o;
+	pb_init(f);
+	pb_eth(f, NULL, NULL, v->tpid[0] ? v->tpid[0] : etype);
+	for (i = 0; i < 2 && v->tpid[i]; i++)
+		pb_vlan(f, 100 + i, i == 0 && v->tpid[1] ? v->tpid[1] : etype);
 	if (v->family == 4) {
-		o += put_ipv4(v, f, o);
+		inet_pton(AF_INET, SRC4, src);
+		inet_pton(AF_INET, DST4, dst);
+		pb_ipv4(f, &(struct pb_ip4){
+				   .src = src,
+				   .dst = dst,
+				   .proto = v->proto,
+				   /* offset 1480, last; or offset 0, more */
+				   .frag = v->frag == FRAG_LATER   ? 185
+					   : v->frag == FRAG_FIRST ? 0x2000
+								   : 0,
+				   .opt_len = v->ip_opts,
+			   });
 	} else if (v->family == 6) {
-		o += put_ipv6(v, f, o);
+		inet_pton(AF_INET6, SRC6, src);
+		inet_pton(AF_INET6, DST6, dst);
+		if (v->hbh)
+			chain[n++] = IPPROTO_HOPOPTS;
+		if (v->dstopts)
+			chain[n++] = IPPROTO_DSTOPTS;
+		if (v->frag != FRAG_NONE)
+			chain[n++] = IPPROTO_FRAGMENT;
+		chain[n] = v->proto;
+		pb_ipv6(f, &(struct pb_ip6){
+				   .src = src, .dst = dst, .nh = chain[0]});
+		for (i = 0; i < n; i++) {
+			if (chain[i] == IPPROTO_FRAGMENT)
+				pb_ipv6_frag(f, chain[i + 1],
+					     v->frag == FRAG_LATER ? 1480 : 1,
+					     42);
+			else
+				pb_ipv6_ext(f, chain[i], chain[i + 1],
+					    chain[i] == IPPROTO_HOPOPTS ? 8
+									: 16);
+		}
 	} else {
-		memcpy(f->b + o, "\x00\x01\x08\x00\x06\x04\x00\x01", 8);
-		o += 28;
+		memcpy(pb_put(f, 28), "\x00\x01\x08\x00\x06\x04\x00\x01", 8);
+		return;
 	}
-	f->len = o + v->pad;
+	if (v->frag == FRAG_LATER)
+		memset(pb_put(f, v->payload), 0xab, v->payload);
+	else if (v->proto == IPPROTO_TCP)
+		pb_tcp(f, &(struct pb_tcp){.sport = v->sport,
+					   .dport = v->dport,
+					   .flags = 0x18, /* PSH ACK */
+					   .opt_len = v->tcp_opts});
+	else if (v->proto == IPPROTO_UDP)
+		pb_udp(f, v->sport, v->dport);
+	else
+		pb_icmp(f, 8, 0); /* echo request */
+	if (v->frag != FRAG_LATER)
+		pb_put(f, v->payload);
+	pb_finish(f);
+	pb_put(f, v->pad);
+}
+
+/*
+ * Where to cut f: the end of every header and a point inside it, but
+ * none inside the MAC addresses (test_run needs ETH_HLEN bytes); inside
+ * the payload and one byte short of its end.
+ */
+static int cuts_of(const struct variant *v, const struct pb *f,
+		   uint32_t cut[MAX_CUTS])
+{
+	unsigned int i;
+	int n = 0;
+
+	cut[n++] = f->hdr[0].off + f->hdr[0].len;
+	for (i = 1; i < f->nhdr && n + 2 <= MAX_CUTS; i++) {
+		if (f->hdr[i].len > 1)
+			cut[n++] = f->hdr[i].off + f->hdr[i].len / 2;
+		cut[n++] = f->hdr[i].off + f->hdr[i].len;
+	}
+	if (v->payload && n + 2 <= MAX_CUTS) {
+		if (v->payload > 2)
+			cut[n++] = f->hend + (v->payload - 1) / 2;
+		cut[n++] = f->hend + v->payload - 1;
+	}
+	return n;
 }
 
 /* The classifier under test. */
@@ -440,7 +363,7 @@ struct result {
 	int err;
 	uint32_t retval;
 	uint64_t d[FS_STAT_MAX]; /* counter deltas */
-	uint8_t out[FRAME_MAX + 64];
+	uint8_t out[PB_FRAME_MAX + 64];
 	uint32_t out_len;
 };
 
@@ -465,17 +388,6 @@ static void run(const uint8_t *data, uint32_t len, struct result *r)
 	r->out_len = o.data_size_out;
 	for (i = 0; i < FS_STAT_MAX; i++)
 		r->d[i] = after[i] - before[i];
-}
-
-static int ncases, nfailed;
-
-static void report(const char *name, bool ok, const char *why)
-{
-	ncases++;
-	if (!ok)
-		nfailed++;
-	printf("%s  %s%s%s\n", ok ? "PASS" : "FAIL", name, ok ? "" : ": ",
-	       ok ? "" : why);
 }
 
 /* Writes rs to slot !active, then flips: what xdp_prog_set_rules does. */
@@ -570,9 +482,9 @@ static void rs_any_ip(void)
 	p_l3(6, false);
 }
 
-static struct frame frames[NVARIANTS];
+static struct pb frames[NVARIANTS];
 
-static const struct frame *frame_of(const char *name)
+static const struct pb *frame_of(const char *name)
 {
 	unsigned int i;
 
@@ -603,7 +515,7 @@ static void test_variants(void)
 		     r.d[FS_STAT_MATCHED] == ip && r.d[FS_STAT_NOSOCK] == ip &&
 		     r.d[FS_STAT_REDIRECTED] == 0 &&
 		     r.d[FS_STAT_FRAGMENT] == (v->frag != FRAG_NONE);
-		report(name, ok, "unexpected verdict or counters");
+		t_report(name, ok, "unexpected verdict or counters");
 	}
 }
 
@@ -618,12 +530,14 @@ static void test_truncation(void)
 	rs_any_ip();
 	CHECK_EQ(load_rules(&rs), 0);
 	for (i = 0; i < NVARIANTS; i++) {
-		const struct frame *f = &frames[i];
+		const struct pb *f = &frames[i];
+		uint32_t cut[MAX_CUTS];
+		int ncut = cuts_of(&variants[i], f, cut);
 
 		if (!variants[i].family)
 			continue;
-		for (c = 0, bad = 0; c < f->ncut; c++) {
-			uint32_t at = f->cut[c];
+		for (c = 0, bad = 0; c < ncut; c++) {
+			uint32_t at = cut[c];
 
 			if (at >= f->len - variants[i].pad)
 				continue;
@@ -645,9 +559,9 @@ static void test_truncation(void)
 			}
 		}
 		snprintf(name, sizeof(name), "truncate %s (%d cuts)",
-			 variants[i].name, f->ncut);
-		report(name, !bad && f->ncut >= 4,
-		       "a cut frame was not malformed");
+			 variants[i].name, ncut);
+		t_report(name, !bad && ncut >= 4,
+			 "a cut frame was not malformed");
 	}
 }
 
@@ -674,7 +588,7 @@ static const struct {
 
 static void test_mutations(void)
 {
-	static struct frame f;
+	static struct pb f;
 	struct result r;
 	unsigned int i;
 
@@ -685,17 +599,17 @@ static void test_mutations(void)
 		f.b[(mutations[i].at_l4 ? f.l4 : f.l3) + mutations[i].off] =
 			mutations[i].val;
 		run(f.b, f.len, &r);
-		report(mutations[i].name,
-		       !r.err && r.retval == XDP_PASS &&
-			       r.d[FS_STAT_MALFORMED] == 1 &&
-			       r.d[FS_STAT_MATCHED] == 0,
-		       "inconsistent header not counted as malformed");
+		t_report(mutations[i].name,
+			 !r.err && r.retval == XDP_PASS &&
+				 r.d[FS_STAT_MALFORMED] == 1 &&
+				 r.d[FS_STAT_MATCHED] == 0,
+			 "inconsistent header not counted as malformed");
 	}
 }
 
 static void expect(const char *name, const char *variant, bool match)
 {
-	const struct frame *f = frame_of(variant);
+	const struct pb *f = frame_of(variant);
 	char full[160];
 	struct result r;
 	int err = load_rules(&rs);
@@ -703,12 +617,13 @@ static void expect(const char *name, const char *variant, bool match)
 	run(f->b, f->len, &r);
 	snprintf(full, sizeof(full), "rule %s on %s: %s", name, variant,
 		 match ? "hit" : "miss");
-	report(full,
-	       !err && !r.err && r.retval == XDP_PASS &&
-		       r.d[FS_STAT_MATCHED] == match &&
-		       r.d[FS_STAT_NOSOCK] == match &&
-		       r.d[FS_STAT_MALFORMED] == 0 && r.d[FS_STAT_PASSED] == 1,
-	       match ? "did not match" : "matched");
+	t_report(full,
+		 !err && !r.err && r.retval == XDP_PASS &&
+			 r.d[FS_STAT_MATCHED] == match &&
+			 r.d[FS_STAT_NOSOCK] == match &&
+			 r.d[FS_STAT_MALFORMED] == 0 &&
+			 r.d[FS_STAT_PASSED] == 1,
+		 match ? "did not match" : "matched");
 }
 
 /* A rule set of one predicate, then the frames it must hit and miss. */
@@ -870,7 +785,7 @@ static void test_slot_flip(void)
 {
 	int ctl = bpf_map__fd(skel->maps.fs_ctl);
 	int rules = bpf_map__fd(skel->maps.fs_rules);
-	const struct frame *f = frame_of("ipv4 tcp");
+	const struct pb *f = frame_of("ipv4 tcp");
 	uint32_t k = FS_CTL_ACTIVE, slot;
 	struct fs_ruleset none = {0};
 	struct result r;
@@ -884,18 +799,18 @@ static void test_slot_flip(void)
 	slot = 0;
 	ok = ok && !bpf_map_update_elem(ctl, &k, &slot, BPF_ANY);
 	run(f->b, f->len, &r);
-	report("slot 0 active (empty): miss",
-	       ok && !r.err && r.d[FS_STAT_MATCHED] == 0, "matched");
+	t_report("slot 0 active (empty): miss",
+		 ok && !r.err && r.d[FS_STAT_MATCHED] == 0, "matched");
 	slot = 1;
 	ok = !bpf_map_update_elem(ctl, &k, &slot, BPF_ANY);
 	run(f->b, f->len, &r);
-	report("flip to slot 1 (ip or ip6): hit",
-	       ok && !r.err && r.d[FS_STAT_MATCHED] == 1, "did not match");
+	t_report("flip to slot 1 (ip or ip6): hit",
+		 ok && !r.err && r.d[FS_STAT_MATCHED] == 1, "did not match");
 	slot = 0;
 	ok = !bpf_map_update_elem(ctl, &k, &slot, BPF_ANY);
 	run(f->b, f->len, &r);
-	report("flip back to slot 0: miss",
-	       ok && !r.err && r.d[FS_STAT_MATCHED] == 0, "matched");
+	t_report("flip back to slot 0: miss",
+		 ok && !r.err && r.d[FS_STAT_MATCHED] == 0, "matched");
 }
 
 /*
@@ -930,7 +845,7 @@ static void test_filter_exprs(void)
 		if (filter_parse(exprs[e], &rs, err, sizeof(err)) ||
 		    load_rules(&rs)) {
 			snprintf(name, sizeof(name), "filter '%s'", exprs[e]);
-			report(name, false, err);
+			t_report(name, false, err);
 			continue;
 		}
 		for (i = 0; i < NVARIANTS; i++) {
@@ -955,14 +870,14 @@ static void test_filter_exprs(void)
 		}
 		snprintf(name, sizeof(name),
 			 "filter '%s' agrees with filter_match", exprs[e]);
-		report(name, !bad, "verdicts differ");
+		t_report(name, !bad, "verdicts differ");
 	}
 }
 
 /* A matched frame leaves struct fs_meta in front of it. */
 static void test_meta(void)
 {
-	const struct frame *f = frame_of("ipv4 tcp");
+	const struct pb *f = frame_of("ipv4 tcp");
 	struct fs_meta m;
 	struct result r;
 
@@ -970,18 +885,18 @@ static void test_meta(void)
 	CHECK_EQ(load_rules(&rs), 0);
 	run(f->b, f->len, &r);
 	memcpy(&m, r.out, sizeof(m));
-	report("metadata in front of a matched frame",
-	       !r.err && r.out_len == f->len + sizeof(m) &&
-		       m.magic == FS_META_MAGIC && m.ts_mono_ns != 0 &&
-		       m.rx_queue == 0 &&
-		       !memcmp(r.out + sizeof(m), f->b, f->len),
-	       "no fs_meta, or the frame changed");
+	t_report("metadata in front of a matched frame",
+		 !r.err && r.out_len == f->len + sizeof(m) &&
+			 m.magic == FS_META_MAGIC && m.ts_mono_ns != 0 &&
+			 m.rx_queue == 0 &&
+			 !memcmp(r.out + sizeof(m), f->b, f->len),
+		 "no fs_meta, or the frame changed");
 	rs_clear();
 	CHECK_EQ(load_rules(&rs), 0);
 	run(f->b, f->len, &r);
-	report("no metadata on a passed frame",
-	       !r.err && r.out_len == f->len && !memcmp(r.out, f->b, f->len),
-	       "frame changed");
+	t_report("no metadata on a passed frame",
+		 !r.err && r.out_len == f->len && !memcmp(r.out, f->b, f->len),
+		 "frame changed");
 }
 
 /*
@@ -991,7 +906,7 @@ static void test_meta(void)
  */
 static void test_multibuf(void)
 {
-	static struct frame f;
+	static struct pb f;
 	struct variant v = variants[0];
 	struct result r;
 
@@ -1002,176 +917,14 @@ static void test_multibuf(void)
 	p_port(80, 80, FS_DIR_DST, 0);
 	CHECK_EQ(load_rules(&rs), 0);
 	run(f.b, f.len, &r);
-	report("9000-byte multi-buffer frame matched",
-	       !r.err && r.retval == XDP_PASS && r.d[FS_STAT_MATCHED] == 1 &&
-		       r.d[FS_STAT_MALFORMED] == 0,
-	       r.err ? strerror(-r.err) : "not matched");
+	t_report("9000-byte multi-buffer frame matched",
+		 !r.err && r.retval == XDP_PASS && r.d[FS_STAT_MATCHED] == 1 &&
+			 r.d[FS_STAT_MALFORMED] == 0,
+		 r.err ? strerror(-r.err) : "not matched");
 }
 
-/*
- * Attach-time behaviour of user/xdp_prog.c on a veth pair in a private
- * network namespace (gone with the process: no cleanup can be missed).
- */
-#define VETH_TX "fsa0"
-#define VETH_RX "fsa1"
-
-static int send_frame(int ifindex, const struct frame *f)
-{
-	struct sockaddr_ll sll = {.sll_family = AF_PACKET,
-				  .sll_ifindex = ifindex,
-				  .sll_halen = ETH_ALEN};
-	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	memcpy(sll.sll_addr, f->b, ETH_ALEN);
-	if (sendto(fd, f->b, f->len, 0, (void *)&sll, sizeof(sll)) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-/* Waits for the counter to reach want: the peer receives asynchronously. */
-static __u64 wait_stat(struct xdp_prog *xp, int id, uint64_t want)
-{
-	__u64 st[FS_STAT_MAX] = {0};
-	int i;
-
-	for (i = 0; i < 100; i++) {
-		if (xdp_prog_read_stats(xp, st) || st[id] >= want)
-			break;
-		usleep(10000);
-	}
-	return st[id];
-}
-
-static void attach_traffic(struct xdp_prog *xp, int tx)
-{
-	struct fs_ruleset got;
-	__u64 st[FS_STAT_MAX], q0 = 1;
-	long gen;
-
-	rs_clear();
-	rs_term();
-	p_l4(IPPROTO_TCP, 0);
-	p_port(80, 80, FS_DIR_DST, 0);
-	p_net(SRC4, FS_DIR_SRC, 0);
-	gen = xdp_prog_set_rules(xp, &rs);
-	report("xdp_prog_set_rules: generation 1", gen == 1, "bad generation");
-	report("xdp_prog_get_rules reads them back",
-	       !xdp_prog_get_rules(xp, &got) && got.generation == 1 &&
-		       got.nterms == 1 && got.terms[0].npreds == 3,
-	       "different rule set");
-	report("xdp_prog_set_rules again: generation 2",
-	       xdp_prog_set_rules(xp, &rs) == 2, "bad generation");
-	CHECK_EQ(send_frame(tx, frame_of("ipv4 udp")), 0);
-	CHECK_EQ(send_frame(tx, frame_of("ipv4 tcp")), 0);
-	report("veth frame matched, no socket: nosock",
-	       wait_stat(xp, FS_STAT_NOSOCK, 1) == 1, "no nosock count");
-	CHECK_EQ(xdp_prog_read_stats(xp, st), 0);
-	report("veth frames seen, one matched",
-	       st[FS_STAT_SEEN] >= 2 && st[FS_STAT_MATCHED] == 1 &&
-		       st[FS_STAT_REDIRECTED] == 0,
-	       "unexpected counters");
-	report("qstats: nothing redirected to queue 0",
-	       !xdp_prog_read_qstats(xp, 0, &q0) && q0 == 0, "bad qstats");
-	report("qstats: queue out of range refused",
-	       xdp_prog_read_qstats(xp, FS_MAX_QUEUES, &q0) == -EINVAL,
-	       "accepted");
-}
-
-static void attach_auto(int rx, int tx)
-{
-	struct xdp_prog *xp = NULL, *found = NULL;
-	char why[256] = "";
-	int err;
-
-	err = xdp_prog_attach(&xp, rx, XDP_PROG_MODE_AUTO, NULL, why,
-			      sizeof(why));
-	printf("      attach: %s\n", why);
-	report("attach auto on veth: generic",
-	       !err && xdp_prog_mode(xp) == XDP_PROG_MODE_GENERIC &&
-		       !xdp_prog_reused(xp) && strstr(why, "veth"),
-	       why);
-	if (err)
-		return;
-	report("xsks map fd", xdp_prog_xsks_fd(xp) >= 0, "no fd");
-	err = xdp_prog_find(rx, NULL, &found);
-	report("find the attached classifier",
-	       !err && xdp_prog_reused(found) &&
-		       xdp_prog_mode(found) == XDP_PROG_MODE_GENERIC,
-	       "not found");
-	if (!err) {
-		attach_traffic(found, tx);
-		xdp_prog_detach(found);
-	}
-	report("releasing a found classifier leaves it attached",
-	       !xdp_prog_find(rx, NULL, &found), "it was detached");
-	xdp_prog_detach(found);
-	err = xdp_prog_attach(&found, rx, XDP_PROG_MODE_NATIVE, NULL, why,
-			      sizeof(why));
-	report("attach again reuses, whatever the mode",
-	       !err && xdp_prog_reused(found) &&
-		       xdp_prog_mode(found) == XDP_PROG_MODE_GENERIC,
-	       why);
-	if (!err)
-		xdp_prog_detach(found);
-	xdp_prog_detach(xp);
-	report("detach removes what attach attached",
-	       xdp_prog_find(rx, NULL, &found) == -ENOENT, "still attached");
-}
-
-static void attach_native_pinned(int rx)
-{
-	struct xdp_prog *xp = NULL, *found = NULL;
-	char why[256] = "", pins[64], path[96];
-	struct stat st;
-	int err;
-
-	snprintf(pins, sizeof(pins), "/sys/fs/bpf/fs_test_classifier_%d",
-		 (int)getpid());
-	err = xdp_prog_attach(&xp, rx, XDP_PROG_MODE_NATIVE, pins, why,
-			      sizeof(why));
-	printf("      attach: %s\n", why);
-	report("attach native on veth, pinned",
-	       !err && xdp_prog_mode(xp) == XDP_PROG_MODE_NATIVE, why);
-	if (err)
-		return;
-	snprintf(path, sizeof(path), "%s/fs_rules", pins);
-	report("maps pinned under the pin path", !stat(path, &st), path);
-	report("find by pin path", !xdp_prog_find(rx, pins, &found),
-	       "not found");
-	xdp_prog_detach(found);
-	report("find by a wrong pin path fails",
-	       xdp_prog_find(rx, "/sys/fs/bpf/fs_test_none", &found) < 0,
-	       "found");
-	xdp_prog_detach(xp);
-	report("detach removes the pins", stat(pins, &st) && errno == ENOENT,
-	       pins);
-}
-
-static void test_attach(void)
-{
-	int rx, tx;
-
-	if (geteuid() != 0) {
-		printf("SKIP  attach group: needs root\n");
-		return;
-	}
-	if (unshare(CLONE_NEWNET) ||
-	    system("ip link add " VETH_TX " type veth peer name " VETH_RX
-		   " && ip link set " VETH_TX " up && ip link set " VETH_RX
-		   " up")) {
-		report("veth pair in a private netns", false, strerror(errno));
-		return;
-	}
-	tx = if_nametoindex(VETH_TX);
-	rx = if_nametoindex(VETH_RX);
-	attach_auto(rx, tx);
-	attach_native_pinned(rx);
-}
-
-static int setup(void)
+/* The skeleton, loaded with private maps. */
+static int load(void)
 {
 	struct bpf_map *m;
 	int err;
@@ -1193,17 +946,32 @@ static int setup(void)
 	return 0;
 }
 
-/* BPF_PROG_TEST_RUN on an xdp.frags program; 77 only if it is missing. */
-static int probe_test_run(void)
+/*
+ * The frames, the loaded classifier and BPF_PROG_TEST_RUN on an xdp.frags
+ * program: every case skips only if loading needs root or test_run is
+ * missing.
+ */
+static int setup(void)
 {
 	static uint8_t pkt[64];
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt,
 		    .data_size_in = sizeof(pkt), .repeat = 1);
+	unsigned int i;
+	int err;
 
+	for (i = 0; i < NVARIANTS; i++)
+		build_frame(&variants[i], &frames[i]);
+	err = load();
+	if (err == -EPERM) {
+		t_skip("loading BPF programs needs root");
+		return T_EXIT_SKIP;
+	}
+	if (err)
+		return T_EXIT_FAIL;
 	if (!bpf_prog_test_run_opts(prog_fd, &o))
 		return 0;
 	if (errno == KERN_ENOTSUPP || errno == EOPNOTSUPP) {
-		printf("SKIP: BPF_PROG_TEST_RUN for XDP unavailable: %s\n",
+		t_skip("BPF_PROG_TEST_RUN for XDP unavailable: %s",
 		       strerror(errno));
 		return T_EXIT_SKIP;
 	}
@@ -1211,40 +979,21 @@ static int probe_test_run(void)
 	return T_EXIT_FAIL;
 }
 
-int main(void)
-{
-	unsigned int i;
-	int err;
+static const struct t_case cases[] = {
+	T_CASE(test_variants),
+	T_CASE(test_truncation),
+	T_CASE(test_mutations),
+	T_CASE(test_addr_predicates),
+	T_CASE(test_port_proto_predicates),
+	T_CASE(test_terms),
+	T_CASE(test_slot_flip),
+	T_CASE(test_filter_exprs),
+	T_CASE(test_meta),
+	T_CASE(test_multibuf),
+};
 
-	/* Line by line, so the output interleaves sanely with stderr. */
-	setvbuf(stdout, NULL, _IOLBF, 0);
+int main(int argc, char **argv)
+{
 	log_init_libs();
-	for (i = 0; i < NVARIANTS; i++)
-		build_frame(&variants[i], &frames[i]);
-	err = setup();
-	if (err == -EPERM) {
-		printf("SKIP: loading BPF programs needs root\n");
-		return T_EXIT_SKIP;
-	}
-	if (err)
-		return T_EXIT_FAIL;
-	err = probe_test_run();
-	if (err)
-		return err;
-	test_variants();
-	test_truncation();
-	test_mutations();
-	test_addr_predicates();
-	test_port_proto_predicates();
-	test_terms();
-	test_slot_flip();
-	test_filter_exprs();
-	test_meta();
-	test_multibuf();
-	classifier__destroy(skel);
-	test_attach();
-	printf("%d cases, %d failed\n", ncases, nfailed);
-	if (nfailed)
-		t_failures += nfailed;
-	return t_result();
+	return t_run(argc, argv, cases, T_ARRAY_SIZE(cases), setup);
 }

@@ -73,6 +73,18 @@ static inline int t_result(void)
 	return T_EXIT_PASS;
 }
 
+/*
+ * A check with a name, on a line of its own under the case's (indented,
+ * so that it is not a case's line): a failure, with why, when !ok.
+ */
+static inline void t_report(const char *name, bool ok, const char *why)
+{
+	if (!ok)
+		t_failures++;
+	printf("  %s %s%s%s\n", ok ? "ok  " : "FAIL", name, ok ? "" : ": ",
+	       ok ? "" : why);
+}
+
 /* Marks the running case skipped; its checks still count. */
 static inline void t_skip(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));

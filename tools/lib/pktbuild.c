@@ -110,7 +110,9 @@ void pb_ipv4(struct pb *p, const struct pb_ip4 *h)
 
 	p->l3 = p->len;
 	p->family = 4;
-	at = hdr(p, 20 + h->opt_len);
+	at = hdr(p, 20);
+	if (h->opt_len)
+		hdr(p, h->opt_len);
 	at[0] = 0x40 | (20 + h->opt_len) / 4;
 	at[1] = h->tos;
 	pb_put16(at + 4, h->id);
@@ -166,7 +168,9 @@ void pb_tcp(struct pb *p, const struct pb_tcp *t)
 
 	p->l4 = p->len;
 	p->l4proto = IPPROTO_TCP_;
-	at = hdr(p, 20 + t->opt_len);
+	at = hdr(p, 20);
+	if (t->opt_len)
+		hdr(p, t->opt_len);
 	pb_put16(at, t->sport);
 	pb_put16(at + 2, t->dport);
 	pb_put32(at + 4, t->seq);

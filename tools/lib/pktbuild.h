@@ -6,7 +6,8 @@
  * fragment headers), TCP (with options), UDP, ICMP and payload.
  *
  * Each call appends its header in network byte order and records where it
- * lies (hdr[], for truncation tests).  pb_finish() sets what depends on
+ * lies (hdr[], for truncation tests; IPv4 and TCP options apart from the
+ * fixed part).  pb_finish() sets what depends on
  * the rest of the frame: the IP length, the UDP length and the IPv4,
  * TCP, UDP and ICMP checksums; bytes appended after it (Ethernet padding)
  * are outside the datagram.  A test that wants a header to lie writes
