@@ -801,8 +801,8 @@ static const char usage_text[] =
 	"  tcpxfer gen --seed S --bytes N [--offset O]\n"
 	"  tcpxfer expect --seed S --conn I --req-bytes X --resp-bytes Y\n"
 	"                 --dir c2s|s2c\n"
-	"Sizes take K, M, G suffixes (powers of 1024).  See the top of\n"
-	"tools/tcpxfer.c for the stream format.\n";
+	"Sizes take K, M, G suffixes (powers of 1024).  The stream format\n"
+	"is in tools/lib/xfergen.h.\n";
 
 enum {
 	O_PORT = 256,
