@@ -12,14 +12,22 @@
 #include "live/capture_stats.h"
 #include "testlib.h"
 
+struct fx {
+	struct capture_snap s;
+	struct queue_snap q[2];
+	char out[4096]; /* the summary */
+};
+
 /*
  * Two queues: queue 0 received 100 (2 lost to ring_full), handed 30 to
  * queue 1's worker; queue 1 received 20 and took 30; one chain dropped.
  */
-static void fill(struct capture_snap *s, struct queue_snap q[2])
+static void fill(struct fx *f)
 {
-	memset(s, 0, sizeof(*s));
-	memset(q, 0, 2 * sizeof(*q));
+	struct capture_snap *s = &f->s;
+	struct queue_snap *q = f->q;
+
+	memset(f, 0, sizeof(*f));
 	s->nq = 2;
 	s->q = q;
 	s->pcap = true;
@@ -40,14 +48,15 @@ static void fill(struct capture_snap *s, struct queue_snap q[2])
 	q[1].w.written = 50;
 }
 
-static int64_t summary(const struct capture_snap *s, char *out, size_t len)
+/* The summary into fx->out; returns what it returns. */
+static int64_t summary(struct fx *fx)
 {
-	FILE *f = fmemopen(out, len, "w");
+	FILE *f = fmemopen(fx->out, sizeof(fx->out), "w");
 	int64_t n;
 
 	if (!f)
 		abort();
-	n = capture_stats_summary(f, s, 1.0);
+	n = capture_stats_summary(f, &fx->s, 1.0);
 	fclose(f);
 	return n;
 }
@@ -105,23 +114,21 @@ static long long json_of(const char *json, unsigned int q, const char *key)
 
 static void test_all_accounted(void)
 {
-	struct queue_snap q[2];
-	struct capture_snap s;
-	char out[4096];
+	struct fx f;
 
-	fill(&s, q);
-	CHECK_EQ(summary(&s, out, sizeof(out)), 0);
-	CHECK_EQ(stat_of(out, "queue 0:", "redirected"), 102);
-	CHECK_EQ(stat_of(out, "queue 0:", "received"), 100);
-	CHECK_EQ(stat_of(out, "queue 0:", "dropped"), 4);
-	CHECK_EQ(stat_of(out, "queue 1:", "received"), 20);
-	CHECK_EQ(stat_of(out, "total:", "received"), 120);
-	CHECK_EQ(stat_of(out, "drops:", "ring_full"), 2);
-	CHECK_EQ(stat_of(out, "drops:", "chain"), 1);
-	CHECK_EQ(stat_of(out, "drops:", "write"), 1);
+	fill(&f);
+	CHECK_EQ(summary(&f), 0);
+	CHECK_EQ(stat_of(f.out, "queue 0:", "redirected"), 102);
+	CHECK_EQ(stat_of(f.out, "queue 0:", "received"), 100);
+	CHECK_EQ(stat_of(f.out, "queue 0:", "dropped"), 4);
+	CHECK_EQ(stat_of(f.out, "queue 1:", "received"), 20);
+	CHECK_EQ(stat_of(f.out, "total:", "received"), 120);
+	CHECK_EQ(stat_of(f.out, "drops:", "ring_full"), 2);
+	CHECK_EQ(stat_of(f.out, "drops:", "chain"), 1);
+	CHECK_EQ(stat_of(f.out, "drops:", "write"), 1);
 	/* No mismatch line: processed is on none. */
-	CHECK_EQ(stat_of(out, "", "processed"), -1);
-	CHECK_EQ(stat_of(out, "write errors:", "errors:"), -1);
+	CHECK_EQ(stat_of(f.out, "", "processed"), -1);
+	CHECK_EQ(stat_of(f.out, "write errors:", "errors:"), -1);
 }
 
 /*
@@ -130,17 +137,15 @@ static void test_all_accounted(void)
  */
 static void test_lost_between_queues(void)
 {
-	struct queue_snap q[2];
-	struct capture_snap s;
-	char out[4096];
+	struct fx f;
 
-	fill(&s, q);
-	q[1].w.processed = 49;
-	q[1].w.written = 49;
-	CHECK_EQ(summary(&s, out, sizeof(out)), 1);
-	CHECK_EQ(stat_of(out, "received", "received"), 120);
-	CHECK_EQ(stat_of(out, "received", "processed"), 118);
-	CHECK_EQ(stat_of(out, "received", "drops"), 1);
+	fill(&f);
+	f.q[1].w.processed = 49;
+	f.q[1].w.written = 49;
+	CHECK_EQ(summary(&f), 1);
+	CHECK_EQ(stat_of(f.out, "received", "received"), 120);
+	CHECK_EQ(stat_of(f.out, "received", "processed"), 118);
+	CHECK_EQ(stat_of(f.out, "received", "drops"), 1);
 }
 
 /*
@@ -149,34 +154,30 @@ static void test_lost_between_queues(void)
  */
 static void test_unwritten_per_queue(void)
 {
-	struct queue_snap q[2];
-	struct capture_snap s;
-	char out[4096];
+	struct fx f;
 
-	fill(&s, q);
-	q[0].w.written = 67;
-	CHECK_EQ(summary(&s, out, sizeof(out)), 1);
-	CHECK_EQ(stat_of(out, "queue 0:", "processed"), 69);
-	CHECK_EQ(stat_of(out, "queue 0:", "written"), 67);
-	CHECK_EQ(stat_of(out, "queue 1:", "processed"), -1);
-	s.pcap = false;
-	q[0].w.written = q[0].w.write_fail = q[1].w.written = 0;
-	CHECK_EQ(summary(&s, out, sizeof(out)), 0);
-	CHECK_EQ(stat_of(out, "", "processed"), -1);
+	fill(&f);
+	f.q[0].w.written = 67;
+	CHECK_EQ(summary(&f), 1);
+	CHECK_EQ(stat_of(f.out, "queue 0:", "processed"), 69);
+	CHECK_EQ(stat_of(f.out, "queue 0:", "written"), 67);
+	CHECK_EQ(stat_of(f.out, "queue 1:", "processed"), -1);
+	f.s.pcap = false;
+	f.q[0].w.written = f.q[0].w.write_fail = f.q[1].w.written = 0;
+	CHECK_EQ(summary(&f), 0);
+	CHECK_EQ(stat_of(f.out, "", "processed"), -1);
 }
 
 /* The kernel side, per queue: a redirected packet no counter has. */
 static void test_redirected_unreceived(void)
 {
-	struct queue_snap q[2];
-	struct capture_snap s;
-	char out[4096];
+	struct fx f;
 
-	fill(&s, q);
-	q[1].redirected = 21;
-	CHECK_EQ(summary(&s, out, sizeof(out)), 1);
-	CHECK_EQ(stat_of(out, "queue 1:", "redirected"), 21);
-	CHECK_EQ(stat_of(out, "queue 1:", "received"), 20);
+	fill(&f);
+	f.q[1].redirected = 21;
+	CHECK_EQ(summary(&f), 1);
+	CHECK_EQ(stat_of(f.out, "queue 1:", "redirected"), 21);
+	CHECK_EQ(stat_of(f.out, "queue 1:", "received"), 20);
 }
 
 /*
@@ -185,22 +186,19 @@ static void test_redirected_unreceived(void)
  */
 static void test_write_errors(void)
 {
-	struct queue_snap q[2];
-	struct capture_snap s;
-	char out[4096], buf[4096];
-	const char *path;
+	char buf[4096];
+	struct fx fx;
 	FILE *f;
 
-	fill(&s, q);
-	q[1].w.wr_errors = 3;
-	CHECK_EQ(summary(&s, out, sizeof(out)), 0);
-	CHECK_EQ(stat_of(out, "write errors:", "errors:"), 3);
-	CHECK_EQ(stat_of(out, "drops:", "chain"), 1);
-	CHECK_EQ(stat_of(out, "drops:", "write"), 1);
+	fill(&fx);
+	fx.q[1].w.wr_errors = 3;
+	CHECK_EQ(summary(&fx), 0);
+	CHECK_EQ(stat_of(fx.out, "write errors:", "errors:"), 3);
+	CHECK_EQ(stat_of(fx.out, "drops:", "chain"), 1);
+	CHECK_EQ(stat_of(fx.out, "drops:", "write"), 1);
 
-	path = t_tmpdir();
-	snprintf(buf, sizeof(buf), "%s/stats.json", path);
-	CHECK_EQ(capture_stats_json(buf, "veth0", &s, 1.0), 0);
+	snprintf(buf, sizeof(buf), "%s/stats.json", t_tmpdir());
+	CHECK_EQ(capture_stats_json(buf, "veth0", &fx.s, 1.0), 0);
 	f = fopen(buf, "r");
 	CHECK(f != NULL);
 	if (!f)
