@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * capture_setup: the set-up and teardown order of a live capture, in the
- * order DESIGN.md gives: outputs first (errors surface before anything is
- * attached), the classifier, the UMEM and one socket per queue, the
- * sockets into xsks; at the end the sockets leave xsks before anything is
+ * order DESIGN.md gives: a check that no other capture uses the interface,
+ * outputs (errors surface before anything is attached), the classifier,
+ * the UMEM and one socket per queue, the rules, the sockets into xsks;
+ * at the end the sockets leave xsks before anything is
  * closed, the classifier is detached if flowsplice attached it, then
  * files, sockets and the UMEM go.
  */
@@ -139,6 +140,19 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 	return 0;
 }
 
+static const char *bind_hint(int err)
+{
+	switch (err) {
+	case -EAFNOSUPPORT:
+		return " (kernel without AF_XDP)";
+	case -EBUSY:
+		return " (another AF_XDP socket holds this queue: another "
+		       "capture's, or another program's)";
+	default:
+		return "";
+	}
+}
+
 static int open_sockets(struct capture *c, bool native)
 {
 	struct umem_opts uo = {
@@ -179,9 +193,7 @@ static int open_sockets(struct capture *c, bool native)
 			pr_warn("cannot bind an AF_XDP socket to %s queue %u: "
 				"%s%s\n",
 				c->o->ifname, c->queues[i], strerror(-ret),
-				ret == -EAFNOSUPPORT
-					? " (kernel without AF_XDP)"
-					: "");
+				bind_hint(ret));
 			return ret;
 		}
 	}
@@ -221,7 +233,14 @@ static int attach_classifier_prog(struct capture *c)
 	}
 	if (!c->o->quiet && *why)
 		pr_info("XDP on %s: %s\n", c->o->ifname, why);
-	ret = xdp_prog_set_rules(c->prog, &c->rules);
+	return 0;
+}
+
+/* Once the sockets are bound: a failed bind leaves the rules in place. */
+static int set_rules(struct capture *c)
+{
+	long ret = xdp_prog_set_rules(c->prog, &c->rules);
+
 	if (ret < 0) {
 		pr_warn("cannot load the filter rules: %s\n", strerror(-ret));
 		return ret;
@@ -309,8 +328,18 @@ void capture_detach_quiet(struct capture *c)
 
 int capture_setup(struct capture *c, uint64_t rotate_bytes)
 {
+	char why[256];
 	int ret;
 
+	/*
+	 * Before anything is opened or changed: another capture's outputs
+	 * may be the same files, and its filter must stay in place.
+	 */
+	ret = xdp_prog_check_busy(c->ifindex, why, sizeof(why));
+	if (ret) {
+		pr_warn("cannot capture on %s: %s\n", c->o->ifname, why);
+		return ret;
+	}
 	ret = open_outputs(c, rotate_bytes);
 	if (ret)
 		return ret;
@@ -318,6 +347,9 @@ int capture_setup(struct capture *c, uint64_t rotate_bytes)
 	if (ret)
 		return ret;
 	ret = open_sockets(c, xdp_prog_mode(c->prog) == XDP_PROG_MODE_NATIVE);
+	if (ret)
+		return ret;
+	ret = set_rules(c);
 	if (ret)
 		return ret;
 	read_xdp_base(c);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -34,6 +35,11 @@
 #define PROG_NAME "fs_classify"
 #define BPFFS "/sys/fs/bpf"
 #define MAX_PROG_MAPS 16
+/*
+ * Serialises finding the classifier and recording the capture that uses
+ * it, so that two captures started at once cannot both take it.
+ */
+#define ATTACH_LOCK "/run/flowsplice.lock"
 
 enum { M_XSKS, M_RULES, M_CTL, M_STATS, M_QSTATS, M_NR };
 
@@ -56,6 +62,7 @@ struct xdp_prog {
 	enum xdp_prog_mode mode;
 	bool reused;
 	bool adopted; /* reused, but left by a flowsplice that is gone */
+	bool user; /* this process is recorded as FS_CTL_USER */
 	bool multiprog;
 	__u32 id; /* the attached program's id, when found */
 	int ncpus;
@@ -350,6 +357,75 @@ static __u32 gone_owner(struct xdp_prog *p)
 }
 
 /*
+ * The pid of another flowsplice capture that uses p and still runs, or 0.
+ * *other_ns: it lives in another pid namespace, where its pid cannot be
+ * checked; it is then taken as running (its filter must not be replaced).
+ */
+static __u32 live_user(struct xdp_prog *p, bool *other_ns)
+{
+	__u32 pid = ctl_get(p, FS_CTL_USER), my_ns, my_start, ns, start;
+
+	*other_ns = false;
+	if (!pid || proc_identity(getpid(), &my_ns, &my_start))
+		return 0;
+	if (ctl_get(p, FS_CTL_USER_PIDNS) != my_ns) {
+		*other_ns = true;
+		return pid;
+	}
+	/* Gone, or its pid reused by a process started later. */
+	if (pid == (__u32)getpid() || proc_identity(pid, &ns, &start) ||
+	    start != ctl_get(p, FS_CTL_USER_START))
+		return 0;
+	return pid;
+}
+
+/*
+ * One capture per interface: the classifier runs one rule set, and a
+ * second capture's would replace the first one's.  -EBUSY, the other
+ * capture named in why, while another capture uses p.
+ */
+static int check_user(struct xdp_prog *p, char *why, size_t whylen)
+{
+	bool other_ns;
+	__u32 pid = live_user(p, &other_ns);
+
+	if (!pid)
+		return 0;
+	snprintf(why, whylen,
+		 "another flowsplice capture (pid %u%s) is capturing on this "
+		 "interface: stop it first (one capture per interface: the "
+		 "classifier runs one filter)",
+		 pid, other_ns ? ", in another pid namespace" : "");
+	return -EBUSY;
+}
+
+/* Record this process as the capture that uses p. */
+static int set_user(struct xdp_prog *p)
+{
+	__u32 pid = getpid(), pidns = 0, start = 0;
+	int err = proc_identity(pid, &pidns, &start);
+
+	if (!err)
+		err = ctl_set(p, FS_CTL_USER_PIDNS, pidns);
+	if (!err)
+		err = ctl_set(p, FS_CTL_USER_START, start);
+	if (!err)
+		err = ctl_set(p, FS_CTL_USER, pid);
+	if (err)
+		pr_warn("recording this capture as the classifier's user: %s\n",
+			strerror(-err));
+	p->user = !err;
+	return err;
+}
+
+static void clear_user(struct xdp_prog *p)
+{
+	if (p->user && ctl_get(p, FS_CTL_USER) == (__u32)getpid())
+		ctl_set(p, FS_CTL_USER, 0);
+	p->user = false;
+}
+
+/*
  * A program left attached by a flowsplice that is gone becomes ours: it
  * is detached on exit, as if this run had attached it.
  */
@@ -377,6 +453,19 @@ static void adopt(struct xdp_prog *p, __u32 pid, char *why, size_t whylen)
 int xdp_prog_find(int ifindex, const char *pin_path, struct xdp_prog **out)
 {
 	return find_attached(ifindex, pin_path, out);
+}
+
+int xdp_prog_check_busy(int ifindex, char *why, size_t whylen)
+{
+	struct xdp_prog *p;
+	int err;
+
+	/* Anything else wrong with it is for xdp_prog_attach() to say. */
+	if (find_attached(ifindex, NULL, &p))
+		return 0;
+	err = check_user(p, why, whylen);
+	prog_free(p);
+	return err;
 }
 
 static int mkdir_p(const char *dir)
@@ -550,22 +639,26 @@ static int attach_fresh(struct xdp_prog *p, enum xdp_prog_mode mode,
 	return 0;
 }
 
-int xdp_prog_attach(struct xdp_prog **out, int ifindex, enum xdp_prog_mode mode,
-		    const char *pin_path, char *why, size_t whylen)
+static int attach_locked(struct xdp_prog **out, int ifindex,
+			 enum xdp_prog_mode mode, const char *pin_path,
+			 char *why, size_t whylen)
 {
 	enum xdp_attach_mode am;
-	char line[256], dummy[1];
+	char line[256];
 	struct xdp_prog *p;
 	__u32 id;
 	int err;
 
-	if (!why) {
-		why = dummy;
-		whylen = sizeof(dummy);
-	}
 	err = find_attached(ifindex, pin_path, &p);
 	if (!err) {
-		__u32 gone = gone_owner(p);
+		__u32 gone;
+
+		err = check_user(p, why, whylen);
+		if (err) {
+			prog_free(p);
+			return err;
+		}
+		gone = gone_owner(p);
 
 		snprintf(why, whylen,
 			 "%s: reusing the %s program already "
@@ -574,6 +667,7 @@ int xdp_prog_attach(struct xdp_prog **out, int ifindex, enum xdp_prog_mode mode,
 			 p->multiprog ? ", behind the libxdp dispatcher" : "");
 		if (gone)
 			adopt(p, gone, why, whylen);
+		set_user(p);
 		*out = p;
 		return 0;
 	}
@@ -608,6 +702,7 @@ int xdp_prog_attach(struct xdp_prog **out, int ifindex, enum xdp_prog_mode mode,
 	if (err)
 		pr_warn("recording the classifier's owner: %s\n",
 			strerror(-err));
+	set_user(p);
 	snprintf(why, whylen, "%s; %s", line,
 		 p->multiprog ? "behind the libxdp dispatcher"
 			      : "single program (no libxdp dispatcher)");
@@ -615,10 +710,32 @@ int xdp_prog_attach(struct xdp_prog **out, int ifindex, enum xdp_prog_mode mode,
 	return 0;
 }
 
+int xdp_prog_attach(struct xdp_prog **out, int ifindex, enum xdp_prog_mode mode,
+		    const char *pin_path, char *why, size_t whylen)
+{
+	char dummy[1];
+	int lock, err;
+
+	if (!why) {
+		why = dummy;
+		whylen = sizeof(dummy);
+	}
+	/* Without /run (or writable), the check still runs, unserialised. */
+	lock = open(ATTACH_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		    0600);
+	if (lock >= 0 && flock(lock, LOCK_EX))
+		pr_debug("flock %s: %s\n", ATTACH_LOCK, strerror(errno));
+	err = attach_locked(out, ifindex, mode, pin_path, why, whylen);
+	if (lock >= 0)
+		close(lock);
+	return err;
+}
+
 void xdp_prog_detach(struct xdp_prog *p)
 {
 	if (!p)
 		return;
+	clear_user(p);
 	if (!p->reused || p->adopted)
 		release_new(p);
 	prog_free(p);
