@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "capture_int.h"
@@ -153,6 +154,26 @@ static const char *bind_hint(int err)
 	}
 }
 
+/*
+ * The kernel releases the queue of a socket that was closed (a capture
+ * just killed, say) from a work item: bind says EBUSY for a moment.
+ * Another capture that still runs was refused before; wait up to a second.
+ */
+static int bind_queue(struct capture *c, struct worker *wk,
+		      const struct xskq_opts *xo, unsigned int i)
+{
+	unsigned int tries;
+	int ret;
+
+	for (tries = 0;; tries++) {
+		ret = xskq_open(&wk->q, c->umem, c->o->ifname, c->queues[i], xo,
+				i == 0);
+		if (ret != -EBUSY || tries == 20)
+			return ret;
+		usleep(50000);
+	}
+}
+
 static int open_sockets(struct capture *c, bool native)
 {
 	struct umem_opts uo = {
@@ -187,8 +208,7 @@ static int open_sockets(struct capture *c, bool native)
 		umem_pool_init(c->umem, &wk->pool, i * c->o->frames,
 			       c->o->frames);
 		wk->pool.hold_max = c->o->hold_frames;
-		ret = xskq_open(&wk->q, c->umem, c->o->ifname, c->queues[i],
-				&xo, i == 0);
+		ret = bind_queue(c, wk, &xo, i);
 		if (ret) {
 			pr_warn("cannot bind an AF_XDP socket to %s queue %u: "
 				"%s%s\n",
