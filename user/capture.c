@@ -105,7 +105,7 @@ static const struct cli_opt capture_opts[] = {
 		"seconds between stats lines on stderr; 0: none (default: 1)"),
 	CLI_OPT("stats-json", 0, CLI_STR, &opt.stats_json, "FILE",
 		"keep FILE updated with the counters as JSON (each interval "
-		"and at exit)"),
+		"and at exit); FILE must be a regular file or absent"),
 	CLI_OPT_RANGE("frame-size", 0, CLI_UINT, &opt.frame_size, "BYTES",
 		      "UMEM frame size, 2048 or 4096 (default: 4096)", 2048,
 		      4096),
@@ -332,22 +332,31 @@ static void snapshot(struct capture *c, struct capture_snap *s)
 	free(qredir);
 }
 
+/* A failure is logged once until a write succeeds, not each interval. */
+static int write_stats_json(struct capture *c, const struct capture_snap *s)
+{
+	int ret = capture_stats_json(opt.stats_json, opt.ifname, s,
+				     (s->time_ns - c->start_ns) / 1e9);
+
+	if (ret && ret != c->stats_json_err)
+		pr_warn("cannot write %s: %s\n", opt.stats_json,
+			ret == -EEXIST ? "something other than a regular file "
+					 "is there now: not replaced"
+				       : strerror(-ret));
+	c->stats_json_err = ret;
+	return ret;
+}
+
 static void report(struct capture *c, bool line)
 {
 	struct capture_snap tmp;
-	int ret;
 
 	snapshot(c, &c->cur);
 	if (line && opt.stats_interval && !opt.quiet)
 		capture_stats_line(stderr, &c->cur,
 				   c->prev.time_ns ? &c->prev : NULL);
-	if (opt.stats_json) {
-		ret = capture_stats_json(opt.stats_json, opt.ifname, &c->cur,
-					 (c->cur.time_ns - c->start_ns) / 1e9);
-		if (ret)
-			pr_warn("cannot write %s: %s\n", opt.stats_json,
-				strerror(-ret));
-	}
+	if (opt.stats_json)
+		write_stats_json(c, &c->cur);
 	/* cur becomes prev; the queue arrays swap with it. */
 	tmp = c->prev;
 	c->prev = c->cur;
@@ -433,9 +442,12 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 			ret = r;
 		}
 	}
-	if (opt.stats_json)
-		capture_stats_json(opt.stats_json, opt.ifname, &c->prev,
-				   (c->prev.time_ns - c->start_ns) / 1e9);
+	if (opt.stats_json) {
+		int r = write_stats_json(c, &c->prev);
+
+		if (r && !ret)
+			ret = r;
+	}
 	capture_stats_summary(stderr, &c->prev,
 			      (c->prev.time_ns - c->start_ns) / 1e9);
 	free(qredir);
@@ -482,6 +494,12 @@ static int capture_init(struct capture *c, int argc, char **argv)
 			return 1;
 		for (i = 0; i < c->nq; i++)
 			c->queues[i] = i;
+	}
+	if (opt.stats_json &&
+	    capture_stats_json_check(opt.stats_json, err, sizeof(err))) {
+		fprintf(stderr, "flowsplice capture: --stats-json %s: %s\n",
+			opt.stats_json, err);
+		return 1;
 	}
 	c->wk = calloc(c->nq, sizeof(*c->wk));
 	c->prev.q = calloc(c->nq, sizeof(*c->prev.q));
