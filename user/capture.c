@@ -363,29 +363,59 @@ static void report(struct capture *c, bool line)
 	c->cur = tmp;
 }
 
-/* Wait for a stop signal or the duration, reporting each interval. */
-static void run_loop(struct capture *c, const sigset_t *sigs)
+/*
+ * A deleted interface (or one moved to another network namespace) takes
+ * its queues and the classifier with it and nothing says so: the sockets
+ * just stop receiving.  A rename keeps the index and the capture.
+ */
+static bool iface_gone(const struct capture *c)
+{
+	char name[IF_NAMESIZE];
+
+	return !if_indextoname(c->ifindex, name) && errno == ENXIO;
+}
+
+/*
+ * Wait for a stop signal or the duration, reporting each interval and
+ * checking for the interface each second.  -ENODEV: it disappeared.
+ */
+static int run_loop(struct capture *c, const sigset_t *sigs)
 {
 	uint64_t end =
 		opt.duration ? c->start_ns + opt.duration * 1000000000ull : 0;
-	unsigned int tick = opt.stats_interval ? opt.stats_interval : 1;
+	uint64_t tick =
+		(opt.stats_interval ? opt.stats_interval : 1) * 1000000000ull;
+	uint64_t next = c->start_ns + tick;
 
 	for (;;) {
-		uint64_t now = mono_ns(), wait = tick * 1000000000ull;
+		uint64_t now = mono_ns(), wait = next > now ? next - now : 0;
 		struct timespec ts;
-		int sig;
 
 		if (end && now >= end)
-			break;
+			return 0;
 		if (end && end - now < wait)
 			wait = end - now;
+		if (wait > 1000000000ull)
+			wait = 1000000000ull;
 		ts.tv_sec = wait / 1000000000ull;
 		ts.tv_nsec = wait % 1000000000ull;
-		sig = sigtimedwait(sigs, NULL, &ts);
-		if (sig > 0)
-			break;
+		if (sigtimedwait(sigs, NULL, &ts) > 0)
+			return 0;
+		if (iface_gone(c)) {
+			pr_warn("interface %s disappeared: stopping (if it was "
+				"moved to another network namespace rather "
+				"than deleted, the classifier is still "
+				"attached to it there: ip link set dev %s xdp "
+				"off)\n",
+				opt.ifname, opt.ifname);
+			return -ENODEV;
+		}
+		now = mono_ns();
+		if (now < next)
+			continue;
 		update_clock_offset();
 		report(c, true);
+		next = next + tick > now ? next + tick : now + tick;
 	}
 }
 
@@ -412,7 +442,7 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 	}
 	worker_gate_open(!ret);
 	if (!ret)
-		run_loop(c, sigs);
+		ret = run_loop(c, sigs);
 	capture_detach(c, xdp, qredir);
 	worker_stop = 1;
 	for (i = 0; i < started; i++)
