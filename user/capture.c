@@ -88,8 +88,8 @@ static const struct cli_opt capture_opts[] = {
 		     "devices, native otherwise)",
 		     xdp_modes),
 	CLI_OPT("pin-path", 0, CLI_STR, &opt.pin_path, "DIR",
-		"use the classifier maps pinned under DIR (xdp-loader "
-		"--pin-path)"),
+		"use the classifier maps pinned under DIR, on a bpf file "
+		"system (xdp-loader --pin-path)"),
 	CLI_OPT("rotate-size", 'C', CLI_STR, &opt.rotate_size, "SIZE",
 		"start a new file past SIZE: a plain number is millions of "
 		"bytes (as tcpdump), or use K/M/G suffixes"),

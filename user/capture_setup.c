@@ -247,8 +247,9 @@ static int attach_classifier_prog(struct capture *c)
 	ret = xdp_prog_attach(&c->prog, c->ifindex, c->o->xdp_mode,
 			      c->o->pin_path, why, sizeof(why));
 	if (ret) {
-		pr_warn("cannot attach the XDP classifier to %s: %s%s%s\n",
-			c->o->ifname, strerror(-ret), *why ? ": " : "", why);
+		/* why names the cause; errno alone says too little. */
+		pr_warn("cannot attach the XDP classifier to %s: %s\n",
+			c->o->ifname, *why ? why : strerror(-ret));
 		return ret;
 	}
 	if (!c->o->quiet && *why)

@@ -487,21 +487,72 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
-/* Pins need bpffs; it is not always mounted here. */
-static int prepare_pin_path(const char *pin_path)
+/*
+ * Pins live on a bpffs: pin_path must be a directory there, or be made in
+ * one (its nearest existing ancestor is on a bpffs); the kernel's own
+ * answer otherwise is a bare EINVAL at the first pin.
+ */
+static int check_pin_path(const char *pin_path, char *why, size_t whylen)
+{
+	char dir[PATH_MAX], *slash;
+	struct statfs fs;
+	struct stat st;
+
+	if (snprintf(dir, sizeof(dir), "%s", pin_path) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	while (stat(dir, &st)) {
+		if (errno != ENOENT)
+			goto err;
+		slash = strrchr(dir, '/');
+		if (!slash)
+			snprintf(dir, sizeof(dir), ".");
+		else if (slash == dir)
+			dir[1] = 0;
+		else
+			*slash = 0;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(why, whylen, "pin path %s: %s is not a directory",
+			 pin_path, dir);
+		return -ENOTDIR;
+	}
+	if (statfs(dir, &fs))
+		goto err;
+	if (fs.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (strcmp(dir, pin_path))
+		snprintf(why, whylen,
+			 "pin path %s does not exist, and %s is not on a bpf "
+			 "file system to make it in (mount -t bpf bpf DIR)",
+			 pin_path, dir);
+	else
+		snprintf(why, whylen,
+			 "pin path %s is not on a bpf file system (mount -t "
+			 "bpf bpf DIR)",
+			 pin_path);
+	return -EINVAL;
+err:
+	snprintf(why, whylen, "pin path %s: %s", dir, strerror(errno));
+	return -errno;
+}
+
+/* Pins need bpffs; it is not always mounted at /sys/fs/bpf here. */
+static int prepare_pin_path(const char *pin_path, char *why, size_t whylen)
 {
 	struct statfs st;
+	int err;
 
 	if (!strncmp(pin_path, BPFFS "/", sizeof(BPFFS)) &&
 	    (statfs(BPFFS, &st) || st.f_type != BPF_FS_MAGIC)) {
 		if (mount("bpf", BPFFS, "bpf", 0, "mode=0700")) {
-			pr_warn("mounting bpffs on %s: %s\n", BPFFS,
-				strerror(errno));
-			return -errno;
+			err = -errno;
+			snprintf(why, whylen, "mounting bpffs on %s: %s", BPFFS,
+				 strerror(-err));
+			return err;
 		}
 		pr_info("mounted bpffs on %s\n", BPFFS);
 	}
-	return mkdir_p(pin_path);
+	return check_pin_path(pin_path, why, whylen);
 }
 
 /* Why AUTO picks generic: a device without a parent is virtual. */
@@ -639,6 +690,49 @@ static int attach_fresh(struct xdp_prog *p, enum xdp_prog_mode mode,
 	return 0;
 }
 
+/*
+ * Name the program that holds ifindex's XDP hook when an attach was
+ * refused as busy: its id, name and mode, and how to remove it.  False
+ * when nothing is attached (the refusal was about something else).
+ */
+static bool describe_holder(int ifindex, char *why, size_t whylen)
+{
+	static const char *const modes[][2] = {
+		{"generic", "xdpgeneric"},
+		{"native", "xdpdrv"},
+		{"offload", "xdpoffload"},
+	};
+	LIBBPF_OPTS(bpf_xdp_query_opts, qo);
+	struct bpf_prog_info info = {};
+	char ifname[IF_NAMESIZE] = "IFACE";
+	__u32 len = sizeof(info), ids[3];
+	unsigned int i;
+	int fd;
+
+	if (bpf_xdp_query(ifindex, 0, &qo))
+		return false;
+	ids[0] = qo.skb_prog_id;
+	ids[1] = qo.drv_prog_id;
+	ids[2] = qo.hw_prog_id;
+	for (i = 0; i < 3 && !ids[i]; i++)
+		;
+	if (i == 3)
+		return false;
+	fd = bpf_prog_get_fd_by_id(ids[i]);
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		snprintf(info.name, sizeof(info.name), "?");
+	if (fd >= 0)
+		close(fd);
+	if_indextoname(ifindex, ifname);
+	snprintf(why, whylen,
+		 "XDP program %u (%s) is already attached to %s in %s mode: "
+		 "remove it first (xdp-loader unload %s --all, or ip link set "
+		 "dev %s %s off)",
+		 ids[i], info.name, ifname, modes[i][0], ifname, ifname,
+		 modes[i][1]);
+	return true;
+}
+
 static int attach_locked(struct xdp_prog **out, int ifindex,
 			 enum xdp_prog_mode mode, const char *pin_path,
 			 char *why, size_t whylen)
@@ -649,6 +743,11 @@ static int attach_locked(struct xdp_prog **out, int ifindex,
 	__u32 id;
 	int err;
 
+	if (pin_path) {
+		err = prepare_pin_path(pin_path, why, whylen);
+		if (err)
+			return err;
+	}
 	err = find_attached(ifindex, pin_path, &p);
 	if (!err) {
 		__u32 gone;
@@ -671,13 +770,20 @@ static int attach_locked(struct xdp_prog **out, int ifindex,
 		*out = p;
 		return 0;
 	}
+	if (err == -ESTALE) {
+		snprintf(why, whylen,
+			 "an %s program is attached, but %s does not hold its "
+			 "maps (stale pins, or the wrong directory?)",
+			 PROG_NAME, pin_path);
+		return err;
+	}
 	if (err != -ENOENT) {
 		snprintf(why, whylen, "looking for an attached classifier: %s",
 			 strerror(-err));
 		return err;
 	}
 	if (pin_path) {
-		err = prepare_pin_path(pin_path);
+		err = mkdir_p(pin_path);
 		if (err) {
 			snprintf(why, whylen, "pin path %s: %s", pin_path,
 				 strerror(-err));
@@ -690,7 +796,10 @@ static int attach_locked(struct xdp_prog **out, int ifindex,
 	if (pin_path)
 		snprintf(p->pin_path, sizeof(p->pin_path), "%s", pin_path);
 	err = attach_fresh(p, mode, pin_path, line, sizeof(line));
-	if (!err)
+	if ((err == -EBUSY || err == -EEXIST) &&
+	    describe_holder(ifindex, line, sizeof(line)))
+		err = -EBUSY;
+	else if (!err)
 		err = query_attached(ifindex, &id, &am, &p->multiprog);
 	if (err) {
 		snprintf(why, whylen, "%s", line);
