@@ -241,7 +241,7 @@ static int open_sockets(struct capture *c, bool native)
 
 static int attach_classifier_prog(struct capture *c)
 {
-	char why[256] = "";
+	char why[512] = "";
 	int ret;
 
 	ret = xdp_prog_attach(&c->prog, c->ifindex, c->o->xdp_mode,
@@ -349,7 +349,7 @@ void capture_detach_quiet(struct capture *c)
 
 int capture_setup(struct capture *c, uint64_t rotate_bytes)
 {
-	char why[256];
+	char why[512];
 	int ret;
 
 	/*

@@ -394,8 +394,11 @@ static int check_user(struct xdp_prog *p, char *why, size_t whylen)
 	snprintf(why, whylen,
 		 "another flowsplice capture (pid %u%s) is capturing on this "
 		 "interface: stop it first (one capture per interface: the "
-		 "classifier runs one filter)",
-		 pid, other_ns ? ", in another pid namespace" : "");
+		 "classifier runs one filter)%s",
+		 pid, other_ns ? ", in another pid namespace" : "",
+		 other_ns ? "; if it is gone, unload the classifier "
+			    "(xdp-loader unload IFACE --all)"
+			  : "");
 	return -EBUSY;
 }
 
@@ -497,6 +500,7 @@ static int check_pin_path(const char *pin_path, char *why, size_t whylen)
 	char dir[PATH_MAX], *slash;
 	struct statfs fs;
 	struct stat st;
+	int err;
 
 	if (snprintf(dir, sizeof(dir), "%s", pin_path) >= (int)sizeof(dir))
 		return -ENAMETOOLONG;
@@ -532,8 +536,9 @@ static int check_pin_path(const char *pin_path, char *why, size_t whylen)
 			 pin_path);
 	return -EINVAL;
 err:
-	snprintf(why, whylen, "pin path %s: %s", dir, strerror(errno));
-	return -errno;
+	err = -errno;
+	snprintf(why, whylen, "pin path %s: %s", dir, strerror(-err));
+	return err;
 }
 
 /* Pins need bpffs; it is not always mounted at /sys/fs/bpf here. */
