@@ -79,6 +79,15 @@ enum fs_ctl_key {
 	FS_CTL_OWNER_PIDNS,
 	FS_CTL_OWNER_START,
 	FS_CTL_OWNER_PROG,
+	/*
+	 * The flowsplice capture that uses the program now, whoever attached
+	 * it (an operator's xdp-loader included): its pid (0: none), pid
+	 * namespace inode and start time.  Its rules are the active ones, so
+	 * a second capture on the interface is refused while it runs.
+	 */
+	FS_CTL_USER,
+	FS_CTL_USER_PIDNS,
+	FS_CTL_USER_START,
 	FS_CTL_MAX,
 };
 

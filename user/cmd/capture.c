@@ -88,8 +88,8 @@ static const struct cli_opt capture_opts[] = {
 		     "devices, native otherwise)",
 		     xdp_modes),
 	CLI_OPT("pin-path", 0, CLI_STR, &opt.pin_path, "DIR",
-		"use the classifier maps pinned under DIR (xdp-loader "
-		"--pin-path)"),
+		"use the classifier maps pinned under DIR, on a bpf file "
+		"system (xdp-loader --pin-path)"),
 	CLI_OPT("rotate-size", 'C', CLI_STR, &opt.rotate_size, "SIZE",
 		"start a new file past SIZE: a plain number is millions of "
 		"bytes (as tcpdump), or use K/M/G suffixes"),
@@ -105,7 +105,7 @@ static const struct cli_opt capture_opts[] = {
 		"seconds between stats lines on stderr; 0: none (default: 1)"),
 	CLI_OPT("stats-json", 0, CLI_STR, &opt.stats_json, "FILE",
 		"keep FILE updated with the counters as JSON (each interval "
-		"and at exit)"),
+		"and at exit); FILE must be a regular file or absent"),
 	CLI_OPT_RANGE("frame-size", 0, CLI_UINT, &opt.frame_size, "BYTES",
 		      "UMEM frame size, 2048 or 4096 (default: 4096)", 2048,
 		      4096),
@@ -332,51 +332,90 @@ static void snapshot(struct capture *c, struct capture_snap *s)
 	free(qredir);
 }
 
+/* A failure is logged once until a write succeeds, not each interval. */
+static int write_stats_json(struct capture *c, const struct capture_snap *s)
+{
+	int ret = capture_stats_json(opt.stats_json, opt.ifname, s,
+				     (s->time_ns - c->start_ns) / 1e9);
+
+	if (ret && ret != c->stats_json_err)
+		pr_warn("cannot write %s: %s\n", opt.stats_json,
+			ret == -EEXIST ? "something other than a regular file "
+					 "is there now: not replaced"
+				       : strerror(-ret));
+	c->stats_json_err = ret;
+	return ret;
+}
+
 static void report(struct capture *c, bool line)
 {
 	struct capture_snap tmp;
-	int ret;
 
 	snapshot(c, &c->cur);
 	if (line && opt.stats_interval && !opt.quiet)
 		capture_stats_line(stderr, &c->cur,
 				   c->prev.time_ns ? &c->prev : NULL);
-	if (opt.stats_json) {
-		ret = capture_stats_json(opt.stats_json, opt.ifname, &c->cur,
-					 (c->cur.time_ns - c->start_ns) / 1e9);
-		if (ret)
-			pr_warn("cannot write %s: %s\n", opt.stats_json,
-				strerror(-ret));
-	}
+	if (opt.stats_json)
+		write_stats_json(c, &c->cur);
 	/* cur becomes prev; the queue arrays swap with it. */
 	tmp = c->prev;
 	c->prev = c->cur;
 	c->cur = tmp;
 }
 
-/* Wait for a stop signal or the duration, reporting each interval. */
-static void run_loop(struct capture *c, const sigset_t *sigs)
+/*
+ * A deleted interface (or one moved to another network namespace) takes
+ * its queues and the classifier with it and nothing says so: the sockets
+ * just stop receiving.  A rename keeps the index and the capture.
+ */
+static bool iface_gone(const struct capture *c)
+{
+	char name[IF_NAMESIZE];
+
+	return !if_indextoname(c->ifindex, name) && errno == ENXIO;
+}
+
+/*
+ * Wait for a stop signal or the duration, reporting each interval and
+ * checking for the interface each second.  -ENODEV: it disappeared.
+ */
+static int run_loop(struct capture *c, const sigset_t *sigs)
 {
 	uint64_t end =
 		opt.duration ? c->start_ns + opt.duration * 1000000000ull : 0;
-	unsigned int tick = opt.stats_interval ? opt.stats_interval : 1;
+	uint64_t tick =
+		(opt.stats_interval ? opt.stats_interval : 1) * 1000000000ull;
+	uint64_t next = c->start_ns + tick;
 
 	for (;;) {
-		uint64_t now = mono_ns(), wait = tick * 1000000000ull;
+		uint64_t now = mono_ns(), wait = next > now ? next - now : 0;
 		struct timespec ts;
-		int sig;
 
 		if (end && now >= end)
-			break;
+			return 0;
 		if (end && end - now < wait)
 			wait = end - now;
+		if (wait > 1000000000ull)
+			wait = 1000000000ull;
 		ts.tv_sec = wait / 1000000000ull;
 		ts.tv_nsec = wait % 1000000000ull;
-		sig = sigtimedwait(sigs, NULL, &ts);
-		if (sig > 0)
-			break;
+		if (sigtimedwait(sigs, NULL, &ts) > 0)
+			return 0;
+		if (iface_gone(c)) {
+			pr_warn("interface %s disappeared: stopping (if it was "
+				"moved to another network namespace rather "
+				"than deleted, the classifier is still "
+				"attached to it there: ip link set dev %s xdp "
+				"off)\n",
+				opt.ifname, opt.ifname);
+			return -ENODEV;
+		}
+		now = mono_ns();
+		if (now < next)
+			continue;
 		update_clock_offset();
 		report(c, true);
+		next = next + tick > now ? next + tick : now + tick;
 	}
 }
 
@@ -403,7 +442,7 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 	}
 	worker_gate_open(!ret);
 	if (!ret)
-		run_loop(c, sigs);
+		ret = run_loop(c, sigs);
 	capture_detach(c, xdp, qredir);
 	worker_stop = 1;
 	for (i = 0; i < started; i++)
@@ -433,9 +472,12 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 			ret = r;
 		}
 	}
-	if (opt.stats_json)
-		capture_stats_json(opt.stats_json, opt.ifname, &c->prev,
-				   (c->prev.time_ns - c->start_ns) / 1e9);
+	if (opt.stats_json) {
+		int r = write_stats_json(c, &c->prev);
+
+		if (r && !ret)
+			ret = r;
+	}
 	capture_stats_summary(stderr, &c->prev,
 			      (c->prev.time_ns - c->start_ns) / 1e9);
 	free(qredir);
@@ -482,6 +524,12 @@ static int capture_init(struct capture *c, int argc, char **argv)
 			return 1;
 		for (i = 0; i < c->nq; i++)
 			c->queues[i] = i;
+	}
+	if (opt.stats_json &&
+	    capture_stats_json_check(opt.stats_json, err, sizeof(err))) {
+		fprintf(stderr, "flowsplice capture: --stats-json %s: %s\n",
+			opt.stats_json, err);
+		return 1;
 	}
 	c->wk = calloc(c->nq, sizeof(*c->wk));
 	c->prev.q = calloc(c->nq, sizeof(*c->prev.q));

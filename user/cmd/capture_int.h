@@ -57,6 +57,7 @@ struct capture {
 	struct fs_ruleset rules;
 	struct capture_snap prev, cur;
 	uint64_t start_ns;
+	int stats_json_err; /* the last --stats-json write's, logged once */
 	/*
 	 * Classifier counters at start: a program an operator loaded may
 	 * have counted before this capture; only the difference is ours.

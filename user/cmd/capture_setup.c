@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * capture_setup: the set-up and teardown order of a live capture, in the
- * order DESIGN.md gives: outputs first (errors surface before anything is
- * attached), the classifier, the UMEM and one socket per queue, the
- * sockets into xsks; at the end the sockets leave xsks before anything is
+ * order DESIGN.md gives: a check that no other capture uses the interface,
+ * outputs (errors surface before anything is attached), the classifier,
+ * the UMEM and one socket per queue, the rules, the sockets into xsks;
+ * at the end the sockets leave xsks before anything is
  * closed, the classifier is detached if flowsplice attached it, then
  * files, sockets and the UMEM go.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "cmd/capture_int.h"
@@ -139,6 +141,39 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 	return 0;
 }
 
+static const char *bind_hint(int err)
+{
+	switch (err) {
+	case -EAFNOSUPPORT:
+		return " (kernel without AF_XDP)";
+	case -EBUSY:
+		return " (another AF_XDP socket holds this queue: another "
+		       "capture's, or another program's)";
+	default:
+		return "";
+	}
+}
+
+/*
+ * The kernel releases the queue of a socket that was closed (a capture
+ * just killed, say) from a work item: bind says EBUSY for a moment.
+ * Another capture that still runs was refused before; wait up to a second.
+ */
+static int bind_queue(struct capture *c, struct worker *wk,
+		      const struct xskq_opts *xo, unsigned int i)
+{
+	unsigned int tries;
+	int ret;
+
+	for (tries = 0;; tries++) {
+		ret = xskq_open(&wk->q, c->umem, c->o->ifname, c->queues[i], xo,
+				i == 0);
+		if (ret != -EBUSY || tries == 20)
+			return ret;
+		usleep(50000);
+	}
+}
+
 static int open_sockets(struct capture *c, bool native)
 {
 	struct umem_opts uo = {
@@ -173,15 +208,12 @@ static int open_sockets(struct capture *c, bool native)
 		umem_pool_init(c->umem, &wk->pool, i * c->o->frames,
 			       c->o->frames);
 		wk->pool.hold_max = c->o->hold_frames;
-		ret = xskq_open(&wk->q, c->umem, c->o->ifname, c->queues[i],
-				&xo, i == 0);
+		ret = bind_queue(c, wk, &xo, i);
 		if (ret) {
 			pr_warn("cannot bind an AF_XDP socket to %s queue %u: "
 				"%s%s\n",
 				c->o->ifname, c->queues[i], strerror(-ret),
-				ret == -EAFNOSUPPORT
-					? " (kernel without AF_XDP)"
-					: "");
+				bind_hint(ret));
 			return ret;
 		}
 	}
@@ -209,19 +241,27 @@ static int open_sockets(struct capture *c, bool native)
 
 static int attach_classifier_prog(struct capture *c)
 {
-	char why[256] = "";
+	char why[512] = "";
 	int ret;
 
 	ret = xdp_prog_attach(&c->prog, c->ifindex, c->o->xdp_mode,
 			      c->o->pin_path, why, sizeof(why));
 	if (ret) {
-		pr_warn("cannot attach the XDP classifier to %s: %s%s%s\n",
-			c->o->ifname, strerror(-ret), *why ? ": " : "", why);
+		/* why names the cause; errno alone says too little. */
+		pr_warn("cannot attach the XDP classifier to %s: %s\n",
+			c->o->ifname, *why ? why : strerror(-ret));
 		return ret;
 	}
 	if (!c->o->quiet && *why)
 		pr_info("XDP on %s: %s\n", c->o->ifname, why);
-	ret = xdp_prog_set_rules(c->prog, &c->rules);
+	return 0;
+}
+
+/* Once the sockets are bound: a failed bind leaves the rules in place. */
+static int set_rules(struct capture *c)
+{
+	long ret = xdp_prog_set_rules(c->prog, &c->rules);
+
 	if (ret < 0) {
 		pr_warn("cannot load the filter rules: %s\n", strerror(-ret));
 		return ret;
@@ -309,8 +349,18 @@ void capture_detach_quiet(struct capture *c)
 
 int capture_setup(struct capture *c, uint64_t rotate_bytes)
 {
+	char why[512];
 	int ret;
 
+	/*
+	 * Before anything is opened or changed: another capture's outputs
+	 * may be the same files, and its filter must stay in place.
+	 */
+	ret = xdp_prog_check_busy(c->ifindex, why, sizeof(why));
+	if (ret) {
+		pr_warn("cannot capture on %s: %s\n", c->o->ifname, why);
+		return ret;
+	}
 	ret = open_outputs(c, rotate_bytes);
 	if (ret)
 		return ret;
@@ -318,6 +368,9 @@ int capture_setup(struct capture *c, uint64_t rotate_bytes)
 	if (ret)
 		return ret;
 	ret = open_sockets(c, xdp_prog_mode(c->prog) == XDP_PROG_MODE_NATIVE);
+	if (ret)
+		return ret;
+	ret = set_rules(c);
 	if (ret)
 		return ret;
 	read_xdp_base(c);

@@ -12,9 +12,14 @@
  * counted in writes, not packets, and its packets are in "written".
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "live/capture_stats.h"
 
@@ -123,20 +128,108 @@ static void json_queue(FILE *f, const struct queue_snap *q, int last)
 		w->wr_errors, last ? "" : ",");
 }
 
+static const char *file_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFDIR:
+		return "a directory";
+	case S_IFLNK:
+		return "a symbolic link";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFSOCK:
+		return "a socket";
+	default:
+		return "not a regular file";
+	}
+}
+
+/*
+ * The document replaces path by rename(2), which would turn whatever is
+ * there into a regular file: only a regular file (never followed through
+ * a symlink) or nothing may be there.  -EEXIST otherwise.
+ */
+static int check_target(const char *path, mode_t *mode)
+{
+	struct stat st;
+
+	if (lstat(path, &st))
+		return errno == ENOENT ? 0 : -errno;
+	*mode = st.st_mode;
+	return S_ISREG(st.st_mode) ? 0 : -EEXIST;
+}
+
+/* A new, uniquely named file next to path, for the rename; its fd. */
+static int open_tmp(const char *path, char *tmp, size_t len)
+{
+	int fd;
+
+	if (snprintf(tmp, len, "%s.XXXXXX", path) >= (int)len)
+		return -ENAMETOOLONG;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* mkostemp makes it 0600; the counters are no secret. */
+	fchmod(fd, 0644);
+	return fd;
+}
+
+int capture_stats_json_check(const char *path, char *why, size_t whylen)
+{
+	char tmp[PATH_MAX];
+	mode_t mode = 0;
+	int ret, fd;
+
+	ret = check_target(path, &mode);
+	if (ret == -EEXIST) {
+		snprintf(why, whylen,
+			 "is %s, not a regular file: refusing to replace it",
+			 file_kind(mode));
+		return ret;
+	}
+	if (ret) {
+		snprintf(why, whylen, "%s", strerror(-ret));
+		return ret;
+	}
+	fd = open_tmp(path, tmp, sizeof(tmp));
+	if (fd < 0) {
+		snprintf(why, whylen,
+			 "cannot create a file in its directory: %s",
+			 strerror(-fd));
+		return fd;
+	}
+	close(fd);
+	unlink(tmp);
+	return 0;
+}
+
 int capture_stats_json(const char *path, const char *ifname,
 		       const struct capture_snap *s, double elapsed_s)
 {
 	static const char *const names[] = FS_STAT_NAMES;
-	char tmp[4096];
+	char tmp[PATH_MAX];
+	mode_t mode;
 	unsigned int i;
 	FILE *f;
-	int ret = 0;
+	int ret, fd;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
+	ret = check_target(path, &mode);
+	if (ret)
+		return ret;
+	fd = open_tmp(path, tmp, sizeof(tmp));
+	if (fd < 0)
+		return fd;
+	f = fdopen(fd, "w");
+	if (!f) {
+		ret = -errno;
+		close(fd);
+		unlink(tmp);
+		return ret;
+	}
 	fprintf(f, "{\n  \"interface\": \"%s\",\n  \"elapsed_s\": %.3f,\n",
 		ifname, elapsed_s);
 	fprintf(f, "  \"xdp\": {");
@@ -147,12 +240,16 @@ int capture_stats_json(const char *path, const char *ifname,
 	for (i = 0; i < s->nq; i++)
 		json_queue(f, &s->q[i], i + 1 == s->nq);
 	fprintf(f, "  ]\n}\n");
-	if (fflush(f) || ferror(f))
+	if (fflush(f))
+		ret = -errno;
+	else if (ferror(f))
 		ret = -EIO;
 	if (fclose(f) && !ret)
 		ret = -errno;
 	if (!ret && rename(tmp, path))
 		ret = -errno;
+	if (ret)
+		unlink(tmp);
 	return ret;
 }
 

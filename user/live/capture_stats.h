@@ -43,9 +43,21 @@ struct capture_snap {
 void capture_stats_line(FILE *f, const struct capture_snap *cur,
 			const struct capture_snap *prev);
 
-/* The whole snapshot as JSON; written to path via a rename. */
+/*
+ * The whole snapshot as JSON, written to a unique temporary file next to
+ * path and renamed over it (the temporary is removed on failure).  Only a
+ * regular file at path is replaced: -EEXIST when something else is there
+ * (a symlink, a device, a FIFO, a directory).  Returns 0 or -errno.
+ */
 int capture_stats_json(const char *path, const char *ifname,
 		       const struct capture_snap *s, double elapsed_s);
+
+/*
+ * Whether capture_stats_json() can write path: nothing or a regular file
+ * there, and a file can be made in its directory (made and removed).
+ * Returns 0, or -errno with the cause in why.
+ */
+int capture_stats_json_check(const char *path, char *why, size_t whylen);
 
 /*
  * The final summary on f, once the workers have drained.  It reconciles

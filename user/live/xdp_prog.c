@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -34,6 +35,11 @@
 #define PROG_NAME "fs_classify"
 #define BPFFS "/sys/fs/bpf"
 #define MAX_PROG_MAPS 16
+/*
+ * Serialises finding the classifier and recording the capture that uses
+ * it, so that two captures started at once cannot both take it.
+ */
+#define ATTACH_LOCK "/run/flowsplice.lock"
 
 enum { M_XSKS, M_RULES, M_CTL, M_STATS, M_QSTATS, M_NR };
 
@@ -56,6 +62,7 @@ struct xdp_prog {
 	enum xdp_prog_mode mode;
 	bool reused;
 	bool adopted; /* reused, but left by a flowsplice that is gone */
+	bool user; /* this process is recorded as FS_CTL_USER */
 	bool multiprog;
 	__u32 id; /* the attached program's id, when found */
 	int ncpus;
@@ -350,6 +357,78 @@ static __u32 gone_owner(struct xdp_prog *p)
 }
 
 /*
+ * The pid of another flowsplice capture that uses p and still runs, or 0.
+ * *other_ns: it lives in another pid namespace, where its pid cannot be
+ * checked; it is then taken as running (its filter must not be replaced).
+ */
+static __u32 live_user(struct xdp_prog *p, bool *other_ns)
+{
+	__u32 pid = ctl_get(p, FS_CTL_USER), my_ns, my_start, ns, start;
+
+	*other_ns = false;
+	if (!pid || proc_identity(getpid(), &my_ns, &my_start))
+		return 0;
+	if (ctl_get(p, FS_CTL_USER_PIDNS) != my_ns) {
+		*other_ns = true;
+		return pid;
+	}
+	/* Gone, or its pid reused by a process started later. */
+	if (pid == (__u32)getpid() || proc_identity(pid, &ns, &start) ||
+	    start != ctl_get(p, FS_CTL_USER_START))
+		return 0;
+	return pid;
+}
+
+/*
+ * One capture per interface: the classifier runs one rule set, and a
+ * second capture's would replace the first one's.  -EBUSY, the other
+ * capture named in why, while another capture uses p.
+ */
+static int check_user(struct xdp_prog *p, char *why, size_t whylen)
+{
+	bool other_ns;
+	__u32 pid = live_user(p, &other_ns);
+
+	if (!pid)
+		return 0;
+	snprintf(why, whylen,
+		 "another flowsplice capture (pid %u%s) is capturing on this "
+		 "interface: stop it first (one capture per interface: the "
+		 "classifier runs one filter)%s",
+		 pid, other_ns ? ", in another pid namespace" : "",
+		 other_ns ? "; if it is gone, unload the classifier "
+			    "(xdp-loader unload IFACE --all)"
+			  : "");
+	return -EBUSY;
+}
+
+/* Record this process as the capture that uses p. */
+static int set_user(struct xdp_prog *p)
+{
+	__u32 pid = getpid(), pidns = 0, start = 0;
+	int err = proc_identity(pid, &pidns, &start);
+
+	if (!err)
+		err = ctl_set(p, FS_CTL_USER_PIDNS, pidns);
+	if (!err)
+		err = ctl_set(p, FS_CTL_USER_START, start);
+	if (!err)
+		err = ctl_set(p, FS_CTL_USER, pid);
+	if (err)
+		pr_warn("recording this capture as the classifier's user: %s\n",
+			strerror(-err));
+	p->user = !err;
+	return err;
+}
+
+static void clear_user(struct xdp_prog *p)
+{
+	if (p->user && ctl_get(p, FS_CTL_USER) == (__u32)getpid())
+		ctl_set(p, FS_CTL_USER, 0);
+	p->user = false;
+}
+
+/*
  * A program left attached by a flowsplice that is gone becomes ours: it
  * is detached on exit, as if this run had attached it.
  */
@@ -379,6 +458,19 @@ int xdp_prog_find(int ifindex, const char *pin_path, struct xdp_prog **out)
 	return find_attached(ifindex, pin_path, out);
 }
 
+int xdp_prog_check_busy(int ifindex, char *why, size_t whylen)
+{
+	struct xdp_prog *p;
+	int err;
+
+	/* Anything else wrong with it is for xdp_prog_attach() to say. */
+	if (find_attached(ifindex, NULL, &p))
+		return 0;
+	err = check_user(p, why, whylen);
+	prog_free(p);
+	return err;
+}
+
 static int mkdir_p(const char *dir)
 {
 	char buf[PATH_MAX], *s;
@@ -398,21 +490,74 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
-/* Pins need bpffs; it is not always mounted here. */
-static int prepare_pin_path(const char *pin_path)
+/*
+ * Pins live on a bpffs: pin_path must be a directory there, or be made in
+ * one (its nearest existing ancestor is on a bpffs); the kernel's own
+ * answer otherwise is a bare EINVAL at the first pin.
+ */
+static int check_pin_path(const char *pin_path, char *why, size_t whylen)
+{
+	char dir[PATH_MAX], *slash;
+	struct statfs fs;
+	struct stat st;
+	int err;
+
+	if (snprintf(dir, sizeof(dir), "%s", pin_path) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	while (stat(dir, &st)) {
+		if (errno != ENOENT)
+			goto err;
+		slash = strrchr(dir, '/');
+		if (!slash)
+			snprintf(dir, sizeof(dir), ".");
+		else if (slash == dir)
+			dir[1] = 0;
+		else
+			*slash = 0;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(why, whylen, "pin path %s: %s is not a directory",
+			 pin_path, dir);
+		return -ENOTDIR;
+	}
+	if (statfs(dir, &fs))
+		goto err;
+	if (fs.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (strcmp(dir, pin_path))
+		snprintf(why, whylen,
+			 "pin path %s does not exist, and %s is not on a bpf "
+			 "file system to make it in (mount -t bpf bpf DIR)",
+			 pin_path, dir);
+	else
+		snprintf(why, whylen,
+			 "pin path %s is not on a bpf file system (mount -t "
+			 "bpf bpf DIR)",
+			 pin_path);
+	return -EINVAL;
+err:
+	err = -errno;
+	snprintf(why, whylen, "pin path %s: %s", dir, strerror(-err));
+	return err;
+}
+
+/* Pins need bpffs; it is not always mounted at /sys/fs/bpf here. */
+static int prepare_pin_path(const char *pin_path, char *why, size_t whylen)
 {
 	struct statfs st;
+	int err;
 
 	if (!strncmp(pin_path, BPFFS "/", sizeof(BPFFS)) &&
 	    (statfs(BPFFS, &st) || st.f_type != BPF_FS_MAGIC)) {
 		if (mount("bpf", BPFFS, "bpf", 0, "mode=0700")) {
-			pr_warn("mounting bpffs on %s: %s\n", BPFFS,
-				strerror(errno));
-			return -errno;
+			err = -errno;
+			snprintf(why, whylen, "mounting bpffs on %s: %s", BPFFS,
+				 strerror(-err));
+			return err;
 		}
 		pr_info("mounted bpffs on %s\n", BPFFS);
 	}
-	return mkdir_p(pin_path);
+	return check_pin_path(pin_path, why, whylen);
 }
 
 /* Why AUTO picks generic: a device without a parent is virtual. */
@@ -550,22 +695,74 @@ static int attach_fresh(struct xdp_prog *p, enum xdp_prog_mode mode,
 	return 0;
 }
 
-int xdp_prog_attach(struct xdp_prog **out, int ifindex, enum xdp_prog_mode mode,
-		    const char *pin_path, char *why, size_t whylen)
+/*
+ * Name the program that holds ifindex's XDP hook when an attach was
+ * refused as busy: its id, name and mode, and how to remove it.  False
+ * when nothing is attached (the refusal was about something else).
+ */
+static bool describe_holder(int ifindex, char *why, size_t whylen)
+{
+	static const char *const modes[][2] = {
+		{"generic", "xdpgeneric"},
+		{"native", "xdpdrv"},
+		{"offload", "xdpoffload"},
+	};
+	LIBBPF_OPTS(bpf_xdp_query_opts, qo);
+	struct bpf_prog_info info = {};
+	char ifname[IF_NAMESIZE] = "IFACE";
+	__u32 len = sizeof(info), ids[3];
+	unsigned int i;
+	int fd;
+
+	if (bpf_xdp_query(ifindex, 0, &qo))
+		return false;
+	ids[0] = qo.skb_prog_id;
+	ids[1] = qo.drv_prog_id;
+	ids[2] = qo.hw_prog_id;
+	for (i = 0; i < 3 && !ids[i]; i++)
+		;
+	if (i == 3)
+		return false;
+	fd = bpf_prog_get_fd_by_id(ids[i]);
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		snprintf(info.name, sizeof(info.name), "?");
+	if (fd >= 0)
+		close(fd);
+	if_indextoname(ifindex, ifname);
+	snprintf(why, whylen,
+		 "XDP program %u (%s) is already attached to %s in %s mode: "
+		 "remove it first (xdp-loader unload %s --all, or ip link set "
+		 "dev %s %s off)",
+		 ids[i], info.name, ifname, modes[i][0], ifname, ifname,
+		 modes[i][1]);
+	return true;
+}
+
+static int attach_locked(struct xdp_prog **out, int ifindex,
+			 enum xdp_prog_mode mode, const char *pin_path,
+			 char *why, size_t whylen)
 {
 	enum xdp_attach_mode am;
-	char line[256], dummy[1];
+	char line[256];
 	struct xdp_prog *p;
 	__u32 id;
 	int err;
 
-	if (!why) {
-		why = dummy;
-		whylen = sizeof(dummy);
+	if (pin_path) {
+		err = prepare_pin_path(pin_path, why, whylen);
+		if (err)
+			return err;
 	}
 	err = find_attached(ifindex, pin_path, &p);
 	if (!err) {
-		__u32 gone = gone_owner(p);
+		__u32 gone;
+
+		err = check_user(p, why, whylen);
+		if (err) {
+			prog_free(p);
+			return err;
+		}
+		gone = gone_owner(p);
 
 		snprintf(why, whylen,
 			 "%s: reusing the %s program already "
@@ -574,8 +771,16 @@ int xdp_prog_attach(struct xdp_prog **out, int ifindex, enum xdp_prog_mode mode,
 			 p->multiprog ? ", behind the libxdp dispatcher" : "");
 		if (gone)
 			adopt(p, gone, why, whylen);
+		set_user(p);
 		*out = p;
 		return 0;
+	}
+	if (err == -ESTALE) {
+		snprintf(why, whylen,
+			 "an %s program is attached, but %s does not hold its "
+			 "maps (stale pins, or the wrong directory?)",
+			 PROG_NAME, pin_path);
+		return err;
 	}
 	if (err != -ENOENT) {
 		snprintf(why, whylen, "looking for an attached classifier: %s",
@@ -583,7 +788,7 @@ int xdp_prog_attach(struct xdp_prog **out, int ifindex, enum xdp_prog_mode mode,
 		return err;
 	}
 	if (pin_path) {
-		err = prepare_pin_path(pin_path);
+		err = mkdir_p(pin_path);
 		if (err) {
 			snprintf(why, whylen, "pin path %s: %s", pin_path,
 				 strerror(-err));
@@ -596,7 +801,10 @@ int xdp_prog_attach(struct xdp_prog **out, int ifindex, enum xdp_prog_mode mode,
 	if (pin_path)
 		snprintf(p->pin_path, sizeof(p->pin_path), "%s", pin_path);
 	err = attach_fresh(p, mode, pin_path, line, sizeof(line));
-	if (!err)
+	if ((err == -EBUSY || err == -EEXIST) &&
+	    describe_holder(ifindex, line, sizeof(line)))
+		err = -EBUSY;
+	else if (!err)
 		err = query_attached(ifindex, &id, &am, &p->multiprog);
 	if (err) {
 		snprintf(why, whylen, "%s", line);
@@ -608,6 +816,7 @@ int xdp_prog_attach(struct xdp_prog **out, int ifindex, enum xdp_prog_mode mode,
 	if (err)
 		pr_warn("recording the classifier's owner: %s\n",
 			strerror(-err));
+	set_user(p);
 	snprintf(why, whylen, "%s; %s", line,
 		 p->multiprog ? "behind the libxdp dispatcher"
 			      : "single program (no libxdp dispatcher)");
@@ -615,10 +824,32 @@ int xdp_prog_attach(struct xdp_prog **out, int ifindex, enum xdp_prog_mode mode,
 	return 0;
 }
 
+int xdp_prog_attach(struct xdp_prog **out, int ifindex, enum xdp_prog_mode mode,
+		    const char *pin_path, char *why, size_t whylen)
+{
+	char dummy[1];
+	int lock, err;
+
+	if (!why) {
+		why = dummy;
+		whylen = sizeof(dummy);
+	}
+	/* Without /run (or writable), the check still runs, unserialised. */
+	lock = open(ATTACH_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		    0600);
+	if (lock >= 0 && flock(lock, LOCK_EX))
+		pr_debug("flock %s: %s\n", ATTACH_LOCK, strerror(errno));
+	err = attach_locked(out, ifindex, mode, pin_path, why, whylen);
+	if (lock >= 0)
+		close(lock);
+	return err;
+}
+
 void xdp_prog_detach(struct xdp_prog *p)
 {
 	if (!p)
 		return;
+	clear_user(p);
 	if (!p->reused || p->adopted)
 		release_new(p);
 	prog_free(p);

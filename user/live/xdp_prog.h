@@ -46,11 +46,23 @@ enum xdp_prog_mode {
  *
  * why (may be NULL) receives one line for the start-up log: the mode and
  * the reason for it, and whether libxdp used its dispatcher or a single
- * (legacy) program.  Returns 0, or -errno with the cause in why; nothing
- * stays attached on failure.
+ * (legacy) program.  This process is recorded in the classifier as the
+ * capture that uses it.  Returns 0, or -errno with the cause in why;
+ * nothing stays attached on failure.  -EBUSY: another flowsplice capture
+ * that still runs uses the classifier (see xdp_prog_check_busy()); then
+ * nothing was changed.
  */
 int xdp_prog_attach(struct xdp_prog **out, int ifindex, enum xdp_prog_mode mode,
 		    const char *pin_path, char *why, size_t whylen);
+
+/*
+ * One capture per interface: the classifier runs a single rule set.
+ * Returns -EBUSY, with the other capture's pid in why, when a flowsplice
+ * capture that still runs uses the classifier attached to ifindex; 0
+ * otherwise (no classifier, or its capture is gone).  Changes nothing,
+ * so a capture can check before it opens its outputs.
+ */
+int xdp_prog_check_busy(int ifindex, char *why, size_t whylen);
 
 /*
  * Find the fs_classify program attached to ifindex without attaching
@@ -63,7 +75,8 @@ int xdp_prog_find(int ifindex, const char *pin_path, struct xdp_prog **out);
 
 /*
  * Detach the program if xdp_prog_attach() attached it (removing the pins it
- * made), never one it found in place; then free p.  NULL is a no-op.
+ * made), never one it found in place, and clear this process's record as
+ * its user; then free p.  NULL is a no-op.
  */
 void xdp_prog_detach(struct xdp_prog *p);
 
