@@ -16,7 +16,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "capture_stats.h"
+#include "live/capture_stats.h"
 #include "testlib.h"
 
 static char dir[] = "/tmp/fs-sjson-XXXXXX";
