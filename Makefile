@@ -99,6 +99,11 @@ $(BUILD)/flowsplice: $(BUILD)/obj/main.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# The binary under ASan/UBSan, for the CLI and offline tests (FS_ASAN_BIN).
+$(BUILD)/asan/flowsplice: $(BUILD)/asan/obj/main.o $(ASAN_LIB)
+	$(call msg,LINK-SAN,$@)
+	$(Q)$(CC) -O1 -g $(SAN) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/testlib.h
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
@@ -142,7 +147,8 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(USER_HDRS)
 $(BUILD):
 	$(Q)mkdir -p $@
 
-unit-tests: $(UNIT_BINS) $(ASAN_BINS) $(BPFT_BINS) $(SHIM_LIBS)
+unit-tests: $(UNIT_BINS) $(ASAN_BINS) $(BPFT_BINS) $(SHIM_LIBS) \
+	$(BUILD)/asan/flowsplice
 
 fuzz: $(FUZZ_BINS)
 

@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 export FS_ROOT=$PWD
 export FS_BIN=$PWD/build/flowsplice
 export FS_SHARED=${FS_SHARED:-$(cd .. && pwd)/shared}
+# Shell tests also run the ASan/UBSan build of the binary when it is built.
+[ -x build/asan/flowsplice ] &&
+	export FS_ASAN_BIN=${FS_ASAN_BIN:-$PWD/build/asan/flowsplice}
 LOGS=build/test-logs
 mkdir -p "$LOGS"
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}

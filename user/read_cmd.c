@@ -7,6 +7,7 @@
  * Bytes are written straight from the reader's chunks (zero copy for
  * in-order data), io_uring submissions once per batch of records.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -122,29 +123,47 @@ static void set_defaults(void)
 	};
 }
 
+/* Descriptors open now (the input, io_uring, -w, ...). */
+static unsigned int fds_in_use(void)
+{
+	unsigned int n = 0;
+	struct dirent *de;
+	DIR *d;
+
+	d = opendir("/proc/self/fd");
+	if (!d)
+		return 64;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	/* The directory's own descriptor was one of them. */
+	return n ? n - 1 : 0;
+}
+
 /*
- * Past max_open files are closed and reopened with a copy: raise the
- * descriptor limit as far as allowed first, and stay under it.
+ * Past max_open, stream files are closed and opened again later: raise the
+ * descriptor limit as far as allowed first, and stay under it, leaving room
+ * for what is open now and what opens after the stream files' bound is set
+ * (flows.jsonl twice, the file a retransmission is compared with, and a
+ * margin).
  */
 static void fit_open_files(void)
 {
-	const rlim_t spare = 64;
+	rlim_t spare = fds_in_use() + 8, want = (rlim_t)opt.max_open + spare;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return;
-	if (rl.rlim_cur < opt.max_open + spare && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = opt.max_open + spare < rl.rlim_max
-				      ? opt.max_open + spare
-				      : rl.rlim_max;
+	if (rl.rlim_cur < want && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if (rl.rlim_cur < opt.max_open + spare) {
-		opt.max_open =
-			rl.rlim_cur > 2 * spare ? rl.rlim_cur - spare : spare;
-		pr_info("read: at most %u stream files open (RLIMIT_NOFILE)\n",
-			opt.max_open);
+	if (rl.rlim_cur < want) {
+		opt.max_open = rl.rlim_cur > spare ? rl.rlim_cur - spare : 1;
+		pr_info("read: at most %u stream files open (RLIMIT_NOFILE "
+			"%llu)\n",
+			opt.max_open, (unsigned long long)rl.rlim_cur);
 	}
 }
 

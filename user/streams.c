@@ -3,10 +3,10 @@
  * streams: per-direction stream files and the flow index (see streams.h).
  *
  * Each flow gets a struct sflow (flow->user) on its first delivered byte.
- * Open files sit on an LRU list for the open-file bound.  The writer opens
- * with O_TRUNC, so a file closed for the bound is reopened by moving it
- * aside, opening the name afresh and copying its data extents back (holes
- * stay holes): slow, counted in reopens, and only when the bound is hit.
+ * Open files sit on an LRU list for the open-file bound.  A file closed
+ * for the bound is opened again as it is (WRITER_KEEP, asynchronously like
+ * its creation) and written on at its offsets: counted in reopens.  An
+ * sdir has wf set exactly when it is on the LRU list.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -195,59 +195,6 @@ static int close_file(struct streams *s, struct sdir *sd)
 	return ret;
 }
 
-/* Copy the data extents of from into to (same offsets). */
-static int copy_extents(int from, int to)
-{
-	off_t data = 0, hole, off;
-	ssize_t n;
-
-	for (;;) {
-		data = lseek(from, data, SEEK_DATA);
-		if (data < 0)
-			return errno == ENXIO ? 0 : -errno;
-		hole = lseek(from, data, SEEK_HOLE);
-		if (hole < 0)
-			return -errno;
-		off = data;
-		while (off < hole) {
-			loff_t in = off, o = off;
-
-			n = copy_file_range(from, &in, to, &o, hole - off, 0);
-			if (n <= 0)
-				return n ? -errno : -EIO;
-			off += n;
-		}
-		data = hole;
-	}
-}
-
-/* Open sd's existing file again without losing its bytes. */
-static int reopen(struct streams *s, struct sdir *sd, const char *path)
-{
-	char tmp[PATH_MAX + 32];
-	int from, to, ret;
-	struct stat stt;
-
-	snprintf(tmp, sizeof(tmp), "%s.reopen", path);
-	if (rename(path, tmp))
-		return -errno;
-	ret = writer_open(s->w, path, 0, &sd->wf);
-	if (ret)
-		return ret;
-	from = open(tmp, O_RDONLY | O_CLOEXEC);
-	to = open(path, O_WRONLY | O_CLOEXEC);
-	ret = from < 0 || to < 0 ? -errno : copy_extents(from, to);
-	if (!ret && !fstat(from, &stt) && ftruncate(to, stt.st_size))
-		ret = -errno;
-	if (from >= 0)
-		close(from);
-	if (to >= 0)
-		close(to);
-	unlink(tmp);
-	s->st.reopens++;
-	return ret;
-}
-
 static int open_file(struct streams *s, struct flow *f, struct sdir *sd, int d)
 {
 	char path[PATH_MAX + 16];
@@ -265,8 +212,12 @@ static int open_file(struct streams *s, struct flow *f, struct sdir *sd, int d)
 		if (!ret)
 			s->st.files++;
 	} else {
+		/* Closed for the bound: the bytes it holds stay. */
 		path_of(s, sd->name, path, sizeof(path));
-		ret = reopen(s, sd, path);
+		ret = writer_open(s->w, path, WRITER_ASYNC_OPEN | WRITER_KEEP,
+				  &sd->wf);
+		if (!ret)
+			s->st.reopens++;
 	}
 	if (ret) {
 		pr_warn("cannot write %s: %s\n", path, strerror(-ret));

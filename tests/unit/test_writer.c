@@ -237,6 +237,35 @@ static void test_linger(const char *dir)
 	writer_destroy(w);
 }
 
+/* WRITER_KEEP opens a file again with its bytes; without it, truncated. */
+static void test_keep(const char *dir)
+{
+	struct writer *w;
+	struct wfile *f;
+	uint8_t got[32];
+	struct stat sb;
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/keep", dir);
+	CHECK_EQ(writer_create(&w, NULL), 0);
+	CHECK_EQ(writer_open(w, path, WRITER_ASYNC_OPEN, &f), 0);
+	CHECK_EQ(writer_write_copy(w, f, 0, "abc", 3), 0);
+	CHECK_EQ(writer_close(w, f), 0);
+	CHECK_EQ(writer_open(w, path, WRITER_ASYNC_OPEN | WRITER_KEEP, &f), 0);
+	CHECK_EQ(writer_write_copy(w, f, 10, "XY", 2), 0);
+	CHECK_EQ(writer_close(w, f), 0);
+	CHECK_EQ(writer_open(w, path, WRITER_KEEP, &f), 0);
+	CHECK_EQ(writer_write_copy(w, f, 3, "d", 1), 0);
+	CHECK_EQ(writer_close(w, f), 0);
+	CHECK_EQ(read_file(path, got, sizeof(got)), 12);
+	CHECK(!memcmp(got, "abcd\0\0\0\0\0\0XY", 12));
+	CHECK_EQ(writer_open(w, path, 0, &f), 0);
+	CHECK_EQ(writer_close(w, f), 0);
+	CHECK_EQ(stat(path, &sb), 0);
+	CHECK_EQ(sb.st_size, 0);
+	writer_destroy(w);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/fs-writer-XXXXXX";
@@ -250,6 +279,7 @@ int main(void)
 	test_backpressure(dir);
 	test_async_open(dir);
 	test_linger(dir);
+	test_keep(dir);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
 		t_failures++;
