@@ -101,11 +101,14 @@ static const struct cli_cmd read_cmd = {
 struct reader_run {
 	struct pcap_reader *rd;
 	struct fs_ruleset rules;
-	struct writer *w;
+	/* One writer per output, so that each one's figures are its own. */
+	struct writer *w; /* --streams */
+	struct writer *pw; /* -w */
 	struct streams *st;
 	struct flow_table *ft;
 	struct pcap_out *po;
 	uint64_t records, matched, malformed, other_link, out_errors;
+	uint64_t pcap_records; /* taken before the pcap output is closed */
 	int failed; /* exit code 1 after finishing */
 	bool started; /* outputs open: a summary is due */
 };
@@ -182,8 +185,8 @@ static int open_outputs(struct reader_run *rr)
 	char err[PATH_MAX + 64];
 	int ret;
 
-	ret = writer_create(&rr->w, &wopts);
-	if (ret) {
+	if ((opt.write && (ret = writer_create(&rr->pw, &wopts))) ||
+	    (opt.streams && (ret = writer_create(&rr->w, &wopts)))) {
 		fprintf(stderr, "flowsplice read: io_uring: %s\n",
 			strerror(-ret));
 		return ret;
@@ -195,7 +198,7 @@ static int open_outputs(struct reader_run *rr)
 			.snaplen = PCAP_MAX_CAPLEN,
 		};
 
-		ret = pcap_out_open(&rr->po, rr->w, &po);
+		ret = pcap_out_open(&rr->po, rr->pw, &po);
 		if (ret) {
 			fprintf(stderr,
 				"flowsplice read: cannot write %s: %s\n",
@@ -274,6 +277,14 @@ static int one_record(struct reader_run *rr, const struct pcap_rec *rec)
 	return 0;
 }
 
+static void submit(struct reader_run *rr)
+{
+	if (rr->w)
+		writer_submit(rr->w);
+	if (rr->pw)
+		writer_submit(rr->pw);
+}
+
 static void read_all(struct reader_run *rr)
 {
 	struct pcap_rec rec;
@@ -288,13 +299,23 @@ static void read_all(struct reader_run *rr)
 			return;
 		}
 		if (rr->records % SUBMIT_EVERY == 0)
-			writer_submit(rr->w);
+			submit(rr);
 	}
 	if (ret < 0) {
 		fprintf(stderr, "flowsplice read: %s: %s\n", opt.input,
 			pcap_reader_error(rr->rd));
 		rr->failed = 1;
 	}
+}
+
+/* Failed writes of the -w pcap: refused records and failed completions. */
+static uint64_t pcap_errors(const struct reader_run *rr)
+{
+	struct writer_stats ws = {0};
+
+	if (rr->pw)
+		writer_get_stats(rr->pw, &ws);
+	return rr->out_errors + ws.write_errors;
 }
 
 static void summary(struct reader_run *rr)
@@ -304,19 +325,19 @@ static void summary(struct reader_run *rr)
 	struct writer_stats ws;
 	struct reasm_ctx *rc;
 
-	writer_get_stats(rr->w, &ws);
 	fprintf(stderr,
 		"flowsplice read: %" PRIu64 " records, %" PRIu64
 		" matched, %" PRIu64 " malformed\n",
 		rr->records, rr->matched, rr->malformed);
-	if (rr->po)
+	if (opt.write)
 		fprintf(stderr,
 			"  pcap: %" PRIu64 " packets written to %s, %" PRIu64
 			" errors, %" PRIu64 " skipped (other link type)\n",
-			pcap_out_records(rr->po), opt.write, rr->out_errors,
+			rr->pcap_records, opt.write, pcap_errors(rr),
 			rr->other_link);
 	if (!rr->ft)
 		return;
+	writer_get_stats(rr->w, &ws);
 	flow_table_get_stats(rr->ft, &fs);
 	streams_get_stats(rr->st, &ss);
 	rc = flow_table_reasm_ctx(rr->ft);
@@ -331,37 +352,57 @@ static void summary(struct reader_run *rr)
 		fs.ended[FLOW_END_RST], fs.ended[FLOW_END_TIMEOUT],
 		fs.ended[FLOW_END_EVICTED], fs.ended[FLOW_END_REUSED],
 		fs.ended[FLOW_END_EOF], fs.evictions, fs.time_outliers);
+	/* Bytes of the stream files and flows.jsonl; errors counted per file. */
 	fprintf(stderr,
 		"  streams: %" PRIu64 " files, %" PRIu64
 		" bytes written, %" PRIu64 " budget gaps, %" PRIu64
 		" copies, %" PRIu64 " reopens, %" PRIu64 " write errors\n",
 		ss.files, ws.bytes_written, rc->budget_skips, rc->copies,
-		ss.reopens, ss.write_errors + ws.write_errors);
+		ss.reopens, ss.write_errors);
 }
 
-/* End every flow, drain, close: everything read so far is kept. */
+/*
+ * End every flow, drain, close: everything read so far is kept.  Returns
+ * 1 when an output could not be written whole.
+ */
 static int finish(struct reader_run *rr)
 {
+	struct streams_stats ss = {0};
 	int ret = 0;
 
 	if (rr->ft)
 		flow_table_end_all(rr->ft, FLOW_END_EOF);
-	if (rr->po && pcap_out_close(rr->po))
-		ret = 1;
-	rr->po = NULL;
+	if (rr->po) {
+		rr->pcap_records = pcap_out_records(rr->po);
+		if (pcap_out_close(rr->po) && !pcap_errors(rr))
+			rr->out_errors++;
+		rr->po = NULL;
+	}
 	if (rr->w && writer_drain(rr->w) < 0)
+		ret = 1;
+	if (rr->pw && writer_drain(rr->pw) < 0)
 		ret = 1;
 	if (rr->started)
 		summary(rr);
-	if (rr->st && streams_destroy(rr->st)) {
-		fprintf(stderr,
-			"flowsplice read: cannot write %s/flows.jsonl\n",
-			opt.streams);
-		ret = 1;
+	if (rr->st) {
+		int err;
+
+		streams_get_stats(rr->st, &ss);
+		err = streams_destroy(rr->st);
+		if (err)
+			fprintf(stderr,
+				"flowsplice read: cannot write %s/flows.jsonl: "
+				"%s\n",
+				opt.streams, strerror(-err));
+		if (err || ss.write_errors)
+			ret = 1;
 	}
+	if (pcap_errors(rr))
+		ret = 1;
 	rr->st = NULL;
 	flow_table_destroy(rr->ft);
 	writer_destroy(rr->w);
+	writer_destroy(rr->pw);
 	return ret;
 }
 

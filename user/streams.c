@@ -27,8 +27,8 @@ struct sdir {
 	struct wfile *wf; /* NULL when closed */
 	char *name; /* set once the file exists */
 	uint64_t end; /* highest offset written */
-	uint64_t errors;
-	bool failed; /* could not open: drop its data */
+	uint64_t errors; /* failed opens and writes, the flow's write_errors */
+	bool failed; /* could not open or write: drop its data */
 };
 
 struct sflow {
@@ -183,16 +183,35 @@ static void path_of(const struct streams *s, const char *name, char *buf,
 	snprintf(buf, len, "%s/%s", s->dir, name);
 }
 
-static int close_file(struct streams *s, struct sdir *sd)
+static void dir_errors(struct streams *s, struct sdir *sd, uint64_t n)
 {
+	sd->errors += n;
+	s->st.write_errors += n;
+}
+
+/*
+ * Close sd's file, counting its failed writes.  They are known once its
+ * writes have completed, so settle first (writer_close would anyway).  A
+ * direction whose writes failed takes no more data: the disk is full or
+ * the file gone, and its write_errors already say it is incomplete.
+ */
+static void close_file(struct streams *s, struct sdir *sd)
+{
+	uint64_t n;
 	int ret;
 
-	sd->errors += wfile_errors(sd->wf);
+	writer_settle(s->w, sd->wf);
+	n = wfile_errors(sd->wf);
 	ret = writer_close(s->w, sd->wf);
+	if (ret && !n)
+		n = 1;
+	if (n) {
+		dir_errors(s, sd, n);
+		sd->failed = true;
+	}
 	sd->wf = NULL;
 	lru_del(sd);
 	s->nopen--;
-	return ret;
 }
 
 static int open_file(struct streams *s, struct flow *f, struct sdir *sd, int d)
@@ -248,16 +267,17 @@ static void on_data(void *arg, struct flow *f, int d, uint64_t off,
 	struct sdir *sd = get_sdir(f, d);
 	int ret;
 
-	if (!sd || sd->failed) {
+	if (!sd) {
 		s->st.write_errors++;
-		if (sd)
-			sd->errors++;
+		return;
+	}
+	if (sd->failed) {
+		dir_errors(s, sd, 1);
 		return;
 	}
 	if (!sd->wf && open_file(s, f, sd, d)) {
 		sd->failed = true;
-		sd->errors++;
-		s->st.write_errors++;
+		dir_errors(s, sd, 1);
 		return;
 	}
 	if (s->lru.next != sd) {
@@ -269,8 +289,7 @@ static void on_data(void *arg, struct flow *f, int d, uint64_t off,
 	else
 		ret = writer_write_copy(s->w, sd->wf, off, p, len);
 	if (ret) {
-		sd->errors++;
-		s->st.write_errors++;
+		dir_errors(s, sd, 1);
 		return;
 	}
 	if (off + len > sd->end)
@@ -351,7 +370,10 @@ static void on_swapped(void *arg, struct flow *f)
 	}
 }
 
-/* Close a direction's file with its full length (a tail gap is sparse). */
+/*
+ * Close a direction's file and give it its full length (a tail gap is
+ * sparse); a file whose writes failed is left as it is.
+ */
 static void finish_dir(struct streams *s, struct flow *f, int d,
 		       struct sdir *sd)
 {
@@ -360,18 +382,13 @@ static void finish_dir(struct streams *s, struct flow *f, int d,
 
 	if (!sd->name)
 		return;
-	if (len > sd->end) {
-		if (sd->wf) {
-			if (writer_set_size(s->w, sd->wf, len))
-				sd->errors++;
-		} else {
-			path_of(s, sd->name, path, sizeof(path));
-			if (truncate(path, len))
-				sd->errors++;
-		}
+	if (sd->wf)
+		close_file(s, sd);
+	if (len > sd->end && !sd->failed) {
+		path_of(s, sd->name, path, sizeof(path));
+		if (truncate(path, len))
+			dir_errors(s, sd, 1);
 	}
-	if (sd->wf && close_file(s, sd))
-		s->st.write_errors++;
 }
 
 static void on_end(void *arg, struct flow *f, enum flow_end why)
