@@ -36,12 +36,14 @@
 #include <byteswap.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pcap_reader.h"
@@ -99,6 +101,9 @@ struct ng_iface {
 struct pcap_reader {
 	int fd;
 	bool own_fd;
+	bool can_wait; /* a pipe, FIFO, socket or terminal: reads may wait */
+	void (*idle)(void *arg);
+	void *idle_arg;
 	bool eof;
 	bool ng;
 	bool swap;
@@ -227,6 +232,13 @@ static int relocate(struct pcap_reader *r)
 	return 0;
 }
 
+static bool input_ready(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	return poll(&p, 1, 0) != 0;
+}
+
 /*
  * Make at least need (<= CHUNK_SIZE) bytes available at the parse position.
  * Returns 0 when they are, 1 when the input ended first, or -errno.
@@ -244,6 +256,8 @@ static int fill(struct pcap_reader *r, size_t need)
 	while (avail(r) < need) {
 		if (r->eof)
 			return 1;
+		if (r->idle && r->can_wait && !input_ready(r->fd))
+			r->idle(r->idle_arg);
 		n = read(r->fd, r->cur->data + r->len, CHUNK_SIZE - r->len);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -752,6 +766,8 @@ void pcap_reader_close(struct pcap_reader *r)
 
 static int reader_init(struct pcap_reader *r, const char *path)
 {
+	struct stat st;
+
 	r->linktype = -1;
 	r->pool = calloc(1, sizeof(*r->pool));
 	if (!r->pool)
@@ -761,14 +777,28 @@ static int reader_init(struct pcap_reader *r, const char *path)
 		return set_err(r, -ENOMEM, "out of memory");
 	if (!strcmp(path, "-")) {
 		r->fd = STDIN_FILENO;
-		return 0;
+	} else {
+		r->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (r->fd < 0)
+			return set_err(r, -errno, "%s", strerror(errno));
+		r->own_fd = true;
+		posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	}
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (r->fd < 0)
-		return set_err(r, -errno, "%s", strerror(errno));
-	r->own_fd = true;
-	posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	r->can_wait = fstat(r->fd, &st) || !(S_ISREG(st.st_mode) ||
+					      S_ISBLK(st.st_mode));
 	return 0;
+}
+
+void pcap_reader_set_idle(struct pcap_reader *r, void (*fn)(void *arg),
+			  void *arg)
+{
+	r->idle = fn;
+	r->idle_arg = arg;
+}
+
+int pcap_reader_stat(const struct pcap_reader *r, struct stat *st)
+{
+	return fstat(r->fd, st) ? -errno : 0;
 }
 
 static int reader_start(struct pcap_reader *r)

@@ -285,6 +285,17 @@ static void submit(struct reader_run *rr)
 		writer_submit(rr->pw);
 }
 
+/* The input is quiet: what is queued, lingering or not, goes now. */
+static void input_idle(void *arg)
+{
+	struct reader_run *rr = arg;
+
+	if (rr->w)
+		writer_flush(rr->w);
+	if (rr->pw)
+		writer_flush(rr->pw);
+}
+
 static void read_all(struct reader_run *rr)
 {
 	struct pcap_rec rec;
@@ -454,6 +465,7 @@ int cmd_read(int argc, char **argv)
 		return 1;
 	}
 	rr.started = true;
+	pcap_reader_set_idle(rr.rd, input_idle, &rr);
 	read_all(&rr);
 	ret = finish(&rr) || rr.failed;
 	pcap_reader_close(rr.rd);

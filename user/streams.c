@@ -42,6 +42,8 @@ struct streams {
 	struct sdir lru; /* sentinel: lru.next newest */
 	struct flow_index *ix;
 	bool own_ix; /* closed by streams_destroy (not when shared) */
+	struct wfile *ixf; /* flows.jsonl, O_APPEND: one writev per batch */
+	uint64_t ix_off; /* bytes queued to ixf, so that lines merge */
 	struct streams_stats st;
 };
 
@@ -122,10 +124,22 @@ int streams_create_shared(struct streams **out, struct writer *w,
 			  struct flow_index *ix)
 {
 	struct streams *s;
+	int ret;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	/*
+	 * Each line leaves whole, through this writer like the stream data
+	 * (the loop never waits for the index), appended by the kernel so
+	 * that the lines of other workers' writers never interleave.
+	 */
+	ret = writer_open(w, flow_index_path(ix), WRITER_KEEP | O_APPEND,
+			  &s->ixf);
+	if (ret) {
+		free(s);
+		return ret;
+	}
 	snprintf(s->dir, sizeof(s->dir), "%s", dir);
 	s->ix = ix;
 	s->w = w;
@@ -137,8 +151,16 @@ int streams_create_shared(struct streams **out, struct writer *w,
 
 int streams_destroy(struct streams *s)
 {
-	int ret = s->own_ix ? flow_index_close(s->ix) : 0;
+	int ret, r;
 
+	writer_settle(s->w, s->ixf);
+	ret = wfile_error(s->ixf);
+	r = writer_close(s->w, s->ixf);
+	if (!ret)
+		ret = r;
+	/* The last line is complete or cut: this writer's are all done. */
+	if (s->own_ix && (r = flow_index_close(s->ix)) && !ret)
+		ret = r;
 	free(s);
 	return ret;
 }
@@ -146,6 +168,8 @@ int streams_destroy(struct streams *s)
 void streams_get_stats(const struct streams *s, struct streams_stats *st)
 {
 	*st = s->st;
+	/* Lines whose write failed, as far as completions have come in. */
+	st->write_errors += wfile_errors(s->ixf);
 }
 
 /* "198.18.0.1" or "2001_db8__1": digits, hex, '.', '_' only. */
@@ -397,6 +421,9 @@ static void on_end(void *arg, struct flow *f, enum flow_end why)
 	struct sflow *sf = f->user;
 	const char *names[2] = {NULL, NULL};
 	uint64_t errors[2] = {0, 0};
+	const char *text;
+	struct buf *line;
+	uint32_t len;
 	int d;
 
 	for (d = 0; sf && d < 2; d++) {
@@ -404,8 +431,12 @@ static void on_end(void *arg, struct flow *f, enum flow_end why)
 		names[d] = sf->d[d].name;
 		errors[d] = sf->d[d].errors;
 	}
-	if (flow_index_write(s->ix, f, why, names, errors))
+	line = flow_index_line(f, why, names, errors, &text, &len);
+	if (!line || writer_write(s->w, s->ixf, s->ix_off, text, len, line))
 		s->st.write_errors++;
+	else
+		s->ix_off += len;
+	buf_put(line);
 	s->st.flows++;
 	for (d = 0; sf && d < 2; d++)
 		free(sf->d[d].name);

@@ -135,6 +135,8 @@ void writer_file_fail(struct wfile *f, int err, uint64_t bytes,
 		      struct writer *w)
 {
 	f->errors++;
+	if (!f->err)
+		f->err = err;
 	w->st.write_errors++;
 	w->st.bytes_failed += bytes;
 	if (!f->error_logged) {
@@ -683,6 +685,11 @@ void writer_get_stats(const struct writer *w, struct writer_stats *st)
 uint64_t wfile_errors(const struct wfile *f)
 {
 	return f->errors;
+}
+
+int wfile_error(const struct wfile *f)
+{
+	return f->err;
 }
 
 bool wfile_is_direct(const struct wfile *f)

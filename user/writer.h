@@ -161,6 +161,8 @@ int writer_set_size(struct writer *w, struct wfile *f, uint64_t size);
 unsigned int writer_inflight(const struct writer *w);
 void writer_get_stats(const struct writer *w, struct writer_stats *st);
 uint64_t wfile_errors(const struct wfile *f);
+/* The -errno of f's first failed open or write, 0 if none. */
+int wfile_error(const struct wfile *f);
 /* True when f was opened WRITER_DIRECT and the fs accepted O_DIRECT. */
 bool wfile_is_direct(const struct wfile *f);
 
