@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -417,6 +418,16 @@ static int finish(struct reader_run *rr)
 	return ret;
 }
 
+/* Opening -w truncates it: it must not be the file being read. */
+static bool output_is_input(const struct pcap_reader *rd)
+{
+	struct stat in, out;
+
+	return opt.write && !stat(opt.write, &out) &&
+	       !pcap_reader_stat(rd, &in) && in.st_dev == out.st_dev &&
+	       in.st_ino == out.st_ino;
+}
+
 static int parse_filter(struct reader_run *rr, int argc, char **argv)
 {
 	char err[256], *expr;
@@ -457,6 +468,14 @@ int cmd_read(int argc, char **argv)
 	ret = pcap_reader_open(opt.input, &rr.rd, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "flowsplice read: %s\n", err);
+		return 1;
+	}
+	if (output_is_input(rr.rd)) {
+		fprintf(stderr,
+			"flowsplice read: -w %s is the input file: refusing to "
+			"overwrite it\n",
+			opt.write);
+		pcap_reader_close(rr.rd);
 		return 1;
 	}
 	if (open_outputs(&rr)) {
