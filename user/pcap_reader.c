@@ -30,6 +30,12 @@
  *   snaplen (when non-zero).  The obsolete Packet Block (type 2) is read
  *   like an EPB.
  * - Unknown link types are reported in rec.linktype, not refused here.
+ *   A pcap header's link type field carries FCS bits above bit 25
+ *   (LT_LINKTYPE in libpcap): rec.linktype is the link type proper,
+ *   rec.linktype_field the whole field, for messages.
+ * - A pcapng file must define an interface (IDB) before its first packet
+ *   block, as libpcap requires: else it is refused at open, since the
+ *   pcap output's link type comes from that interface.
  * - Errors: -EINVAL for a malformed input, -errno for a failed read; the
  *   error is sticky, and the message gives the offset of the bad record.
  */
@@ -109,6 +115,7 @@ struct pcap_reader {
 	bool swap;
 	int err; /* sticky */
 	int linktype;
+	uint32_t linktype_field; /* pcap: with the FCS bits */
 	uint32_t snaplen; /* pcap */
 	uint32_t ts_mult; /* pcap: 1000 (us) or 1 (ns) */
 	struct chunk_pool *pool;
@@ -352,6 +359,7 @@ static int pcap_next(struct pcap_reader *r, struct pcap_rec *rec)
 	rec->caplen = caplen;
 	rec->wirelen = rd32(r, h + 12);
 	rec->linktype = r->linktype;
+	rec->linktype_field = r->linktype_field;
 	rec->iface = 0;
 	rec->offset = here(r);
 	rec->data = h + PCAP_REC_LEN;
@@ -381,7 +389,8 @@ static int pcap_open_hdr(struct pcap_reader *r, uint32_t magic)
 	r->ts_mult = rd32(r, h) == PCAP_MAGIC_NS ? 1 : 1000;
 	r->snaplen = rd32(r, h + 16);
 	/* The upper bits carry FCS information (LT_LINKTYPE in libpcap). */
-	r->linktype = rd32(r, h + 20) & 0x03ffffff;
+	r->linktype_field = rd32(r, h + 20);
+	r->linktype = r->linktype_field & 0x03ffffff;
 	r->pos = PCAP_HDR_LEN;
 	return 0;
 }
@@ -563,6 +572,7 @@ static int ng_pkt(struct pcap_reader *r, uint32_t type, const uint8_t *b,
 		return ret;
 	rec->caplen = caplen;
 	rec->linktype = ifc->linktype;
+	rec->linktype_field = ifc->linktype;
 	rec->iface = id;
 	rec->offset = off;
 	rec->buf = &r->cur->buf;
@@ -826,7 +836,20 @@ static int reader_start(struct pcap_reader *r)
 			       bswap_32(magic));
 	r->ng = true;
 	ret = ng_next(r, NULL, true);
-	return ret < 0 ? ret : 0;
+	if (ret < 0)
+		return ret;
+	/* Like libpcap: the link type comes from an IDB before any packet. */
+	if (r->linktype < 0 && ret == 2)
+		return set_err(r, -EINVAL,
+			       "pcapng packet block at offset %llu comes "
+			       "before any interface description block",
+			       (unsigned long long)here(r));
+	if (r->linktype < 0)
+		return set_err(r, -EINVAL,
+			       "pcapng file without an interface description "
+			       "block (end of file at offset %llu)",
+			       (unsigned long long)here(r));
+	return 0;
 }
 
 int pcap_reader_open(const char *path, struct pcap_reader **out, char *err,

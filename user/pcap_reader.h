@@ -27,6 +27,7 @@ struct pcap_rec {
 	uint32_t caplen; /* bytes present at data */
 	uint32_t wirelen; /* original length on the wire */
 	int linktype; /* LINKTYPE_* of the record's interface */
+	uint32_t linktype_field; /* as stored (pcap: FCS bits included) */
 	uint32_t iface; /* pcapng interface id; 0 for pcap */
 	uint64_t offset; /* byte offset of the record in the input */
 	const uint8_t *data;

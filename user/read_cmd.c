@@ -258,9 +258,9 @@ static int one_record(struct reader_run *rr, const struct pcap_rec *rec)
 	switch (pkt_parse(rec->data, rec->caplen, rec->linktype, &p)) {
 	case PKT_BAD_LINKTYPE:
 		fprintf(stderr,
-			"flowsplice read: %s: unsupported link type %d (record at byte %" PRIu64
-			")\n",
-			opt.input, rec->linktype, rec->offset);
+			"flowsplice read: %s: unsupported link type %" PRIu32
+			" (record at byte %" PRIu64 ")\n",
+			opt.input, rec->linktype_field, rec->offset);
 		return 1;
 	case PKT_MALFORMED:
 		rr->malformed++;
