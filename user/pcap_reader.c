@@ -794,8 +794,8 @@ static int reader_init(struct pcap_reader *r, const char *path)
 		r->own_fd = true;
 		posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	}
-	r->can_wait = fstat(r->fd, &st) || !(S_ISREG(st.st_mode) ||
-					      S_ISBLK(st.st_mode));
+	r->can_wait = fstat(r->fd, &st) ||
+		      !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode));
 	return 0;
 }
 

@@ -548,7 +548,8 @@ int writer_open(struct writer *w, const char *path, int extra_flags,
 		return -EINVAL;
 	if (!(extra_flags & WRITER_KEEP))
 		flags |= O_TRUNC;
-	flags |= extra_flags & ~(WRITER_DIRECT | WRITER_ASYNC_OPEN | WRITER_KEEP);
+	flags |= extra_flags &
+		 ~(WRITER_DIRECT | WRITER_ASYNC_OPEN | WRITER_KEEP);
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;

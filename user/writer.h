@@ -96,8 +96,8 @@ void writer_destroy(struct writer *w);
 
 /*
  * Open path for writing (O_CREAT|O_TRUNC|O_WRONLY, mode 0644, plus
- * extra_flags; O_TRUNC left out with WRITER_KEEP); returns 0 or -errno.  The path is opened synchronously:
- * opening is per file, not per packet.
+ * extra_flags; O_TRUNC left out with WRITER_KEEP); returns 0 or -errno.
+ * The path is opened synchronously: opening is per file, not per packet.
  *
  * With WRITER_DIRECT in extra_flags the file is in direct mode: every write
  * must continue the file (off == bytes written so far, starting at 0), any
