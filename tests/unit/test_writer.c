@@ -242,10 +242,41 @@ static void test_linger(void)
 	writer_destroy(w);
 }
 
+/* WRITER_KEEP opens a file again with its bytes; without it, truncated. */
+static void test_keep(void)
+{
+	const char *dir = t_tmpdir();
+	struct writer *w;
+	struct wfile *f;
+	uint8_t got[32];
+	struct stat sb;
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/keep", dir);
+	CHECK_EQ(writer_create(&w, NULL), 0);
+	CHECK_EQ(writer_open(w, path, WRITER_ASYNC_OPEN, &f), 0);
+	CHECK_EQ(writer_write_copy(w, f, 0, "abc", 3), 0);
+	CHECK_EQ(writer_close(w, f), 0);
+	CHECK_EQ(writer_open(w, path, WRITER_ASYNC_OPEN | WRITER_KEEP, &f), 0);
+	CHECK_EQ(writer_write_copy(w, f, 10, "XY", 2), 0);
+	CHECK_EQ(writer_close(w, f), 0);
+	CHECK_EQ(writer_open(w, path, WRITER_KEEP, &f), 0);
+	CHECK_EQ(writer_write_copy(w, f, 3, "d", 1), 0);
+	CHECK_EQ(writer_close(w, f), 0);
+	CHECK_EQ(read_file(path, got, sizeof(got)), 12);
+	CHECK(!memcmp(got, "abcd\0\0\0\0\0\0XY", 12));
+	CHECK_EQ(writer_open(w, path, 0, &f), 0);
+	CHECK_EQ(writer_close(w, f), 0);
+	CHECK_EQ(stat(path, &sb), 0);
+	CHECK_EQ(sb.st_size, 0);
+	writer_destroy(w);
+}
+
 static const struct t_case cases[] = {
 	T_CASE(test_merge_and_refs), T_CASE(test_sparse_and_copy),
 	T_CASE(test_errors_counted), T_CASE(test_backpressure),
 	T_CASE(test_async_open),     T_CASE(test_linger),
+	T_CASE(test_keep),
 };
 
 T_MAIN(cases)

@@ -7,6 +7,7 @@
  * Bytes are written straight from the reader's chunks (zero copy for
  * in-order data), io_uring submissions once per batch of records.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "lib/cli.h"
 #include "cmd/commands.h"
@@ -100,11 +102,14 @@ static const struct cli_cmd read_cmd = {
 struct reader_run {
 	struct pcap_reader *rd;
 	struct fs_ruleset rules;
-	struct writer *w;
+	/* One writer per output, so that each one's figures are its own. */
+	struct writer *w; /* --streams */
+	struct writer *pw; /* -w */
 	struct streams *st;
 	struct flow_table *ft;
 	struct pcap_out *po;
 	uint64_t records, matched, malformed, other_link, out_errors;
+	uint64_t pcap_records; /* taken before the pcap output is closed */
 	int failed; /* exit code 1 after finishing */
 	bool started; /* outputs open: a summary is due */
 };
@@ -122,29 +127,47 @@ static void set_defaults(void)
 	};
 }
 
+/* Descriptors open now (the input, io_uring, -w, ...). */
+static unsigned int fds_in_use(void)
+{
+	unsigned int n = 0;
+	struct dirent *de;
+	DIR *d;
+
+	d = opendir("/proc/self/fd");
+	if (!d)
+		return 64;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	/* The directory's own descriptor was one of them. */
+	return n ? n - 1 : 0;
+}
+
 /*
- * Past max_open files are closed and reopened with a copy: raise the
- * descriptor limit as far as allowed first, and stay under it.
+ * Past max_open, stream files are closed and opened again later: raise the
+ * descriptor limit as far as allowed first, and stay under it, leaving room
+ * for what is open now and what opens after the stream files' bound is set
+ * (flows.jsonl twice, the file a retransmission is compared with, and a
+ * margin).
  */
 static void fit_open_files(void)
 {
-	const rlim_t spare = 64;
+	rlim_t spare = fds_in_use() + 8, want = (rlim_t)opt.max_open + spare;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return;
-	if (rl.rlim_cur < opt.max_open + spare && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = opt.max_open + spare < rl.rlim_max
-				      ? opt.max_open + spare
-				      : rl.rlim_max;
+	if (rl.rlim_cur < want && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if (rl.rlim_cur < opt.max_open + spare) {
-		opt.max_open =
-			rl.rlim_cur > 2 * spare ? rl.rlim_cur - spare : spare;
-		pr_info("read: at most %u stream files open (RLIMIT_NOFILE)\n",
-			opt.max_open);
+	if (rl.rlim_cur < want) {
+		opt.max_open = rl.rlim_cur > spare ? rl.rlim_cur - spare : 1;
+		pr_info("read: at most %u stream files open (RLIMIT_NOFILE "
+			"%llu)\n",
+			opt.max_open, (unsigned long long)rl.rlim_cur);
 	}
 }
 
@@ -163,8 +186,8 @@ static int open_outputs(struct reader_run *rr)
 	char err[PATH_MAX + 64];
 	int ret;
 
-	ret = writer_create(&rr->w, &wopts);
-	if (ret) {
+	if ((opt.write && (ret = writer_create(&rr->pw, &wopts))) ||
+	    (opt.streams && (ret = writer_create(&rr->w, &wopts)))) {
 		fprintf(stderr, "flowsplice read: io_uring: %s\n",
 			strerror(-ret));
 		return ret;
@@ -176,7 +199,7 @@ static int open_outputs(struct reader_run *rr)
 			.snaplen = PCAP_MAX_CAPLEN,
 		};
 
-		ret = pcap_out_open(&rr->po, rr->w, &po);
+		ret = pcap_out_open(&rr->po, rr->pw, &po);
 		if (ret) {
 			fprintf(stderr,
 				"flowsplice read: cannot write %s: %s\n",
@@ -235,9 +258,9 @@ static int one_record(struct reader_run *rr, const struct pcap_rec *rec)
 	switch (pkt_parse(rec->data, rec->caplen, rec->linktype, &p)) {
 	case PKT_BAD_LINKTYPE:
 		fprintf(stderr,
-			"flowsplice read: %s: unsupported link type %d (record at byte %" PRIu64
-			")\n",
-			opt.input, rec->linktype, rec->offset);
+			"flowsplice read: %s: unsupported link type %" PRIu32
+			" (record at byte %" PRIu64 ")\n",
+			opt.input, rec->linktype_field, rec->offset);
 		return 1;
 	case PKT_MALFORMED:
 		rr->malformed++;
@@ -255,6 +278,25 @@ static int one_record(struct reader_run *rr, const struct pcap_rec *rec)
 	return 0;
 }
 
+static void submit(struct reader_run *rr)
+{
+	if (rr->w)
+		writer_submit(rr->w);
+	if (rr->pw)
+		writer_submit(rr->pw);
+}
+
+/* The input is quiet: what is queued, lingering or not, goes now. */
+static void input_idle(void *arg)
+{
+	struct reader_run *rr = arg;
+
+	if (rr->w)
+		writer_flush(rr->w);
+	if (rr->pw)
+		writer_flush(rr->pw);
+}
+
 static void read_all(struct reader_run *rr)
 {
 	struct pcap_rec rec;
@@ -269,13 +311,23 @@ static void read_all(struct reader_run *rr)
 			return;
 		}
 		if (rr->records % SUBMIT_EVERY == 0)
-			writer_submit(rr->w);
+			submit(rr);
 	}
 	if (ret < 0) {
 		fprintf(stderr, "flowsplice read: %s: %s\n", opt.input,
 			pcap_reader_error(rr->rd));
 		rr->failed = 1;
 	}
+}
+
+/* Failed writes of the -w pcap: refused records and failed completions. */
+static uint64_t pcap_errors(const struct reader_run *rr)
+{
+	struct writer_stats ws = {0};
+
+	if (rr->pw)
+		writer_get_stats(rr->pw, &ws);
+	return rr->out_errors + ws.write_errors;
 }
 
 static void summary(struct reader_run *rr)
@@ -285,19 +337,19 @@ static void summary(struct reader_run *rr)
 	struct writer_stats ws;
 	struct reasm_ctx *rc;
 
-	writer_get_stats(rr->w, &ws);
 	fprintf(stderr,
 		"flowsplice read: %" PRIu64 " records, %" PRIu64
 		" matched, %" PRIu64 " malformed\n",
 		rr->records, rr->matched, rr->malformed);
-	if (rr->po)
+	if (opt.write)
 		fprintf(stderr,
 			"  pcap: %" PRIu64 " packets written to %s, %" PRIu64
 			" errors, %" PRIu64 " skipped (other link type)\n",
-			pcap_out_records(rr->po), opt.write, rr->out_errors,
+			rr->pcap_records, opt.write, pcap_errors(rr),
 			rr->other_link);
 	if (!rr->ft)
 		return;
+	writer_get_stats(rr->w, &ws);
 	flow_table_get_stats(rr->ft, &fs);
 	streams_get_stats(rr->st, &ss);
 	rc = flow_table_reasm_ctx(rr->ft);
@@ -312,38 +364,68 @@ static void summary(struct reader_run *rr)
 		fs.ended[FLOW_END_RST], fs.ended[FLOW_END_TIMEOUT],
 		fs.ended[FLOW_END_EVICTED], fs.ended[FLOW_END_REUSED],
 		fs.ended[FLOW_END_EOF], fs.evictions, fs.time_outliers);
+	/* Bytes of the stream files and flows.jsonl; errors counted per file. */
 	fprintf(stderr,
 		"  streams: %" PRIu64 " files, %" PRIu64
 		" bytes written, %" PRIu64 " budget gaps, %" PRIu64
 		" copies, %" PRIu64 " reopens, %" PRIu64 " write errors\n",
 		ss.files, ws.bytes_written, rc->budget_skips, rc->copies,
-		ss.reopens, ss.write_errors + ws.write_errors);
+		ss.reopens, ss.write_errors);
 }
 
-/* End every flow, drain, close: everything read so far is kept. */
+/*
+ * End every flow, drain, close: everything read so far is kept.  Returns
+ * 1 when an output could not be written whole.
+ */
 static int finish(struct reader_run *rr)
 {
+	struct streams_stats ss = {0};
 	int ret = 0;
 
 	if (rr->ft)
 		flow_table_end_all(rr->ft, FLOW_END_EOF);
-	if (rr->po && pcap_out_close(rr->po))
-		ret = 1;
-	rr->po = NULL;
+	if (rr->po) {
+		rr->pcap_records = pcap_out_records(rr->po);
+		if (pcap_out_close(rr->po) && !pcap_errors(rr))
+			rr->out_errors++;
+		rr->po = NULL;
+	}
 	if (rr->w && writer_drain(rr->w) < 0)
+		ret = 1;
+	if (rr->pw && writer_drain(rr->pw) < 0)
 		ret = 1;
 	if (rr->started)
 		summary(rr);
-	if (rr->st && streams_destroy(rr->st)) {
-		fprintf(stderr,
-			"flowsplice read: cannot write %s/flows.jsonl\n",
-			opt.streams);
-		ret = 1;
+	if (rr->st) {
+		int err;
+
+		streams_get_stats(rr->st, &ss);
+		err = streams_destroy(rr->st);
+		if (err)
+			fprintf(stderr,
+				"flowsplice read: cannot write %s/flows.jsonl: "
+				"%s\n",
+				opt.streams, strerror(-err));
+		if (err || ss.write_errors)
+			ret = 1;
 	}
+	if (pcap_errors(rr))
+		ret = 1;
 	rr->st = NULL;
 	flow_table_destroy(rr->ft);
 	writer_destroy(rr->w);
+	writer_destroy(rr->pw);
 	return ret;
+}
+
+/* Opening -w truncates it: it must not be the file being read. */
+static bool output_is_input(const struct pcap_reader *rd)
+{
+	struct stat in, out;
+
+	return opt.write && !stat(opt.write, &out) &&
+	       !pcap_reader_stat(rd, &in) && in.st_dev == out.st_dev &&
+	       in.st_ino == out.st_ino;
 }
 
 static int parse_filter(struct reader_run *rr, int argc, char **argv)
@@ -388,12 +470,21 @@ int cmd_read(int argc, char **argv)
 		fprintf(stderr, "flowsplice read: %s\n", err);
 		return 1;
 	}
+	if (output_is_input(rr.rd)) {
+		fprintf(stderr,
+			"flowsplice read: -w %s is the input file: refusing to "
+			"overwrite it\n",
+			opt.write);
+		pcap_reader_close(rr.rd);
+		return 1;
+	}
 	if (open_outputs(&rr)) {
 		finish(&rr);
 		pcap_reader_close(rr.rd);
 		return 1;
 	}
 	rr.started = true;
+	pcap_reader_set_idle(rr.rd, input_idle, &rr);
 	read_all(&rr);
 	ret = finish(&rr) || rr.failed;
 	pcap_reader_close(rr.rd);

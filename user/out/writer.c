@@ -26,13 +26,13 @@
 #include "lib/log.h"
 #include "out/writer_int.h"
 
-/* The flag rides in open(2)'s flags: it must not mean anything there. */
-_Static_assert(!(WRITER_DIRECT &
+/* The flags ride in open(2)'s flags: they must not mean anything there. */
+_Static_assert(!((WRITER_DIRECT | WRITER_ASYNC_OPEN | WRITER_KEEP) &
 		 (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |
 		  O_NONBLOCK | O_DSYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY |
 		  O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC | O_PATH |
 		  O_TMPFILE)),
-	       "WRITER_DIRECT collides with an open(2) flag");
+	       "a WRITER_ flag collides with an open(2) flag");
 
 int writer_create(struct writer **out, const struct writer_opts *opts)
 {
@@ -135,6 +135,8 @@ void writer_file_fail(struct wfile *f, int err, uint64_t bytes,
 		      struct writer *w)
 {
 	f->errors++;
+	if (!f->err)
+		f->err = err;
 	w->st.write_errors++;
 	w->st.bytes_failed += bytes;
 	if (!f->error_logged) {
@@ -538,12 +540,16 @@ int writer_open(struct writer *w, const char *path, int extra_flags,
 {
 	bool direct = extra_flags & WRITER_DIRECT;
 	bool async = extra_flags & WRITER_ASYNC_OPEN;
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
 	struct wfile *f;
 	int ret;
 
 	if ((extra_flags & O_DIRECT) || (direct && async))
 		return -EINVAL;
-	extra_flags &= ~(WRITER_DIRECT | WRITER_ASYNC_OPEN);
+	if (!(extra_flags & WRITER_KEEP))
+		flags |= O_TRUNC;
+	flags |= extra_flags &
+		 ~(WRITER_DIRECT | WRITER_ASYNC_OPEN | WRITER_KEEP);
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
@@ -553,14 +559,9 @@ int writer_open(struct writer *w, const char *path, int extra_flags,
 		return -ENOMEM;
 	}
 	if (async)
-		ret = file_open_async(w, f,
-				      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-					      extra_flags);
+		ret = file_open_async(w, f, flags);
 	else
-		ret = file_open_fd(w, f,
-				   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-					   extra_flags,
-				   direct);
+		ret = file_open_fd(w, f, flags, direct);
 	if (!ret && f->direct) {
 		ret = writer_direct_start(w, f);
 		if (ret)
@@ -685,6 +686,11 @@ void writer_get_stats(const struct writer *w, struct writer_stats *st)
 uint64_t wfile_errors(const struct wfile *f)
 {
 	return f->errors;
+}
+
+int wfile_error(const struct wfile *f)
+{
+	return f->err;
 }
 
 bool wfile_is_direct(const struct wfile *f)

@@ -56,6 +56,12 @@ struct wfile;
  */
 #define WRITER_ASYNC_OPEN 0x20000000
 
+/*
+ * writer_open() flag: keep what the file holds (no O_TRUNC), for a file
+ * closed earlier and opened again to go on writing at its offsets.
+ */
+#define WRITER_KEEP 0x10000000
+
 struct writer_opts {
 	unsigned int ring_entries; /* io_uring SQ size (default 256) */
 	unsigned int max_iov; /* iovecs merged per writev (default 64) */
@@ -90,8 +96,8 @@ void writer_destroy(struct writer *w);
 
 /*
  * Open path for writing (O_CREAT|O_TRUNC|O_WRONLY, mode 0644, plus
- * extra_flags); returns 0 or -errno.  The path is opened synchronously:
- * opening is per file, not per packet.
+ * extra_flags; O_TRUNC left out with WRITER_KEEP); returns 0 or -errno.
+ * The path is opened synchronously: opening is per file, not per packet.
  *
  * With WRITER_DIRECT in extra_flags the file is in direct mode: every write
  * must continue the file (off == bytes written so far, starting at 0), any
@@ -155,6 +161,8 @@ int writer_set_size(struct writer *w, struct wfile *f, uint64_t size);
 unsigned int writer_inflight(const struct writer *w);
 void writer_get_stats(const struct writer *w, struct writer_stats *st);
 uint64_t wfile_errors(const struct wfile *f);
+/* The -errno of f's first failed open or write, 0 if none. */
+int wfile_error(const struct wfile *f);
 /* True when f was opened WRITER_DIRECT and the fs accepted O_DIRECT. */
 bool wfile_is_direct(const struct wfile *f);
 

@@ -37,6 +37,7 @@ struct wfile {
 	int fd;
 	unsigned int inflight; /* requests submitted, not completed */
 	uint64_t errors;
+	int err; /* the first failure's -errno */
 	bool error_logged;
 	struct wreq *open; /* request later writes may extend */
 	struct wfile *next_dirty;

@@ -30,18 +30,26 @@
  *   snaplen (when non-zero).  The obsolete Packet Block (type 2) is read
  *   like an EPB.
  * - Unknown link types are reported in rec.linktype, not refused here.
+ *   A pcap header's link type field carries FCS bits above bit 25
+ *   (LT_LINKTYPE in libpcap): rec.linktype is the link type proper,
+ *   rec.linktype_field the whole field, for messages.
+ * - A pcapng file must define an interface (IDB) before its first packet
+ *   block, as libpcap requires: else it is refused at open, since the
+ *   pcap output's link type comes from that interface.
  * - Errors: -EINVAL for a malformed input, -errno for a failed read; the
  *   error is sticky, and the message gives the offset of the bad record.
  */
 #include <byteswap.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "parse/pcap_reader.h"
@@ -99,11 +107,15 @@ struct ng_iface {
 struct pcap_reader {
 	int fd;
 	bool own_fd;
+	bool can_wait; /* a pipe, FIFO, socket or terminal: reads may wait */
+	void (*idle)(void *arg);
+	void *idle_arg;
 	bool eof;
 	bool ng;
 	bool swap;
 	int err; /* sticky */
 	int linktype;
+	uint32_t linktype_field; /* pcap: with the FCS bits */
 	uint32_t snaplen; /* pcap */
 	uint32_t ts_mult; /* pcap: 1000 (us) or 1 (ns) */
 	struct chunk_pool *pool;
@@ -227,6 +239,13 @@ static int relocate(struct pcap_reader *r)
 	return 0;
 }
 
+static bool input_ready(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	return poll(&p, 1, 0) != 0;
+}
+
 /*
  * Make at least need (<= CHUNK_SIZE) bytes available at the parse position.
  * Returns 0 when they are, 1 when the input ended first, or -errno.
@@ -244,6 +263,8 @@ static int fill(struct pcap_reader *r, size_t need)
 	while (avail(r) < need) {
 		if (r->eof)
 			return 1;
+		if (r->idle && r->can_wait && !input_ready(r->fd))
+			r->idle(r->idle_arg);
 		n = read(r->fd, r->cur->data + r->len, CHUNK_SIZE - r->len);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -338,6 +359,7 @@ static int pcap_next(struct pcap_reader *r, struct pcap_rec *rec)
 	rec->caplen = caplen;
 	rec->wirelen = rd32(r, h + 12);
 	rec->linktype = r->linktype;
+	rec->linktype_field = r->linktype_field;
 	rec->iface = 0;
 	rec->offset = here(r);
 	rec->data = h + PCAP_REC_LEN;
@@ -367,7 +389,8 @@ static int pcap_open_hdr(struct pcap_reader *r, uint32_t magic)
 	r->ts_mult = rd32(r, h) == PCAP_MAGIC_NS ? 1 : 1000;
 	r->snaplen = rd32(r, h + 16);
 	/* The upper bits carry FCS information (LT_LINKTYPE in libpcap). */
-	r->linktype = rd32(r, h + 20) & 0x03ffffff;
+	r->linktype_field = rd32(r, h + 20);
+	r->linktype = r->linktype_field & 0x03ffffff;
 	r->pos = PCAP_HDR_LEN;
 	return 0;
 }
@@ -549,6 +572,7 @@ static int ng_pkt(struct pcap_reader *r, uint32_t type, const uint8_t *b,
 		return ret;
 	rec->caplen = caplen;
 	rec->linktype = ifc->linktype;
+	rec->linktype_field = ifc->linktype;
 	rec->iface = id;
 	rec->offset = off;
 	rec->buf = &r->cur->buf;
@@ -752,6 +776,8 @@ void pcap_reader_close(struct pcap_reader *r)
 
 static int reader_init(struct pcap_reader *r, const char *path)
 {
+	struct stat st;
+
 	r->linktype = -1;
 	r->pool = calloc(1, sizeof(*r->pool));
 	if (!r->pool)
@@ -761,14 +787,28 @@ static int reader_init(struct pcap_reader *r, const char *path)
 		return set_err(r, -ENOMEM, "out of memory");
 	if (!strcmp(path, "-")) {
 		r->fd = STDIN_FILENO;
-		return 0;
+	} else {
+		r->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (r->fd < 0)
+			return set_err(r, -errno, "%s", strerror(errno));
+		r->own_fd = true;
+		posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	}
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (r->fd < 0)
-		return set_err(r, -errno, "%s", strerror(errno));
-	r->own_fd = true;
-	posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	r->can_wait = fstat(r->fd, &st) ||
+		      !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode));
 	return 0;
+}
+
+void pcap_reader_set_idle(struct pcap_reader *r, void (*fn)(void *arg),
+			  void *arg)
+{
+	r->idle = fn;
+	r->idle_arg = arg;
+}
+
+int pcap_reader_stat(const struct pcap_reader *r, struct stat *st)
+{
+	return fstat(r->fd, st) ? -errno : 0;
 }
 
 static int reader_start(struct pcap_reader *r)
@@ -796,7 +836,20 @@ static int reader_start(struct pcap_reader *r)
 			       bswap_32(magic));
 	r->ng = true;
 	ret = ng_next(r, NULL, true);
-	return ret < 0 ? ret : 0;
+	if (ret < 0)
+		return ret;
+	/* Like libpcap: the link type comes from an IDB before any packet. */
+	if (r->linktype < 0 && ret == 2)
+		return set_err(r, -EINVAL,
+			       "pcapng packet block at offset %llu comes "
+			       "before any interface description block",
+			       (unsigned long long)here(r));
+	if (r->linktype < 0)
+		return set_err(r, -EINVAL,
+			       "pcapng file without an interface description "
+			       "block (end of file at offset %llu)",
+			       (unsigned long long)here(r));
+	return 0;
 }
 
 int pcap_reader_open(const char *path, struct pcap_reader **out, char *err,

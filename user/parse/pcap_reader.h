@@ -27,6 +27,7 @@ struct pcap_rec {
 	uint32_t caplen; /* bytes present at data */
 	uint32_t wirelen; /* original length on the wire */
 	int linktype; /* LINKTYPE_* of the record's interface */
+	uint32_t linktype_field; /* as stored (pcap: FCS bits included) */
 	uint32_t iface; /* pcapng interface id; 0 for pcap */
 	uint64_t offset; /* byte offset of the record in the input */
 	const uint8_t *data;
@@ -46,6 +47,18 @@ const char *pcap_reader_error(const struct pcap_reader *r);
 
 /* Link type of the first interface (pcap: the file's), for pcap output. */
 int pcap_reader_linktype(const struct pcap_reader *r);
+
+/*
+ * fn(arg) is called before a read that would wait for input (a pipe or
+ * FIFO with nothing ready), so that the caller can push out its pending
+ * output first rather than hold it while the input is quiet.
+ */
+void pcap_reader_set_idle(struct pcap_reader *r, void (*fn)(void *arg),
+			  void *arg);
+
+/* fstat() of the input; 0 or -errno. */
+struct stat;
+int pcap_reader_stat(const struct pcap_reader *r, struct stat *st);
 
 /* Drops the reader's references; chunks held elsewhere live on. */
 void pcap_reader_close(struct pcap_reader *r);

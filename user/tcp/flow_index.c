@@ -1,38 +1,59 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * flow_index: the flows.jsonl writer (fields in flow_index.h).  One line
- * per ended flow through a buffered stdio stream: the index is written per
- * flow, not per packet, so stdio is enough.  flow_index_write() may be
- * called from several threads (the workers of a live capture).
+ * flow_index: the flows.jsonl file (fields in flow_index.h).  It owns the
+ * file's creation and its final check; the lines are formatted here, one
+ * heap buffer each, and written by the callers through their writers.
+ * Nothing here is shared between threads but the path.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tcp/flow_index.h"
 
 struct flow_index {
-	FILE *f;
-	int err;
+	int fd; /* for the final check */
+	char *path;
+};
+
+struct ix_line {
+	struct buf b;
+	uint32_t len;
+	char text[];
 };
 
 int flow_index_open(struct flow_index **out, const char *path)
 {
 	struct flow_index *ix = calloc(1, sizeof(*ix));
+	int err;
 
 	if (!ix)
 		return -ENOMEM;
-	ix->f = fopen(path, "we");
-	if (!ix->f) {
-		int err = -errno;
-
+	ix->path = strdup(path);
+	if (!ix->path) {
+		free(ix);
+		return -ENOMEM;
+	}
+	ix->fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (ix->fd < 0) {
+		err = -errno;
+		free(ix->path);
 		free(ix);
 		return err;
 	}
 	*out = ix;
 	return 0;
+}
+
+const char *flow_index_path(const struct flow_index *ix)
+{
+	return ix->path;
 }
 
 static void json_str(FILE *f, const char *s)
@@ -101,16 +122,25 @@ static void json_dir(FILE *f, const struct flow *fl, int d, const char *file,
 		st->after_fin, st->out_of_window, st->keepalives, write_errors);
 }
 
-int flow_index_write(struct flow_index *ix, const struct flow *fl,
-		     enum flow_end why, const char *const files[2],
-		     const uint64_t write_errors[2])
+static void line_release(struct buf *b)
 {
-	char a[64];
-	FILE *f = ix->f;
-	int i, ret;
+	free(b);
+}
 
-	/* Workers of a live capture share one index: one line at a time. */
-	flockfile(f);
+struct buf *flow_index_line(const struct flow *fl, enum flow_end why,
+			    const char *const files[2],
+			    const uint64_t write_errors[2], const char **text,
+			    uint32_t *len)
+{
+	struct ix_line *l;
+	size_t n = 0;
+	char a[64], *p = NULL;
+	FILE *f;
+	int i;
+
+	f = open_memstream(&p, &n);
+	if (!f)
+		return NULL;
 	fprintf(f, "{\"id\":%" PRIu64 ",\"client\":", fl->id);
 	json_str(f,
 		 pkt_addr_str(&fl->addr[FLOW_C2S], fl->family, a, sizeof(a)));
@@ -134,21 +164,63 @@ int flow_index_write(struct flow_index *ix, const struct flow *fl,
 	fputs(",\"s2c\":", f);
 	json_dir(f, fl, FLOW_S2C, files[FLOW_S2C], write_errors[FLOW_S2C]);
 	fputs("}\n", f);
-	if (ferror(f) && !ix->err)
-		ix->err = -EIO;
-	ret = ix->err;
-	funlockfile(f);
-	return ret;
+	if (fclose(f) || !p || n > UINT32_MAX) {
+		free(p);
+		return NULL;
+	}
+	l = malloc(sizeof(*l) + n);
+	if (l) {
+		l->b.refs = 1;
+		l->b.release = line_release;
+		l->len = n;
+		memcpy(l->text, p, n);
+		*text = l->text;
+		*len = l->len;
+	}
+	free(p);
+	return l ? &l->b : NULL;
+}
+
+/*
+ * A write cut short (disk full) leaves part of a line at the end: cut the
+ * file back to its last whole line.  0, or -errno.
+ */
+static int cut_partial_line(int fd)
+{
+	char blk[4096];
+	struct stat st;
+	off_t end, at;
+	ssize_t n, i;
+
+	if (fstat(fd, &st))
+		return -errno;
+	end = st.st_size;
+	while (end > 0) {
+		at = end > (off_t)sizeof(blk) ? end - (off_t)sizeof(blk) : 0;
+		n = pread(fd, blk, end - at, at);
+		if (n != end - at)
+			return n < 0 ? -errno : -EIO;
+		for (i = n; i > 0; i--)
+			if (blk[i - 1] == '\n')
+				break;
+		if (i > 0) {
+			end = at + i;
+			break;
+		}
+		end = at;
+	}
+	if (end < st.st_size && ftruncate(fd, end))
+		return -errno;
+	return 0;
 }
 
 int flow_index_close(struct flow_index *ix)
 {
-	int err = ix->err;
+	int err = cut_partial_line(ix->fd);
 
-	if (fflush(ix->f) && !err)
+	if (close(ix->fd) && !err)
 		err = -errno;
-	if (fclose(ix->f) && !err)
-		err = -errno;
+	free(ix->path);
 	free(ix);
 	return err;
 }

@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 
+#include "lib/buf.h"
 #include "tcp/flow_table.h"
 
 struct flow_index;
@@ -26,14 +27,27 @@ struct flow_index;
 int flow_index_open(struct flow_index **out, const char *path);
 
 /*
- * Append f's line.  files[d]: the direction's file name relative to the
- * index, or NULL; write_errors[d]: failed writes of that file.
+ * The index's path.  Writers open it O_APPEND and write each line whole
+ * with one write (flow_index_line), so that the lines of several writers
+ * (the workers of a live capture) never interleave.
  */
-int flow_index_write(struct flow_index *ix, const struct flow *f,
-		     enum flow_end why, const char *const files[2],
-		     const uint64_t write_errors[2]);
+const char *flow_index_path(const struct flow_index *ix);
 
-/* Flush and close; returns 0 or the first error seen (-errno). */
+/*
+ * f's line, '\n' included, in a new buf (one reference, the caller's) at
+ * *text, *len bytes; NULL when out of memory.  files[d]: the direction's
+ * file name relative to the index, or NULL; write_errors[d]: failed writes
+ * of that file.
+ */
+struct buf *flow_index_line(const struct flow *f, enum flow_end why,
+			    const char *const files[2],
+			    const uint64_t write_errors[2], const char **text,
+			    uint32_t *len);
+
+/*
+ * After every writer's lines have completed: cut a line that a failed
+ * write left half-written at the end, close.  Returns 0 or -errno.
+ */
 int flow_index_close(struct flow_index *ix);
 
 #endif /* FS_FLOW_INDEX_H */

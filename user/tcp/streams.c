@@ -3,10 +3,10 @@
  * streams: per-direction stream files and the flow index (see streams.h).
  *
  * Each flow gets a struct sflow (flow->user) on its first delivered byte.
- * Open files sit on an LRU list for the open-file bound.  The writer opens
- * with O_TRUNC, so a file closed for the bound is reopened by moving it
- * aside, opening the name afresh and copying its data extents back (holes
- * stay holes): slow, counted in reopens, and only when the bound is hit.
+ * Open files sit on an LRU list for the open-file bound.  A file closed
+ * for the bound is opened again as it is (WRITER_KEEP, asynchronously like
+ * its creation) and written on at its offsets: counted in reopens.  An
+ * sdir has wf set exactly when it is on the LRU list.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,8 +27,8 @@ struct sdir {
 	struct wfile *wf; /* NULL when closed */
 	char *name; /* set once the file exists */
 	uint64_t end; /* highest offset written */
-	uint64_t errors;
-	bool failed; /* could not open: drop its data */
+	uint64_t errors; /* failed opens and writes, the flow's write_errors */
+	bool failed; /* could not open or write: drop its data */
 };
 
 struct sflow {
@@ -42,6 +42,8 @@ struct streams {
 	struct sdir lru; /* sentinel: lru.next newest */
 	struct flow_index *ix;
 	bool own_ix; /* closed by streams_destroy (not when shared) */
+	struct wfile *ixf; /* flows.jsonl, O_APPEND: one writev per batch */
+	uint64_t ix_off; /* bytes queued to ixf, so that lines merge */
 	struct streams_stats st;
 };
 
@@ -122,10 +124,22 @@ int streams_create_shared(struct streams **out, struct writer *w,
 			  struct flow_index *ix)
 {
 	struct streams *s;
+	int ret;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	/*
+	 * Each line leaves whole, through this writer like the stream data
+	 * (the loop never waits for the index), appended by the kernel so
+	 * that the lines of other workers' writers never interleave.
+	 */
+	ret = writer_open(w, flow_index_path(ix), WRITER_KEEP | O_APPEND,
+			  &s->ixf);
+	if (ret) {
+		free(s);
+		return ret;
+	}
 	snprintf(s->dir, sizeof(s->dir), "%s", dir);
 	s->ix = ix;
 	s->w = w;
@@ -137,8 +151,16 @@ int streams_create_shared(struct streams **out, struct writer *w,
 
 int streams_destroy(struct streams *s)
 {
-	int ret = s->own_ix ? flow_index_close(s->ix) : 0;
+	int ret, r;
 
+	writer_settle(s->w, s->ixf);
+	ret = wfile_error(s->ixf);
+	r = writer_close(s->w, s->ixf);
+	if (!ret)
+		ret = r;
+	/* The last line is complete or cut: this writer's are all done. */
+	if (s->own_ix && (r = flow_index_close(s->ix)) && !ret)
+		ret = r;
 	free(s);
 	return ret;
 }
@@ -146,6 +168,8 @@ int streams_destroy(struct streams *s)
 void streams_get_stats(const struct streams *s, struct streams_stats *st)
 {
 	*st = s->st;
+	/* Lines whose write failed, as far as completions have come in. */
+	st->write_errors += wfile_errors(s->ixf);
 }
 
 /* "198.18.0.1" or "2001_db8__1": digits, hex, '.', '_' only. */
@@ -183,69 +207,35 @@ static void path_of(const struct streams *s, const char *name, char *buf,
 	snprintf(buf, len, "%s/%s", s->dir, name);
 }
 
-static int close_file(struct streams *s, struct sdir *sd)
+static void dir_errors(struct streams *s, struct sdir *sd, uint64_t n)
 {
+	sd->errors += n;
+	s->st.write_errors += n;
+}
+
+/*
+ * Close sd's file, counting its failed writes.  They are known once its
+ * writes have completed, so settle first (writer_close would anyway).  A
+ * direction whose writes failed takes no more data: the disk is full or
+ * the file gone, and its write_errors already say it is incomplete.
+ */
+static void close_file(struct streams *s, struct sdir *sd)
+{
+	uint64_t n;
 	int ret;
 
-	sd->errors += wfile_errors(sd->wf);
+	writer_settle(s->w, sd->wf);
+	n = wfile_errors(sd->wf);
 	ret = writer_close(s->w, sd->wf);
+	if (ret && !n)
+		n = 1;
+	if (n) {
+		dir_errors(s, sd, n);
+		sd->failed = true;
+	}
 	sd->wf = NULL;
 	lru_del(sd);
 	s->nopen--;
-	return ret;
-}
-
-/* Copy the data extents of from into to (same offsets). */
-static int copy_extents(int from, int to)
-{
-	off_t data = 0, hole, off;
-	ssize_t n;
-
-	for (;;) {
-		data = lseek(from, data, SEEK_DATA);
-		if (data < 0)
-			return errno == ENXIO ? 0 : -errno;
-		hole = lseek(from, data, SEEK_HOLE);
-		if (hole < 0)
-			return -errno;
-		off = data;
-		while (off < hole) {
-			loff_t in = off, o = off;
-
-			n = copy_file_range(from, &in, to, &o, hole - off, 0);
-			if (n <= 0)
-				return n ? -errno : -EIO;
-			off += n;
-		}
-		data = hole;
-	}
-}
-
-/* Open sd's existing file again without losing its bytes. */
-static int reopen(struct streams *s, struct sdir *sd, const char *path)
-{
-	char tmp[PATH_MAX + 32];
-	int from, to, ret;
-	struct stat stt;
-
-	snprintf(tmp, sizeof(tmp), "%s.reopen", path);
-	if (rename(path, tmp))
-		return -errno;
-	ret = writer_open(s->w, path, 0, &sd->wf);
-	if (ret)
-		return ret;
-	from = open(tmp, O_RDONLY | O_CLOEXEC);
-	to = open(path, O_WRONLY | O_CLOEXEC);
-	ret = from < 0 || to < 0 ? -errno : copy_extents(from, to);
-	if (!ret && !fstat(from, &stt) && ftruncate(to, stt.st_size))
-		ret = -errno;
-	if (from >= 0)
-		close(from);
-	if (to >= 0)
-		close(to);
-	unlink(tmp);
-	s->st.reopens++;
-	return ret;
 }
 
 static int open_file(struct streams *s, struct flow *f, struct sdir *sd, int d)
@@ -265,8 +255,12 @@ static int open_file(struct streams *s, struct flow *f, struct sdir *sd, int d)
 		if (!ret)
 			s->st.files++;
 	} else {
+		/* Closed for the bound: the bytes it holds stay. */
 		path_of(s, sd->name, path, sizeof(path));
-		ret = reopen(s, sd, path);
+		ret = writer_open(s->w, path, WRITER_ASYNC_OPEN | WRITER_KEEP,
+				  &sd->wf);
+		if (!ret)
+			s->st.reopens++;
 	}
 	if (ret) {
 		pr_warn("cannot write %s: %s\n", path, strerror(-ret));
@@ -297,16 +291,17 @@ static void on_data(void *arg, struct flow *f, int d, uint64_t off,
 	struct sdir *sd = get_sdir(f, d);
 	int ret;
 
-	if (!sd || sd->failed) {
+	if (!sd) {
 		s->st.write_errors++;
-		if (sd)
-			sd->errors++;
+		return;
+	}
+	if (sd->failed) {
+		dir_errors(s, sd, 1);
 		return;
 	}
 	if (!sd->wf && open_file(s, f, sd, d)) {
 		sd->failed = true;
-		sd->errors++;
-		s->st.write_errors++;
+		dir_errors(s, sd, 1);
 		return;
 	}
 	if (s->lru.next != sd) {
@@ -318,8 +313,7 @@ static void on_data(void *arg, struct flow *f, int d, uint64_t off,
 	else
 		ret = writer_write_copy(s->w, sd->wf, off, p, len);
 	if (ret) {
-		sd->errors++;
-		s->st.write_errors++;
+		dir_errors(s, sd, 1);
 		return;
 	}
 	if (off + len > sd->end)
@@ -400,7 +394,10 @@ static void on_swapped(void *arg, struct flow *f)
 	}
 }
 
-/* Close a direction's file with its full length (a tail gap is sparse). */
+/*
+ * Close a direction's file and give it its full length (a tail gap is
+ * sparse); a file whose writes failed is left as it is.
+ */
 static void finish_dir(struct streams *s, struct flow *f, int d,
 		       struct sdir *sd)
 {
@@ -409,18 +406,13 @@ static void finish_dir(struct streams *s, struct flow *f, int d,
 
 	if (!sd->name)
 		return;
-	if (len > sd->end) {
-		if (sd->wf) {
-			if (writer_set_size(s->w, sd->wf, len))
-				sd->errors++;
-		} else {
-			path_of(s, sd->name, path, sizeof(path));
-			if (truncate(path, len))
-				sd->errors++;
-		}
+	if (sd->wf)
+		close_file(s, sd);
+	if (len > sd->end && !sd->failed) {
+		path_of(s, sd->name, path, sizeof(path));
+		if (truncate(path, len))
+			dir_errors(s, sd, 1);
 	}
-	if (sd->wf && close_file(s, sd))
-		s->st.write_errors++;
 }
 
 static void on_end(void *arg, struct flow *f, enum flow_end why)
@@ -429,6 +421,9 @@ static void on_end(void *arg, struct flow *f, enum flow_end why)
 	struct sflow *sf = f->user;
 	const char *names[2] = {NULL, NULL};
 	uint64_t errors[2] = {0, 0};
+	const char *text;
+	struct buf *line;
+	uint32_t len;
 	int d;
 
 	for (d = 0; sf && d < 2; d++) {
@@ -436,8 +431,12 @@ static void on_end(void *arg, struct flow *f, enum flow_end why)
 		names[d] = sf->d[d].name;
 		errors[d] = sf->d[d].errors;
 	}
-	if (flow_index_write(s->ix, f, why, names, errors))
+	line = flow_index_line(f, why, names, errors, &text, &len);
+	if (!line || writer_write(s->w, s->ixf, s->ix_off, text, len, line))
 		s->st.write_errors++;
+	else
+		s->ix_off += len;
+	buf_put(line);
 	s->st.flows++;
 	for (d = 0; sf && d < 2; d++)
 		free(sf->d[d].name);

@@ -3,7 +3,9 @@
  * streams: the output of reassembly.  For each flow, one file per
  * direction in DIR, whose byte k is stream byte k (holes stay sparse),
  * written through the writer straight from the packet buffers; and one
- * line in DIR/flows.jsonl when the flow ends (flow_index).
+ * line in DIR/flows.jsonl when the flow ends (flow_index), written whole
+ * through the same writer (O_APPEND), so that it reaches the file at the
+ * next writer_submit and a crash never leaves half a line there.
  *
  * File names come from parsed numbers only:
  *   <id>-<client addr>.<client port>-<server addr>.<server port>.c2s|.s2c
@@ -27,8 +29,8 @@ struct streams;
 struct streams_stats {
 	uint64_t files; /* files created */
 	uint64_t reopens; /* closed for the open-file bound, reopened */
-	uint64_t write_errors; /* failed opens and writes */
-	uint64_t flows; /* lines written to the index */
+	uint64_t write_errors; /* failed opens and writes, index included */
+	uint64_t flows; /* lines queued to the index */
 };
 
 /*
@@ -38,14 +40,17 @@ struct streams_stats {
 int streams_create(struct streams **out, struct writer *w, const char *dir,
 		   unsigned int max_open, char *err, size_t errlen);
 
-/* After every flow ended: close the index.  Returns 0 or -errno. */
+/*
+ * After every flow ended: wait for the index lines, close the index.  Returns
+ * 0 or -errno (the index's first failure).  The writer must still exist.
+ */
 int streams_destroy(struct streams *s);
 
 /*
  * For several writers (the workers of a live capture): create DIR and
- * open DIR/flows.jsonl once, then one streams per worker sharing it
- * (flow_index_write is thread-safe).  streams_destroy leaves a shared
- * index open; close it with flow_index_close after every worker's.
+ * DIR/flows.jsonl once, then one streams per worker appending to it
+ * through its own writer.  streams_destroy leaves a shared index open;
+ * close it with flow_index_close after every worker's streams_destroy.
  */
 struct flow_index;
 int streams_open_index(const char *dir, struct flow_index **ix, char *err,
