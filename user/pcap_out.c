@@ -42,6 +42,7 @@ struct pcap_out {
 	unsigned int files;
 	unsigned int seq; /* files opened in this interval */
 	int64_t interval; /* start of the -G interval, seconds */
+	char *base; /* our copy of o.path: the caller's may not outlive us */
 	char path[PATH_MAX];
 };
 
@@ -117,6 +118,12 @@ int pcap_out_open(struct pcap_out **out, struct writer *w,
 		return -ENOMEM;
 	po->w = w;
 	po->o = *opts;
+	po->base = strdup(opts->path);
+	if (!po->base) {
+		free(po);
+		return -ENOMEM;
+	}
+	po->o.path = po->base;
 	if (!po->o.snaplen)
 		po->o.snaplen = 262144;
 	if (po->o.rotate_secs) {
@@ -129,6 +136,7 @@ int pcap_out_open(struct pcap_out **out, struct writer *w,
 	if (ret) {
 		if (po->f)
 			writer_close(w, po->f);
+		free(po->base);
 		free(po);
 		return ret;
 	}
@@ -244,6 +252,7 @@ int pcap_out_close(struct pcap_out *po)
 		return 0;
 	if (po->f)
 		ret = writer_close(po->w, po->f);
+	free(po->base);
 	free(po);
 	return ret;
 }

@@ -31,7 +31,7 @@ struct pcap_rec_hdr {
 };
 
 struct pcap_out_opts {
-	const char *path; /* base name; see naming in README */
+	const char *path; /* base name (copied); see naming in README */
 	uint64_t rotate_bytes; /* -C: 0 = never */
 	unsigned int rotate_secs; /* -G: 0 = never */
 	int linktype; /* LINKTYPE_* */

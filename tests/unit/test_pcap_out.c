@@ -230,6 +230,43 @@ static void test_rotation_open_fails(const char *dir)
 	writer_destroy(w);
 }
 
+/*
+ * The caller's path may be gone after pcap_out_open() (a stack buffer in
+ * capture set-up): rotated names still come from the path given, in its
+ * directory.
+ */
+static void test_path_copied(const char *dir)
+{
+	struct pcap_out_opts o = {.linktype = LINKTYPE_ETHERNET,
+				  .rotate_bytes = 300};
+	struct frame fr;
+	struct pcap_out *po;
+	struct writer *w;
+	struct iovec iov = {fr.pkt, 100};
+	struct buf *b = &fr.b;
+	char *path = malloc(256), name[300];
+	int i;
+
+	frame_init(&fr, 5);
+	snprintf(path, 256, "%s/copied.pcap", dir);
+	snprintf(name, sizeof(name), "%s1", path);
+	o.path = path;
+	CHECK_EQ(writer_create(&w, NULL), 0);
+	CHECK_EQ(pcap_out_open(&po, w, &o), 0);
+	memset(path, 'z', 255);
+	path[255] = 0;
+	free(path);
+	for (i = 0; i < 3; i++)
+		CHECK_EQ(pcap_out_record(po, 1000000000ull * (i + 1), NULL,
+					 &iov, &b, 1, 100),
+			 0);
+	CHECK_EQ(pcap_out_files(po), 2);
+	CHECK(!strcmp(pcap_out_current_path(po), name));
+	CHECK_EQ(pcap_out_close(po), 0);
+	CHECK_EQ(file_size(name), 24 + 116);
+	writer_destroy(w);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/fs-pcapout-XXXXXX";
@@ -240,6 +277,7 @@ int main(void)
 	test_records(dir);
 	test_rotation(dir);
 	test_rotation_open_fails(dir);
+	test_path_copied(dir);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
 		t_failures++;
