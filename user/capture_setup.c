@@ -368,14 +368,16 @@ int capture_close_outputs(struct capture *c, struct worker *wk)
 		ret = streams_destroy(wk->streams);
 		wk->streams = NULL;
 	}
-	r = pcap_out_close(wk->pcap);
-	wk->pcap = NULL;
+	r = pcap_out_finish(wk->pcap);
 	if (r) {
 		pr_warn("closing the pcap of queue %u: %s\n", c->queues[wk->id],
 			strerror(-r));
 		ret = r;
 	}
+	/* Last blocks and cuts are in the counters once the files closed. */
 	if (wk->w)
 		worker_publish_stats(wk);
+	pcap_out_close(wk->pcap);
+	wk->pcap = NULL;
 	return ret;
 }

@@ -407,6 +407,14 @@ void worker_publish_stats(struct worker *wk)
 	struct writer_stats ws;
 
 	writer_get_stats(wk->w, &ws);
+	if (wk->pcap && pcap_out_lost(wk->pcap) != wk->pcap_lost) {
+		/* Cut from a failed file: counted as written, not on disk. */
+		uint64_t d = pcap_out_lost(wk->pcap) - wk->pcap_lost;
+
+		STAT_SET(wk, written, wk->st.written - d);
+		STAT_ADD(wk, write_fail, d);
+		wk->pcap_lost += d;
+	}
 	STAT_SET(wk, wr_bytes, ws.bytes_written);
 	STAT_SET(wk, wr_errors, ws.write_errors);
 	if (wk->ft) {

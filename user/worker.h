@@ -41,8 +41,9 @@ struct worker_stats {
 	uint64_t rx_packets; /* packets received on this queue */
 	uint64_t rx_bytes;
 	uint64_t rx_descs;
-	uint64_t written; /* packets queued to the pcap file */
-	uint64_t write_fail; /* packets whose write could not be queued */
+	uint64_t written; /* packets in the pcap files */
+	/* packets whose write could not be queued, or cut after a failure */
+	uint64_t write_fail;
 	uint64_t chain_drop; /* chains too long for WORKER_MAX_FRAGS */
 	uint64_t no_meta; /* no classifier timestamp: stamped on receipt */
 	uint64_t wr_bytes; /* bytes the writer completed */
@@ -79,6 +80,7 @@ struct worker {
 	struct umem *umem;
 	struct writer *w;
 	struct pcap_out *pcap;
+	uint64_t pcap_lost; /* pcap_out_lost() already moved out of written */
 	struct flow_table *ft;
 	struct streams *streams;
 	pthread_t thread;

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -131,10 +132,15 @@ void writer_req_put(struct writer *w, struct wreq *r)
 	w->free_reqs = r;
 }
 
-void writer_file_fail(struct wfile *f, int err, uint64_t bytes,
+void writer_file_fail(struct wfile *f, int err, uint64_t off, uint64_t bytes,
 		      struct writer *w)
 {
-	f->errors++;
+	if (!f->errors++) {
+		f->err = err;
+		f->bad_off = off;
+	} else if (off < f->bad_off) {
+		f->bad_off = off;
+	}
 	w->st.write_errors++;
 	w->st.bytes_failed += bytes;
 	if (!f->error_logged) {
@@ -162,11 +168,11 @@ static void open_done(struct writer *w, struct wfile *f, int res)
 	if (res >= 0)
 		f->fd = res;
 	else
-		writer_file_fail(f, res, 0, w);
+		writer_file_fail(f, res, 0, 0, w);
 	while ((r = f->pending)) {
 		f->pending = r->next;
 		if (res < 0) {
-			writer_file_fail(f, res, r->total, w);
+			writer_file_fail(f, res, r->off, r->total, w);
 			writer_req_put(w, r);
 			continue;
 		}
@@ -180,11 +186,14 @@ static void issue_retries(struct writer *w)
 {
 	struct wreq *r;
 
+	int ret;
+
 	while ((r = w->retry)) {
 		w->retry = r->next;
 		r->f->inflight--;
-		if (writer_req_issue(w, r)) {
-			writer_file_fail(r->f, -EIO, r->total, w);
+		ret = writer_req_issue(w, r);
+		if (ret) {
+			writer_file_fail(r->f, ret, r->off, r->total, w);
 			writer_req_put(w, r);
 		}
 	}
@@ -303,7 +312,7 @@ static void req_complete(struct writer *w, struct wreq *r, int res)
 		return;
 	}
 	if (res < 0)
-		writer_file_fail(r->f, res, r->total, w);
+		writer_file_fail(r->f, res, r->off, r->total, w);
 	else
 		w->st.bytes_written += res;
 	writer_req_put(w, r);
@@ -319,7 +328,7 @@ static int file_flush(struct writer *w, struct wfile *f)
 	f->open = NULL;
 	ret = writer_req_issue(w, r);
 	if (ret) {
-		writer_file_fail(f, ret, r->total, w);
+		writer_file_fail(f, ret, r->off, r->total, w);
 		writer_req_put(w, r);
 	}
 	return ret;
@@ -449,7 +458,7 @@ int writer_write(struct writer *w, struct wfile *f, uint64_t off,
 	struct wreq *r;
 
 	if (f->errors)
-		return -EIO;
+		return f->err;
 	if (f->append_only && off != f->end)
 		return -EINVAL;
 	if (!len)
@@ -480,7 +489,7 @@ int writer_write_copy(struct writer *w, struct wfile *f, uint64_t off,
 	if (len > 256)
 		return -EINVAL;
 	if (f->errors)
-		return -EIO;
+		return f->err;
 	if (f->append_only && off != f->end)
 		return -EINVAL;
 	if (f->direct)
@@ -621,13 +630,13 @@ int writer_set_size(struct writer *w, struct wfile *f, uint64_t size)
 	return 0;
 }
 
-int writer_close(struct writer *w, struct wfile *f)
+int writer_close_at(struct writer *w, struct wfile *f, uint64_t size)
 {
 	int ret = writer_settle(w, f);
 
 	/* Settled: the tail cannot overtake an O_DIRECT write in flight. */
 	if (f->direct && !f->inflight)
-		writer_direct_finish(w, f);
+		writer_direct_finish(w, f, size);
 	dirty_remove(w, f);
 	*f->pprev = f->next;
 	if (f->next)
@@ -644,12 +653,37 @@ int writer_close(struct writer *w, struct wfile *f)
 			f->inflight, strerror(-ret));
 		return ret;
 	}
+	if (f->fd >= 0 && size < f->end && ftruncate(f->fd, size) && !ret)
+		ret = -errno;
 	if (f->fd >= 0 && close(f->fd) && !ret)
 		ret = -errno;
 	if (!ret && f->errors)
-		ret = -EIO;
+		ret = f->err;
 	file_free(f);
 	return ret;
+}
+
+int writer_close(struct writer *w, struct wfile *f)
+{
+	return writer_close_at(w, f, UINT64_MAX);
+}
+
+uint64_t wfile_written_prefix(const struct wfile *f)
+{
+	return f->errors && f->bad_off < f->end ? f->bad_off : f->end;
+}
+
+int wfile_open_read(const struct wfile *f)
+{
+	char proc[64];
+	int fd;
+
+	/* The open file itself, whatever its name has become since. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd);
+	fd = open(proc, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fd = open(f->path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 void writer_destroy(struct writer *w)

@@ -109,7 +109,8 @@ int writer_open(struct writer *w, const char *path, int extra_flags,
  * Queue len bytes at ptr for offset off of f.  If b is not NULL a
  * reference is taken and dropped on completion; with b NULL the bytes must
  * stay valid until writer_drain() (or be owned by f, e.g. a header).
- * Returns 0 or -errno (-EIO when the file has already failed).
+ * Returns 0 or -errno (the first failure's, e.g. -ENOSPC, when a write to
+ * the file has already failed).
  * Direct mode: the bytes are copied before the call returns, no reference
  * is taken, and off must continue the file (else -EINVAL).
  */
@@ -141,10 +142,30 @@ int writer_settle(struct writer *w, struct wfile *f);
 /*
  * Close f once its queued and in-flight writes have completed (the call
  * drains that file's writes first; a direct file's partial last block is
- * written here, so it is not in the file before).  Returns 0, or -EIO if
- * any write to it failed.
+ * written here, so it is not in the file before).  Returns 0, or the
+ * -errno of the first write to it that failed.
  */
 int writer_close(struct writer *w, struct wfile *f);
+
+/*
+ * The same, the file cut to end at size (at most what is on disk: see
+ * wfile_written_prefix), e.g. at the last complete record after a failed
+ * write; nothing past size is written, not even a direct file's tail.
+ * Waits like writer_close, plus an ftruncate: a close-time call.
+ */
+int writer_close_at(struct writer *w, struct wfile *f, uint64_t size);
+
+/*
+ * Of a settled file: the bytes from offset 0 that are on disk, up to the
+ * first failed write (all of them if none failed).  Append-only files.
+ */
+uint64_t wfile_written_prefix(const struct wfile *f);
+
+/*
+ * A new read-only descriptor of f's file, to read a settled f back (the
+ * caller closes it); -errno on failure.
+ */
+int wfile_open_read(const struct wfile *f);
 
 /*
  * Truncate f to size after its writes completed (sparse tail holes).

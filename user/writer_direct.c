@@ -115,7 +115,7 @@ static void stage_issue(struct writer *w, struct wfile *f)
 	r->total = w->block_size;
 	ret = writer_req_issue(w, r);
 	if (ret) {
-		writer_file_fail(f, ret, r->total, w);
+		writer_file_fail(f, ret, r->off, r->total, w);
 		writer_req_put(w, r);
 	}
 	stage_take(w, f);
@@ -172,11 +172,14 @@ static int pwrite_all(int fd, const uint8_t *p, size_t len, uint64_t off)
  * The partial last block, once f is settled: through the page cache, so
  * the file ends at its last byte rather than at a padded block boundary.
  */
-void writer_direct_finish(struct writer *w, struct wfile *f)
+void writer_direct_finish(struct writer *w, struct wfile *f, uint64_t size)
 {
 	uint32_t fill = f->stage ? f->end - f->stage->off : 0;
 	int fl, ret = 0;
 
+	/* A cut file (after a failure) keeps nothing of its tail past size. */
+	if (fill && size < f->end)
+		fill = size > f->stage->off ? size - f->stage->off : 0;
 	if (fill) {
 		fl = fcntl(f->fd, F_GETFL);
 		if (fl < 0 || fcntl(f->fd, F_SETFL, fl & ~O_DIRECT))
@@ -185,7 +188,7 @@ void writer_direct_finish(struct writer *w, struct wfile *f)
 			ret = pwrite_all(f->fd, f->stage->stage, fill,
 					 f->stage->off);
 		if (ret)
-			writer_file_fail(f, ret, fill, w);
+			writer_file_fail(f, ret, f->stage->off, fill, w);
 		else
 			w->st.bytes_written += fill;
 	}

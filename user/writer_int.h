@@ -37,6 +37,8 @@ struct wfile {
 	int fd;
 	unsigned int inflight; /* requests submitted, not completed */
 	uint64_t errors;
+	int err; /* the first failure's -errno */
+	uint64_t bad_off; /* lowest offset a failed write left unwritten */
 	bool error_logged;
 	struct wreq *open; /* request later writes may extend */
 	struct wfile *next_dirty;
@@ -74,7 +76,8 @@ struct writer {
 /* writer.c: the request machinery direct mode issues its blocks through. */
 int writer_req_issue(struct writer *w, struct wreq *r);
 void writer_req_put(struct writer *w, struct wreq *r);
-void writer_file_fail(struct wfile *f, int err, uint64_t bytes,
+/* A write of bytes at off failed with err (-errno): count, log once. */
+void writer_file_fail(struct wfile *f, int err, uint64_t off, uint64_t bytes,
 		      struct writer *w);
 /* Submit what is prepared and wait for (at least) one completion. */
 int writer_wait_completion(struct writer *w);
@@ -89,8 +92,11 @@ int writer_direct_open(struct writer *w, struct wfile *f, int flags);
 int writer_direct_start(struct writer *w, struct wfile *f);
 int writer_direct_append(struct writer *w, struct wfile *f, const void *ptr,
 			 uint32_t len);
-/* Write the partial last block of a settled file and drop its block. */
-void writer_direct_finish(struct writer *w, struct wfile *f);
+/*
+ * Write the partial last block of a settled file, the part of it below
+ * size only, and drop its block.
+ */
+void writer_direct_finish(struct writer *w, struct wfile *f, uint64_t size);
 /* Free the spare blocks (writer_destroy, nothing in flight). */
 void writer_direct_free_pool(struct writer *w);
 

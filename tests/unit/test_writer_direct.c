@@ -364,7 +364,7 @@ static int tail_error_child(const char *dir)
 	CHECK_EQ(writer_create(&w, &o), 0);
 	CHECK_EQ(writer_open(w, path, WRITER_DIRECT, &f), 0);
 	CHECK_EQ(writer_write(w, f, 0, want, 2 * 65536 + 100, NULL), 0);
-	CHECK_EQ(writer_close(w, f), -EIO);
+	CHECK_EQ(writer_close(w, f), -EFBIG);
 	CHECK(file_is(path, 2 * 65536));
 	writer_get_stats(w, &st);
 	CHECK_EQ(st.write_errors, 1);
