@@ -9,6 +9,7 @@
  *   rings and writes  ->  summary  ->  capture_free().
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -239,23 +240,32 @@ static int parse_queues(const char *s, unsigned int max, unsigned int **out,
 	return cnt ? 0 : -EINVAL;
 }
 
+/* -C: 0, -EINVAL (not a size, or 0) or -ERANGE (2^64 bytes or more). */
 static int parse_rotate_size(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
+	int ret;
 
 	if (!s)
 		return 0;
+	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (end != s && !*end && *s != '-') {
-		*out = v * 1000000ull; /* tcpdump -C: millions of bytes */
+		/* tcpdump -C: millions of bytes */
+		if (errno || v > UINT64_MAX / 1000000)
+			return -ERANGE;
+		*out = v * 1000000ull;
 		return *out ? 0 : -EINVAL;
 	}
-	return cli_parse_size(s, out) || !*out ? -EINVAL : 0;
+	ret = cli_parse_size(s, out);
+	return ret ? ret : *out ? 0 : -EINVAL;
 }
 
 static int check_opts(struct capture_opts *o, uint64_t *rotate_bytes)
 {
+	int ret;
+
 	if (!o->ifname) {
 		fprintf(stderr, "flowsplice capture: -i IFACE is required\n");
 		return -EINVAL;
@@ -295,7 +305,16 @@ static int check_opts(struct capture_opts *o, uint64_t *rotate_bytes)
 			o->fill_size, o->frames);
 		return -EINVAL;
 	}
-	if (parse_rotate_size(o->rotate_size, rotate_bytes)) {
+	ret = parse_rotate_size(o->rotate_size, rotate_bytes);
+	if (ret == -ERANGE) {
+		fprintf(stderr,
+			"flowsplice capture: -C %s out of range (1..%" PRIu64
+			" millions of bytes, or %" PRIu64
+			" bytes with a K/M/G suffix)\n",
+			o->rotate_size, UINT64_MAX / 1000000, UINT64_MAX);
+		return ret;
+	}
+	if (ret) {
 		fprintf(stderr, "flowsplice capture: invalid -C size '%s'\n",
 			o->rotate_size);
 		return -EINVAL;
