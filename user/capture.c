@@ -42,6 +42,7 @@ static struct capture_opts opt = {
 	.max_open = 1024,
 	.ooo_per_flow = 8ull << 20,
 	.ooo_total = 256ull << 20,
+	.flush_ms = 1000,
 };
 
 static const struct cli_opt capture_opts[] = {
@@ -82,6 +83,12 @@ static const struct cli_opt capture_opts[] = {
 		     "blocks, or through the page cache (default: direct, "
 		     "4-7x faster on the measured disk)",
 		     pcap_ios),
+	CLI_OPT_RANGE("flush-interval", 0, CLI_UINT, &opt.flush_ms, "MS",
+		      "direct pcap writes: every MS milliseconds the partial "
+		      "last block goes to the file (through the page cache), "
+		      "so at most that much output waits in memory; 0: only "
+		      "at rotation and exit (default: 1000)",
+		      0, 3600000),
 	CLI_OPT("queues", 'Q', CLI_STR, &opt.queues, "LIST",
 		"RX queues to capture, e.g. 0,2-3 (default: all)"),
 	CLI_OPT_ENUM("xdp-mode", 0, &opt.xdp_mode, "MODE",

@@ -94,12 +94,15 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 	 * Large writevs (a 64 KiB GSO packet alone is 18 iovecs), 32 MiB of
 	 * direct staging to ride out disk stalls, and stream writes that
 	 * linger up to 2 ms so that interleaved flows still leave in large
-	 * writevs rather than one SQE per packet per loop turn.
+	 * writevs rather than one SQE per packet per loop turn.  A slow
+	 * capture's partial direct block reaches the file every
+	 * --flush-interval.
 	 */
 	struct writer_opts wopts = {
 		.ring_entries = 256,
 		.max_iov = 512,
 		.direct_blocks = 32,
+		.direct_flush_ms = c->o->flush_ms,
 		.linger_bytes = 256 << 10,
 		.linger_us = 2000,
 	};

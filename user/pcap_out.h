@@ -40,8 +40,8 @@ struct pcap_out_opts {
 	 * O_DIRECT through the writer's aligned staging blocks (pcap files
 	 * are append-only): 4-7x the buffered rate on the test disk and a
 	 * tenth of the CPU (tools/bench/writepath-results.md), at the cost
-	 * of one copy and of the last partial MiB reaching the file at
-	 * close or rotation.
+	 * of one copy; the last partial MiB reaches the file at the
+	 * writer's direct_flush_ms, or at close or rotation.
 	 */
 	bool direct;
 };

@@ -58,8 +58,10 @@ int writer_create(struct writer **out, const struct writer_opts *opts)
 
 		w->linger_bytes = opts->linger_bytes;
 		w->linger_ns = opts->linger_us * 1000ull;
+		w->flush_ns = opts->direct_flush_ms * 1000000ull;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		w->now_ns = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+		w->flushed_ns = w->now_ns;
 	}
 	if (w->block_size % WRITER_DIO_ALIGN) {
 		free(w);
@@ -84,7 +86,7 @@ int writer_create(struct writer **out, const struct writer_opts *opts)
 	return 0;
 }
 
-static struct wreq *req_get(struct writer *w, struct wfile *f, uint64_t off)
+struct wreq *writer_req_get(struct writer *w, struct wfile *f, uint64_t off)
 {
 	struct wreq *r = w->free_reqs;
 
@@ -111,6 +113,7 @@ static struct wreq *req_get(struct writer *w, struct wfile *f, uint64_t off)
 	r->iov_first = 0;
 	r->nbufs = 0;
 	r->scratch_used = 0;
+	r->flush = false;
 	r->next = NULL;
 	return r;
 }
@@ -161,18 +164,23 @@ static void req_complete(struct writer *w, struct wreq *r, int res);
  */
 static void open_done(struct writer *w, struct wfile *f, int res)
 {
-	struct wreq *r;
-
 	f->inflight--;
 	f->opening = false;
 	if (res >= 0)
 		f->fd = res;
 	else
 		writer_file_fail(f, res, 0, 0, w);
+	writer_release_pending(w, f, res < 0 ? res : 0);
+}
+
+void writer_release_pending(struct writer *w, struct wfile *f, int err)
+{
+	struct wreq *r;
+
 	while ((r = f->pending)) {
 		f->pending = r->next;
-		if (res < 0) {
-			writer_file_fail(f, res, r->off, r->total, w);
+		if (err) {
+			writer_file_fail(f, err, r->off, r->total, w);
 			writer_req_put(w, r);
 			continue;
 		}
@@ -257,8 +265,12 @@ int writer_req_issue(struct writer *w, struct wreq *r)
 	struct io_uring_sqe *sqe;
 	int ret;
 
-	if (r->f->opening) {
-		/* Issued by open_done(); order among them does not matter. */
+	if (r->f->opening || (r->f->flushing && !r->flush)) {
+		/*
+		 * Issued by open_done() or, behind a flush, once the flush
+		 * landed (an O_DIRECT write must not race a buffered one
+		 * over the same bytes); order among them does not matter.
+		 */
 		r->next = r->f->pending;
 		r->f->pending = r;
 		return 0;
@@ -267,7 +279,8 @@ int writer_req_issue(struct writer *w, struct wreq *r)
 	ret = get_sqe(w, &sqe);
 	if (ret)
 		return ret;
-	io_uring_prep_writev(sqe, r->f->fd, r->iov + r->iov_first,
+	io_uring_prep_writev(sqe, r->flush ? r->f->fd_buf : r->f->fd,
+			     r->iov + r->iov_first,
 			     r->niov - r->iov_first, r->off);
 	io_uring_sqe_set_data(sqe, r);
 	w->inflight++;
@@ -302,7 +315,10 @@ static void req_complete(struct writer *w, struct wreq *r, int res)
 	    (res > 0 && (uint64_t)res < r->total)) {
 		/* Short write or retryable: the rest goes again. */
 		if (res > 0) {
-			w->st.bytes_written += res;
+			if (r->flush)
+				w->st.bytes_flushed += res;
+			else
+				w->st.bytes_written += res;
 			req_advance(r, res);
 		}
 		/* Issued after the reap loop; the file is not settled yet. */
@@ -311,10 +327,17 @@ static void req_complete(struct writer *w, struct wreq *r, int res)
 		w->retry = r;
 		return;
 	}
-	if (res < 0)
+	if (res < 0) {
 		writer_file_fail(r->f, res, r->off, r->total, w);
-	else
+	} else if (r->flush) {
+		/* Written again with its block: counted there. */
+		w->st.bytes_flushed += res;
+		r->off += res;
+	} else {
 		w->st.bytes_written += res;
+	}
+	if (r->flush)
+		writer_direct_flush_done(w, r);
 	writer_req_put(w, r);
 }
 
@@ -376,12 +399,14 @@ static int submit(struct writer *w, bool all)
 {
 	int ret;
 
-	if (w->linger_ns) {
+	if (w->linger_ns || (w->flush_ns && w->ndirect)) {
 		struct timespec ts;
 
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		w->now_ns = ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	}
+	if (w->flush_ns && w->ndirect)
+		writer_direct_flush_tick(w);
 	flush_dirty(w, all);
 	if (io_uring_sq_ready(&w->ring)) {
 		ret = io_uring_submit(&w->ring);
@@ -444,7 +469,7 @@ static struct wreq *req_for(struct writer *w, struct wfile *f, uint64_t off,
 		return r;
 	if (r && file_flush(w, f))
 		return NULL;
-	r = req_get(w, f, off);
+	r = writer_req_get(w, f, off);
 	if (!r)
 		return NULL;
 	f->open = r;
@@ -653,6 +678,7 @@ int writer_close_at(struct writer *w, struct wfile *f, uint64_t size)
 			f->inflight, strerror(-ret));
 		return ret;
 	}
+	writer_direct_close(f);
 	if (f->fd >= 0 && size < f->end && ftruncate(f->fd, size) && !ret)
 		ret = -errno;
 	if (f->fd >= 0 && close(f->fd) && !ret)
@@ -702,6 +728,7 @@ void writer_destroy(struct writer *w)
 		free(r);
 	}
 	writer_direct_free_pool(w);
+	free(w->flush_buf);
 	io_uring_queue_exit(&w->ring);
 	free(w);
 }

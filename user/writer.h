@@ -23,7 +23,10 @@
  * writer_write() waits for completions (backpressure: never a failure, never
  * a drop).  The last partial block is written at writer_close() with
  * O_DIRECT cleared on the fd (through the page cache), so the file ends at
- * exactly the bytes written, never padded.
+ * exactly the bytes written, never padded; with direct_flush_ms its bytes
+ * also reach the file meanwhile (a copy through a second descriptor
+ * without O_DIRECT; the next O_DIRECT block of that file waits until the
+ * copy landed, so the two never race over the same bytes).
  *
  * One writer per worker thread; not thread-safe.
  */
@@ -63,6 +66,13 @@ struct writer_opts {
 	unsigned int direct_block_size; /* bytes, multiple of 4096 (1 MiB) */
 	unsigned int direct_blocks; /* blocks in flight per writer (8) */
 	/*
+	 * Every direct_flush_ms, the bytes of a direct file's partial block
+	 * that are not in the file yet are written there through the page
+	 * cache (a copy, at writer_submit), so that no more than that much
+	 * output waits in memory; 0: the partial block waits for close.
+	 */
+	unsigned int direct_flush_ms;
+	/*
 	 * Linger: a file's open request (the writev later writes extend)
 	 * may wait across writer_submit() calls until it holds linger_bytes
 	 * or is linger_us old, so that interleaved flows still leave as
@@ -82,6 +92,7 @@ struct writer_stats {
 	uint64_t bytes_staged; /* direct mode: bytes copied into blocks */
 	uint64_t stage_waits; /* direct mode: waits for a free block */
 	uint64_t direct_fallbacks; /* direct files the fs opened buffered */
+	uint64_t bytes_flushed; /* direct mode: partial-block bytes flushed */
 };
 
 int writer_create(struct writer **out, const struct writer_opts *opts);

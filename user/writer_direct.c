@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -206,8 +207,88 @@ int writer_direct_start(struct writer *w, struct wfile *f)
 	if (ret) {
 		w->ndirect--;
 		stage_release(w, f);
+		if (f->fd_buf >= 0)
+			close(f->fd_buf);
 	}
 	return ret;
+}
+
+/* Only files opened WRITER_DIRECT have an fd_buf (writer_direct_open). */
+void writer_direct_close(struct wfile *f)
+{
+	if (f->append_only && f->fd_buf >= 0) {
+		close(f->fd_buf);
+		f->fd_buf = -1;
+	}
+}
+
+/* f's bytes not in the file yet: from, and how many. */
+static uint32_t unflushed(const struct wfile *f, uint64_t *from)
+{
+	uint64_t start = f->stage ? f->stage->off : f->end;
+
+	*from = f->flushed > start ? f->flushed : start;
+	return f->end - *from;
+}
+
+static void flush_one(struct writer *w, struct wfile *f)
+{
+	uint64_t from;
+	uint32_t n = unflushed(f, &from);
+	struct wreq *r = writer_req_get(w, f, from);
+	int ret;
+
+	if (!r)
+		return; /* no memory: the next tick tries again */
+	memcpy(w->flush_buf, f->stage->stage + (from - f->stage->off), n);
+	r->flush = true;
+	r->iov[0].iov_base = w->flush_buf;
+	r->iov[0].iov_len = n;
+	r->niov = 1;
+	r->total = n;
+	f->flushing = true;
+	ret = writer_req_issue(w, r);
+	if (ret) {
+		writer_file_fail(f, ret, from, n, w);
+		writer_direct_flush_done(w, r);
+		writer_req_put(w, r);
+	}
+}
+
+void writer_direct_flush_tick(struct writer *w)
+{
+	struct wfile *f;
+	uint64_t from;
+
+	if (w->now_ns - w->flushed_ns < w->flush_ns)
+		return;
+	if (!w->flush_buf &&
+	    posix_memalign((void **)&w->flush_buf, WRITER_DIO_ALIGN,
+			   w->block_size))
+		return;
+	/* One flush in flight per writer: its buffer is the only one. */
+	for (f = w->files; f; f = f->next) {
+		if (f->flushing)
+			return;
+	}
+	for (f = w->files; f; f = f->next) {
+		if (f->direct && f->fd_buf >= 0 && !f->errors &&
+		    unflushed(f, &from)) {
+			flush_one(w, f);
+			return;
+		}
+	}
+	w->flushed_ns = w->now_ns;
+}
+
+void writer_direct_flush_done(struct writer *w, struct wreq *r)
+{
+	struct wfile *f = r->f;
+
+	if (r->off > f->flushed)
+		f->flushed = r->off;
+	f->flushing = false;
+	writer_release_pending(w, f, 0);
 }
 
 void writer_direct_free_pool(struct writer *w)
@@ -231,11 +312,32 @@ static void log_fallback(const char *path)
 			path);
 }
 
+/*
+ * The same file once more, without O_DIRECT, for the flushes of partial
+ * blocks; without it (no /proc, say) partial blocks wait for close.
+ */
+static void open_fd_buf(struct wfile *f)
+{
+	char proc[64];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd);
+	f->fd_buf = open(proc, O_WRONLY | O_CLOEXEC);
+	if (f->fd_buf < 0)
+		f->fd_buf = open(f->path, O_WRONLY | O_CLOEXEC);
+	if (f->fd_buf < 0)
+		pr_warn("%s: no flush of partial blocks (%s): they reach the "
+			"file at close\n",
+			f->path, strerror(errno));
+}
+
 int writer_direct_open(struct writer *w, struct wfile *f, int flags)
 {
+	f->fd_buf = -1;
 	f->fd = open(f->path, flags | O_DIRECT, 0644);
 	if (f->fd >= 0) {
 		f->direct = true;
+		if (w->flush_ns)
+			open_fd_buf(f);
 		return 0;
 	}
 	if (errno != EINVAL)
