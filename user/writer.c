@@ -280,8 +280,8 @@ int writer_req_issue(struct writer *w, struct wreq *r)
 	if (ret)
 		return ret;
 	io_uring_prep_writev(sqe, r->flush ? r->f->fd_buf : r->f->fd,
-			     r->iov + r->iov_first,
-			     r->niov - r->iov_first, r->off);
+			     r->iov + r->iov_first, r->niov - r->iov_first,
+			     r->off);
 	io_uring_sqe_set_data(sqe, r);
 	w->inflight++;
 	r->f->inflight++;

@@ -262,9 +262,8 @@ void writer_direct_flush_tick(struct writer *w)
 
 	if (w->now_ns - w->flushed_ns < w->flush_ns)
 		return;
-	if (!w->flush_buf &&
-	    posix_memalign((void **)&w->flush_buf, WRITER_DIO_ALIGN,
-			   w->block_size))
+	if (!w->flush_buf && posix_memalign((void **)&w->flush_buf,
+					    WRITER_DIO_ALIGN, w->block_size))
 		return;
 	/* One flush in flight per writer: its buffer is the only one. */
 	for (f = w->files; f; f = f->next) {
