@@ -149,7 +149,9 @@ static const struct cli_cmd capture_cmd = {
 		   "usage error.\nSIGINT, SIGTERM, SIGHUP or SIGQUIT (the last "
 		   "two unless ignored, as under\nnohup) stops the capture "
 		   "cleanly: writes in flight complete and every\nfile is "
-		   "closed before the summary prints.\n",
+		   "closed before the summary prints.  A second one cancels "
+		   "writes\nthat do not complete (a FIFO's reader that "
+		   "stopped) and ends the run (exit 1).\n",
 	.opts = capture_opts,
 };
 
@@ -406,6 +408,60 @@ static void run_loop(struct capture *c, const sigset_t *sigs)
 	}
 }
 
+/*
+ * Wait for the workers to empty their rings and writes.  Writes that do
+ * not complete (a FIFO whose reader stopped, a hung disk) would hold them
+ * for good: a second stop signal has the writers cancel what is in
+ * flight and stop waiting (worker_abort), which ends the run in about a
+ * second.
+ */
+static void join_workers(struct capture *c, const sigset_t *sigs,
+			 unsigned int started)
+{
+	const struct timespec now = {0};
+	uint64_t t0 = mono_ns();
+	bool told = false;
+	unsigned int i = 0;
+
+	__atomic_store_n(&worker_abort, 0, __ATOMIC_RELAXED);
+	while (i < started) {
+		if (!worker_join_timed(&c->wk[i], 100)) {
+			i++;
+			continue;
+		}
+		if (!told && mono_ns() - t0 > 2000000000ull) {
+			pr_info("waiting for the writes in flight; a second "
+				"SIGINT or SIGTERM stops without them\n");
+			told = true;
+		}
+		if (!__atomic_load_n(&worker_abort, __ATOMIC_RELAXED) &&
+		    sigtimedwait(sigs, NULL, &now) > 0) {
+			pr_warn("second stop signal: cancelling the writes in "
+				"flight\n");
+			__atomic_store_n(&worker_abort, 1, __ATOMIC_RELAXED);
+		}
+	}
+}
+
+/* After a second stop signal: what the cancelled writes held. */
+static void report_unwritten(struct capture *c)
+{
+	uint64_t writes = 0, bytes = 0;
+	struct writer_stats ws;
+	unsigned int i;
+
+	for (i = 0; i < c->nq; i++) {
+		if (!c->wk[i].w)
+			continue;
+		writer_get_stats(c->wk[i].w, &ws);
+		writes += ws.write_errors;
+		bytes += ws.bytes_failed;
+	}
+	pr_warn("stopped without waiting: %" PRIu64 " bytes (%" PRIu64
+		" writes) were not written\n",
+		bytes, writes);
+}
+
 static int capture_run(struct capture *c, const sigset_t *sigs)
 {
 	uint64_t xdp[FS_STAT_MAX] = {0}, *qredir;
@@ -432,13 +488,17 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 		run_loop(c, sigs);
 	capture_detach(c, xdp, qredir);
 	worker_stop = 1;
-	for (i = 0; i < started; i++)
-		worker_join(&c->wk[i]);
+	join_workers(c, sigs, started);
 	for (i = 0; i < c->nq; i++) {
 		int r = capture_close_outputs(c, &c->wk[i]);
 
 		if (r && !ret)
 			ret = r;
+	}
+	if (__atomic_load_n(&worker_abort, __ATOMIC_RELAXED)) {
+		report_unwritten(c);
+		if (!ret)
+			ret = -ECANCELED;
 	}
 	/*
 	 * Final counters: workers drained and every file closed (a direct
@@ -567,6 +627,8 @@ int cmd_capture(int argc, char **argv)
 	add_unless_ignored(&sigs, SIGHUP); /* nohup ignores it: keep so */
 	add_unless_ignored(&sigs, SIGQUIT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	/* A -w FIFO's reader that exits: EPIPE, counted; not a kill. */
+	signal(SIGPIPE, SIG_IGN);
 	ret = capture_setup(&c, rotate_bytes) ? 1 : 0;
 	if (!ret)
 		ret = capture_run(&c, &sigs) ? 1 : 0;

@@ -42,7 +42,11 @@ static int open_pcap(struct capture *c, struct worker *wk,
 		snprintf(path, sizeof(path), "%s", c->o->write);
 	po.path = path;
 	ret = pcap_out_open(&wk->pcap, wk->w, &po);
-	if (ret)
+	if (ret == -ENXIO)
+		pr_warn("cannot write %s: a FIFO that no process reads (start "
+			"the reader first)\n",
+			path);
+	else if (ret)
 		pr_warn("cannot write %s: %s\n", path, strerror(-ret));
 	return ret;
 }
@@ -103,6 +107,7 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 		.max_iov = 512,
 		.direct_blocks = 32,
 		.direct_flush_ms = c->o->flush_ms,
+		.abort = &worker_abort,
 		.linger_bytes = 256 << 10,
 		.linger_us = 2000,
 	};

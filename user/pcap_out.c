@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,6 +64,7 @@ struct pcap_out {
 	uint64_t bad; /* a record not queued whole: the file ends there */
 	uint64_t bad_records; /* file_records at bad */
 	int bad_err;
+	bool seekable; /* a regular file: it can be cut (a FIFO cannot) */
 	struct pcap_mark mark[PCAP_MARKS];
 	unsigned int nmark; /* marks in this file (the ring keeps the last) */
 	uint64_t next_mark;
@@ -161,7 +163,8 @@ static int close_file(struct pcap_out *po)
 	int ret, r;
 
 	ret = writer_settle(po->w, po->f);
-	if (!ret && (wfile_errors(po->f) || po->bad != NO_OFF)) {
+	if (!ret && po->seekable &&
+	    (wfile_errors(po->f) || po->bad != NO_OFF)) {
 		end = cut_point(po, &kept);
 		po->lost += po->file_records - kept;
 		po->records -= po->file_records - kept;
@@ -185,6 +188,7 @@ static int open_next(struct pcap_out *po)
 		.snaplen = po->o.snaplen,
 		.linktype = po->o.linktype,
 	};
+	struct stat sb;
 	int ret;
 
 	if (po->f) {
@@ -195,10 +199,13 @@ static int open_next(struct pcap_out *po)
 	ret = make_name(po, po->path, sizeof(po->path));
 	if (ret)
 		return ret;
-	ret = writer_open(po->w, po->path, po->o.direct ? WRITER_DIRECT : 0,
+	/* Never wait in open: a FIFO without a reader is -ENXIO. */
+	ret = writer_open(po->w, po->path,
+			  (po->o.direct ? WRITER_DIRECT : 0) | O_NONBLOCK,
 			  &po->f);
 	if (ret)
 		return ret;
+	po->seekable = !stat(po->path, &sb) && S_ISREG(sb.st_mode);
 	po->files++;
 	po->seq++;
 	po->file_records = 0;

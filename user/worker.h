@@ -101,6 +101,11 @@ struct worker {
 /* Set by the main thread; workers finish what is queued and return. */
 extern volatile int worker_stop;
 /*
+ * Set by the main thread (atomically) to stop waiting for writes that do
+ * not complete: the workers' writers use it as writer_opts.abort.
+ */
+extern int worker_abort;
+/*
  * Workers started with worker_start() wait at a gate until the main
  * thread opens it: worker_gate_open(true) once every worker runs, or
  * worker_gate_open(false) if one could not start, and then the started
@@ -135,6 +140,8 @@ bool worker_hold_ref(struct buf *b);
 void worker_hold_unref(struct buf *b);
 int worker_start(struct worker *wk);
 void worker_join(struct worker *wk);
+/* Join wk if it returns within ms milliseconds: 0, or -ETIMEDOUT. */
+int worker_join_timed(struct worker *wk, unsigned int ms);
 
 /* Snapshot of wk's counters, safe while the worker runs. */
 void worker_read_stats(const struct worker *wk, struct worker_stats *out);

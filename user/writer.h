@@ -81,6 +81,15 @@ struct writer_opts {
 	 */
 	unsigned int linger_bytes;
 	unsigned int linger_us;
+	/*
+	 * Set (nonzero) by another thread to stop waiting on writes that may
+	 * never complete (a FIFO whose reader stopped, a hung disk): the
+	 * writer then cancels what is in flight, fails every write after
+	 * (-ECANCELED, counted in write_errors and bytes_failed), and waits
+	 * at most about a second more for the kernel to give back what it
+	 * holds; past that, waits return -ECANCELED.  NULL: never.
+	 */
+	const int *abort;
 };
 
 struct writer_stats {
@@ -107,11 +116,14 @@ void writer_destroy(struct writer *w);
  * With WRITER_DIRECT in extra_flags the file is in direct mode: every write
  * must continue the file (off == bytes written so far, starting at 0), any
  * other offset is refused with -EINVAL (holes and rewrites need buffered
- * mode), and writer_set_size() is refused.  If the filesystem refuses
- * O_DIRECT (EINVAL at open, e.g. ramfs) the file is opened buffered
- * instead, counted in direct_fallbacks and logged once; the append-only
+ * mode), and writer_set_size() is refused.  A file that is not a regular
+ * one (a FIFO) is written buffered; so is one whose file system refuses
+ * O_DIRECT (EINVAL setting it after the open: ramfs), counted in
+ * direct_fallbacks and logged once; the append-only
  * rule still applies, so callers see one behaviour.  O_DIRECT itself in
- * extra_flags is -EINVAL.
+ * extra_flags is -EINVAL.  O_NONBLOCK in extra_flags is for the open only,
+ * so that a FIFO without a reader fails (-ENXIO) instead of waiting; the
+ * file's writes then wait for the reader in io_uring, not in the caller.
  */
 int writer_open(struct writer *w, const char *path, int extra_flags,
 		struct wfile **out);

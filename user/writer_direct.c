@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -306,8 +307,8 @@ static void log_fallback(const char *path)
 
 	/* Once per process: every file on that filesystem would say it. */
 	if (!__atomic_exchange_n(&logged, true, __ATOMIC_RELAXED))
-		pr_info("%s: the filesystem refuses O_DIRECT; direct output "
-			"is written buffered there\n",
+		pr_info("%s: the file (system) refuses O_DIRECT; direct "
+			"output is written buffered there\n",
 			path);
 }
 
@@ -329,20 +330,40 @@ static void open_fd_buf(struct wfile *f)
 			f->path, strerror(errno));
 }
 
+/*
+ * Opened without O_DIRECT, which is then set with fcntl on a regular file
+ * only, so that a file system that refuses it says so there, without a
+ * second open.  (An O_DIRECT open of a FIFO with a reader fails and closes
+ * it again: the reader sees end of file.  On a FIFO, fcntl's O_DIRECT is
+ * packet mode, which would lose the bytes a reader's short read leaves.)
+ */
 int writer_direct_open(struct writer *w, struct wfile *f, int flags)
 {
+	struct stat sb;
+	int fl;
+
 	f->fd_buf = -1;
-	f->fd = open(f->path, flags | O_DIRECT, 0644);
-	if (f->fd >= 0) {
+	f->fd = writer_sys_open(f->path, flags);
+	if (f->fd < 0)
+		return f->fd;
+	if (fstat(f->fd, &sb) || !S_ISREG(sb.st_mode)) {
+		f->serial = true; /* a FIFO, a device: buffered, in order */
+		return 0;
+	}
+	fl = fcntl(f->fd, F_GETFL);
+	if (fl >= 0 && !fcntl(f->fd, F_SETFL, fl | O_DIRECT)) {
 		f->direct = true;
 		if (w->flush_ns)
 			open_fd_buf(f);
 		return 0;
 	}
-	if (errno != EINVAL)
-		return -errno;
+	if (errno != EINVAL) {
+		fl = -errno;
+		close(f->fd);
+		f->fd = -1;
+		return fl;
+	}
 	w->st.direct_fallbacks++;
 	log_fallback(f->path);
-	f->fd = open(f->path, flags, 0644);
-	return f->fd < 0 ? -errno : 0;
+	return 0;
 }

@@ -50,8 +50,13 @@ struct wfile {
 	struct wreq *stage; /* direct: the block being filled, at its off */
 	struct wfile *next, **pprev; /* the writer's files */
 	bool opening; /* WRITER_ASYNC_OPEN: the openat is in flight */
-	/* requests waiting for the open, or (direct) for a flush to land */
-	struct wreq *pending;
+	/*
+	 * requests waiting for the open, or (direct) for a flush to land, or
+	 * (serial) for the write before them, oldest first
+	 */
+	struct wreq *pending, *pending_last;
+	/* not a regular file (a FIFO): one write in flight, in order */
+	bool serial;
 	int fd_buf; /* direct, with a flush interval: the file without O_DIRECT */
 	bool flushing; /* direct: a flush write is in flight */
 	uint64_t flushed; /* direct: bytes up to here are in the file */
@@ -78,6 +83,9 @@ struct writer {
 	uint64_t flush_ns; /* direct_flush_ms; 0: partial blocks wait */
 	uint64_t flushed_ns; /* when every direct file was last flushed */
 	uint8_t *flush_buf; /* the copy a flush write sends (one at a time) */
+	const int *abort; /* writer_opts.abort */
+	bool aborting; /* *abort seen: in-flight writes cancelled */
+	uint64_t abort_until_ns; /* then waits give up past this */
 	struct writer_stats st;
 };
 
@@ -86,6 +94,8 @@ struct wreq *writer_req_get(struct writer *w, struct wfile *f, uint64_t off);
 int writer_req_issue(struct writer *w, struct wreq *r);
 /* f's pending requests to the retry list, or failed with err (-errno). */
 void writer_release_pending(struct writer *w, struct wfile *f, int err);
+/* Whether fd is a stream (FIFO, socket, device): wfile.serial. */
+bool writer_fd_is_stream(int fd);
 void writer_req_put(struct writer *w, struct wreq *r);
 /* A write of bytes at off failed with err (-errno): count, log once. */
 void writer_file_fail(struct wfile *f, int err, uint64_t off, uint64_t bytes,
@@ -93,10 +103,16 @@ void writer_file_fail(struct wfile *f, int err, uint64_t off, uint64_t bytes,
 /* Submit what is prepared and wait for (at least) one completion. */
 int writer_wait_completion(struct writer *w);
 
+/*
+ * open(2) with mode 0644; O_NONBLOCK in flags holds for the open only (a
+ * FIFO without a reader: -ENXIO rather than a wait).  fd or -errno.
+ */
+int writer_sys_open(const char *path, int flags);
+
 /* writer_direct.c */
 /*
- * Open f->path with flags, O_DIRECT first, buffered if the fs refuses it
- * (f->direct says which); 0 or -errno.
+ * Open f->path with flags, O_DIRECT added, buffered if the file (system)
+ * refuses it (f->direct says which); 0 or -errno.
  */
 int writer_direct_open(struct writer *w, struct wfile *f, int flags);
 /* Give a file opened O_DIRECT its first block; 0 or -errno. */
