@@ -10,6 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 
 #include "out/pcap_out.h"
 #include "parse/pkt.h"
@@ -233,10 +236,155 @@ static void test_rotation_open_fails(void)
 	writer_destroy(w);
 }
 
+/*
+ * The caller's path may be gone after pcap_out_open() (a stack buffer in
+ * capture set-up): rotated names still come from the path given, in its
+ * directory.
+ */
+static void test_path_copied(void)
+{
+	const char *dir = t_tmpdir();
+	struct pcap_out_opts o = {.linktype = LINKTYPE_ETHERNET,
+				  .rotate_bytes = 300};
+	struct frame fr;
+	struct pcap_out *po;
+	struct writer *w;
+	struct iovec iov = {fr.pkt, 100};
+	struct buf *b = &fr.b;
+	char *path = malloc(256), name[300];
+	int i;
+
+	frame_init(&fr, 5);
+	snprintf(path, 256, "%s/copied.pcap", dir);
+	snprintf(name, sizeof(name), "%s1", path);
+	o.path = path;
+	CHECK_EQ(writer_create(&w, NULL), 0);
+	CHECK_EQ(pcap_out_open(&po, w, &o), 0);
+	memset(path, 'z', 255);
+	path[255] = 0;
+	free(path);
+	for (i = 0; i < 3; i++)
+		CHECK_EQ(pcap_out_record(po, 1000000000ull * (i + 1), NULL,
+					 &iov, &b, 1, 100),
+			 0);
+	CHECK_EQ(pcap_out_files(po), 2);
+	CHECK(!strcmp(pcap_out_current_path(po), name));
+	CHECK_EQ(pcap_out_close(po), 0);
+	CHECK_EQ(file_size(name), 24 + 116);
+	writer_destroy(w);
+}
+
+/* Records of a pcap file that must end exactly after its last record. */
+static long count_records(const char *path)
+{
+	struct pcap_rec_hdr h;
+	long n = 0;
+	off_t off = 24;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	while (pread(fd, &h, sizeof(h), off) == sizeof(h)) {
+		if (!h.caplen || h.caplen > h.len) {
+			n = -2;
+			break;
+		}
+		off += sizeof(h) + h.caplen;
+		n++;
+	}
+	if (n >= 0 && off != lseek(fd, 0, SEEK_END))
+		n = -3;
+	close(fd);
+	return n;
+}
+
+/*
+ * Disk full (a 256 KiB tmpfs) in direct and buffered mode: the file ends
+ * at its last complete record, the records counted written are exactly
+ * those in the file, and every record offered is written, refused or
+ * lost; close reports ENOSPC.
+ */
+static int disk_full_child(void)
+{
+	char dir[] = "/tmp/fs-pcapout-full-XXXXXX";
+	struct writer_opts wo = {.direct_block_size = 65536,
+				 .direct_blocks = 2};
+	struct frame fr;
+	struct iovec iov = {fr.pkt, 100};
+	struct buf *b = &fr.b;
+	char path[300];
+	int mode, i;
+
+	if (!mkdtemp(dir))
+		return T_EXIT_FAIL;
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("none", dir, "tmpfs", 0, "size=256k")) {
+		rmdir(dir);
+		return T_EXIT_SKIP;
+	}
+	frame_init(&fr, 3);
+	for (mode = 0; mode < 2; mode++) {
+		struct pcap_out_opts o = {.linktype = LINKTYPE_ETHERNET,
+					  .direct = mode == 0,
+					  .path = path};
+		uint64_t refused = 0;
+		struct pcap_out *po;
+		struct writer *w;
+
+		snprintf(path, sizeof(path), "%s/full%d.pcap", dir, mode);
+		CHECK_EQ(writer_create(&w, &wo), 0);
+		CHECK_EQ(pcap_out_open(&po, w, &o), 0);
+		for (i = 0; i < 4000; i++) {
+			if (pcap_out_record(po, 1000000000ull + i, NULL, &iov,
+					    &b, 1, 100))
+				refused++;
+			if (i % 64 == 0)
+				writer_submit(w);
+		}
+		CHECK_EQ(pcap_out_finish(po), -ENOSPC);
+		CHECK(refused + pcap_out_lost(po) > 0);
+		CHECK_EQ(pcap_out_records(po) + pcap_out_lost(po) + refused,
+			 4000);
+		CHECK_EQ(count_records(path), (long)pcap_out_records(po));
+		CHECK(pcap_out_records(po) > 1000);
+		fprintf(stderr, "%s: %llu records, %llu lost, %llu refused\n",
+			mode ? "buffered" : "direct",
+			(unsigned long long)pcap_out_records(po),
+			(unsigned long long)pcap_out_lost(po),
+			(unsigned long long)refused);
+		CHECK_EQ(pcap_out_close(po), 0);
+		writer_destroy(w);
+		unlink(path);
+	}
+	umount(dir);
+	rmdir(dir);
+	return t_result();
+}
+
+static void disk_full(void)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		t_failures = 0;
+		_exit(disk_full_child());
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		t_failures++;
+	else if (WEXITSTATUS(status) == T_EXIT_SKIP)
+		t_skip("cannot mount a tmpfs in a private mount namespace");
+	else if (WEXITSTATUS(status) != T_EXIT_PASS)
+		t_failures++;
+}
+
 static const struct t_case cases[] = {
 	T_CASE(test_records),
 	T_CASE(test_rotation),
 	T_CASE(test_rotation_open_fails),
+	T_CASE(test_path_copied),
+	T_CASE(disk_full),
 };
 
 T_MAIN(cases)

@@ -9,6 +9,7 @@
  *   rings and writes  ->  summary  ->  capture_free().
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -41,6 +42,7 @@ static struct capture_opts opt = {
 	.max_open = 1024,
 	.ooo_per_flow = 8ull << 20,
 	.ooo_total = 256ull << 20,
+	.flush_ms = 1000,
 };
 
 static const struct cli_opt capture_opts[] = {
@@ -81,6 +83,12 @@ static const struct cli_opt capture_opts[] = {
 		     "blocks, or through the page cache (default: direct, "
 		     "4-7x faster on the measured disk)",
 		     pcap_ios),
+	CLI_OPT_RANGE("flush-interval", 0, CLI_UINT, &opt.flush_ms, "MS",
+		      "direct pcap writes: every MS milliseconds the partial "
+		      "last block goes to the file (through the page cache), "
+		      "so at most that much output waits in memory; 0: only "
+		      "at rotation and exit (default: 1000)",
+		      0, 3600000),
 	CLI_OPT("queues", 'Q', CLI_STR, &opt.queues, "LIST",
 		"RX queues to capture, e.g. 0,2-3 (default: all)"),
 	CLI_OPT_ENUM("xdp-mode", 0, &opt.xdp_mode, "MODE",
@@ -141,7 +149,9 @@ static const struct cli_cmd capture_cmd = {
 		   "usage error.\nSIGINT, SIGTERM, SIGHUP or SIGQUIT (the last "
 		   "two unless ignored, as under\nnohup) stops the capture "
 		   "cleanly: writes in flight complete and every\nfile is "
-		   "closed before the summary prints.\n",
+		   "closed before the summary prints.  A second one cancels "
+		   "writes\nthat do not complete (a FIFO's reader that "
+		   "stopped) and ends the run (exit 1).\n",
 	.opts = capture_opts,
 };
 
@@ -239,23 +249,32 @@ static int parse_queues(const char *s, unsigned int max, unsigned int **out,
 	return cnt ? 0 : -EINVAL;
 }
 
+/* -C: 0, -EINVAL (not a size, or 0) or -ERANGE (2^64 bytes or more). */
 static int parse_rotate_size(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
+	int ret;
 
 	if (!s)
 		return 0;
+	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (end != s && !*end && *s != '-') {
-		*out = v * 1000000ull; /* tcpdump -C: millions of bytes */
+		/* tcpdump -C: millions of bytes */
+		if (errno || v > UINT64_MAX / 1000000)
+			return -ERANGE;
+		*out = v * 1000000ull;
 		return *out ? 0 : -EINVAL;
 	}
-	return cli_parse_size(s, out) || !*out ? -EINVAL : 0;
+	ret = cli_parse_size(s, out);
+	return ret ? ret : *out ? 0 : -EINVAL;
 }
 
 static int check_opts(struct capture_opts *o, uint64_t *rotate_bytes)
 {
+	int ret;
+
 	if (!o->ifname) {
 		fprintf(stderr, "flowsplice capture: -i IFACE is required\n");
 		return -EINVAL;
@@ -295,7 +314,16 @@ static int check_opts(struct capture_opts *o, uint64_t *rotate_bytes)
 			o->fill_size, o->frames);
 		return -EINVAL;
 	}
-	if (parse_rotate_size(o->rotate_size, rotate_bytes)) {
+	ret = parse_rotate_size(o->rotate_size, rotate_bytes);
+	if (ret == -ERANGE) {
+		fprintf(stderr,
+			"flowsplice capture: -C %s out of range (1..%" PRIu64
+			" millions of bytes, or %" PRIu64
+			" bytes with a K/M/G suffix)\n",
+			o->rotate_size, UINT64_MAX / 1000000, UINT64_MAX);
+		return ret;
+	}
+	if (ret) {
 		fprintf(stderr, "flowsplice capture: invalid -C size '%s'\n",
 			o->rotate_size);
 		return -EINVAL;
@@ -419,6 +447,60 @@ static int run_loop(struct capture *c, const sigset_t *sigs)
 	}
 }
 
+/*
+ * Wait for the workers to empty their rings and writes.  Writes that do
+ * not complete (a FIFO whose reader stopped, a hung disk) would hold them
+ * for good: a second stop signal has the writers cancel what is in
+ * flight and stop waiting (worker_abort), which ends the run in about a
+ * second.
+ */
+static void join_workers(struct capture *c, const sigset_t *sigs,
+			 unsigned int started)
+{
+	const struct timespec now = {0};
+	uint64_t t0 = mono_ns();
+	bool told = false;
+	unsigned int i = 0;
+
+	__atomic_store_n(&worker_abort, 0, __ATOMIC_RELAXED);
+	while (i < started) {
+		if (!worker_join_timed(&c->wk[i], 100)) {
+			i++;
+			continue;
+		}
+		if (!told && mono_ns() - t0 > 2000000000ull) {
+			pr_info("waiting for the writes in flight; a second "
+				"SIGINT or SIGTERM stops without them\n");
+			told = true;
+		}
+		if (!__atomic_load_n(&worker_abort, __ATOMIC_RELAXED) &&
+		    sigtimedwait(sigs, NULL, &now) > 0) {
+			pr_warn("second stop signal: cancelling the writes in "
+				"flight\n");
+			__atomic_store_n(&worker_abort, 1, __ATOMIC_RELAXED);
+		}
+	}
+}
+
+/* After a second stop signal: what the cancelled writes held. */
+static void report_unwritten(struct capture *c)
+{
+	uint64_t writes = 0, bytes = 0;
+	struct writer_stats ws;
+	unsigned int i;
+
+	for (i = 0; i < c->nq; i++) {
+		if (!c->wk[i].w)
+			continue;
+		writer_get_stats(c->wk[i].w, &ws);
+		writes += ws.write_errors;
+		bytes += ws.bytes_failed;
+	}
+	pr_warn("stopped without waiting: %" PRIu64 " bytes (%" PRIu64
+		" writes) were not written\n",
+		bytes, writes);
+}
+
 static int capture_run(struct capture *c, const sigset_t *sigs)
 {
 	uint64_t xdp[FS_STAT_MAX] = {0}, *qredir;
@@ -445,13 +527,17 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 		ret = run_loop(c, sigs);
 	capture_detach(c, xdp, qredir);
 	worker_stop = 1;
-	for (i = 0; i < started; i++)
-		worker_join(&c->wk[i]);
+	join_workers(c, sigs, started);
 	for (i = 0; i < c->nq; i++) {
 		int r = capture_close_outputs(c, &c->wk[i]);
 
 		if (r && !ret)
 			ret = r;
+	}
+	if (__atomic_load_n(&worker_abort, __ATOMIC_RELAXED)) {
+		report_unwritten(c);
+		if (!ret)
+			ret = -ECANCELED;
 	}
 	/*
 	 * Final counters: workers drained and every file closed (a direct
@@ -589,6 +675,8 @@ int cmd_capture(int argc, char **argv)
 	add_unless_ignored(&sigs, SIGHUP); /* nohup ignores it: keep so */
 	add_unless_ignored(&sigs, SIGQUIT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	/* A -w FIFO's reader that exits: EPIPE, counted; not a kill. */
+	signal(SIGPIPE, SIG_IGN);
 	ret = capture_setup(&c, rotate_bytes) ? 1 : 0;
 	if (!ret)
 		ret = capture_run(&c, &sigs) ? 1 : 0;

@@ -27,6 +27,7 @@ struct capture_opts {
 	int xdp_mode;
 	int hold_policy;
 	int pcap_io;
+	unsigned int flush_ms;
 	unsigned int max_flows;
 	unsigned int idle_timeout;
 	unsigned int hold_frames;

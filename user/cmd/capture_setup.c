@@ -44,7 +44,11 @@ static int open_pcap(struct capture *c, struct worker *wk,
 		snprintf(path, sizeof(path), "%s", c->o->write);
 	po.path = path;
 	ret = pcap_out_open(&wk->pcap, wk->w, &po);
-	if (ret)
+	if (ret == -ENXIO)
+		pr_warn("cannot write %s: a FIFO that no process reads (start "
+			"the reader first)\n",
+			path);
+	else if (ret)
 		pr_warn("cannot write %s: %s\n", path, strerror(-ret));
 	return ret;
 }
@@ -96,12 +100,16 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 	 * Large writevs (a 64 KiB GSO packet alone is 18 iovecs), 32 MiB of
 	 * direct staging to ride out disk stalls, and stream writes that
 	 * linger up to 2 ms so that interleaved flows still leave in large
-	 * writevs rather than one SQE per packet per loop turn.
+	 * writevs rather than one SQE per packet per loop turn.  A slow
+	 * capture's partial direct block reaches the file every
+	 * --flush-interval.
 	 */
 	struct writer_opts wopts = {
 		.ring_entries = 256,
 		.max_iov = 512,
 		.direct_blocks = 32,
+		.direct_flush_ms = c->o->flush_ms,
+		.abort = &worker_abort,
 		.linger_bytes = 256 << 10,
 		.linger_us = 2000,
 	};
@@ -421,14 +429,16 @@ int capture_close_outputs(struct capture *c, struct worker *wk)
 		ret = streams_destroy(wk->streams);
 		wk->streams = NULL;
 	}
-	r = pcap_out_close(wk->pcap);
-	wk->pcap = NULL;
+	r = pcap_out_finish(wk->pcap);
 	if (r) {
 		pr_warn("closing the pcap of queue %u: %s\n", c->queues[wk->id],
 			strerror(-r));
 		ret = r;
 	}
+	/* Last blocks and cuts are in the counters once the files closed. */
 	if (wk->w)
 		worker_publish_stats(wk);
+	pcap_out_close(wk->pcap);
+	wk->pcap = NULL;
 	return ret;
 }

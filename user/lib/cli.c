@@ -16,28 +16,31 @@
 int cli_parse_size(const char *s, uint64_t *out)
 {
 	unsigned long long v;
+	unsigned int shift = 0;
 	char *end;
 
 	if (!s || !*s || *s == '-')
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno || end == s)
+	if (end == s)
 		return -EINVAL;
+	if (errno)
+		return -ERANGE;
 	switch (*end) {
 	case 'k':
 	case 'K':
-		v <<= 10;
+		shift = 10;
 		end++;
 		break;
 	case 'm':
 	case 'M':
-		v <<= 20;
+		shift = 20;
 		end++;
 		break;
 	case 'g':
 	case 'G':
-		v <<= 30;
+		shift = 30;
 		end++;
 		break;
 	default:
@@ -47,7 +50,9 @@ int cli_parse_size(const char *s, uint64_t *out)
 		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
 	if (*end)
 		return -EINVAL;
-	*out = v;
+	if (v > UINT64_MAX >> shift)
+		return -ERANGE;
+	*out = v << shift;
 	return 0;
 }
 
@@ -137,9 +142,9 @@ void cli_usage(const struct cli_cmd *cmd, FILE *f)
 static int set_value(const struct cli_cmd *cmd, const struct cli_opt *o,
 		     const char *arg)
 {
-	uint64_t v;
+	uint64_t v, max;
 	char *end;
-	int i;
+	int i, ret;
 
 	switch (o->type) {
 	case CLI_FLAG:
@@ -156,16 +161,19 @@ static int set_value(const struct cli_cmd *cmd, const struct cli_opt *o,
 	case CLI_UINT:
 		errno = 0;
 		v = strtoull(arg, &end, 10);
-		if (errno || end == arg || *end || *arg == '-')
+		if (end == arg || *end || *arg == '-')
 			break;
-		if (v < o->min || (o->max && v > o->max) || v > UINT32_MAX)
+		max = o->max ? o->max : UINT32_MAX;
+		if (errno || v < o->min || v > max)
 			goto range;
 		*(unsigned int *)o->dest = v;
 		return 0;
 	case CLI_SIZE:
-		if (cli_parse_size(arg, &v))
+		ret = cli_parse_size(arg, &v);
+		if (ret == -EINVAL)
 			break;
-		if (v < o->min || (o->max && v > o->max))
+		max = o->max ? o->max : UINT64_MAX;
+		if (ret || v < o->min || v > max)
 			goto range;
 		*(uint64_t *)o->dest = v;
 		return 0;
@@ -182,16 +190,11 @@ static int set_value(const struct cli_cmd *cmd, const struct cli_opt *o,
 		cmd->name, arg, o->name);
 	return -EINVAL;
 range:
-	if (o->max)
-		fprintf(stderr,
-			"flowsplice %s: --%s %s out of range (%" PRIu64
-			"..%" PRIu64 ")\n",
-			cmd->name, o->name, arg, o->min, o->max);
-	else
-		fprintf(stderr,
-			"flowsplice %s: --%s %s out of range (min %" PRIu64
-			")\n",
-			cmd->name, o->name, arg, o->min);
+	fprintf(stderr,
+		"flowsplice %s: --%s %s out of range (%" PRIu64 "..%" PRIu64
+		"%s)\n",
+		cmd->name, o->name, arg, o->min, max,
+		o->type == CLI_SIZE ? " bytes" : "");
 	return -ERANGE;
 }
 

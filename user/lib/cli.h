@@ -28,7 +28,7 @@ struct cli_opt {
 	const char *metavar; /* shown in help for options with a value */
 	const char *help; /* include the default, as "(default: ...)" */
 	const char *const *choices; /* CLI_ENUM: NULL-terminated */
-	uint64_t min, max; /* CLI_UINT/CLI_SIZE bounds; max 0: none */
+	uint64_t min, max; /* CLI_UINT/CLI_SIZE bounds; max 0: the type's */
 };
 
 /* Table entries: plain, with choices (CLI_ENUM), with bounds. */
@@ -74,7 +74,10 @@ enum cli_result cli_parse(const struct cli_cmd *cmd, int argc, char **argv,
 			  int *first_arg);
 void cli_usage(const struct cli_cmd *cmd, FILE *f);
 
-/* Parse "123", "64K", "2M", "1G"; returns 0 or -EINVAL. */
+/*
+ * Parse "123", "64K", "2M", "1G"; returns 0, -EINVAL (not a size) or
+ * -ERANGE (2^64 bytes or more).
+ */
 int cli_parse_size(const char *s, uint64_t *out);
 
 #endif /* FS_CLI_H */

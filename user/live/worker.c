@@ -34,6 +34,7 @@
 #define EXPIRE_EVERY_NS 100000000ull
 
 volatile int worker_stop;
+int worker_abort;
 int64_t worker_mono_to_real;
 static int worker_gate; /* 0: wait, 1: go, -1: return at once */
 
@@ -407,6 +408,14 @@ void worker_publish_stats(struct worker *wk)
 	struct writer_stats ws;
 
 	writer_get_stats(wk->w, &ws);
+	if (wk->pcap && pcap_out_lost(wk->pcap) != wk->pcap_lost) {
+		/* Cut from a failed file: counted as written, not on disk. */
+		uint64_t d = pcap_out_lost(wk->pcap) - wk->pcap_lost;
+
+		STAT_SET(wk, written, wk->st.written - d);
+		STAT_ADD(wk, write_fail, d);
+		wk->pcap_lost += d;
+	}
 	STAT_SET(wk, wr_bytes, ws.bytes_written);
 	STAT_SET(wk, wr_errors, ws.write_errors);
 	if (wk->ft) {
@@ -530,6 +539,20 @@ int worker_start(struct worker *wk)
 void worker_join(struct worker *wk)
 {
 	pthread_join(wk->thread, NULL);
+}
+
+int worker_join_timed(struct worker *wk, unsigned int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000l;
+	if (ts.tv_nsec >= 1000000000l) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000l;
+	}
+	return -pthread_timedjoin_np(wk->thread, NULL, &ts);
 }
 
 void worker_read_stats(const struct worker *wk, struct worker_stats *out)

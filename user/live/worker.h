@@ -41,8 +41,9 @@ struct worker_stats {
 	uint64_t rx_packets; /* packets received on this queue */
 	uint64_t rx_bytes;
 	uint64_t rx_descs;
-	uint64_t written; /* packets queued to the pcap file */
-	uint64_t write_fail; /* packets whose write could not be queued */
+	uint64_t written; /* packets in the pcap files */
+	/* packets whose write could not be queued, or cut after a failure */
+	uint64_t write_fail;
 	uint64_t chain_drop; /* chains too long for WORKER_MAX_FRAGS */
 	uint64_t no_meta; /* no classifier timestamp: stamped on receipt */
 	uint64_t wr_bytes; /* bytes the writer completed */
@@ -79,6 +80,7 @@ struct worker {
 	struct umem *umem;
 	struct writer *w;
 	struct pcap_out *pcap;
+	uint64_t pcap_lost; /* pcap_out_lost() already moved out of written */
 	struct flow_table *ft;
 	struct streams *streams;
 	pthread_t thread;
@@ -98,6 +100,11 @@ struct worker {
 
 /* Set by the main thread; workers finish what is queued and return. */
 extern volatile int worker_stop;
+/*
+ * Set by the main thread (atomically) to stop waiting for writes that do
+ * not complete: the workers' writers use it as writer_opts.abort.
+ */
+extern int worker_abort;
 /*
  * Workers started with worker_start() wait at a gate until the main
  * thread opens it: worker_gate_open(true) once every worker runs, or
@@ -133,6 +140,8 @@ bool worker_hold_ref(struct buf *b);
 void worker_hold_unref(struct buf *b);
 int worker_start(struct worker *wk);
 void worker_join(struct worker *wk);
+/* Join wk if it returns within ms milliseconds: 0, or -ETIMEDOUT. */
+int worker_join_timed(struct worker *wk, unsigned int ms);
 
 /* Snapshot of wk's counters, safe while the worker runs. */
 void worker_read_stats(const struct worker *wk, struct worker_stats *out);

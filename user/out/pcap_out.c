@@ -10,12 +10,23 @@
  * wall-clock-aligned interval, so "cap-%Y%m%d-%H%M%S.pcap" gives
  * time-stamped names; a PATH without '%' gets ".YYYYmmdd-HHMMSS" appended
  * instead.  With both, the count suffix is added within an interval.
+ *
+ * A failed write (disk full) ends the file at the last record wholly on
+ * disk before it: later records to that file are refused, and when it is
+ * closed (rotation or the end) it is cut there, the records past the cut
+ * counted as lost.  Finding the cut reads back at most PCAP_MARK_EVERY
+ * bytes of record headers from the last mark, so closing a failed file
+ * waits for that read and an ftruncate: a rotation or exit-time cost, on
+ * the error path only, where the writes have already stopped.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,16 +43,35 @@ struct pcap_file_hdr {
 	uint32_t linktype;
 };
 
+/* A record boundary, one per PCAP_MARK_EVERY bytes of file at most. */
+#define PCAP_MARK_EVERY (1u << 20)
+#define PCAP_MARKS 256 /* covers more than the writes a worker has in flight */
+#define NO_OFF UINT64_MAX
+
+struct pcap_mark {
+	uint64_t off;
+	uint64_t rec; /* records of the file before off */
+};
+
 struct pcap_out {
 	struct writer *w;
 	struct pcap_out_opts o;
 	struct wfile *f;
 	uint64_t off; /* next record's offset in the current file */
-	uint64_t records;
+	uint64_t records; /* in the files, cut records excepted */
+	uint64_t lost; /* counted in records, then cut from a failed file */
 	uint64_t file_records; /* records in the current file */
+	uint64_t bad; /* a record not queued whole: the file ends there */
+	uint64_t bad_records; /* file_records at bad */
+	int bad_err;
+	bool seekable; /* a regular file: it can be cut (a FIFO cannot) */
+	struct pcap_mark mark[PCAP_MARKS];
+	unsigned int nmark; /* marks in this file (the ring keeps the last) */
+	uint64_t next_mark;
 	unsigned int files;
 	unsigned int seq; /* files opened in this interval */
 	int64_t interval; /* start of the -G interval, seconds */
+	char *base; /* our copy of o.path: the caller's may not outlive us */
 	char path[PATH_MAX];
 };
 
@@ -75,6 +105,80 @@ static int make_name(struct pcap_out *po, char *out, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+/*
+ * The end of the last record wholly on disk in a failed file, and the
+ * records before it: from the last mark below the first failure, walk the
+ * record headers as far as they fit.
+ */
+static uint64_t cut_point(struct pcap_out *po, uint64_t *kept)
+{
+	uint64_t good = wfile_written_prefix(po->f);
+	uint64_t off = sizeof(struct pcap_file_hdr), n = 0;
+	struct pcap_rec_hdr h;
+	unsigned int i;
+	int fd;
+
+	if (po->bad <= good) {
+		*kept = po->bad_records;
+		return po->bad;
+	}
+	*kept = 0;
+	if (good < off)
+		return 0;
+	for (i = 0; i < po->nmark && i < PCAP_MARKS; i++) {
+		const struct pcap_mark *m =
+			&po->mark[(po->nmark - 1 - i) % PCAP_MARKS];
+
+		if (m->off <= good) {
+			off = m->off;
+			n = m->rec;
+			break;
+		}
+	}
+	fd = wfile_open_read(po->f);
+	if (fd < 0) {
+		pr_warn("cannot read %s back to cut it: %s\n", po->path,
+			strerror(-fd));
+	} else {
+		while (off + sizeof(h) <= good &&
+		       pread(fd, &h, sizeof(h), off) == sizeof(h) &&
+		       h.caplen <= po->o.snaplen &&
+		       off + sizeof(h) + h.caplen <= good) {
+			off += sizeof(h) + h.caplen;
+			n++;
+		}
+		close(fd);
+	}
+	*kept = n;
+	return off;
+}
+
+/*
+ * Close the current file.  After a failure it ends at the last complete
+ * record: the records cut move from records to lost.
+ */
+static int close_file(struct pcap_out *po)
+{
+	uint64_t end = NO_OFF, kept;
+	int ret, r;
+
+	ret = writer_settle(po->w, po->f);
+	if (!ret && po->seekable &&
+	    (wfile_errors(po->f) || po->bad != NO_OFF)) {
+		end = cut_point(po, &kept);
+		po->lost += po->file_records - kept;
+		po->records -= po->file_records - kept;
+		po->file_records = kept;
+	}
+	r = writer_close_at(po->w, po->f, end);
+	po->f = NULL;
+	if (end != NO_OFF)
+		pr_warn("%s: cut at %" PRIu64 " bytes, after record %" PRIu64
+			" (the last one on disk before the write failure)\n",
+			po->path, end, kept);
+	return ret ? ret : r;
+}
+
 static int open_next(struct pcap_out *po)
 {
 	struct pcap_file_hdr h = {
@@ -84,25 +188,31 @@ static int open_next(struct pcap_out *po)
 		.snaplen = po->o.snaplen,
 		.linktype = po->o.linktype,
 	};
+	struct stat sb;
 	int ret;
 
 	if (po->f) {
-		ret = writer_close(po->w, po->f);
-		po->f = NULL;
+		ret = close_file(po);
 		if (ret)
 			pr_warn("closing %s: %s\n", po->path, strerror(-ret));
 	}
 	ret = make_name(po, po->path, sizeof(po->path));
 	if (ret)
 		return ret;
-	ret = writer_open(po->w, po->path, po->o.direct ? WRITER_DIRECT : 0,
+	/* Never wait in open: a FIFO without a reader is -ENXIO. */
+	ret = writer_open(po->w, po->path,
+			  (po->o.direct ? WRITER_DIRECT : 0) | O_NONBLOCK,
 			  &po->f);
 	if (ret)
 		return ret;
+	po->seekable = !stat(po->path, &sb) && S_ISREG(sb.st_mode);
 	po->files++;
 	po->seq++;
 	po->file_records = 0;
 	po->off = sizeof(h);
+	po->bad = NO_OFF;
+	po->nmark = 0;
+	po->next_mark = PCAP_MARK_EVERY;
 	return writer_write_copy(po->w, po->f, 0, &h, sizeof(h));
 }
 
@@ -117,6 +227,12 @@ int pcap_out_open(struct pcap_out **out, struct writer *w,
 		return -ENOMEM;
 	po->w = w;
 	po->o = *opts;
+	po->base = strdup(opts->path);
+	if (!po->base) {
+		free(po);
+		return -ENOMEM;
+	}
+	po->o.path = po->base;
 	if (!po->o.snaplen)
 		po->o.snaplen = 262144;
 	if (po->o.rotate_secs) {
@@ -128,7 +244,8 @@ int pcap_out_open(struct pcap_out **out, struct writer *w,
 	ret = open_next(po);
 	if (ret) {
 		if (po->f)
-			writer_close(w, po->f);
+			close_file(po);
+		free(po->base);
 		free(po);
 		return ret;
 	}
@@ -155,8 +272,7 @@ static int maybe_rotate(struct pcap_out *po, uint64_t ts_ns, uint64_t len)
 
 		if (start > po->interval || (fresh && start != po->interval)) {
 			if (fresh) {
-				writer_close(po->w, po->f);
-				po->f = NULL;
+				close_file(po);
 				unlink(po->path);
 				po->files = 0;
 			}
@@ -177,6 +293,7 @@ int pcap_out_record(struct pcap_out *po, uint64_t ts_ns, void *hdr,
 {
 	struct pcap_rec_hdr h;
 	uint32_t caplen = 0;
+	uint64_t rec_off;
 	unsigned int i;
 	int ret;
 
@@ -191,6 +308,15 @@ int pcap_out_record(struct pcap_out *po, uint64_t ts_ns, void *hdr,
 	ret = maybe_rotate(po, ts_ns, caplen + sizeof(h));
 	if (ret)
 		return ret;
+	if (po->bad != NO_OFF)
+		return po->bad_err; /* the file ends before this record */
+	rec_off = po->off;
+	if (rec_off >= po->next_mark) {
+		po->mark[po->nmark++ % PCAP_MARKS] =
+			(struct pcap_mark){rec_off, po->file_records};
+		po->next_mark = (rec_off & ~(uint64_t)(PCAP_MARK_EVERY - 1)) +
+				PCAP_MARK_EVERY;
+	}
 	h.ts_sec = ts_ns / 1000000000ull;
 	h.ts_frac = ts_ns % 1000000000ull;
 	h.caplen = caplen;
@@ -214,16 +340,26 @@ int pcap_out_record(struct pcap_out *po, uint64_t ts_ns, void *hdr,
 				   frags[i].iov_len, bufs[i]);
 		po->off += frags[i].iov_len;
 	}
-	if (!ret) {
-		po->records++;
-		po->file_records++;
+	if (ret) {
+		/* Whatever of it was queued is cut at close. */
+		po->bad = rec_off;
+		po->bad_records = po->file_records;
+		po->bad_err = ret;
+		return ret;
 	}
-	return ret;
+	po->records++;
+	po->file_records++;
+	return 0;
 }
 
 uint64_t pcap_out_records(const struct pcap_out *po)
 {
 	return po->records;
+}
+
+uint64_t pcap_out_lost(const struct pcap_out *po)
+{
+	return po->lost;
 }
 
 unsigned int pcap_out_files(const struct pcap_out *po)
@@ -236,14 +372,19 @@ const char *pcap_out_current_path(const struct pcap_out *po)
 	return po->path;
 }
 
+int pcap_out_finish(struct pcap_out *po)
+{
+	return po && po->f ? close_file(po) : 0;
+}
+
 int pcap_out_close(struct pcap_out *po)
 {
-	int ret = 0;
+	int ret;
 
 	if (!po)
 		return 0;
-	if (po->f)
-		ret = writer_close(po->w, po->f);
+	ret = pcap_out_finish(po);
+	free(po->base);
 	free(po);
 	return ret;
 }

@@ -31,7 +31,7 @@ struct pcap_rec_hdr {
 };
 
 struct pcap_out_opts {
-	const char *path; /* base name; see naming in README */
+	const char *path; /* base name (copied); see naming in README */
 	uint64_t rotate_bytes; /* -C: 0 = never */
 	unsigned int rotate_secs; /* -G: 0 = never */
 	int linktype; /* LINKTYPE_* */
@@ -40,8 +40,8 @@ struct pcap_out_opts {
 	 * O_DIRECT through the writer's aligned staging blocks (pcap files
 	 * are append-only): 4-7x the buffered rate on the test disk and a
 	 * tenth of the CPU (tools/bench/writepath-results.md), at the cost
-	 * of one copy and of the last partial MiB reaching the file at
-	 * close or rotation.
+	 * of one copy; the last partial MiB reaches the file at the
+	 * writer's direct_flush_ms, or at close or rotation.
 	 */
 	bool direct;
 };
@@ -61,12 +61,23 @@ int pcap_out_record(struct pcap_out *po, uint64_t ts_ns, void *hdr,
 		    const struct iovec *frags, struct buf *const *bufs,
 		    unsigned int nfrag, uint32_t wirelen);
 
-/* Files written so far (rotation included) and records written. */
+/*
+ * Files written so far (rotation included) and records written.  After a
+ * failed write a file ends at its last complete record on disk (cut when
+ * it is closed); the records cut are taken off records and counted in
+ * lost, and records offered after the failure are refused (-errno).
+ */
 uint64_t pcap_out_records(const struct pcap_out *po);
+uint64_t pcap_out_lost(const struct pcap_out *po);
 unsigned int pcap_out_files(const struct pcap_out *po);
 const char *pcap_out_current_path(const struct pcap_out *po);
 
-/* Close the current file (after its writes complete) and free po. */
+/*
+ * Close the current file (after its writes complete, cut if one failed):
+ * the counters above are final.  Returns 0 or the failure's -errno.
+ */
+int pcap_out_finish(struct pcap_out *po);
+/* pcap_out_finish() if not done, and free po. */
 int pcap_out_close(struct pcap_out *po);
 
 #endif /* FS_PCAP_OUT_H */

@@ -18,8 +18,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,8 +59,11 @@ int writer_create(struct writer **out, const struct writer_opts *opts)
 
 		w->linger_bytes = opts->linger_bytes;
 		w->linger_ns = opts->linger_us * 1000ull;
+		w->flush_ns = opts->direct_flush_ms * 1000000ull;
+		w->abort = opts->abort;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		w->now_ns = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+		w->flushed_ns = w->now_ns;
 	}
 	if (w->block_size % WRITER_DIO_ALIGN) {
 		free(w);
@@ -83,7 +88,7 @@ int writer_create(struct writer **out, const struct writer_opts *opts)
 	return 0;
 }
 
-static struct wreq *req_get(struct writer *w, struct wfile *f, uint64_t off)
+struct wreq *writer_req_get(struct writer *w, struct wfile *f, uint64_t off)
 {
 	struct wreq *r = w->free_reqs;
 
@@ -110,6 +115,7 @@ static struct wreq *req_get(struct writer *w, struct wfile *f, uint64_t off)
 	r->iov_first = 0;
 	r->nbufs = 0;
 	r->scratch_used = 0;
+	r->flush = false;
 	r->next = NULL;
 	return r;
 }
@@ -131,12 +137,13 @@ void writer_req_put(struct writer *w, struct wreq *r)
 	w->free_reqs = r;
 }
 
-void writer_file_fail(struct wfile *f, int err, uint64_t bytes,
+void writer_file_fail(struct wfile *f, int err, uint64_t off, uint64_t bytes,
 		      struct writer *w)
 {
-	f->errors++;
 	if (!f->err)
 		f->err = err;
+	if (!f->errors++ || off < f->bad_off)
+		f->bad_off = off;
 	w->st.write_errors++;
 	w->st.bytes_failed += bytes;
 	if (!f->error_logged) {
@@ -146,6 +153,61 @@ void writer_file_fail(struct wfile *f, int err, uint64_t bytes,
 }
 
 static void req_complete(struct writer *w, struct wreq *r, int res);
+
+#define ABORT_WAIT_NS 1000000000ull /* for the kernel's cancellations */
+
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/*
+ * Whether the writer stops waiting (writer_opts.abort).  The first time:
+ * what is prepared is submitted and everything in flight cancelled, so
+ * that the completions come back (-ECANCELED) instead of never.
+ */
+static bool aborting(struct writer *w)
+{
+	struct io_uring_sync_cancel_reg reg = {
+		.flags = IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL,
+		.timeout = {.tv_sec = 1},
+	};
+
+	if (w->aborting)
+		return true;
+	if (!w->abort || !__atomic_load_n(w->abort, __ATOMIC_RELAXED))
+		return false;
+	w->aborting = true;
+	w->abort_until_ns = mono_now() + ABORT_WAIT_NS;
+	io_uring_submit(&w->ring);
+	io_uring_register_sync_cancel(&w->ring, &reg);
+	return true;
+}
+
+/*
+ * Wait for a completion.  With an abort flag, in slices, so that a flag
+ * set meanwhile is seen; once aborting, not past abort_until_ns.
+ */
+static int wait_cqe(struct writer *w, struct io_uring_cqe **cqe)
+{
+	struct __kernel_timespec slice = {.tv_nsec = 100000000};
+	int ret;
+
+	if (!w->abort)
+		return io_uring_wait_cqe(&w->ring, cqe);
+	for (;;) {
+		if (aborting(w) && mono_now() >= w->abort_until_ns) {
+			ret = io_uring_peek_cqe(&w->ring, cqe);
+			return ret == -EAGAIN ? -ECANCELED : ret;
+		}
+		ret = io_uring_wait_cqe_timeout(&w->ring, cqe, &slice);
+		if (ret != -ETIME)
+			return ret;
+	}
+}
 
 /* An openat completion's user_data: the wfile, tagged in its low bit. */
 #define OPEN_TAG ((uintptr_t)1)
@@ -157,36 +219,68 @@ static void req_complete(struct writer *w, struct wreq *r, int res);
  */
 static void open_done(struct writer *w, struct wfile *f, int res)
 {
-	struct wreq *r;
-
 	f->inflight--;
 	f->opening = false;
 	if (res >= 0)
 		f->fd = res;
 	else
-		writer_file_fail(f, res, 0, w);
-	while ((r = f->pending)) {
+		writer_file_fail(f, res, 0, 0, w);
+	writer_release_pending(w, f, res < 0 ? res : 0);
+}
+
+static struct wreq *pending_pop(struct wfile *f)
+{
+	struct wreq *r = f->pending;
+
+	if (r) {
 		f->pending = r->next;
-		if (res < 0) {
-			writer_file_fail(f, res, r->total, w);
+		if (!f->pending)
+			f->pending_last = NULL;
+	}
+	return r;
+}
+
+static void pending_push(struct wfile *f, struct wreq *r)
+{
+	r->next = NULL;
+	if (f->pending_last)
+		f->pending_last->next = r;
+	else
+		f->pending = r;
+	f->pending_last = r;
+}
+
+void writer_release_pending(struct writer *w, struct wfile *f, int err)
+{
+	struct wreq *r;
+
+	while ((r = pending_pop(f))) {
+		if (err) {
+			writer_file_fail(f, err, r->off, r->total, w);
 			writer_req_put(w, r);
 			continue;
 		}
 		f->inflight++;
 		r->next = w->retry;
 		w->retry = r;
+		if (f->serial)
+			break; /* the next one when this one completed */
 	}
 }
 
 static void issue_retries(struct writer *w)
 {
 	struct wreq *r;
+	int ret;
 
 	while ((r = w->retry)) {
 		w->retry = r->next;
 		r->f->inflight--;
-		if (writer_req_issue(w, r)) {
-			writer_file_fail(r->f, -EIO, r->total, w);
+		ret = writer_req_issue(w, r);
+		if (ret) {
+			writer_file_fail(r->f, ret, r->off, r->total, w);
+			if (r->f->serial) /* its successor fails in turn */
+				writer_release_pending(w, r->f, 0);
 			writer_req_put(w, r);
 		}
 	}
@@ -200,7 +294,7 @@ static int reap(struct writer *w, bool wait)
 	int ret;
 
 	if (wait && w->inflight) {
-		ret = io_uring_wait_cqe(&w->ring, &cqe);
+		ret = wait_cqe(w, &cqe);
 		if (ret < 0 && ret != -EINTR)
 			return ret;
 	}
@@ -250,18 +344,27 @@ int writer_req_issue(struct writer *w, struct wreq *r)
 	struct io_uring_sqe *sqe;
 	int ret;
 
-	if (r->f->opening) {
-		/* Issued by open_done(); order among them does not matter. */
-		r->next = r->f->pending;
-		r->f->pending = r;
+	if (w->aborting)
+		return -ECANCELED;
+	if (r->f->opening || (r->f->flushing && !r->flush) ||
+	    (r->f->serial && r->f->inflight)) {
+		/*
+		 * Issued by open_done(); behind a flush, once the flush
+		 * landed (an O_DIRECT write must not race a buffered one
+		 * over the same bytes); to a FIFO, once the write before
+		 * it completed (the offset means nothing there, and two
+		 * writes in flight may land in either order).
+		 */
+		pending_push(r->f, r);
 		return 0;
 	}
 
 	ret = get_sqe(w, &sqe);
 	if (ret)
 		return ret;
-	io_uring_prep_writev(sqe, r->f->fd, r->iov + r->iov_first,
-			     r->niov - r->iov_first, r->off);
+	io_uring_prep_writev(sqe, r->flush ? r->f->fd_buf : r->f->fd,
+			     r->iov + r->iov_first, r->niov - r->iov_first,
+			     r->off);
 	io_uring_sqe_set_data(sqe, r);
 	w->inflight++;
 	r->f->inflight++;
@@ -295,19 +398,34 @@ static void req_complete(struct writer *w, struct wreq *r, int res)
 	    (res > 0 && (uint64_t)res < r->total)) {
 		/* Short write or retryable: the rest goes again. */
 		if (res > 0) {
-			w->st.bytes_written += res;
+			if (r->flush)
+				w->st.bytes_flushed += res;
+			else
+				w->st.bytes_written += res;
 			req_advance(r, res);
 		}
-		/* Issued after the reap loop; the file is not settled yet. */
-		r->f->inflight++;
-		r->next = w->retry;
-		w->retry = r;
-		return;
+		if (!w->aborting) {
+			/* Issued after the reap loop; f is not settled. */
+			r->f->inflight++;
+			r->next = w->retry;
+			w->retry = r;
+			return;
+		}
+		res = -ECANCELED;
 	}
-	if (res < 0)
-		writer_file_fail(r->f, res, r->total, w);
-	else
+	if (res < 0) {
+		writer_file_fail(r->f, res, r->off, r->total, w);
+	} else if (r->flush) {
+		/* Written again with its block: counted there. */
+		w->st.bytes_flushed += res;
+		r->off += res;
+	} else {
 		w->st.bytes_written += res;
+	}
+	if (r->flush)
+		writer_direct_flush_done(w, r);
+	if (r->f->serial)
+		writer_release_pending(w, r->f, 0); /* the next one, in order */
 	writer_req_put(w, r);
 }
 
@@ -321,7 +439,7 @@ static int file_flush(struct writer *w, struct wfile *f)
 	f->open = NULL;
 	ret = writer_req_issue(w, r);
 	if (ret) {
-		writer_file_fail(f, ret, r->total, w);
+		writer_file_fail(f, ret, r->off, r->total, w);
 		writer_req_put(w, r);
 	}
 	return ret;
@@ -369,12 +487,16 @@ static int submit(struct writer *w, bool all)
 {
 	int ret;
 
-	if (w->linger_ns) {
+	if (w->linger_ns || (w->flush_ns && w->ndirect)) {
 		struct timespec ts;
 
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		w->now_ns = ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	}
+	if (w->abort)
+		aborting(w);
+	if (w->flush_ns && w->ndirect && !w->aborting)
+		writer_direct_flush_tick(w);
 	flush_dirty(w, all);
 	if (io_uring_sq_ready(&w->ring)) {
 		ret = io_uring_submit(&w->ring);
@@ -437,7 +559,7 @@ static struct wreq *req_for(struct writer *w, struct wfile *f, uint64_t off,
 		return r;
 	if (r && file_flush(w, f))
 		return NULL;
-	r = req_get(w, f, off);
+	r = writer_req_get(w, f, off);
 	if (!r)
 		return NULL;
 	f->open = r;
@@ -451,7 +573,9 @@ int writer_write(struct writer *w, struct wfile *f, uint64_t off,
 	struct wreq *r;
 
 	if (f->errors)
-		return -EIO;
+		return f->err;
+	if (w->aborting)
+		return -ECANCELED;
 	if (f->append_only && off != f->end)
 		return -EINVAL;
 	if (!len)
@@ -482,7 +606,9 @@ int writer_write_copy(struct writer *w, struct wfile *f, uint64_t off,
 	if (len > 256)
 		return -EINVAL;
 	if (f->errors)
-		return -EIO;
+		return f->err;
+	if (w->aborting)
+		return -ECANCELED;
 	if (f->append_only && off != f->end)
 		return -EINVAL;
 	if (f->direct)
@@ -525,8 +651,37 @@ static int file_open_fd(struct writer *w, struct wfile *f, int flags,
 {
 	if (direct)
 		return writer_direct_open(w, f, flags);
-	f->fd = open(f->path, flags, 0644);
-	return f->fd < 0 ? -errno : 0;
+	f->fd = writer_sys_open(f->path, flags);
+	if (f->fd < 0)
+		return f->fd;
+	f->serial = writer_fd_is_stream(f->fd);
+	return 0;
+}
+
+bool writer_fd_is_stream(int fd)
+{
+	struct stat sb;
+
+	return !fstat(fd, &sb) && !S_ISREG(sb.st_mode);
+}
+
+int writer_sys_open(const char *path, int flags)
+{
+	int fd = open(path, flags, 0644), fl;
+
+	if (fd < 0)
+		return -errno;
+	/*
+	 * O_NONBLOCK was for the open: io_uring would hand a full pipe's
+	 * EAGAIN back to us instead of waiting for the reader itself.
+	 */
+	if ((flags & O_NONBLOCK) && ((fl = fcntl(fd, F_GETFL)) < 0 ||
+				     fcntl(fd, F_SETFL, fl & ~O_NONBLOCK))) {
+		fl = -errno;
+		close(fd);
+		return fl;
+	}
+	return fd;
 }
 
 static void file_free(struct wfile *f)
@@ -622,13 +777,15 @@ int writer_set_size(struct writer *w, struct wfile *f, uint64_t size)
 	return 0;
 }
 
-int writer_close(struct writer *w, struct wfile *f)
+int writer_close_at(struct writer *w, struct wfile *f, uint64_t size)
 {
 	int ret = writer_settle(w, f);
 
+	/* Given up on (an abort): what still waits is not written. */
+	writer_release_pending(w, f, f->err ? f->err : -ECANCELED);
 	/* Settled: the tail cannot overtake an O_DIRECT write in flight. */
 	if (f->direct && !f->inflight)
-		writer_direct_finish(w, f);
+		writer_direct_finish(w, f, size);
 	dirty_remove(w, f);
 	*f->pprev = f->next;
 	if (f->next)
@@ -645,12 +802,38 @@ int writer_close(struct writer *w, struct wfile *f)
 			f->inflight, strerror(-ret));
 		return ret;
 	}
+	writer_direct_close(f);
+	if (f->fd >= 0 && size < f->end && ftruncate(f->fd, size) && !ret)
+		ret = -errno;
 	if (f->fd >= 0 && close(f->fd) && !ret)
 		ret = -errno;
 	if (!ret && f->errors)
-		ret = -EIO;
+		ret = f->err;
 	file_free(f);
 	return ret;
+}
+
+int writer_close(struct writer *w, struct wfile *f)
+{
+	return writer_close_at(w, f, UINT64_MAX);
+}
+
+uint64_t wfile_written_prefix(const struct wfile *f)
+{
+	return f->errors && f->bad_off < f->end ? f->bad_off : f->end;
+}
+
+int wfile_open_read(const struct wfile *f)
+{
+	char proc[64];
+	int fd;
+
+	/* The open file itself, whatever its name has become since. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd);
+	fd = open(proc, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fd = open(f->path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 void writer_destroy(struct writer *w)
@@ -669,6 +852,7 @@ void writer_destroy(struct writer *w)
 		free(r);
 	}
 	writer_direct_free_pool(w);
+	free(w->flush_buf);
 	io_uring_queue_exit(&w->ring);
 	free(w);
 }

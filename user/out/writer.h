@@ -23,7 +23,10 @@
  * writer_write() waits for completions (backpressure: never a failure, never
  * a drop).  The last partial block is written at writer_close() with
  * O_DIRECT cleared on the fd (through the page cache), so the file ends at
- * exactly the bytes written, never padded.
+ * exactly the bytes written, never padded; with direct_flush_ms its bytes
+ * also reach the file meanwhile (a copy through a second descriptor
+ * without O_DIRECT; the next O_DIRECT block of that file waits until the
+ * copy landed, so the two never race over the same bytes).
  *
  * One writer per worker thread; not thread-safe.
  */
@@ -69,6 +72,13 @@ struct writer_opts {
 	unsigned int direct_block_size; /* bytes, multiple of 4096 (1 MiB) */
 	unsigned int direct_blocks; /* blocks in flight per writer (8) */
 	/*
+	 * Every direct_flush_ms, the bytes of a direct file's partial block
+	 * that are not in the file yet are written there through the page
+	 * cache (a copy, at writer_submit), so that no more than that much
+	 * output waits in memory; 0: the partial block waits for close.
+	 */
+	unsigned int direct_flush_ms;
+	/*
 	 * Linger: a file's open request (the writev later writes extend)
 	 * may wait across writer_submit() calls until it holds linger_bytes
 	 * or is linger_us old, so that interleaved flows still leave as
@@ -77,6 +87,15 @@ struct writer_opts {
 	 */
 	unsigned int linger_bytes;
 	unsigned int linger_us;
+	/*
+	 * Set (nonzero) by another thread to stop waiting on writes that may
+	 * never complete (a FIFO whose reader stopped, a hung disk): the
+	 * writer then cancels what is in flight, fails every write after
+	 * (-ECANCELED, counted in write_errors and bytes_failed), and waits
+	 * at most about a second more for the kernel to give back what it
+	 * holds; past that, waits return -ECANCELED.  NULL: never.
+	 */
+	const int *abort;
 };
 
 struct writer_stats {
@@ -88,6 +107,7 @@ struct writer_stats {
 	uint64_t bytes_staged; /* direct mode: bytes copied into blocks */
 	uint64_t stage_waits; /* direct mode: waits for a free block */
 	uint64_t direct_fallbacks; /* direct files the fs opened buffered */
+	uint64_t bytes_flushed; /* direct mode: partial-block bytes flushed */
 };
 
 int writer_create(struct writer **out, const struct writer_opts *opts);
@@ -102,11 +122,14 @@ void writer_destroy(struct writer *w);
  * With WRITER_DIRECT in extra_flags the file is in direct mode: every write
  * must continue the file (off == bytes written so far, starting at 0), any
  * other offset is refused with -EINVAL (holes and rewrites need buffered
- * mode), and writer_set_size() is refused.  If the filesystem refuses
- * O_DIRECT (EINVAL at open, e.g. ramfs) the file is opened buffered
- * instead, counted in direct_fallbacks and logged once; the append-only
+ * mode), and writer_set_size() is refused.  A file that is not a regular
+ * one (a FIFO) is written buffered; so is one whose file system refuses
+ * O_DIRECT (EINVAL setting it after the open: ramfs), counted in
+ * direct_fallbacks and logged once; the append-only
  * rule still applies, so callers see one behaviour.  O_DIRECT itself in
- * extra_flags is -EINVAL.
+ * extra_flags is -EINVAL.  O_NONBLOCK in extra_flags is for the open only,
+ * so that a FIFO without a reader fails (-ENXIO) instead of waiting; the
+ * file's writes then wait for the reader in io_uring, not in the caller.
  */
 int writer_open(struct writer *w, const char *path, int extra_flags,
 		struct wfile **out);
@@ -115,7 +138,8 @@ int writer_open(struct writer *w, const char *path, int extra_flags,
  * Queue len bytes at ptr for offset off of f.  If b is not NULL a
  * reference is taken and dropped on completion; with b NULL the bytes must
  * stay valid until writer_drain() (or be owned by f, e.g. a header).
- * Returns 0 or -errno (-EIO when the file has already failed).
+ * Returns 0 or -errno (the first failure's, e.g. -ENOSPC, when a write to
+ * the file has already failed).
  * Direct mode: the bytes are copied before the call returns, no reference
  * is taken, and off must continue the file (else -EINVAL).
  */
@@ -147,10 +171,30 @@ int writer_settle(struct writer *w, struct wfile *f);
 /*
  * Close f once its queued and in-flight writes have completed (the call
  * drains that file's writes first; a direct file's partial last block is
- * written here, so it is not in the file before).  Returns 0, or -EIO if
- * any write to it failed.
+ * written here, so it is not in the file before).  Returns 0, or the
+ * -errno of the first write to it that failed.
  */
 int writer_close(struct writer *w, struct wfile *f);
+
+/*
+ * The same, the file cut to end at size (at most what is on disk: see
+ * wfile_written_prefix), e.g. at the last complete record after a failed
+ * write; nothing past size is written, not even a direct file's tail.
+ * Waits like writer_close, plus an ftruncate: a close-time call.
+ */
+int writer_close_at(struct writer *w, struct wfile *f, uint64_t size);
+
+/*
+ * Of a settled file: the bytes from offset 0 that are on disk, up to the
+ * first failed write (all of them if none failed).  Append-only files.
+ */
+uint64_t wfile_written_prefix(const struct wfile *f);
+
+/*
+ * A new read-only descriptor of f's file, to read a settled f back (the
+ * caller closes it); -errno on failure.
+ */
+int wfile_open_read(const struct wfile *f);
 
 /*
  * Truncate f to size after its writes completed (sparse tail holes).

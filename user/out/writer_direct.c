@@ -14,8 +14,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/log.h"
@@ -115,7 +117,7 @@ static void stage_issue(struct writer *w, struct wfile *f)
 	r->total = w->block_size;
 	ret = writer_req_issue(w, r);
 	if (ret) {
-		writer_file_fail(f, ret, r->total, w);
+		writer_file_fail(f, ret, r->off, r->total, w);
 		writer_req_put(w, r);
 	}
 	stage_take(w, f);
@@ -172,11 +174,14 @@ static int pwrite_all(int fd, const uint8_t *p, size_t len, uint64_t off)
  * The partial last block, once f is settled: through the page cache, so
  * the file ends at its last byte rather than at a padded block boundary.
  */
-void writer_direct_finish(struct writer *w, struct wfile *f)
+void writer_direct_finish(struct writer *w, struct wfile *f, uint64_t size)
 {
 	uint32_t fill = f->stage ? f->end - f->stage->off : 0;
 	int fl, ret = 0;
 
+	/* A cut file (after a failure) keeps nothing of its tail past size. */
+	if (fill && size < f->end)
+		fill = size > f->stage->off ? size - f->stage->off : 0;
 	if (fill) {
 		fl = fcntl(f->fd, F_GETFL);
 		if (fl < 0 || fcntl(f->fd, F_SETFL, fl & ~O_DIRECT))
@@ -185,7 +190,7 @@ void writer_direct_finish(struct writer *w, struct wfile *f)
 			ret = pwrite_all(f->fd, f->stage->stage, fill,
 					 f->stage->off);
 		if (ret)
-			writer_file_fail(f, ret, fill, w);
+			writer_file_fail(f, ret, f->stage->off, fill, w);
 		else
 			w->st.bytes_written += fill;
 	}
@@ -203,8 +208,87 @@ int writer_direct_start(struct writer *w, struct wfile *f)
 	if (ret) {
 		w->ndirect--;
 		stage_release(w, f);
+		if (f->fd_buf >= 0)
+			close(f->fd_buf);
 	}
 	return ret;
+}
+
+/* Only files opened WRITER_DIRECT have an fd_buf (writer_direct_open). */
+void writer_direct_close(struct wfile *f)
+{
+	if (f->append_only && f->fd_buf >= 0) {
+		close(f->fd_buf);
+		f->fd_buf = -1;
+	}
+}
+
+/* f's bytes not in the file yet: from, and how many. */
+static uint32_t unflushed(const struct wfile *f, uint64_t *from)
+{
+	uint64_t start = f->stage ? f->stage->off : f->end;
+
+	*from = f->flushed > start ? f->flushed : start;
+	return f->end - *from;
+}
+
+static void flush_one(struct writer *w, struct wfile *f)
+{
+	uint64_t from;
+	uint32_t n = unflushed(f, &from);
+	struct wreq *r = writer_req_get(w, f, from);
+	int ret;
+
+	if (!r)
+		return; /* no memory: the next tick tries again */
+	memcpy(w->flush_buf, f->stage->stage + (from - f->stage->off), n);
+	r->flush = true;
+	r->iov[0].iov_base = w->flush_buf;
+	r->iov[0].iov_len = n;
+	r->niov = 1;
+	r->total = n;
+	f->flushing = true;
+	ret = writer_req_issue(w, r);
+	if (ret) {
+		writer_file_fail(f, ret, from, n, w);
+		writer_direct_flush_done(w, r);
+		writer_req_put(w, r);
+	}
+}
+
+void writer_direct_flush_tick(struct writer *w)
+{
+	struct wfile *f;
+	uint64_t from;
+
+	if (w->now_ns - w->flushed_ns < w->flush_ns)
+		return;
+	if (!w->flush_buf && posix_memalign((void **)&w->flush_buf,
+					    WRITER_DIO_ALIGN, w->block_size))
+		return;
+	/* One flush in flight per writer: its buffer is the only one. */
+	for (f = w->files; f; f = f->next) {
+		if (f->flushing)
+			return;
+	}
+	for (f = w->files; f; f = f->next) {
+		if (f->direct && f->fd_buf >= 0 && !f->errors &&
+		    unflushed(f, &from)) {
+			flush_one(w, f);
+			return;
+		}
+	}
+	w->flushed_ns = w->now_ns;
+}
+
+void writer_direct_flush_done(struct writer *w, struct wreq *r)
+{
+	struct wfile *f = r->f;
+
+	if (r->off > f->flushed)
+		f->flushed = r->off;
+	f->flushing = false;
+	writer_release_pending(w, f, 0);
 }
 
 void writer_direct_free_pool(struct writer *w)
@@ -223,22 +307,63 @@ static void log_fallback(const char *path)
 
 	/* Once per process: every file on that filesystem would say it. */
 	if (!__atomic_exchange_n(&logged, true, __ATOMIC_RELAXED))
-		pr_info("%s: the filesystem refuses O_DIRECT; direct output "
-			"is written buffered there\n",
+		pr_info("%s: the file (system) refuses O_DIRECT; direct "
+			"output is written buffered there\n",
 			path);
 }
 
+/*
+ * The same file once more, without O_DIRECT, for the flushes of partial
+ * blocks; without it (no /proc, say) partial blocks wait for close.
+ */
+static void open_fd_buf(struct wfile *f)
+{
+	char proc[64];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd);
+	f->fd_buf = open(proc, O_WRONLY | O_CLOEXEC);
+	if (f->fd_buf < 0)
+		f->fd_buf = open(f->path, O_WRONLY | O_CLOEXEC);
+	if (f->fd_buf < 0)
+		pr_warn("%s: no flush of partial blocks (%s): they reach the "
+			"file at close\n",
+			f->path, strerror(errno));
+}
+
+/*
+ * Opened without O_DIRECT, which is then set with fcntl on a regular file
+ * only, so that a file system that refuses it says so there, without a
+ * second open.  (An O_DIRECT open of a FIFO with a reader fails and closes
+ * it again: the reader sees end of file.  On a FIFO, fcntl's O_DIRECT is
+ * packet mode, which would lose the bytes a reader's short read leaves.)
+ */
 int writer_direct_open(struct writer *w, struct wfile *f, int flags)
 {
-	f->fd = open(f->path, flags | O_DIRECT, 0644);
-	if (f->fd >= 0) {
-		f->direct = true;
+	struct stat sb;
+	int fl;
+
+	f->fd_buf = -1;
+	f->fd = writer_sys_open(f->path, flags);
+	if (f->fd < 0)
+		return f->fd;
+	if (fstat(f->fd, &sb) || !S_ISREG(sb.st_mode)) {
+		f->serial = true; /* a FIFO, a device: buffered, in order */
 		return 0;
 	}
-	if (errno != EINVAL)
-		return -errno;
+	fl = fcntl(f->fd, F_GETFL);
+	if (fl >= 0 && !fcntl(f->fd, F_SETFL, fl | O_DIRECT)) {
+		f->direct = true;
+		if (w->flush_ns)
+			open_fd_buf(f);
+		return 0;
+	}
+	if (errno != EINVAL) {
+		fl = -errno;
+		close(f->fd);
+		f->fd = -1;
+		return fl;
+	}
 	w->st.direct_fallbacks++;
 	log_fallback(f->path);
-	f->fd = open(f->path, flags, 0644);
-	return f->fd < 0 ? -errno : 0;
+	return 0;
 }
