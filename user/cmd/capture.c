@@ -566,6 +566,10 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 	}
 	capture_stats_summary(stderr, &c->prev,
 			      (c->prev.time_ns - c->start_ns) / 1e9);
+	/* A write the kernel failed left a file short: not a clean run. */
+	for (i = 0; i < c->nq && !ret; i++)
+		if (c->prev.q[i].w.wr_errors)
+			ret = -EIO;
 	free(qredir);
 	return ret;
 }

@@ -341,8 +341,8 @@ int64_t capture_stats_summary(FILE *f, const struct capture_snap *s,
 	else if (t.wr_errors)
 		fprintf(f,
 			"  every redirected packet is counted, but %" PRIu64
-			" writes failed: some packets counted as written are "
-			"not on disk\n",
+			" writes failed: the files they hit are incomplete "
+			"(pcap files end at their last whole record)\n",
 			t.wr_errors);
 	else
 		fprintf(f, "  every redirected packet is accounted for\n");
