@@ -182,18 +182,6 @@ static uint64_t mono_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static void update_clock_offset(void)
-{
-	struct timespec r, m;
-
-	clock_gettime(CLOCK_REALTIME, &r);
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	__atomic_store_n(&worker_mono_to_real,
-			 (int64_t)(r.tv_sec - m.tv_sec) * 1000000000ll +
-				 (r.tv_nsec - m.tv_nsec),
-			 __ATOMIC_RELAXED);
-}
-
 static unsigned int count_rx_queues(const char *ifname)
 {
 	char path[128];
@@ -346,8 +334,8 @@ static void snapshot(struct capture *c, struct capture_snap *s)
 		struct xdp_statistics k;
 
 		q->queue = c->queues[i];
-		worker_read_stats(&c->wk[i], &q->w);
-		if (c->wk[i].q.xsk && !xskq_stats(&c->wk[i].q, &k)) {
+		worker_read_stats(&c->g.all[i], &q->w);
+		if (c->g.all[i].q.xsk && !xskq_stats(&c->g.all[i].q, &k)) {
 			q->k.rx_dropped = k.rx_dropped;
 			q->k.rx_invalid_descs = k.rx_invalid_descs;
 			q->k.rx_ring_full = k.rx_ring_full;
@@ -441,7 +429,7 @@ static int run_loop(struct capture *c, const sigset_t *sigs)
 		now = mono_ns();
 		if (now < next)
 			continue;
-		update_clock_offset();
+		worker_group_update_clock(&c->g);
 		report(c, true);
 		next = next + tick > now ? next + tick : now + tick;
 	}
@@ -451,8 +439,8 @@ static int run_loop(struct capture *c, const sigset_t *sigs)
  * Wait for the workers to empty their rings and writes.  Writes that do
  * not complete (a FIFO whose reader stopped, a hung disk) would hold them
  * for good: a second stop signal has the writers cancel what is in
- * flight and stop waiting (worker_abort), which ends the run in about a
- * second.
+ * flight and stop waiting (worker_group_abort), which ends the run in
+ * about a second.
  */
 static void join_workers(struct capture *c, const sigset_t *sigs,
 			 unsigned int started)
@@ -462,9 +450,8 @@ static void join_workers(struct capture *c, const sigset_t *sigs,
 	bool told = false;
 	unsigned int i = 0;
 
-	__atomic_store_n(&worker_abort, 0, __ATOMIC_RELAXED);
 	while (i < started) {
-		if (!worker_join_timed(&c->wk[i], 100)) {
+		if (!worker_join_timed(&c->g.all[i], 100)) {
 			i++;
 			continue;
 		}
@@ -473,11 +460,11 @@ static void join_workers(struct capture *c, const sigset_t *sigs,
 				"SIGINT or SIGTERM stops without them\n");
 			told = true;
 		}
-		if (!__atomic_load_n(&worker_abort, __ATOMIC_RELAXED) &&
+		if (!worker_group_aborted(&c->g) &&
 		    sigtimedwait(sigs, NULL, &now) > 0) {
 			pr_warn("second stop signal: cancelling the writes in "
 				"flight\n");
-			__atomic_store_n(&worker_abort, 1, __ATOMIC_RELAXED);
+			worker_group_abort(&c->g);
 		}
 	}
 }
@@ -490,9 +477,9 @@ static void report_unwritten(struct capture *c)
 	unsigned int i;
 
 	for (i = 0; i < c->nq; i++) {
-		if (!c->wk[i].w)
+		if (!c->g.all[i].w)
 			continue;
-		writer_get_stats(c->wk[i].w, &ws);
+		writer_get_stats(c->g.all[i].w, &ws);
 		writes += ws.write_errors;
 		bytes += ws.bytes_failed;
 	}
@@ -510,31 +497,21 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 	qredir = calloc(c->nq, sizeof(*qredir));
 	if (!qredir)
 		return -ENOMEM;
-	update_clock_offset();
+	worker_group_update_clock(&c->g);
 	c->start_ns = mono_ns();
-	worker_stop = 0;
-	worker_gate_reset();
-	for (i = 0; i < c->nq; i++, started++) {
-		ret = worker_start(&c->wk[i]);
-		if (ret) {
-			pr_warn("cannot start worker %u: %s\n", i,
-				strerror(-ret));
-			break;
-		}
-	}
-	worker_gate_open(!ret);
+	ret = worker_group_start(&c->g, &started);
 	if (!ret)
 		ret = run_loop(c, sigs);
 	capture_detach(c, xdp, qredir);
-	worker_stop = 1;
+	worker_group_stop(&c->g);
 	join_workers(c, sigs, started);
 	for (i = 0; i < c->nq; i++) {
-		int r = capture_close_outputs(c, &c->wk[i]);
+		int r = worker_finish(&c->g.all[i]);
 
 		if (r && !ret)
 			ret = r;
 	}
-	if (__atomic_load_n(&worker_abort, __ATOMIC_RELAXED)) {
+	if (worker_group_aborted(&c->g)) {
 		report_unwritten(c);
 		if (!ret)
 			ret = -ECANCELED;
@@ -617,11 +594,10 @@ static int capture_init(struct capture *c, int argc, char **argv)
 			opt.stats_json, err);
 		return 1;
 	}
-	c->wk = calloc(c->nq, sizeof(*c->wk));
 	c->prev.q = calloc(c->nq, sizeof(*c->prev.q));
 	c->cur.q = calloc(c->nq, sizeof(*c->cur.q));
 	c->qbase = calloc(c->nq, sizeof(*c->qbase));
-	if (!c->wk || !c->prev.q || !c->cur.q || !c->qbase)
+	if (!c->prev.q || !c->cur.q || !c->qbase)
 		return 1;
 	return 0;
 }
