@@ -16,8 +16,7 @@
 enum { NW = 3, PER = 16 };
 
 /* A group of nw workers with pools of PER frames each, linked. */
-static void group_setup(struct worker_group *g, struct umem *u,
-			unsigned int nw)
+static void group_setup(struct worker_group *g, struct umem *u, unsigned int nw)
 {
 	struct flow_table_cfg fc = {0};
 	unsigned int i;

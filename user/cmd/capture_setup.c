@@ -151,8 +151,8 @@ static int open_sockets(struct capture *c, bool native)
 	}
 	for (i = 0; i < c->nq; i++) {
 		ret = worker_bind(&c->g.all[i], c->umem, c->o->frames,
-				  c->o->hold_frames, c->o->ifname,
-				  c->queues[i], &xo);
+				  c->o->hold_frames, c->o->ifname, c->queues[i],
+				  &xo);
 		if (ret) {
 			pr_warn("cannot bind an AF_XDP socket to %s queue %u: "
 				"%s%s\n",
@@ -173,7 +173,7 @@ static int open_sockets(struct capture *c, bool native)
 			c->nq, uo.nframes, uo.frame_size,
 			c->g.all[0].q.zerocopy ? "zero-copy" : "copy",
 			c->g.all[0].q.sg ? "multi-buffer (XDP_USE_SG)"
-				      : "no multi-buffer");
+					 : "no multi-buffer");
 		if (!c->g.all[0].q.sg)
 			pr_warn("multi-buffer AF_XDP unavailable: packets larger "
 				"than a %u-byte frame are dropped by the kernel "

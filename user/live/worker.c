@@ -126,8 +126,9 @@ int worker_group_link(struct worker_group *g)
 		if (!wk->handoff_in)
 			return -ENOMEM;
 		for (j = 0; j < g->nworkers; j++)
-			if (j != i && spsc_init(&wk->handoff_in[j], HANDOFF_RING,
-						sizeof(struct handoff)))
+			if (j != i &&
+			    spsc_init(&wk->handoff_in[j], HANDOFF_RING,
+				      sizeof(struct handoff)))
 				return -ENOMEM;
 	}
 	return 0;
@@ -439,7 +440,8 @@ static unsigned int inbox(struct worker *wk)
 
 				for (k = 0; k < h[i].nfrag; k++) {
 					uint64_t off = h[i].frag[k].off;
-					struct frame *f = umem_frame(wk->umem, off);
+					struct frame *f =
+						umem_frame(wk->umem, off);
 
 					/* Its releases are ours now. */
 					frame_hand_to(f, wk->id);
