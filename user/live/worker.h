@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * worker: one thread per RX queue.  Owns its queue socket, its frame pool,
- * its io_uring writer, its pcap output and, with stream reassembly, the
- * flow table of the flows it owns.
+ * its io_uring writer, its pcap output, its inbox of handed-off packets
+ * and, with stream reassembly, its streams and the flow table of the
+ * flows it owns: worker_init()/worker_bind() build them, worker_fini()
+ * frees them.  A worker group owns the workers of one run and what they
+ * share with the main thread (stop flag, start gate, shutdown phases,
+ * clock offset, abort flag); nothing of a run is global.
  *
  * Every flow has exactly one owner worker, picked by a symmetric hash of
  * its endpoints, because the two directions of a connection may arrive on
@@ -10,7 +14,8 @@
  * not own hands the packet's descriptors to the owner over a lock-free
  * SPSC ring (no copy, no lock); the owner processes it as its own, and
  * when the last reference to a frame is dropped, the frame travels back
- * over another SPSC ring to the pool (and so the fill ring) it came from.
+ * over its pool's return ring (umem.h) to the pool (and so the fill ring)
+ * it came from.
  */
 #ifndef FS_WORKER_H
 #define FS_WORKER_H
@@ -120,7 +125,7 @@ struct worker_group {
 	/* Shutdown phases: workers that emptied their RX ring / inbox. */
 	unsigned int phase_rx_done;
 	unsigned int phase_inbox_done;
-	/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns; refreshed by the main thread. */
+	/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns, refreshed by the main thread */
 	int64_t mono_to_real;
 };
 
