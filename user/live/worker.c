@@ -20,7 +20,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
