@@ -33,7 +33,7 @@ static const char *const xdp_modes[] = {"auto", "native", "generic", NULL};
 static const char *const hold_policies[] = {"copy", "drop", NULL};
 static const char *const pcap_ios[] = {"direct", "buffered", NULL};
 
-static struct capture_opts opt = {
+static const struct capture_opts capture_defaults = {
 	.stats_interval = 1,
 	.frame_size = 4096,
 	.frames = 32768,
@@ -44,99 +44,6 @@ static struct capture_opts opt = {
 	.ooo_total = 256ull << 20,
 	.flush_ms = 1000,
 };
-
-static const struct cli_opt capture_opts[] = {
-	CLI_OPT("interface", 'i', CLI_STR, &opt.ifname, "IFACE",
-		"interface to capture on (required)"),
-	CLI_OPT("write", 'w', CLI_STR, &opt.write, "FILE",
-		"write packets to pcap FILE (nanosecond timestamps); with "
-		"several queues, FILE.qN per queue"),
-	CLI_OPT("streams", 0, CLI_STR, &opt.streams, "DIR",
-		"reassemble each TCP direction into DIR/<id>-...{c2s,s2c}, "
-		"with DIR/flows.jsonl; may be combined with -w"),
-	CLI_OPT_RANGE("max-flows", 0, CLI_UINT, &opt.max_flows, "N",
-		      "flows tracked per worker; past it the least recently "
-		      "seen is ended as evicted (default: 65536)",
-		      1, 1u << 24),
-	CLI_OPT_RANGE("idle-timeout", 0, CLI_UINT, &opt.idle_timeout, "SECS",
-		      "end a flow idle this long (default: 300)", 1, 0),
-	CLI_OPT("hold-frames", 0, CLI_UINT, &opt.hold_frames, "N",
-		"frames of each queue's UMEM pool that reassemblers may hold "
-		"for out-of-order data, whichever workers hold them (default: "
-		"a quarter of --frames)"),
-	CLI_OPT_ENUM("hold-policy", 0, &opt.hold_policy, "POLICY",
-		     "past --hold-frames: copy out-of-order data into a "
-		     "bounded arena, or drop it and record a gap (default: "
-		     "copy)",
-		     hold_policies),
-	CLI_OPT("ooo-per-flow", 0, CLI_SIZE, &opt.ooo_per_flow, "BYTES",
-		"out-of-order bytes held per flow, per-segment overhead "
-		"included (default: 8M)"),
-	CLI_OPT("ooo-total", 0, CLI_SIZE, &opt.ooo_total, "BYTES",
-		"out-of-order bytes held per worker, per-segment overhead "
-		"included (default: 256M)"),
-	CLI_OPT_RANGE("max-open", 0, CLI_UINT, &opt.max_open, "N",
-		      "stream files open at once per worker (default: 1024)", 1,
-		      1u << 20),
-	CLI_OPT_ENUM("pcap-io", 0, &opt.pcap_io, "MODE",
-		     "pcap file writes: O_DIRECT through aligned staging "
-		     "blocks, or through the page cache (default: direct, "
-		     "4-7x faster on the measured disk)",
-		     pcap_ios),
-	CLI_OPT_RANGE("flush-interval", 0, CLI_UINT, &opt.flush_ms, "MS",
-		      "direct pcap writes: every MS milliseconds the partial "
-		      "last block goes to the file (through the page cache), "
-		      "so at most that much output waits in memory; 0: only "
-		      "at rotation and exit (default: 1000)",
-		      0, 3600000),
-	CLI_OPT("queues", 'Q', CLI_STR, &opt.queues, "LIST",
-		"RX queues to capture, e.g. 0,2-3 (default: all)"),
-	CLI_OPT_ENUM("xdp-mode", 0, &opt.xdp_mode, "MODE",
-		     "XDP attach mode (default: auto: generic for virtual "
-		     "devices, native otherwise)",
-		     xdp_modes),
-	CLI_OPT("pin-path", 0, CLI_STR, &opt.pin_path, "DIR",
-		"use the classifier maps pinned under DIR, on a bpf file "
-		"system (xdp-loader --pin-path)"),
-	CLI_OPT("rotate-size", 'C', CLI_STR, &opt.rotate_size, "SIZE",
-		"start a new file past SIZE: a plain number is millions of "
-		"bytes (as tcpdump), or use K/M/G suffixes"),
-	CLI_OPT_RANGE("rotate-seconds", 'G', CLI_UINT, &opt.rotate_secs, "SECS",
-		      "start a new file every SECS seconds, aligned to the "
-		      "wall clock; FILE may hold strftime(3) conversions",
-		      1, 0),
-	CLI_OPT_RANGE("duration", 'd', CLI_UINT, &opt.duration, "SECS",
-		      "stop after SECS seconds (default: until SIGINT or "
-		      "SIGTERM)",
-		      1, 0),
-	CLI_OPT("stats-interval", 0, CLI_UINT, &opt.stats_interval, "SECS",
-		"seconds between stats lines on stderr; 0: none (default: 1)"),
-	CLI_OPT("stats-json", 0, CLI_STR, &opt.stats_json, "FILE",
-		"keep FILE updated with the counters as JSON (each interval "
-		"and at exit); FILE must be a regular file or absent"),
-	CLI_OPT_RANGE("frame-size", 0, CLI_UINT, &opt.frame_size, "BYTES",
-		      "UMEM frame size, 2048 or 4096 (default: 4096)", 2048,
-		      4096),
-	CLI_OPT_RANGE(
-		"frames", 0, CLI_UINT, &opt.frames, "N",
-		"UMEM frames per queue: 128 MiB of 4 KiB frames, for bursts "
-		"the disk cannot take at once (default: 32768)",
-		64, 1u << 20),
-	CLI_OPT_RANGE("rx-size", 0, CLI_UINT, &opt.rx_size, "N",
-		      "RX ring entries per socket, a power of 2; rides out "
-		      "a worker that does not run for a while (default: "
-		      "16384, or half of --frames if that is less)",
-		      64, 1u << 16),
-	CLI_OPT_RANGE("fill-size", 0, CLI_UINT, &opt.fill_size, "N",
-		      "fill ring entries per socket, a power of 2 (default: "
-		      "16384, or half of --frames if that is less)",
-		      64, 1u << 16),
-	CLI_OPT("verbose", 'v', CLI_FLAG, &opt.verbose, NULL,
-		"debug log output, with libbpf's and libxdp's messages"),
-	CLI_OPT("quiet", 'q', CLI_FLAG, &opt.quiet, NULL,
-		"no start-up log and no stats lines (the summary still "
-		"prints)"),
-	CLI_OPT_END};
 
 static const struct cli_cmd capture_cmd = {
 	.name = "capture",
@@ -152,8 +59,132 @@ static const struct cli_cmd capture_cmd = {
 		   "closed before the summary prints.  A second one cancels "
 		   "writes\nthat do not complete (a FIFO's reader that "
 		   "stopped) and ends the run (exit 1).\n",
-	.opts = capture_opts,
 };
+
+/*
+ * The option table points into o, the options of this run: it lives on
+ * the stack of the call that parses into it, as o does.
+ */
+static enum cli_result capture_parse(struct capture_opts *o, int argc,
+				     char **argv, int *first)
+{
+	const struct cli_opt opts[] = {
+		CLI_OPT("interface", 'i', CLI_STR, &o->ifname, "IFACE",
+			"interface to capture on (required)"),
+		CLI_OPT("write", 'w', CLI_STR, &o->write, "FILE",
+			"write packets to pcap FILE (nanosecond timestamps); "
+			"with several queues, FILE.qN per queue"),
+		CLI_OPT("streams", 0, CLI_STR, &o->streams, "DIR",
+			"reassemble each TCP direction into "
+			"DIR/<id>-...{c2s,s2c}, with DIR/flows.jsonl; may be "
+			"combined with -w"),
+		CLI_OPT_RANGE(
+			"max-flows", 0, CLI_UINT, &o->max_flows, "N",
+			"flows tracked per worker; past it the least recently "
+			"seen is ended as evicted (default: 65536)",
+			1, 1u << 24),
+		CLI_OPT_RANGE("idle-timeout", 0, CLI_UINT, &o->idle_timeout,
+			      "SECS",
+			      "end a flow idle this long (default: 300)", 1, 0),
+		CLI_OPT("hold-frames", 0, CLI_UINT, &o->hold_frames, "N",
+			"frames of each queue's UMEM pool that reassemblers "
+			"may hold for out-of-order data, whichever workers "
+			"hold them (default: a quarter of --frames)"),
+		CLI_OPT_ENUM(
+			"hold-policy", 0, &o->hold_policy, "POLICY",
+			"past --hold-frames: copy out-of-order data into a "
+			"bounded arena, or drop it and record a gap (default: "
+			"copy)",
+			hold_policies),
+		CLI_OPT("ooo-per-flow", 0, CLI_SIZE, &o->ooo_per_flow, "BYTES",
+			"out-of-order bytes held per flow, per-segment "
+			"overhead included (default: 8M)"),
+		CLI_OPT("ooo-total", 0, CLI_SIZE, &o->ooo_total, "BYTES",
+			"out-of-order bytes held per worker, per-segment "
+			"overhead included (default: 256M)"),
+		CLI_OPT_RANGE(
+			"max-open", 0, CLI_UINT, &o->max_open, "N",
+			"stream files open at once per worker (default: 1024)",
+			1, 1u << 20),
+		CLI_OPT_ENUM(
+			"pcap-io", 0, &o->pcap_io, "MODE",
+			"pcap file writes: O_DIRECT through aligned staging "
+			"blocks, or through the page cache (default: direct, "
+			"4-7x faster on the measured disk)",
+			pcap_ios),
+		CLI_OPT_RANGE(
+			"flush-interval", 0, CLI_UINT, &o->flush_ms, "MS",
+			"direct pcap writes: every MS milliseconds the "
+			"partial last block goes to the file (through the "
+			"page cache), so at most that much output waits in "
+			"memory; 0: only at rotation and exit (default: 1000)",
+			0, 3600000),
+		CLI_OPT("queues", 'Q', CLI_STR, &o->queues, "LIST",
+			"RX queues to capture, e.g. 0,2-3 (default: all)"),
+		CLI_OPT_ENUM(
+			"xdp-mode", 0, &o->xdp_mode, "MODE",
+			"XDP attach mode (default: auto: generic for virtual "
+			"devices, native otherwise)",
+			xdp_modes),
+		CLI_OPT("pin-path", 0, CLI_STR, &o->pin_path, "DIR",
+			"use the classifier maps pinned under DIR, on a bpf "
+			"file system (xdp-loader --pin-path)"),
+		CLI_OPT("rotate-size", 'C', CLI_STR, &o->rotate_size, "SIZE",
+			"start a new file past SIZE: a plain number is "
+			"millions of bytes (as tcpdump), or use K/M/G "
+			"suffixes"),
+		CLI_OPT_RANGE(
+			"rotate-seconds", 'G', CLI_UINT, &o->rotate_secs,
+			"SECS",
+			"start a new file every SECS seconds, aligned to the "
+			"wall clock; FILE may hold strftime(3) conversions",
+			1, 0),
+		CLI_OPT_RANGE(
+			"duration", 'd', CLI_UINT, &o->duration, "SECS",
+			"stop after SECS seconds (default: until SIGINT or "
+			"SIGTERM)",
+			1, 0),
+		CLI_OPT("stats-interval", 0, CLI_UINT, &o->stats_interval,
+			"SECS",
+			"seconds between stats lines on stderr; 0: none "
+			"(default: 1)"),
+		CLI_OPT("stats-json", 0, CLI_STR, &o->stats_json, "FILE",
+			"keep FILE updated with the counters as JSON (each "
+			"interval and at exit); FILE must be a regular file "
+			"or absent"),
+		CLI_OPT_RANGE("frame-size", 0, CLI_UINT, &o->frame_size,
+			      "BYTES",
+			      "UMEM frame size, 2048 or 4096 (default: 4096)",
+			      2048, 4096),
+		CLI_OPT_RANGE(
+			"frames", 0, CLI_UINT, &o->frames, "N",
+			"UMEM frames per queue: 128 MiB of 4 KiB frames, for "
+			"bursts the disk cannot take at once (default: 32768)",
+			64, 1u << 20),
+		CLI_OPT_RANGE(
+			"rx-size", 0, CLI_UINT, &o->rx_size, "N",
+			"RX ring entries per socket, a power of 2; rides out "
+			"a worker that does not run for a while (default: "
+			"16384, or half of --frames if that is less)",
+			64, 1u << 16),
+		CLI_OPT_RANGE(
+			"fill-size", 0, CLI_UINT, &o->fill_size, "N",
+			"fill ring entries per socket, a power of 2 (default: "
+			"16384, or half of --frames if that is less)",
+			64, 1u << 16),
+		CLI_OPT("verbose", 'v', CLI_FLAG, &o->verbose, NULL,
+			"debug log output, with libbpf's and libxdp's "
+			"messages"),
+		CLI_OPT("quiet", 'q', CLI_FLAG, &o->quiet, NULL,
+			"no start-up log and no stats lines (the summary "
+			"still prints)"),
+		CLI_OPT_END,
+	};
+	struct cli_cmd cmd = capture_cmd;
+
+	cmd.opts = opts;
+	return cli_parse(&cmd, argc, argv, first);
+}
 
 static bool is_pow2(unsigned int v)
 {
@@ -180,18 +211,6 @@ static uint64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static void update_clock_offset(void)
-{
-	struct timespec r, m;
-
-	clock_gettime(CLOCK_REALTIME, &r);
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	__atomic_store_n(&worker_mono_to_real,
-			 (int64_t)(r.tv_sec - m.tv_sec) * 1000000000ll +
-				 (r.tv_nsec - m.tv_nsec),
-			 __ATOMIC_RELAXED);
 }
 
 static unsigned int count_rx_queues(const char *ifname)
@@ -338,7 +357,7 @@ static void snapshot(struct capture *c, struct capture_snap *s)
 
 	s->time_ns = mono_ns();
 	s->nq = c->nq;
-	s->pcap = opt.write != NULL;
+	s->pcap = c->o->write != NULL;
 	if (c->prog && qredir)
 		capture_read_xdp(c, s->xdp, qredir);
 	for (i = 0; i < c->nq; i++) {
@@ -346,8 +365,8 @@ static void snapshot(struct capture *c, struct capture_snap *s)
 		struct xdp_statistics k;
 
 		q->queue = c->queues[i];
-		worker_read_stats(&c->wk[i], &q->w);
-		if (c->wk[i].q.xsk && !xskq_stats(&c->wk[i].q, &k)) {
+		worker_read_stats(&c->g.all[i], &q->w);
+		if (c->g.all[i].q.xsk && !xskq_stats(&c->g.all[i].q, &k)) {
 			q->k.rx_dropped = k.rx_dropped;
 			q->k.rx_invalid_descs = k.rx_invalid_descs;
 			q->k.rx_ring_full = k.rx_ring_full;
@@ -363,11 +382,11 @@ static void snapshot(struct capture *c, struct capture_snap *s)
 /* A failure is logged once until a write succeeds, not each interval. */
 static int write_stats_json(struct capture *c, const struct capture_snap *s)
 {
-	int ret = capture_stats_json(opt.stats_json, opt.ifname, s,
+	int ret = capture_stats_json(c->o->stats_json, c->o->ifname, s,
 				     (s->time_ns - c->start_ns) / 1e9);
 
 	if (ret && ret != c->stats_json_err)
-		pr_warn("cannot write %s: %s\n", opt.stats_json,
+		pr_warn("cannot write %s: %s\n", c->o->stats_json,
 			ret == -EEXIST ? "something other than a regular file "
 					 "is there now: not replaced"
 				       : strerror(-ret));
@@ -380,10 +399,10 @@ static void report(struct capture *c, bool line)
 	struct capture_snap tmp;
 
 	snapshot(c, &c->cur);
-	if (line && opt.stats_interval && !opt.quiet)
+	if (line && c->o->stats_interval && !c->o->quiet)
 		capture_stats_line(stderr, &c->cur,
 				   c->prev.time_ns ? &c->prev : NULL);
-	if (opt.stats_json)
+	if (c->o->stats_json)
 		write_stats_json(c, &c->cur);
 	/* cur becomes prev; the queue arrays swap with it. */
 	tmp = c->prev;
@@ -409,10 +428,11 @@ static bool iface_gone(const struct capture *c)
  */
 static int run_loop(struct capture *c, const sigset_t *sigs)
 {
-	uint64_t end =
-		opt.duration ? c->start_ns + opt.duration * 1000000000ull : 0;
-	uint64_t tick =
-		(opt.stats_interval ? opt.stats_interval : 1) * 1000000000ull;
+	uint64_t end = c->o->duration
+			       ? c->start_ns + c->o->duration * 1000000000ull
+			       : 0;
+	uint64_t tick = (c->o->stats_interval ? c->o->stats_interval : 1) *
+			1000000000ull;
 	uint64_t next = c->start_ns + tick;
 
 	for (;;) {
@@ -435,13 +455,13 @@ static int run_loop(struct capture *c, const sigset_t *sigs)
 				"than deleted, the classifier is still "
 				"attached to it there: ip link set dev %s xdp "
 				"off)\n",
-				opt.ifname, opt.ifname);
+				c->o->ifname, c->o->ifname);
 			return -ENODEV;
 		}
 		now = mono_ns();
 		if (now < next)
 			continue;
-		update_clock_offset();
+		worker_group_update_clock(&c->g);
 		report(c, true);
 		next = next + tick > now ? next + tick : now + tick;
 	}
@@ -451,8 +471,8 @@ static int run_loop(struct capture *c, const sigset_t *sigs)
  * Wait for the workers to empty their rings and writes.  Writes that do
  * not complete (a FIFO whose reader stopped, a hung disk) would hold them
  * for good: a second stop signal has the writers cancel what is in
- * flight and stop waiting (worker_abort), which ends the run in about a
- * second.
+ * flight and stop waiting (worker_group_abort), which ends the run in
+ * about a second.
  */
 static void join_workers(struct capture *c, const sigset_t *sigs,
 			 unsigned int started)
@@ -462,9 +482,8 @@ static void join_workers(struct capture *c, const sigset_t *sigs,
 	bool told = false;
 	unsigned int i = 0;
 
-	__atomic_store_n(&worker_abort, 0, __ATOMIC_RELAXED);
 	while (i < started) {
-		if (!worker_join_timed(&c->wk[i], 100)) {
+		if (!worker_join_timed(&c->g.all[i], 100)) {
 			i++;
 			continue;
 		}
@@ -473,11 +492,11 @@ static void join_workers(struct capture *c, const sigset_t *sigs,
 				"SIGINT or SIGTERM stops without them\n");
 			told = true;
 		}
-		if (!__atomic_load_n(&worker_abort, __ATOMIC_RELAXED) &&
+		if (!worker_group_aborted(&c->g) &&
 		    sigtimedwait(sigs, NULL, &now) > 0) {
 			pr_warn("second stop signal: cancelling the writes in "
 				"flight\n");
-			__atomic_store_n(&worker_abort, 1, __ATOMIC_RELAXED);
+			worker_group_abort(&c->g);
 		}
 	}
 }
@@ -490,9 +509,9 @@ static void report_unwritten(struct capture *c)
 	unsigned int i;
 
 	for (i = 0; i < c->nq; i++) {
-		if (!c->wk[i].w)
+		if (!c->g.all[i].w)
 			continue;
-		writer_get_stats(c->wk[i].w, &ws);
+		writer_get_stats(c->g.all[i].w, &ws);
 		writes += ws.write_errors;
 		bytes += ws.bytes_failed;
 	}
@@ -510,31 +529,21 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 	qredir = calloc(c->nq, sizeof(*qredir));
 	if (!qredir)
 		return -ENOMEM;
-	update_clock_offset();
+	worker_group_update_clock(&c->g);
 	c->start_ns = mono_ns();
-	worker_stop = 0;
-	worker_gate_reset();
-	for (i = 0; i < c->nq; i++, started++) {
-		ret = worker_start(&c->wk[i]);
-		if (ret) {
-			pr_warn("cannot start worker %u: %s\n", i,
-				strerror(-ret));
-			break;
-		}
-	}
-	worker_gate_open(!ret);
+	ret = worker_group_start(&c->g, &started);
 	if (!ret)
 		ret = run_loop(c, sigs);
 	capture_detach(c, xdp, qredir);
-	worker_stop = 1;
+	worker_group_stop(&c->g);
 	join_workers(c, sigs, started);
 	for (i = 0; i < c->nq; i++) {
-		int r = capture_close_outputs(c, &c->wk[i]);
+		int r = worker_finish(&c->g.all[i]);
 
 		if (r && !ret)
 			ret = r;
 	}
-	if (__atomic_load_n(&worker_abort, __ATOMIC_RELAXED)) {
+	if (worker_group_aborted(&c->g)) {
 		report_unwritten(c);
 		if (!ret)
 			ret = -ECANCELED;
@@ -553,12 +562,12 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 
 		c->index = NULL;
 		if (r && !ret) {
-			pr_warn("closing %s/flows.jsonl: %s\n", opt.streams,
+			pr_warn("closing %s/flows.jsonl: %s\n", c->o->streams,
 				strerror(-r));
 			ret = r;
 		}
 	}
-	if (opt.stats_json) {
+	if (c->o->stats_json) {
 		int r = write_stats_json(c, &c->prev);
 
 		if (r && !ret)
@@ -589,20 +598,20 @@ static int capture_init(struct capture *c, int argc, char **argv)
 		fprintf(stderr, "flowsplice capture: bad filter: %s\n", err);
 		return EXIT_USAGE;
 	}
-	c->ifindex = if_nametoindex(opt.ifname);
+	c->ifindex = if_nametoindex(c->o->ifname);
 	if (!c->ifindex) {
 		fprintf(stderr, "flowsplice capture: no such interface: %s\n",
-			opt.ifname);
+			c->o->ifname);
 		return 1;
 	}
-	nrx = count_rx_queues(opt.ifname);
-	if (opt.queues) {
-		ret = parse_queues(opt.queues, nrx, &c->queues, &c->nq);
+	nrx = count_rx_queues(c->o->ifname);
+	if (c->o->queues) {
+		ret = parse_queues(c->o->queues, nrx, &c->queues, &c->nq);
 		if (ret) {
 			fprintf(stderr,
 				"flowsplice capture: bad --queues '%s': %s has "
 				"RX queues 0-%u\n",
-				opt.queues, opt.ifname, nrx - 1);
+				c->o->queues, c->o->ifname, nrx - 1);
 			return EXIT_USAGE;
 		}
 	} else {
@@ -615,17 +624,16 @@ static int capture_init(struct capture *c, int argc, char **argv)
 		for (i = 0; i < c->nq; i++)
 			c->queues[i] = i;
 	}
-	if (opt.stats_json &&
-	    capture_stats_json_check(opt.stats_json, err, sizeof(err))) {
+	if (c->o->stats_json &&
+	    capture_stats_json_check(c->o->stats_json, err, sizeof(err))) {
 		fprintf(stderr, "flowsplice capture: --stats-json %s: %s\n",
-			opt.stats_json, err);
+			c->o->stats_json, err);
 		return 1;
 	}
-	c->wk = calloc(c->nq, sizeof(*c->wk));
 	c->prev.q = calloc(c->nq, sizeof(*c->prev.q));
 	c->cur.q = calloc(c->nq, sizeof(*c->cur.q));
 	c->qbase = calloc(c->nq, sizeof(*c->qbase));
-	if (!c->wk || !c->prev.q || !c->cur.q || !c->qbase)
+	if (!c->prev.q || !c->cur.q || !c->qbase)
 		return 1;
 	return 0;
 }
@@ -645,12 +653,13 @@ static void add_unless_ignored(sigset_t *set, int sig)
 
 int cmd_capture(int argc, char **argv)
 {
+	struct capture_opts opt = capture_defaults;
 	struct capture c = {.o = &opt};
 	uint64_t rotate_bytes = 0;
 	sigset_t sigs;
 	int first, ret;
 
-	ret = cli_parse(&capture_cmd, argc, argv, &first);
+	ret = capture_parse(&opt, argc, argv, &first);
 	if (ret != CLI_OK)
 		return ret == CLI_HELP ? 0 : EXIT_USAGE;
 	if (opt.verbose)

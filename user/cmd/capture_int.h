@@ -51,9 +51,8 @@ struct capture {
 	unsigned int nq;
 	unsigned int *queues;
 	struct umem *umem;
-	struct worker *wk;
 	struct xdp_prog *prog;
-	struct worker_cfg wcfg;
+	struct worker_group g; /* the workers, one per queue, and their run */
 	struct flow_index *index; /* shared by the workers' streams */
 	struct fs_ruleset rules;
 	struct capture_snap prev, cur;
@@ -84,9 +83,6 @@ void capture_read_xdp(struct capture *c, uint64_t xdp[FS_STAT_MAX],
 void capture_detach(struct capture *c, uint64_t xdp[FS_STAT_MAX],
 		    uint64_t *qredir);
 void capture_detach_quiet(struct capture *c);
-
-/* After wk stopped: free its flow table, close its streams and pcap. */
-int capture_close_outputs(struct capture *c, struct worker *wk);
 
 /* Free whatever set-up made (sockets, files, UMEM, rings). */
 void capture_free(struct capture *c);

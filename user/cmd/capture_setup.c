@@ -11,68 +11,20 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "cmd/capture_int.h"
 #include "lib/log.h"
 #include "parse/pkt.h"
 
-/*
- * Live, overlaps are compared with data still held, never by reading back
- * what was handed to the writer: that would wait for every write in flight
- * on each retransmission, and the RX ring would overflow meanwhile.
- */
-static struct flow_ops live_flow_ops;
-
-static int open_pcap(struct capture *c, struct worker *wk,
-		     uint64_t rotate_bytes)
+/* -w FILE, or FILE.qN with several queues. */
+static void pcap_path(const struct capture *c, unsigned int i, char *path,
+		      size_t size)
 {
-	struct pcap_out_opts po = {
-		.rotate_bytes = rotate_bytes,
-		.rotate_secs = c->o->rotate_secs,
-		.linktype = LINKTYPE_ETHERNET,
-		.direct = c->o->pcap_io == 0,
-	};
-	char path[4096];
-	int ret;
-
 	if (c->nq > 1)
-		snprintf(path, sizeof(path), "%s.q%u", c->o->write,
-			 c->queues[wk->id]);
+		snprintf(path, size, "%s.q%u", c->o->write, c->queues[i]);
 	else
-		snprintf(path, sizeof(path), "%s", c->o->write);
-	po.path = path;
-	ret = pcap_out_open(&wk->pcap, wk->w, &po);
-	if (ret == -ENXIO)
-		pr_warn("cannot write %s: a FIFO that no process reads (start "
-			"the reader first)\n",
-			path);
-	else if (ret)
-		pr_warn("cannot write %s: %s\n", path, strerror(-ret));
-	return ret;
-}
-
-/*
- * One flow table and one streams per worker, all writing into DIR and one
- * shared flows.jsonl; flow ids interleave (worker i: i, i + n, ...).
- */
-static int open_streams(struct capture *c, struct worker *wk)
-{
-	struct flow_table_cfg *fc = &c->wcfg.ft;
-	struct flow_table_cfg cfg = *fc;
-	int ret;
-
-	ret = streams_create_shared(&wk->streams, wk->w, c->o->streams,
-				    c->o->max_open, c->index);
-	if (ret)
-		return ret;
-	cfg.id_first = wk->id;
-	cfg.id_step = c->nq;
-	ret = flow_table_create(&wk->ft, &cfg, &live_flow_ops, wk->streams);
-	if (ret)
-		pr_warn("flow table: %s\n", strerror(-ret));
-	return ret;
+		snprintf(path, size, "%s", c->o->write);
 }
 
 static void flow_cfg(struct capture *c, struct flow_table_cfg *fc)
@@ -94,6 +46,10 @@ static void flow_cfg(struct capture *c, struct flow_table_cfg *fc)
 	fc->reasm.ooo_total = c->o->ooo_total;
 }
 
+/*
+ * One writer per worker; one flow table and one streams per worker, all
+ * writing into DIR and one shared flows.jsonl.
+ */
 static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 {
 	/*
@@ -104,25 +60,35 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 	 * capture's partial direct block reaches the file every
 	 * --flush-interval.
 	 */
-	struct writer_opts wopts = {
+	const struct writer_opts wopts = {
 		.ring_entries = 256,
 		.max_iov = 512,
 		.direct_blocks = 32,
 		.direct_flush_ms = c->o->flush_ms,
-		.abort = &worker_abort,
 		.linger_bytes = 256 << 10,
 		.linger_us = 2000,
 	};
-	char err[4200];
+	struct pcap_out_opts po = {
+		.rotate_bytes = rotate_bytes,
+		.rotate_secs = c->o->rotate_secs,
+		.linktype = LINKTYPE_ETHERNET,
+		.direct = c->o->pcap_io == 0,
+	};
+	struct worker_outputs wo = {
+		.wopts = &wopts,
+		.pcap = c->o->write ? &po : NULL,
+		.streams_dir = c->o->streams,
+		.max_open = c->o->max_open,
+	};
+	struct flow_table_cfg fc;
+	char err[4200], path[4096];
 	unsigned int i;
 	int ret;
 
-	c->wcfg.nworkers = c->nq;
-	c->wcfg.all = c->wk;
-	c->wcfg.streams = c->o->streams != NULL;
-	flow_cfg(c, &c->wcfg.ft);
-	live_flow_ops = streams_flow_ops;
-	live_flow_ops.verify = NULL;
+	flow_cfg(c, &fc);
+	ret = worker_group_init(&c->g, c->nq, c->o->streams != NULL, &fc);
+	if (ret)
+		return ret;
 	if (c->o->streams) {
 		ret = streams_open_index(c->o->streams, &c->index, err,
 					 sizeof(err));
@@ -130,20 +96,13 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 			pr_warn("%s\n", err);
 			return ret;
 		}
+		wo.index = c->index;
 	}
+	po.path = path;
 	for (i = 0; i < c->nq; i++) {
-		struct worker *wk = &c->wk[i];
-
-		wk->id = i;
-		wk->cfg = &c->wcfg;
-		ret = writer_create(&wk->w, &wopts);
-		if (ret) {
-			pr_warn("io_uring setup failed: %s\n", strerror(-ret));
-			return ret;
-		}
-		if (c->o->write && (ret = open_pcap(c, wk, rotate_bytes)))
-			return ret;
-		if (c->o->streams && (ret = open_streams(c, wk)))
+		pcap_path(c, i, path, sizeof(path));
+		ret = worker_init(&c->g.all[i], &wo);
+		if (ret)
 			return ret;
 	}
 	return 0;
@@ -159,26 +118,6 @@ static const char *bind_hint(int err)
 		       "capture's, or another program's)";
 	default:
 		return "";
-	}
-}
-
-/*
- * The kernel releases the queue of a socket that was closed (a capture
- * just killed, say) from a work item: bind says EBUSY for a moment.
- * Another capture that still runs was refused before; wait up to a second.
- */
-static int bind_queue(struct capture *c, struct worker *wk,
-		      const struct xskq_opts *xo, unsigned int i)
-{
-	unsigned int tries;
-	int ret;
-
-	for (tries = 0;; tries++) {
-		ret = xskq_open(&wk->q, c->umem, c->o->ifname, c->queues[i], xo,
-				i == 0);
-		if (ret != -EBUSY || tries == 20)
-			return ret;
-		usleep(50000);
 	}
 }
 
@@ -210,13 +149,9 @@ static int open_sockets(struct capture *c, bool native)
 		return ret;
 	}
 	for (i = 0; i < c->nq; i++) {
-		struct worker *wk = &c->wk[i];
-
-		wk->umem = c->umem;
-		umem_pool_init(c->umem, &wk->pool, i * c->o->frames,
-			       c->o->frames);
-		wk->pool.hold_max = c->o->hold_frames;
-		ret = bind_queue(c, wk, &xo, i);
+		ret = worker_bind(&c->g.all[i], c->umem, c->o->frames,
+				  c->o->hold_frames, c->o->ifname, c->queues[i],
+				  &xo);
 		if (ret) {
 			pr_warn("cannot bind an AF_XDP socket to %s queue %u: "
 				"%s%s\n",
@@ -225,7 +160,7 @@ static int open_sockets(struct capture *c, bool native)
 			return ret;
 		}
 	}
-	ret = worker_links_init(&c->wcfg, c->o->frames);
+	ret = worker_group_link(&c->g);
 	if (ret) {
 		pr_warn("cannot allocate the handoff rings: %s\n",
 			strerror(-ret));
@@ -235,10 +170,10 @@ static int open_sockets(struct capture *c, bool native)
 		pr_info("%u queue socket(s) on one shared UMEM (%u x %u bytes): "
 			"%s mode, %s\n",
 			c->nq, uo.nframes, uo.frame_size,
-			c->wk[0].q.zerocopy ? "zero-copy" : "copy",
-			c->wk[0].q.sg ? "multi-buffer (XDP_USE_SG)"
-				      : "no multi-buffer");
-		if (!c->wk[0].q.sg)
+			c->g.all[0].q.zerocopy ? "zero-copy" : "copy",
+			c->g.all[0].q.sg ? "multi-buffer (XDP_USE_SG)"
+					 : "no multi-buffer");
+		if (!c->g.all[0].q.sg)
 			pr_warn("multi-buffer AF_XDP unavailable: packets larger "
 				"than a %u-byte frame are dropped by the kernel "
 				"(counted under 'kernel')\n",
@@ -283,8 +218,8 @@ static int attach_sockets(struct capture *c)
 	int ret;
 
 	for (i = 0; i < c->nq; i++) {
-		__u32 key = c->wk[i].q.queue_id;
-		int fd = c->wk[i].q.fd;
+		__u32 key = c->g.all[i].q.queue_id;
+		int fd = c->g.all[i].q.fd;
 
 		if (bpf_map_update_elem(xdp_prog_xsks_fd(c->prog), &key, &fd,
 					0)) {
@@ -334,7 +269,7 @@ void capture_detach(struct capture *c, uint64_t xdp[FS_STAT_MAX],
 	if (!c->prog)
 		return;
 	for (i = 0; i < c->nq; i++) {
-		__u32 key = c->wk[i].q.queue_id;
+		__u32 key = c->g.all[i].q.queue_id;
 
 		bpf_map_delete_elem(xdp_prog_xsks_fd(c->prog), &key);
 	}
@@ -387,58 +322,12 @@ int capture_setup(struct capture *c, uint64_t rotate_bytes)
 
 void capture_free(struct capture *c)
 {
-	unsigned int i;
-
-	for (i = 0; c->wk && i < c->nq; i++) {
-		struct worker *wk = &c->wk[i];
-
-		if (wk->ft) {
-			/* Set-up failed before the workers ran: no data. */
-			flow_table_end_all(wk->ft, FLOW_END_SHUTDOWN);
-			flow_table_destroy(wk->ft);
-		}
-		if (wk->streams)
-			streams_destroy(wk->streams);
-		if (wk->pcap)
-			pcap_out_close(wk->pcap);
-		if (wk->w)
-			writer_destroy(wk->w);
-		xskq_close(&wk->q);
-	}
+	worker_group_fini(&c->g);
 	if (c->index)
 		flow_index_close(c->index);
-	worker_links_free(&c->wcfg);
 	umem_destroy(c->umem);
-	free(c->wk);
 	free(c->queues);
 	free(c->prev.q);
 	free(c->cur.q);
 	free(c->qbase);
-}
-
-/* After the worker stopped: its flows are ended, its writes complete. */
-int capture_close_outputs(struct capture *c, struct worker *wk)
-{
-	int ret = 0, r;
-
-	if (wk->ft) {
-		flow_table_destroy(wk->ft);
-		wk->ft = NULL;
-	}
-	if (wk->streams) {
-		ret = streams_destroy(wk->streams);
-		wk->streams = NULL;
-	}
-	r = pcap_out_finish(wk->pcap);
-	if (r) {
-		pr_warn("closing the pcap of queue %u: %s\n", c->queues[wk->id],
-			strerror(-r));
-		ret = r;
-	}
-	/* Last blocks and cuts are in the counters once the files closed. */
-	if (wk->w)
-		worker_publish_stats(wk);
-	pcap_out_close(wk->pcap);
-	wk->pcap = NULL;
-	return ret;
 }

@@ -19,23 +19,11 @@
 #include "lib/log.h"
 #include "live/xdp_prog.h"
 
-static struct {
+struct filter_opts {
 	bool dump;
 	const char *ifname;
 	const char *pin_path;
 	int verbose;
-} opt;
-
-static const struct cli_opt filter_opts[] = {
-	CLI_OPT("interface", 'i', CLI_STR, &opt.ifname, "IFACE",
-		"replace the rules of the classifier on IFACE"),
-	CLI_OPT("pin-path", 0, CLI_STR, &opt.pin_path, "DIR",
-		"with -i: the classifier's maps are pinned in DIR"),
-	CLI_OPT("dump", 0, CLI_FLAG, &opt.dump, NULL,
-		"with -i: print the rules in effect and counters"),
-	CLI_OPT("verbose", 'v', CLI_COUNT, &opt.verbose, NULL,
-		"more messages (-v -v: debug)"),
-	CLI_OPT_END,
 };
 
 static const struct cli_cmd filter_cmd = {
@@ -46,8 +34,28 @@ static const struct cli_cmd filter_cmd = {
 		   "(-i) without stopping it.",
 	.details = "Exit status: 0 success, 1 runtime error, 2 usage or parse "
 		   "error.\n",
-	.opts = filter_opts,
 };
+
+/* The table points into o, this run's options: on the parse's stack. */
+static enum cli_result parse_opts(struct filter_opts *o, int argc, char **argv,
+				  int *first)
+{
+	const struct cli_opt opts[] = {
+		CLI_OPT("interface", 'i', CLI_STR, &o->ifname, "IFACE",
+			"replace the rules of the classifier on IFACE"),
+		CLI_OPT("pin-path", 0, CLI_STR, &o->pin_path, "DIR",
+			"with -i: the classifier's maps are pinned in DIR"),
+		CLI_OPT("dump", 0, CLI_FLAG, &o->dump, NULL,
+			"with -i: print the rules in effect and counters"),
+		CLI_OPT("verbose", 'v', CLI_COUNT, &o->verbose, NULL,
+			"more messages (-v -v: debug)"),
+		CLI_OPT_END,
+	};
+	struct cli_cmd cmd = filter_cmd;
+
+	cmd.opts = opts;
+	return cli_parse(&cmd, argc, argv, first);
+}
 
 /* Prefix length of a contiguous mask, or -1. */
 static int mask_len(const __u32 *mask, int words)
@@ -152,7 +160,7 @@ static void print_rules(FILE *f, const struct fs_ruleset *rs)
 	}
 }
 
-static int dump_live(struct xdp_prog *xp)
+static int dump_live(const struct filter_opts *opt, struct xdp_prog *xp)
 {
 	static const char *const names[] = FS_STAT_NAMES;
 	__u64 st[FS_STAT_MAX];
@@ -165,69 +173,70 @@ static int dump_live(struct xdp_prog *xp)
 	if (!err)
 		err = xdp_prog_read_stats(xp, st);
 	if (!err) {
-		printf("%s: generation %u, %s mode\n", opt.ifname,
+		printf("%s: generation %u, %s mode\n", opt->ifname,
 		       rs->generation, xdp_prog_mode_name(xdp_prog_mode(xp)));
 		print_rules(stdout, rs);
 		for (i = 0; i < FS_STAT_MAX; i++)
 			printf("%s %llu\n", names[i],
 			       (unsigned long long)st[i]);
 	} else {
-		pr_warn("reading the classifier on %s: %s\n", opt.ifname,
+		pr_warn("reading the classifier on %s: %s\n", opt->ifname,
 			strerror(-err));
 	}
 	free(rs);
 	return err;
 }
 
-/* Install rs (may be NULL: only --dump) on the classifier of opt.ifname. */
-static int apply_live(const struct fs_ruleset *rs)
+/* Install rs (may be NULL: only --dump) on the classifier of opt->ifname. */
+static int apply_live(const struct filter_opts *opt,
+		      const struct fs_ruleset *rs)
 {
 	struct xdp_prog *xp;
-	int ifindex = if_nametoindex(opt.ifname), err;
+	int ifindex = if_nametoindex(opt->ifname), err;
 	long gen;
 
 	if (!ifindex) {
-		pr_warn("%s: no such interface\n", opt.ifname);
+		pr_warn("%s: no such interface\n", opt->ifname);
 		return 1;
 	}
-	err = xdp_prog_find(ifindex, opt.pin_path, &xp);
+	err = xdp_prog_find(ifindex, opt->pin_path, &xp);
 	if (err) {
 		if (err == -ENOENT)
 			pr_warn("%s: no flowsplice classifier attached\n",
-				opt.ifname);
+				opt->ifname);
 		else if (err == -ESTALE)
 			pr_warn("%s: %s does not hold the maps of the attached "
 				"classifier\n",
-				opt.ifname, opt.pin_path);
+				opt->ifname, opt->pin_path);
 		else
-			pr_warn("%s: %s\n", opt.ifname, strerror(-err));
+			pr_warn("%s: %s\n", opt->ifname, strerror(-err));
 		return 1;
 	}
 	if (rs) {
 		gen = xdp_prog_set_rules(xp, rs);
 		if (gen < 0) {
-			pr_warn("%s: installing the rules: %s\n", opt.ifname,
+			pr_warn("%s: installing the rules: %s\n", opt->ifname,
 				strerror(-gen));
 			err = gen;
-		} else if (!opt.dump) {
+		} else if (!opt->dump) {
 			printf("%s: rules replaced, generation %ld\n",
-			       opt.ifname, gen);
+			       opt->ifname, gen);
 		}
 	}
-	if (!err && opt.dump)
-		err = dump_live(xp);
+	if (!err && opt->dump)
+		err = dump_live(opt, xp);
 	xdp_prog_detach(xp);
 	return err ? 1 : 0;
 }
 
 int cmd_filter(int argc, char **argv)
 {
+	struct filter_opts opt = {0};
 	struct fs_ruleset *rs = NULL;
 	char err[256], *expr = NULL;
 	int first, ret;
 
-	memset(&opt, 0, sizeof(opt));
-	ret = cli_parse(&filter_cmd, argc, argv, &first);
+	ret = parse_opts(&opt, argc, argv, &first);
 	if (ret != CLI_OK)
 		return ret == CLI_HELP ? 0 : EXIT_USAGE;
 	/* Only what went wrong, unless asked: stdout is the result. */
@@ -259,7 +268,7 @@ int cmd_filter(int argc, char **argv)
 		if (!opt.ifname)
 			print_rules(stdout, rs);
 	}
-	ret = opt.ifname ? apply_live(rs) : 0;
+	ret = opt.ifname ? apply_live(&opt, rs) : 0;
 out:
 	free(expr);
 	free(rs);

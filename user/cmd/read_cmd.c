@@ -46,44 +46,6 @@ struct read_opts {
 
 static const char *const policies[] = {"copy", "drop", NULL};
 
-static struct read_opts opt;
-
-static const struct cli_opt read_opts[] = {
-	CLI_OPT("read", 'r', CLI_STR, &opt.input, "FILE",
-		"pcap or pcapng file to read, - for standard input"),
-	CLI_OPT("streams", 's', CLI_STR, &opt.streams, "DIR",
-		"write each TCP direction to DIR, and DIR/flows.jsonl"),
-	CLI_OPT("write", 'w', CLI_STR, &opt.write, "FILE",
-		"write the matching packets to a pcap file"),
-	CLI_OPT_RANGE("max-flows", 0, CLI_UINT, &opt.max_flows, "N",
-		      "flows tracked at once; past it the least recently seen "
-		      "is ended (default: 65536)",
-		      1, 1u << 24),
-	CLI_OPT_RANGE("idle-timeout", 0, CLI_UINT, &opt.idle_timeout, "SECS",
-		      "end a flow idle this long, in capture time "
-		      "(default: 300)",
-		      1, 0),
-	CLI_OPT("closed-timeout", 0, CLI_UINT, &opt.closed_timeout, "SECS",
-		"keep a closed flow this long for late packets (default: 10)"),
-	CLI_OPT("ooo-per-flow", 0, CLI_SIZE, &opt.ooo_per_flow, "SIZE",
-		"out-of-order bytes held per flow, per-segment overhead "
-		"included; past it the hole becomes a gap (default: 8M)"),
-	CLI_OPT("ooo-total", 0, CLI_SIZE, &opt.ooo_total, "SIZE",
-		"out-of-order bytes held by all flows, per-segment overhead "
-		"included (default: 256M)"),
-	CLI_OPT_ENUM("hold-policy", 0, &opt.hold_policy, "POLICY",
-		     "past the held-buffer budget: copy the segment, or record "
-		     "the hole as a gap (default: copy)",
-		     policies),
-	CLI_OPT_RANGE("max-open-files", 0, CLI_UINT, &opt.max_open, "N",
-		      "stream files open at once, capped by the file "
-		      "descriptor limit (default: 4096)",
-		      1, 0),
-	CLI_OPT("verbose", 'v', CLI_FLAG, &opt.verbose, NULL,
-		"debug messages (conflicting overlaps, ...)"),
-	CLI_OPT_END,
-};
-
 static const struct cli_cmd read_cmd = {
 	.name = "read",
 	.args = "[FILTER...]",
@@ -96,10 +58,61 @@ static const struct cli_cmd read_cmd = {
 		"(IPv6 with '_' for ':'); byte k of a file is stream byte k, "
 		"holes stay sparse\nand are listed in flows.jsonl with "
 		"their offset and length.\n",
-	.opts = read_opts,
 };
 
+/* The table points into o, this run's options: on the parse's stack. */
+static enum cli_result parse_opts(struct read_opts *o, int argc, char **argv,
+				  int *first)
+{
+	const struct cli_opt opts[] = {
+		CLI_OPT("read", 'r', CLI_STR, &o->input, "FILE",
+			"pcap or pcapng file to read, - for standard input"),
+		CLI_OPT("streams", 's', CLI_STR, &o->streams, "DIR",
+			"write each TCP direction to DIR, and DIR/flows.jsonl"),
+		CLI_OPT("write", 'w', CLI_STR, &o->write, "FILE",
+			"write the matching packets to a pcap file"),
+		CLI_OPT_RANGE(
+			"max-flows", 0, CLI_UINT, &o->max_flows, "N",
+			"flows tracked at once; past it the least recently "
+			"seen is ended (default: 65536)",
+			1, 1u << 24),
+		CLI_OPT_RANGE("idle-timeout", 0, CLI_UINT, &o->idle_timeout,
+			      "SECS",
+			      "end a flow idle this long, in capture time "
+			      "(default: 300)",
+			      1, 0),
+		CLI_OPT("closed-timeout", 0, CLI_UINT, &o->closed_timeout,
+			"SECS",
+			"keep a closed flow this long for late packets "
+			"(default: 10)"),
+		CLI_OPT("ooo-per-flow", 0, CLI_SIZE, &o->ooo_per_flow, "SIZE",
+			"out-of-order bytes held per flow, per-segment "
+			"overhead included; past it the hole becomes a gap "
+			"(default: 8M)"),
+		CLI_OPT("ooo-total", 0, CLI_SIZE, &o->ooo_total, "SIZE",
+			"out-of-order bytes held by all flows, per-segment "
+			"overhead included (default: 256M)"),
+		CLI_OPT_ENUM(
+			"hold-policy", 0, &o->hold_policy, "POLICY",
+			"past the held-buffer budget: copy the segment, or "
+			"record the hole as a gap (default: copy)",
+			policies),
+		CLI_OPT_RANGE("max-open-files", 0, CLI_UINT, &o->max_open, "N",
+			      "stream files open at once, capped by the file "
+			      "descriptor limit (default: 4096)",
+			      1, 0),
+		CLI_OPT("verbose", 'v', CLI_FLAG, &o->verbose, NULL,
+			"debug messages (conflicting overlaps, ...)"),
+		CLI_OPT_END,
+	};
+	struct cli_cmd cmd = read_cmd;
+
+	cmd.opts = opts;
+	return cli_parse(&cmd, argc, argv, first);
+}
+
 struct reader_run {
+	struct read_opts *o;
 	struct pcap_reader *rd;
 	struct fs_ruleset rules;
 	/* One writer per output, so that each one's figures are its own. */
@@ -114,18 +127,15 @@ struct reader_run {
 	bool started; /* outputs open: a summary is due */
 };
 
-static void set_defaults(void)
-{
-	opt = (struct read_opts){
-		.max_flows = 65536,
-		.idle_timeout = 300,
-		.closed_timeout = 10,
-		.ooo_per_flow = 8ull << 20,
-		.ooo_total = 256ull << 20,
-		.hold_policy = REASM_HOLD_COPY,
-		.max_open = 4096,
-	};
-}
+static const struct read_opts read_defaults = {
+	.max_flows = 65536,
+	.idle_timeout = 300,
+	.closed_timeout = 10,
+	.ooo_per_flow = 8ull << 20,
+	.ooo_total = 256ull << 20,
+	.hold_policy = REASM_HOLD_COPY,
+	.max_open = 4096,
+};
 
 /* Descriptors open now (the input, io_uring, -w, ...). */
 static unsigned int fds_in_use(void)
@@ -151,9 +161,9 @@ static unsigned int fds_in_use(void)
  * (flows.jsonl twice, the file a retransmission is compared with, and a
  * margin).
  */
-static void fit_open_files(void)
+static void fit_open_files(struct read_opts *o)
 {
-	rlim_t spare = fds_in_use() + 8, want = (rlim_t)opt.max_open + spare;
+	rlim_t spare = fds_in_use() + 8, want = (rlim_t)o->max_open + spare;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl))
@@ -164,10 +174,10 @@ static void fit_open_files(void)
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (rl.rlim_cur < want) {
-		opt.max_open = rl.rlim_cur > spare ? rl.rlim_cur - spare : 1;
+		o->max_open = rl.rlim_cur > spare ? rl.rlim_cur - spare : 1;
 		pr_info("read: at most %u stream files open (RLIMIT_NOFILE "
 			"%llu)\n",
-			opt.max_open, (unsigned long long)rl.rlim_cur);
+			o->max_open, (unsigned long long)rl.rlim_cur);
 	}
 }
 
@@ -186,15 +196,15 @@ static int open_outputs(struct reader_run *rr)
 	char err[PATH_MAX + 64];
 	int ret;
 
-	if ((opt.write && (ret = writer_create(&rr->pw, &wopts))) ||
-	    (opt.streams && (ret = writer_create(&rr->w, &wopts)))) {
+	if ((rr->o->write && (ret = writer_create(&rr->pw, &wopts))) ||
+	    (rr->o->streams && (ret = writer_create(&rr->w, &wopts)))) {
 		fprintf(stderr, "flowsplice read: io_uring: %s\n",
 			strerror(-ret));
 		return ret;
 	}
-	if (opt.write) {
+	if (rr->o->write) {
 		struct pcap_out_opts po = {
-			.path = opt.write,
+			.path = rr->o->write,
 			.linktype = pcap_reader_linktype(rr->rd),
 			.snaplen = PCAP_MAX_CAPLEN,
 		};
@@ -203,26 +213,26 @@ static int open_outputs(struct reader_run *rr)
 		if (ret) {
 			fprintf(stderr,
 				"flowsplice read: cannot write %s: %s\n",
-				opt.write, strerror(-ret));
+				rr->o->write, strerror(-ret));
 			return ret;
 		}
 	}
-	if (!opt.streams)
+	if (!rr->o->streams)
 		return 0;
-	fit_open_files();
-	ret = streams_create(&rr->st, rr->w, opt.streams, opt.max_open, err,
-			     sizeof(err));
+	fit_open_files(rr->o);
+	ret = streams_create(&rr->st, rr->w, rr->o->streams, rr->o->max_open,
+			     err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "flowsplice read: %s\n", err);
 		return ret;
 	}
 	flow_table_cfg_default(&cfg);
-	cfg.max_flows = opt.max_flows;
-	cfg.idle_timeout_ns = opt.idle_timeout * 1000000000ull;
-	cfg.closed_timeout_ns = opt.closed_timeout * 1000000000ull;
-	cfg.reasm.ooo_per_flow = opt.ooo_per_flow;
-	cfg.reasm.ooo_total = opt.ooo_total;
-	cfg.reasm.policy = opt.hold_policy;
+	cfg.max_flows = rr->o->max_flows;
+	cfg.idle_timeout_ns = rr->o->idle_timeout * 1000000000ull;
+	cfg.closed_timeout_ns = rr->o->closed_timeout * 1000000000ull;
+	cfg.reasm.ooo_per_flow = rr->o->ooo_per_flow;
+	cfg.reasm.ooo_total = rr->o->ooo_total;
+	cfg.reasm.policy = rr->o->hold_policy;
 	/*
 	 * A held reference pins a whole chunk of the reader: keep few, and
 	 * let the policy decide past that.
@@ -260,7 +270,7 @@ static int one_record(struct reader_run *rr, const struct pcap_rec *rec)
 		fprintf(stderr,
 			"flowsplice read: %s: unsupported link type %" PRIu32
 			" (record at byte %" PRIu64 ")\n",
-			opt.input, rec->linktype_field, rec->offset);
+			rr->o->input, rec->linktype_field, rec->offset);
 		return 1;
 	case PKT_MALFORMED:
 		rr->malformed++;
@@ -314,7 +324,7 @@ static void read_all(struct reader_run *rr)
 			submit(rr);
 	}
 	if (ret < 0) {
-		fprintf(stderr, "flowsplice read: %s: %s\n", opt.input,
+		fprintf(stderr, "flowsplice read: %s: %s\n", rr->o->input,
 			pcap_reader_error(rr->rd));
 		rr->failed = 1;
 	}
@@ -341,11 +351,11 @@ static void summary(struct reader_run *rr)
 		"flowsplice read: %" PRIu64 " records, %" PRIu64
 		" matched, %" PRIu64 " malformed\n",
 		rr->records, rr->matched, rr->malformed);
-	if (opt.write)
+	if (rr->o->write)
 		fprintf(stderr,
 			"  pcap: %" PRIu64 " packets written to %s, %" PRIu64
 			" errors, %" PRIu64 " skipped (other link type)\n",
-			rr->pcap_records, opt.write, pcap_errors(rr),
+			rr->pcap_records, rr->o->write, pcap_errors(rr),
 			rr->other_link);
 	if (!rr->ft)
 		return;
@@ -405,7 +415,7 @@ static int finish(struct reader_run *rr)
 			fprintf(stderr,
 				"flowsplice read: cannot write %s/flows.jsonl: "
 				"%s\n",
-				opt.streams, strerror(-err));
+				rr->o->streams, strerror(-err));
 		if (err || ss.write_errors)
 			ret = 1;
 	}
@@ -419,11 +429,12 @@ static int finish(struct reader_run *rr)
 }
 
 /* Opening -w truncates it: it must not be the file being read. */
-static bool output_is_input(const struct pcap_reader *rd)
+static bool output_is_input(const struct read_opts *o,
+			    const struct pcap_reader *rd)
 {
 	struct stat in, out;
 
-	return opt.write && !stat(opt.write, &out) &&
+	return o->write && !stat(o->write, &out) &&
 	       !pcap_reader_stat(rd, &in) && in.st_dev == out.st_dev &&
 	       in.st_ino == out.st_ino;
 }
@@ -445,12 +456,12 @@ static int parse_filter(struct reader_run *rr, int argc, char **argv)
 
 int cmd_read(int argc, char **argv)
 {
-	struct reader_run rr = {0};
+	struct read_opts opt = read_defaults;
+	struct reader_run rr = {.o = &opt};
 	char err[512];
 	int first, ret;
 
-	set_defaults();
-	ret = cli_parse(&read_cmd, argc, argv, &first);
+	ret = parse_opts(&opt, argc, argv, &first);
 	if (ret != CLI_OK)
 		return ret == CLI_HELP ? 0 : EXIT_USAGE;
 	if (opt.verbose)
@@ -470,7 +481,7 @@ int cmd_read(int argc, char **argv)
 		fprintf(stderr, "flowsplice read: %s\n", err);
 		return 1;
 	}
-	if (output_is_input(rr.rd)) {
+	if (output_is_input(&opt, rr.rd)) {
 		fprintf(stderr,
 			"flowsplice read: -w %s is the input file: refusing to "
 			"overwrite it\n",

@@ -11,14 +11,25 @@
 #include "lib/log.h"
 #include "live/umem.h"
 
+/*
+ * The last reference to a frame is gone, on the thread of the worker that
+ * holds it: home at once if that is the pool's owner, else over the
+ * owner's return ring for that worker.
+ */
 static void frame_release(struct buf *b)
 {
 	struct frame *f = (struct frame *)b;
 	struct frame_pool *p = f->pool;
+	uint32_t idx;
 
-	f->next = p->free;
-	p->free = f;
-	p->nfree++;
+	if (f->holder == p->owner) {
+		frame_pool_put(p, f);
+		return;
+	}
+	idx = f - p->frames;
+	if (f->holder >= p->nreturns || spsc_push(&p->returns[f->holder], &idx))
+		pr_warn("return ring of worker %u full: frame lost\n",
+			p->owner);
 }
 
 int umem_create(struct umem **out, const struct umem_opts *o)
@@ -94,14 +105,60 @@ void umem_pool_init(struct umem *u, struct frame_pool *p, uint32_t first,
 	p->nfree = 0;
 	p->nframes = count;
 	p->held = 0;
+	p->owner = 0;
+	p->nreturns = 0;
+	p->returns = NULL;
+	p->frames = u->frames;
 	for (i = first + count; i-- > first;) {
 		struct frame *f = &u->frames[i];
 
 		f->b.refs = 0;
 		f->b.release = frame_release;
 		f->pool = p;
-		f->next = p->free;
-		p->free = f;
-		p->nfree++;
+		frame_pool_put(p, f);
 	}
+}
+
+int frame_pool_link(struct frame_pool *p, uint32_t owner, uint32_t nworkers)
+{
+	uint32_t i;
+
+	p->owner = owner;
+	p->returns = calloc(nworkers, sizeof(*p->returns));
+	if (!p->returns)
+		return -ENOMEM;
+	p->nreturns = nworkers;
+	for (i = 0; i < nworkers; i++)
+		if (i != owner &&
+		    spsc_init(&p->returns[i], p->nframes, sizeof(uint32_t)))
+			return -ENOMEM;
+	return 0;
+}
+
+void frame_pool_unlink(struct frame_pool *p)
+{
+	uint32_t i;
+
+	for (i = 0; p->returns && i < p->nreturns; i++)
+		spsc_free(&p->returns[i]);
+	free(p->returns);
+	p->returns = NULL;
+	p->nreturns = 0;
+}
+
+unsigned int frame_pool_reclaim(struct frame_pool *p)
+{
+	uint32_t idx[64], i, j, n;
+	unsigned int total = 0;
+
+	for (j = 0; j < p->nreturns; j++) {
+		if (j == p->owner)
+			continue;
+		while ((n = spsc_pop(&p->returns[j], idx, 64))) {
+			for (i = 0; i < n; i++)
+				frame_pool_put(p, &p->frames[idx[i]]);
+			total += n;
+		}
+	}
+	return total;
 }

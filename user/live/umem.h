@@ -8,6 +8,13 @@
  * and reassembly state that hold references on it.  When the last
  * reference goes, the frame returns to its pool, and from there to the
  * fill ring of the queue the pool feeds.
+ *
+ * A pool belongs to one worker, which alone touches its free list.  A
+ * frame handed to another worker (frame_hand_to) is released by that
+ * worker, on its own thread: the release then goes over the pool's return
+ * ring for that worker, and the owner takes it in (frame_pool_reclaim).
+ * The frame records who holds it, so no release needs to know which
+ * thread it runs on.
  */
 #ifndef FS_UMEM_H
 #define FS_UMEM_H
@@ -17,6 +24,7 @@
 #include <xdp/xsk.h>
 
 #include "lib/buf.h"
+#include "lib/spsc.h"
 
 struct frame_pool;
 
@@ -24,6 +32,7 @@ struct frame {
 	struct buf b;
 	struct frame_pool *pool; /* where release() puts it */
 	struct frame *next; /* free list link */
+	uint32_t holder; /* worker that drops its references: pool->owner */
 };
 
 struct frame_pool {
@@ -36,6 +45,15 @@ struct frame_pool {
 	 */
 	uint32_t held;
 	uint32_t hold_max;
+	uint32_t owner; /* the worker whose free list this is */
+	/*
+	 * returns[i]: frames that worker i released, by index into frames;
+	 * each sized for the whole pool, so never full.  NULL: no other
+	 * worker ever holds a frame of this pool.
+	 */
+	uint32_t nreturns;
+	struct spsc *returns;
+	struct frame *frames; /* the UMEM's frame table */
 };
 
 struct umem {
@@ -61,11 +79,30 @@ struct umem_opts {
 int umem_create(struct umem **out, const struct umem_opts *o);
 void umem_destroy(struct umem *u);
 
-/* Give frames [first, first + count) to pool p, all free. */
+/* Give frames [first, first + count) to pool p, all free, owner 0. */
 void umem_pool_init(struct umem *u, struct frame_pool *p, uint32_t first,
 		    uint32_t count);
 
-/* Take a free frame from p (reference count 1), or NULL. */
+/*
+ * Pool p belongs to worker owner, and any of nworkers workers may be
+ * handed its frames: allocate a return ring per other worker.  0 or
+ * -ENOMEM.  frame_pool_unlink() frees them (also after a failed link).
+ */
+int frame_pool_link(struct frame_pool *p, uint32_t owner, uint32_t nworkers);
+void frame_pool_unlink(struct frame_pool *p);
+
+/* Take in the frames other workers released; returns how many. */
+unsigned int frame_pool_reclaim(struct frame_pool *p);
+
+/* Put f, whose last reference is gone, on p's free list (owner only). */
+static inline void frame_pool_put(struct frame_pool *p, struct frame *f)
+{
+	f->next = p->free;
+	p->free = f;
+	p->nfree++;
+}
+
+/* Take a free frame from p (reference count 1, held by p's owner), or NULL. */
 static inline struct frame *frame_pool_get(struct frame_pool *p)
 {
 	struct frame *f = p->free;
@@ -74,8 +111,19 @@ static inline struct frame *frame_pool_get(struct frame_pool *p)
 		p->free = f->next;
 		p->nfree--;
 		f->b.refs = 1;
+		f->holder = p->owner;
 	}
 	return f;
+}
+
+/*
+ * Worker holder now holds every reference on f (a handoff): its releases
+ * send f home over the return ring.  Called by the new holder, after it
+ * received f; the old one no longer touches it.
+ */
+static inline void frame_hand_to(struct frame *f, uint32_t holder)
+{
+	f->holder = holder;
 }
 
 static inline struct frame *umem_frame(const struct umem *u, uint64_t addr)

@@ -20,9 +20,10 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
-#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fs_shared.h"
 #include "lib/log.h"
@@ -32,26 +33,6 @@
 #define RX_BATCH 64
 #define HANDOFF_RING 1024
 #define EXPIRE_EVERY_NS 100000000ull
-
-volatile int worker_stop;
-int worker_abort;
-int64_t worker_mono_to_real;
-static int worker_gate; /* 0: wait, 1: go, -1: return at once */
-
-void worker_gate_reset(void)
-{
-	__atomic_store_n(&worker_gate, 0, __ATOMIC_RELEASE);
-}
-
-void worker_gate_open(bool go)
-{
-	__atomic_store_n(&worker_gate, go ? 1 : -1, __ATOMIC_RELEASE);
-}
-
-/* Shutdown phases: every worker has emptied its RX ring / its inbox. */
-static unsigned int phase_rx_done, phase_inbox_done;
-
-static __thread struct worker *self;
 
 /* A packet handed to its flow's owner: descriptors only, no bytes. */
 struct handoff {
@@ -79,34 +60,6 @@ static uint64_t now_real_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static struct worker *pool_worker(struct frame_pool *p)
-{
-	return (struct worker *)((char *)p - offsetof(struct worker, pool));
-}
-
-/*
- * The last reference to a frame is gone.  A frame of this worker's pool
- * goes on its free list; another worker's goes back over its return ring
- * (sized for every frame of that pool, so never full).
- */
-static void frame_release(struct buf *b)
-{
-	struct frame *f = (struct frame *)b;
-	struct worker *home = pool_worker(f->pool);
-	uint32_t idx;
-
-	if (!self || self == home) {
-		f->next = f->pool->free;
-		f->pool->free = f;
-		f->pool->nfree++;
-		return;
-	}
-	idx = f - home->umem->frames;
-	if (spsc_push(&home->return_in[self->id], &idx))
-		pr_warn("return ring of worker %u full: frame lost\n",
-			home->id);
-}
-
 bool worker_hold_ref(struct buf *b)
 {
 	struct frame_pool *p = ((struct frame *)b)->pool;
@@ -124,58 +77,177 @@ void worker_hold_unref(struct buf *b)
 	__atomic_sub_fetch(&p->held, 1, __ATOMIC_RELAXED);
 }
 
-int worker_links_init(const struct worker_cfg *cfg, uint32_t frames_per_pool)
+int worker_group_init(struct worker_group *g, unsigned int nworkers,
+		      bool streams, const struct flow_table_cfg *ft)
 {
-	unsigned int i, j, k;
+	unsigned int i;
 
-	phase_rx_done = 0;
-	phase_inbox_done = 0;
-	if (cfg->nworkers < 2 || !cfg->streams)
-		return 0;
-	for (i = 0; i < cfg->nworkers; i++) {
-		struct worker *wk = &cfg->all[i];
-
-		wk->handoff_in = calloc(cfg->nworkers, sizeof(struct spsc));
-		wk->return_in = calloc(cfg->nworkers, sizeof(struct spsc));
-		if (!wk->handoff_in || !wk->return_in)
-			return -ENOMEM;
-		for (j = 0; j < cfg->nworkers; j++) {
-			if (j == i)
-				continue;
-			if (spsc_init(&wk->handoff_in[j], HANDOFF_RING,
-				      sizeof(struct handoff)) ||
-			    spsc_init(&wk->return_in[j], frames_per_pool,
-				      sizeof(uint32_t)))
-				return -ENOMEM;
-		}
-		/* Every frame of this pool, wherever it sits in the UMEM. */
-		for (k = 0; k < wk->umem->nframes; k++) {
-			struct frame *f = &wk->umem->frames[k];
-
-			if (f->pool == &wk->pool)
-				f->b.release = frame_release;
-		}
+	memset(g, 0, sizeof(*g));
+	g->all = calloc(nworkers, sizeof(*g->all));
+	if (!g->all)
+		return -ENOMEM;
+	g->nworkers = nworkers;
+	g->streams = streams;
+	g->ft = *ft;
+	g->flow_ops = streams_flow_ops;
+	g->flow_ops.verify = NULL;
+	for (i = 0; i < nworkers; i++) {
+		g->all[i].id = i;
+		g->all[i].g = g;
 	}
 	return 0;
 }
 
-void worker_links_free(const struct worker_cfg *cfg)
+void worker_group_fini(struct worker_group *g)
+{
+	unsigned int i;
+
+	for (i = 0; g->all && i < g->nworkers; i++)
+		worker_fini(&g->all[i]);
+	free(g->all);
+	g->all = NULL;
+}
+
+int worker_group_link(struct worker_group *g)
 {
 	unsigned int i, j;
+	int ret;
 
-	for (i = 0; i < cfg->nworkers; i++) {
-		struct worker *wk = &cfg->all[i];
+	if (g->nworkers < 2 || !g->streams)
+		return 0;
+	for (i = 0; i < g->nworkers; i++) {
+		struct worker *wk = &g->all[i];
 
-		for (j = 0; j < cfg->nworkers; j++) {
-			if (wk->handoff_in)
-				spsc_free(&wk->handoff_in[j]);
-			if (wk->return_in)
-				spsc_free(&wk->return_in[j]);
-		}
-		free(wk->handoff_in);
-		free(wk->return_in);
-		wk->handoff_in = wk->return_in = NULL;
+		ret = frame_pool_link(&wk->pool, i, g->nworkers);
+		if (ret)
+			return ret;
+		wk->handoff_in = calloc(g->nworkers, sizeof(struct spsc));
+		if (!wk->handoff_in)
+			return -ENOMEM;
+		for (j = 0; j < g->nworkers; j++)
+			if (j != i &&
+			    spsc_init(&wk->handoff_in[j], HANDOFF_RING,
+				      sizeof(struct handoff)))
+				return -ENOMEM;
 	}
+	return 0;
+}
+
+void worker_group_stop(struct worker_group *g)
+{
+	__atomic_store_n(&g->stop, 1, __ATOMIC_RELEASE);
+}
+
+void worker_group_abort(struct worker_group *g)
+{
+	__atomic_store_n(&g->abort, 1, __ATOMIC_RELAXED);
+}
+
+bool worker_group_aborted(struct worker_group *g)
+{
+	return __atomic_load_n(&g->abort, __ATOMIC_RELAXED);
+}
+
+void worker_group_update_clock(struct worker_group *g)
+{
+	struct timespec r, m;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	__atomic_store_n(&g->mono_to_real,
+			 (int64_t)(r.tv_sec - m.tv_sec) * 1000000000ll +
+				 (r.tv_nsec - m.tv_nsec),
+			 __ATOMIC_RELAXED);
+}
+
+static int open_streams(struct worker *wk, const struct worker_outputs *o)
+{
+	struct flow_table_cfg cfg = wk->g->ft;
+	int ret;
+
+	ret = streams_create_shared(&wk->streams, wk->w, o->streams_dir,
+				    o->max_open, o->index);
+	if (ret)
+		return ret;
+	cfg.id_first = wk->id;
+	cfg.id_step = wk->g->nworkers;
+	ret = flow_table_create(&wk->ft, &cfg, &wk->g->flow_ops, wk->streams);
+	if (ret)
+		pr_warn("flow table: %s\n", strerror(-ret));
+	return ret;
+}
+
+int worker_init(struct worker *wk, const struct worker_outputs *o)
+{
+	struct writer_opts wopts = *o->wopts;
+	int ret;
+
+	wopts.abort = &wk->g->abort;
+	ret = writer_create(&wk->w, &wopts);
+	if (ret) {
+		pr_warn("io_uring setup failed: %s\n", strerror(-ret));
+		return ret;
+	}
+	if (o->pcap) {
+		ret = pcap_out_open(&wk->pcap, wk->w, o->pcap);
+		if (ret == -ENXIO)
+			pr_warn("cannot write %s: a FIFO that no process reads "
+				"(start the reader first)\n",
+				o->pcap->path);
+		else if (ret)
+			pr_warn("cannot write %s: %s\n", o->pcap->path,
+				strerror(-ret));
+		if (ret)
+			return ret;
+	}
+	if (o->streams_dir)
+		return open_streams(wk, o);
+	return 0;
+}
+
+int worker_bind(struct worker *wk, struct umem *u, uint32_t nframes,
+		uint32_t hold_max, const char *ifname, uint32_t queue_id,
+		const struct xskq_opts *xo)
+{
+	unsigned int tries;
+	int ret;
+
+	wk->umem = u;
+	umem_pool_init(u, &wk->pool, wk->id * nframes, nframes);
+	wk->pool.hold_max = hold_max;
+	for (tries = 0;; tries++) {
+		ret = xskq_open(&wk->q, u, ifname, queue_id, xo, wk->id == 0);
+		if (ret != -EBUSY || tries == 20)
+			return ret;
+		usleep(50000);
+	}
+}
+
+void worker_fini(struct worker *wk)
+{
+	unsigned int j;
+
+	if (wk->ft) {
+		/* Set-up failed before the workers ran: no data. */
+		flow_table_end_all(wk->ft, FLOW_END_SHUTDOWN);
+		flow_table_destroy(wk->ft);
+		wk->ft = NULL;
+	}
+	if (wk->streams)
+		streams_destroy(wk->streams);
+	wk->streams = NULL;
+	if (wk->pcap)
+		pcap_out_close(wk->pcap);
+	wk->pcap = NULL;
+	if (wk->w)
+		writer_destroy(wk->w);
+	wk->w = NULL;
+	xskq_close(&wk->q);
+	for (j = 0; wk->handoff_in && j < wk->g->nworkers; j++)
+		spsc_free(&wk->handoff_in[j]);
+	free(wk->handoff_in);
+	wk->handoff_in = NULL;
+	frame_pool_unlink(&wk->pool);
 }
 
 /*
@@ -189,7 +261,7 @@ static uint64_t take_timestamp(struct worker *wk, uint8_t *data)
 	if (m->magic == FS_META_MAGIC) {
 		m->magic = 0;
 		return m->ts_mono_ns +
-		       __atomic_load_n(&worker_mono_to_real, __ATOMIC_RELAXED);
+		       __atomic_load_n(&wk->g->mono_to_real, __ATOMIC_RELAXED);
 	}
 	STAT_ADD(wk, no_meta, 1);
 	return now_real_ns();
@@ -277,14 +349,14 @@ static void hand_off(struct worker *wk, struct worker *owner)
  * The flow's owner, from the high bits of the symmetric hash: the flow
  * table buckets on the low bits, which must stay spread within a worker.
  */
-static unsigned int owner_of(const struct pkt *p, const struct worker_cfg *cfg)
+static unsigned int owner_of(const struct pkt *p, const struct worker_group *g)
 {
-	return ((uint64_t)flow_hash_sym(p) * cfg->nworkers) >> 32;
+	return ((uint64_t)flow_hash_sym(p) * g->nworkers) >> 32;
 }
 
 static void chain_done(struct worker *wk)
 {
-	const struct worker_cfg *cfg = wk->cfg;
+	const struct worker_group *g = wk->g;
 	struct pkt p, *parsed = NULL;
 	enum pkt_status pst = PKT_OK;
 
@@ -295,11 +367,11 @@ static void chain_done(struct worker *wk)
 		put_all(wk->fbuf, wk->nfrag);
 		goto out;
 	}
-	if (cfg->streams && cfg->nworkers > 1) {
+	if (g->streams && g->nworkers > 1) {
 		pst = pkt_parse(wk->frag[0].iov_base, wk->frag[0].iov_len,
 				LINKTYPE_ETHERNET, &p);
 		if (pst == PKT_OK && p.l4proto == IPPROTO_TCP && p.has_ports) {
-			struct worker *owner = &cfg->all[owner_of(&p, cfg)];
+			struct worker *owner = &g->all[owner_of(&p, g)];
 
 			if (owner != wk) {
 				hand_off(wk, owner);
@@ -357,7 +429,7 @@ static unsigned int inbox(struct worker *wk)
 	struct handoff h[8];
 	unsigned int j, n, i, k, total = 0;
 
-	for (j = 0; wk->handoff_in && j < wk->cfg->nworkers; j++) {
+	for (j = 0; wk->handoff_in && j < wk->g->nworkers; j++) {
 		if (j == wk->id)
 			continue;
 		while ((n = spsc_pop(&wk->handoff_in[j], h, 8))) {
@@ -367,11 +439,15 @@ static unsigned int inbox(struct worker *wk)
 
 				for (k = 0; k < h[i].nfrag; k++) {
 					uint64_t off = h[i].frag[k].off;
+					struct frame *f =
+						umem_frame(wk->umem, off);
 
+					/* Its releases are ours now. */
+					frame_hand_to(f, wk->id);
 					frag[k].iov_base =
 						(uint8_t *)wk->umem->area + off;
 					frag[k].iov_len = h[i].frag[k].len;
-					bufs[k] = &umem_frame(wk->umem, off)->b;
+					bufs[k] = &f->b;
 				}
 				process(wk, h[i].ts, frag, bufs, h[i].nfrag,
 					h[i].len, NULL, PKT_OK);
@@ -386,24 +462,10 @@ static unsigned int inbox(struct worker *wk)
 /* My frames that other workers finished with. */
 static void returns(struct worker *wk)
 {
-	uint32_t idx[64];
-	unsigned int j, n, i;
-
-	for (j = 0; wk->return_in && j < wk->cfg->nworkers; j++) {
-		if (j == wk->id)
-			continue;
-		while ((n = spsc_pop(&wk->return_in[j], idx, 64)))
-			for (i = 0; i < n; i++) {
-				struct frame *f = &wk->umem->frames[idx[i]];
-
-				f->next = wk->pool.free;
-				wk->pool.free = f;
-				wk->pool.nfree++;
-			}
-	}
+	frame_pool_reclaim(&wk->pool);
 }
 
-void worker_publish_stats(struct worker *wk)
+static void worker_publish_stats(struct worker *wk)
 {
 	struct writer_stats ws;
 
@@ -470,7 +532,7 @@ static void expire(struct worker *wk, bool force)
 static void wait_phase(struct worker *wk, unsigned int *phase)
 {
 	__atomic_add_fetch(phase, 1, __ATOMIC_ACQ_REL);
-	while (__atomic_load_n(phase, __ATOMIC_ACQUIRE) < wk->cfg->nworkers) {
+	while (__atomic_load_n(phase, __ATOMIC_ACQUIRE) < wk->g->nworkers) {
 		/* Keep taking frames home, and my flows' packets in. */
 		returns(wk);
 		inbox(wk);
@@ -490,10 +552,10 @@ static void shutdown_drain(struct worker *wk)
 		writer_submit(wk->w);
 	put_all(wk->fbuf, wk->nfrag);
 	wk->nfrag = 0;
-	wait_phase(wk, &phase_rx_done);
+	wait_phase(wk, &wk->g->phase_rx_done);
 	while (inbox(wk))
 		writer_submit(wk->w);
-	wait_phase(wk, &phase_inbox_done);
+	wait_phase(wk, &wk->g->phase_inbox_done);
 	if (wk->ft)
 		flow_table_end_all(wk->ft, FLOW_END_SHUTDOWN);
 	writer_drain(wk->w);
@@ -506,13 +568,12 @@ static void *worker_main(void *arg)
 	struct worker *wk = arg;
 	int ret;
 
-	self = wk;
-	while (!(ret = __atomic_load_n(&worker_gate, __ATOMIC_ACQUIRE)))
+	while (!(ret = __atomic_load_n(&wk->g->gate, __ATOMIC_ACQUIRE)))
 		sched_yield();
 	if (ret < 0)
 		return NULL;
 	refill(wk);
-	while (!worker_stop) {
+	while (!__atomic_load_n(&wk->g->stop, __ATOMIC_ACQUIRE)) {
 		unsigned int n = rx_batch(wk);
 
 		n += inbox(wk);
@@ -531,14 +592,54 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-int worker_start(struct worker *wk)
+int worker_group_start(struct worker_group *g, unsigned int *started)
 {
-	return -pthread_create(&wk->thread, NULL, worker_main, wk);
+	unsigned int i;
+	int ret = 0;
+
+	g->stop = 0;
+	g->abort = 0;
+	g->phase_rx_done = 0;
+	g->phase_inbox_done = 0;
+	__atomic_store_n(&g->gate, 0, __ATOMIC_RELEASE);
+	for (i = 0; i < g->nworkers; i++) {
+		ret = -pthread_create(&g->all[i].thread, NULL, worker_main,
+				      &g->all[i]);
+		if (ret) {
+			pr_warn("cannot start worker %u: %s\n", i,
+				strerror(-ret));
+			break;
+		}
+	}
+	*started = i;
+	__atomic_store_n(&g->gate, ret ? -1 : 1, __ATOMIC_RELEASE);
+	return ret;
 }
 
-void worker_join(struct worker *wk)
+int worker_finish(struct worker *wk)
 {
-	pthread_join(wk->thread, NULL);
+	int ret = 0, r;
+
+	if (wk->ft) {
+		flow_table_destroy(wk->ft);
+		wk->ft = NULL;
+	}
+	if (wk->streams) {
+		ret = streams_destroy(wk->streams);
+		wk->streams = NULL;
+	}
+	r = pcap_out_finish(wk->pcap);
+	if (r) {
+		pr_warn("closing the pcap of queue %u: %s\n", wk->q.queue_id,
+			strerror(-r));
+		ret = r;
+	}
+	/* Last blocks and cuts are in the counters once the files closed. */
+	if (wk->w)
+		worker_publish_stats(wk);
+	pcap_out_close(wk->pcap);
+	wk->pcap = NULL;
+	return ret;
 }
 
 int worker_join_timed(struct worker *wk, unsigned int ms)

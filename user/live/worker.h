@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * worker: one thread per RX queue.  Owns its queue socket, its frame pool,
- * its io_uring writer, its pcap output and, with stream reassembly, the
- * flow table of the flows it owns.
+ * its io_uring writer, its pcap output, its inbox of handed-off packets
+ * and, with stream reassembly, its streams and the flow table of the
+ * flows it owns: worker_init()/worker_bind() build them, worker_fini()
+ * frees them.  A worker group owns the workers of one run and what they
+ * share with the main thread (stop flag, start gate, shutdown phases,
+ * clock offset, abort flag); nothing of a run is global.
  *
  * Every flow has exactly one owner worker, picked by a symmetric hash of
  * its endpoints, because the two directions of a connection may arrive on
@@ -10,7 +14,8 @@
  * not own hands the packet's descriptors to the owner over a lock-free
  * SPSC ring (no copy, no lock); the owner processes it as its own, and
  * when the last reference to a frame is dropped, the frame travels back
- * over another SPSC ring to the pool (and so the fill ring) it came from.
+ * over its pool's return ring (umem.h) to the pool (and so the fill ring)
+ * it came from.
  */
 #ifndef FS_WORKER_H
 #define FS_WORKER_H
@@ -26,6 +31,8 @@
 #include "live/umem.h"
 #include "out/writer.h"
 #include "live/xskq.h"
+
+struct flow_index;
 
 /*
  * A packet spans at most this many descriptors: a 64 KiB GSO packet is
@@ -65,16 +72,11 @@ struct worker_stats {
 	uint64_t stream_bytes; /* in-order stream bytes written */
 };
 
-struct worker_cfg {
-	unsigned int nworkers;
-	struct worker *all;
-	bool streams;
-	struct flow_table_cfg ft;
-};
+struct worker_group;
 
 struct worker {
 	unsigned int id;
-	const struct worker_cfg *cfg;
+	struct worker_group *g;
 	struct xskq q;
 	struct frame_pool pool;
 	struct umem *umem;
@@ -85,9 +87,8 @@ struct worker {
 	struct streams *streams;
 	pthread_t thread;
 	struct worker_stats st;
-	/* rings from every worker (index = producer): flows I own, my frames */
+	/* packets of flows I own, from every worker (index = producer) */
 	struct spsc *handoff_in;
-	struct spsc *return_in;
 	uint64_t last_expire_ns;
 	/* chain being assembled from the RX ring (may span batches) */
 	struct iovec frag[WORKER_MAX_FRAGS];
@@ -98,39 +99,98 @@ struct worker {
 	uint64_t chain_ts;
 };
 
-/* Set by the main thread; workers finish what is queued and return. */
-extern volatile int worker_stop;
 /*
- * Set by the main thread (atomically) to stop waiting for writes that do
- * not complete: the workers' writers use it as writer_opts.abort.
+ * The workers of one live run and the state they share with the main
+ * thread.  Configuration is set before the workers start; the run state
+ * is written by the main thread and read by the workers with atomics.
  */
-extern int worker_abort;
-/*
- * Workers started with worker_start() wait at a gate until the main
- * thread opens it: worker_gate_open(true) once every worker runs, or
- * worker_gate_open(false) if one could not start, and then the started
- * ones return at once (a missing owner would never take its handoffs,
- * nor arrive at the shutdown phases).  worker_gate_reset() before a run.
- */
-void worker_gate_reset(void);
-void worker_gate_open(bool go);
-/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns; refreshed by the main thread. */
-extern int64_t worker_mono_to_real;
+struct worker_group {
+	unsigned int nworkers;
+	struct worker *all;
+	bool streams; /* packets go to their flow's owner worker */
+	struct flow_table_cfg ft;
+	/*
+	 * Live, overlaps are compared with data still held, never by reading
+	 * back what was handed to the writer: that would wait for every
+	 * write in flight on each retransmission, and the RX ring would
+	 * overflow meanwhile.
+	 */
+	struct flow_ops flow_ops;
+	/* Set by the main thread; workers finish what is queued and return. */
+	int stop;
+	/* Stop waiting for writes that do not complete: writer_opts.abort. */
+	int abort;
+	/* Start gate: 0 wait, 1 go, -1 return at once. */
+	int gate;
+	/* Shutdown phases: workers that emptied their RX ring / inbox. */
+	unsigned int phase_rx_done;
+	unsigned int phase_inbox_done;
+	/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns, refreshed by the main thread */
+	int64_t mono_to_real;
+};
 
 /*
- * Allocate the handoff and return rings of every worker in cfg->all (a
- * no-op with one worker or without streams).  Frames of each pool must
- * have been assigned (umem_pool_init) before.
+ * nworkers workers (ids 0..n-1), none built yet; streams: flows go to
+ * their owner worker, whose flow table is made from ft.  0 or -ENOMEM.
  */
-int worker_links_init(const struct worker_cfg *cfg, uint32_t frames_per_pool);
-void worker_links_free(const struct worker_cfg *cfg);
+int worker_group_init(struct worker_group *g, unsigned int nworkers,
+		      bool streams, const struct flow_table_cfg *ft);
+/* worker_fini() every worker, and free the array (after set-up failures). */
+void worker_group_fini(struct worker_group *g);
+/*
+ * Once every worker is bound: the handoff rings and the pools' return
+ * rings (nothing with one worker or without streams).  0 or -ENOMEM.
+ */
+int worker_group_link(struct worker_group *g);
+/*
+ * Start every worker; they wait at a gate until all run, then go (or,
+ * if one could not start, the started ones return at once: a missing
+ * owner would never take its handoffs, nor arrive at the shutdown
+ * phases).  *started: how many to join.  0 or -errno, logged.
+ */
+int worker_group_start(struct worker_group *g, unsigned int *started);
+/* Workers finish what is queued (shutdown phases) and return. */
+void worker_group_stop(struct worker_group *g);
+/* The writers cancel what is in flight and stop waiting for it. */
+void worker_group_abort(struct worker_group *g);
+bool worker_group_aborted(struct worker_group *g);
+/* Refresh the clock offset the workers stamp packets with. */
+void worker_group_update_clock(struct worker_group *g);
+
+/* What one worker writes: see worker_init(). */
+struct worker_outputs {
+	const struct writer_opts *wopts; /* .abort is the group's */
+	const struct pcap_out_opts *pcap; /* NULL: no pcap; its own path */
+	const char *streams_dir; /* NULL: no streams */
+	unsigned int max_open;
+	struct flow_index *index; /* shared flows.jsonl */
+};
 
 /*
- * Copy the writer's and the flow table's counters into wk's stats (the
- * worker does it each loop turn; the main thread once more after closing
- * the outputs of a joined worker, whose last blocks leave at close).
+ * Build wk's outputs: its writer, pcap output, and with streams its
+ * streams and flow table (flow ids interleave: worker i: i, i + n, ...).
+ * 0 or -errno, the cause logged; worker_fini() frees what was built.
  */
-void worker_publish_stats(struct worker *wk);
+int worker_init(struct worker *wk, const struct worker_outputs *o);
+/*
+ * Give wk frames [id * nframes, + nframes) of u as its pool (reassemblers
+ * may hold hold_max of them) and open its socket on ifname's queue
+ * queue_id (the first worker's takes over the UMEM's rings).  A queue
+ * whose socket was just closed is retried for up to a second (the kernel
+ * releases it from a work item).  0 or -errno.
+ */
+int worker_bind(struct worker *wk, struct umem *u, uint32_t nframes,
+		uint32_t hold_max, const char *ifname, uint32_t queue_id,
+		const struct xskq_opts *xo);
+/*
+ * After wk stopped (its flows ended, its writes complete): free its flow
+ * table, close its streams and pcap, take their last counters.  0 or the
+ * first -errno, logged.
+ */
+int worker_finish(struct worker *wk);
+/* Free whatever wk still owns: flow table, outputs, writer, socket, rings. */
+void worker_fini(struct worker *wk);
+
 /*
  * reasm_cfg hold hooks for UMEM frames: a frame may be held by reference
  * while its pool has fewer than hold_max frames held, whichever workers
@@ -138,8 +198,6 @@ void worker_publish_stats(struct worker *wk);
  */
 bool worker_hold_ref(struct buf *b);
 void worker_hold_unref(struct buf *b);
-int worker_start(struct worker *wk);
-void worker_join(struct worker *wk);
 /* Join wk if it returns within ms milliseconds: 0, or -ETIMEDOUT. */
 int worker_join_timed(struct worker *wk, unsigned int ms);
 
