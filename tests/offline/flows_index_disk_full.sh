@@ -4,41 +4,33 @@
 # keeps only whole lines (never half of one), each a valid JSON object, and
 # read exits 1.
 set -u
-: "${FS_BIN:?}" "${FS_ROOT:?}"
-gen=$FS_ROOT/build/tools/tracegen
-[ -x "$gen" ] || { echo "build/tools/tracegen not built"; exit 77; }
-unshare -m true 2>/dev/null || { echo "no mount namespaces"; exit 77; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail=0
-bad() { echo "FAIL $*"; fail=1; }
-bins=("$FS_BIN")
-export ASAN_OPTIONS=detect_stack_use_after_return=1:exitcode=66
-export UBSAN_OPTIONS=print_stacktrace=1:exitcode=66
+. "$(dirname "$0")/lib.sh"
+need_tracegen
+need_mount_ns
 
-"$gen" --case many --seed 7 --flows 2000 --bytes 100 --out "$work/t" >/dev/null
+"$TRACEGEN" --case many --seed 7 --flows 2000 --bytes 100 --out "$work/t" >/dev/null
 
-for bin in "${bins[@]}"; do
-	for size in 1m 3m; do
-		tag="${bin##*/build/}, ${size}B"
-		rm -rf "$work/mnt" "$work/st"
-		mkdir "$work/mnt"
-		# --closed-timeout 0: a flow ends at the next packet after its
-		# close, so that lines and stream data fill the disk together.
-		unshare -m bash -c '
-			mount -t tmpfs -o size="$1" tmpfs "$2" || exit 99
-			"$3" read -r "$4" --streams "$2/st" \
-				--closed-timeout 0 2>"$5"
-			rc=$?
-			cp -a "$2/st" "$6"
-			exit $rc' - "$size" "$work/mnt" "$bin" \
-			"$work/t/trace.pcap" "$work/err" "$work/st"
+bin=$FS_BIN
+for size in 1m 3m; do
+	tag="${bin##*/build/}, ${size}B"
+	rm -rf "$work/mnt" "$work/st"
+	mkdir "$work/mnt"
+	# --closed-timeout 0: a flow ends at the next packet after its
+	# close, so that lines and stream data fill the disk together.
+	unshare -m bash -c '
+		mount -t tmpfs -o size="$1" tmpfs "$2" || exit 99
+		"$3" read -r "$4" --streams "$2/st" \
+			--closed-timeout 0 2>"$5"
 		rc=$?
-		[ "$rc" -eq 99 ] && { echo "cannot mount a tmpfs"; exit 77; }
-		[ "$rc" -eq 1 ] || bad "$tag: exit $rc, expected 1"
-		grep -E -q 'Sanitizer|runtime error:' "$work/err" &&
-			{ bad "$tag: sanitizer report"; head -30 "$work/err"; }
-		python3 - "$work/st/flows.jsonl" "$tag" <<'PY' || bad "$tag: index"
+		cp -a "$2/st" "$6"
+		exit $rc' - "$size" "$work/mnt" "$bin" \
+		"$work/t/trace.pcap" "$work/err" "$work/st"
+	rc=$?
+	[ "$rc" -eq 99 ] && { echo "cannot mount a tmpfs"; exit 77; }
+	[ "$rc" -eq 1 ] || bad "$tag: exit $rc, expected 1"
+	grep -E -q 'Sanitizer|runtime error:' "$work/err" &&
+		{ bad "$tag: sanitizer report"; head -30 "$work/err"; }
+	python3 - "$work/st/flows.jsonl" "$tag" <<'PY' || bad "$tag: index"
 import json, sys
 path, tag = sys.argv[1], sys.argv[2]
 data = open(path, "rb").read()
@@ -50,6 +42,5 @@ assert 0 < len(ids) < 2000, len(ids)
 assert len(set(ids)) == len(ids), "a line twice"
 print("ok   %s: %d whole lines, %d bytes" % (tag, len(ids), len(data)))
 PY
-	done
 done
 exit $fail

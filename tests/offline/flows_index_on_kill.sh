@@ -5,24 +5,12 @@
 # the file, whole, and the stream files of those flows are complete. Then
 # SIGKILL: the file holds those lines, each valid JSON, nothing else.
 set -u
-: "${FS_BIN:?}" "${FS_ROOT:?}"
-gen=$FS_ROOT/build/tools/tracegen
-[ -x "$gen" ] || { echo "build/tools/tracegen not built"; exit 77; }
-work=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
+need_tracegen
 pid=
-cleanup() {
-	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-	exec 3>&-
-	rm -rf "$work"
-}
-trap cleanup EXIT
-fail=0
-bad() { echo "FAIL $*"; fail=1; }
-bins=("$FS_BIN")
-export ASAN_OPTIONS=detect_stack_use_after_return=1
-export UBSAN_OPTIONS=print_stacktrace=1
+on_exit '[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; exec 3>&-'
 
-"$gen" --case many --seed 6 --flows 300 --bytes 5000 --out "$work/t" >/dev/null
+"$TRACEGEN" --case many --seed 6 --flows 300 --bytes 5000 --out "$work/t" >/dev/null
 # One more packet 5 s after the last: the first SYN again, which starts a
 # flow of its own.  With --closed-timeout 1 every flow of the trace ends at
 # that packet, which stays open: all lines but its own are due before the
@@ -46,30 +34,30 @@ PY
 want=$(($(wc -l <"$work/ref/flows.jsonl") - 1))
 [ "$want" -eq 300 ] || bad "$want flows end before the last packet, not 300"
 
-for bin in "${bins[@]}"; do
-	tag=${bin##*/build/}
-	out=$work/st-${tag//\//_}
-	rm -f "$work/fifo"
-	mkfifo "$work/fifo"
-	"$bin" read -r "$work/fifo" --streams "$out" --closed-timeout 1 \
-		2>"$work/err" &
-	pid=$!
-	exec 3>"$work/fifo"
-	cat "$work/t/trace.pcap" >&3
-	# The lines come when read waits for input; no timing is asserted,
-	# this is only how long to wait before calling it lost.
-	for _ in $(seq 300); do
-		[ "$(cat "$out/flows.jsonl" 2>/dev/null | wc -l)" -ge "$want" ] &&
-			break
-		sleep 0.1
-	done
-	kill -KILL "$pid"
-	wait "$pid" 2>/dev/null
-	pid=
-	exec 3>&-
-	grep -E -q 'Sanitizer|runtime error:' "$work/err" &&
-		{ bad "$tag: sanitizer report"; head -30 "$work/err"; }
-	python3 - "$work/ref" "$out" <<'PY' || bad "$tag: index after SIGKILL"
+bin=$FS_BIN
+tag=${bin##*/build/}
+out=$work/st-${tag//\//_}
+rm -f "$work/fifo"
+mkfifo "$work/fifo"
+"$bin" read -r "$work/fifo" --streams "$out" --closed-timeout 1 \
+	2>"$work/err" &
+pid=$!
+exec 3>"$work/fifo"
+cat "$work/t/trace.pcap" >&3
+# The lines come when read waits for input; no timing is asserted,
+# this is only how long to wait before calling it lost.
+for _ in $(seq 300); do
+	[ "$(cat "$out/flows.jsonl" 2>/dev/null | wc -l)" -ge "$want" ] &&
+		break
+	sleep 0.1
+done
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+pid=
+exec 3>&-
+grep -E -q 'Sanitizer|runtime error:' "$work/err" &&
+	{ bad "$tag: sanitizer report"; head -30 "$work/err"; }
+python3 - "$work/ref" "$out" <<'PY' || bad "$tag: index after SIGKILL"
 import json, os, sys
 ref, out = sys.argv[1], sys.argv[2]
 data = open(os.path.join(out, "flows.jsonl"), "rb").read()
@@ -93,5 +81,4 @@ for i, r in got.items():
             assert a == open(os.path.join(ref, f), "rb").read(), f
 print("ok   %d lines, every ended flow's, and their files" % len(got))
 PY
-done
 exit $fail

@@ -7,11 +7,7 @@
 # masked to its 26 low bits) when unsupported, and its FCS bits do not
 # stop an Ethernet capture from being read.
 set -u
-: "${FS_BIN:?}" "${FS_SHARED:?}"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail=0
-bad() { echo "FAIL $*"; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
 python3 - "$work" <<'PY'
 import struct, sys

@@ -4,15 +4,10 @@
 # opened for writing: exit 1, the input unchanged.  A -w elsewhere still
 # works.
 set -u
-: "${FS_BIN:?}" "${FS_ROOT:?}"
-gen=$FS_ROOT/build/tools/tracegen
-[ -x "$gen" ] || { echo "build/tools/tracegen not built"; exit 77; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail=0
-bad() { echo "FAIL $*"; fail=1; }
+. "$(dirname "$0")/lib.sh"
+need_tracegen
 
-"$gen" --case many --seed 2 --flows 300 --bytes 5000 --out "$work/t" >/dev/null
+"$TRACEGEN" --case many --seed 2 --flows 300 --bytes 5000 --out "$work/t" >/dev/null
 in=$work/in.pcap
 cp "$work/t/trace.pcap" "$in"
 ln -s "$in" "$work/link.pcap"

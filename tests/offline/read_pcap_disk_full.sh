@@ -7,15 +7,12 @@
 # complete record, with no hole and no partial record (every record whole,
 # the file ending exactly after the last one).
 set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-FS_BIN=${FS_BIN:-$ROOT/build/flowsplice}
-TRACEGEN=$ROOT/build/tools/tracegen
-
-[ "$(id -u)" = 0 ] || { echo "needs root (mount)"; exit 77; }
-work=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
+need_tracegen
+[ "$(id -u)" = 0 ] || { echo "FAIL: needs root (mount)"; exit 1; }
 mnt=$work/mnt
 mkdir "$mnt"
-trap 'umount "$mnt" 2>/dev/null; rm -rf "$work"' EXIT
+on_exit 'umount "$mnt" 2>/dev/null'
 mount -t tmpfs -o size=4m none "$mnt" || { echo "cannot mount tmpfs"; exit 77; }
 
 "$TRACEGEN" --case many --flows 200 --bytes 30000 --out "$work/tg" >/dev/null ||

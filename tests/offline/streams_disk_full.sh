@@ -6,19 +6,11 @@
 # counts as written is still in its stream file at its offset (no byte written
 # before is deleted, none is wrong).
 set -u
-: "${FS_BIN:?}" "${FS_ROOT:?}"
-gen=$FS_ROOT/build/tools/tracegen
-[ -x "$gen" ] || { echo "build/tools/tracegen not built"; exit 77; }
-unshare -m true 2>/dev/null || { echo "no mount namespaces"; exit 77; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail=0
-bad() { echo "FAIL $*"; fail=1; }
-bins=("$FS_BIN")
-export ASAN_OPTIONS=detect_stack_use_after_return=1:exitcode=66
-export UBSAN_OPTIONS=print_stacktrace=1:exitcode=66
+. "$(dirname "$0")/lib.sh"
+need_tracegen
+need_mount_ns
 
-"$gen" --case many --seed 4 --flows 60 --bytes 60000 --out "$work/t" >/dev/null
+"$TRACEGEN" --case many --seed 4 --flows 60 --bytes 60000 --out "$work/t" >/dev/null
 
 # check STREAMS_DIR STDERR: the stream files against the expected streams.
 check() {
@@ -59,28 +51,27 @@ sys.exit(0 if wrong == 0 and 0.98 * stream <= kept <= stream and
 PY
 }
 
-for bin in "${bins[@]}"; do
-	tag=${bin#"$FS_ROOT"/}
-	rm -rf "$work/mnt"
-	mkdir "$work/mnt"
-	unshare -m bash -c '
-		mount -t tmpfs -o size=2m tmpfs "$1" || exit 99
-		"$2" read -r "$3" --streams "$1/st" --max-open-files 2 2>"$4"
-		rc=$?
-		cp -a "$1/st" "$5"
-		exit $rc' - "$work/mnt" "$bin" "$work/t/trace.pcap" \
-		"$work/err" "$work/st-${tag//\//_}"
+bin=$FS_BIN
+tag=${bin#"$FS_ROOT"/}
+rm -rf "$work/mnt"
+mkdir "$work/mnt"
+unshare -m bash -c '
+	mount -t tmpfs -o size=2m tmpfs "$1" || exit 99
+	"$2" read -r "$3" --streams "$1/st" --max-open-files 2 2>"$4"
 	rc=$?
-	[ "$rc" -eq 99 ] && { echo "cannot mount a tmpfs"; exit 77; }
-	[ "$rc" -eq 1 ] || { bad "$tag: exit $rc, expected 1"; tail -5 "$work/err"; }
-	grep -E -q 'Sanitizer|runtime error:' "$work/err" &&
-		{ bad "$tag: sanitizer report"; head -30 "$work/err"; }
-	errors=$(grep -o '[0-9]* write errors' "$work/err" | cut -d' ' -f1)
-	[ "${errors:-0}" -gt 0 ] || bad "$tag: no write error counted"
-	if check "$work/st-${tag//\//_}" "$work/err"; then
-		echo "ok   $tag: every byte written is in place"
-	else
-		bad "$tag: stream files lost or garbled bytes"
-	fi
-done
+	cp -a "$1/st" "$5"
+	exit $rc' - "$work/mnt" "$bin" "$work/t/trace.pcap" \
+	"$work/err" "$work/st-${tag//\//_}"
+rc=$?
+[ "$rc" -eq 99 ] && { echo "cannot mount a tmpfs"; exit 77; }
+[ "$rc" -eq 1 ] || { bad "$tag: exit $rc, expected 1"; tail -5 "$work/err"; }
+grep -E -q 'Sanitizer|runtime error:' "$work/err" &&
+	{ bad "$tag: sanitizer report"; head -30 "$work/err"; }
+errors=$(grep -o '[0-9]* write errors' "$work/err" | cut -d' ' -f1)
+[ "${errors:-0}" -gt 0 ] || bad "$tag: no write error counted"
+if check "$work/st-${tag//\//_}" "$work/err"; then
+	echo "ok   $tag: every byte written is in place"
+else
+	bad "$tag: stream files lost or garbled bytes"
+fi
 exit $fail

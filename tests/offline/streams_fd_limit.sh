@@ -4,42 +4,33 @@
 # closed for it are opened again without losing a byte, and the output is
 # exactly that of a run without the limit (exit 0, no write error).
 set -u
-: "${FS_BIN:?}" "${FS_ROOT:?}"
-gen=$FS_ROOT/build/tools/tracegen
-[ -x "$gen" ] || { echo "build/tools/tracegen not built"; exit 77; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail=0
-bad() { echo "FAIL $*"; fail=1; }
-bins=("$FS_BIN")
-export ASAN_OPTIONS=detect_stack_use_after_return=1:exitcode=66
-export UBSAN_OPTIONS=print_stacktrace=1:exitcode=66
+. "$(dirname "$0")/lib.sh"
+need_tracegen
 
-"$gen" --case many --seed 3 --flows 80 --bytes 3000 --out "$work/t" >/dev/null
+"$TRACEGEN" --case many --seed 3 --flows 80 --bytes 3000 --out "$work/t" >/dev/null
 "$FS_BIN" read -r "$work/t/trace.pcap" --streams "$work/ref" 2>"$work/err" ||
 	{ bad "reference run failed"; cat "$work/err"; }
 nref=$(ls "$work/ref" | wc -l)
 [ "$nref" -eq 161 ] || bad "reference run wrote $nref files, expected 161"
 
-for bin in "${bins[@]}"; do
-	for lim in 30 12; do
-		out=$work/out-$lim-$(basename "$bin")
-		(ulimit -n "$lim" && exec "$bin" read -r "$work/t/trace.pcap" \
-			--streams "$out") 2>"$work/err"
-		rc=$?
-		tag="$bin, ulimit -n $lim"
-		[ "$rc" -eq 0 ] || { bad "$tag: exit $rc"; tail -5 "$work/err"; }
-		grep -E -q 'Sanitizer|runtime error:' "$work/err" &&
-			{ bad "$tag: sanitizer report"; head -20 "$work/err"; }
-		reopens=$(grep -o '[0-9]* reopens' "$work/err" | cut -d' ' -f1)
-		[ "${reopens:-0}" -gt 0 ] ||
-			bad "$tag: no file was closed for the bound (${reopens:-?})"
-		if diff -r "$out" "$work/ref" >/dev/null; then
-			echo "ok   $tag: same $nref files, $reopens reopens"
-		else
-			bad "$tag: output differs from the run without a limit"
-			diff -rq "$out" "$work/ref" | head -5
-		fi
-	done
+bin=$FS_BIN
+for lim in 30 12; do
+	out=$work/out-$lim-$(basename "$bin")
+	(ulimit -n "$lim" && exec "$bin" read -r "$work/t/trace.pcap" \
+		--streams "$out") 2>"$work/err"
+	rc=$?
+	tag="$bin, ulimit -n $lim"
+	[ "$rc" -eq 0 ] || { bad "$tag: exit $rc"; tail -5 "$work/err"; }
+	grep -E -q 'Sanitizer|runtime error:' "$work/err" &&
+		{ bad "$tag: sanitizer report"; head -20 "$work/err"; }
+	reopens=$(grep -o '[0-9]* reopens' "$work/err" | cut -d' ' -f1)
+	[ "${reopens:-0}" -gt 0 ] ||
+		bad "$tag: no file was closed for the bound (${reopens:-?})"
+	if diff -r "$out" "$work/ref" >/dev/null; then
+		echo "ok   $tag: same $nref files, $reopens reopens"
+	else
+		bad "$tag: output differs from the run without a limit"
+		diff -rq "$out" "$work/ref" | head -5
+	fi
 done
 exit $fail
