@@ -12,17 +12,10 @@ set -u
 . "$(dirname "$0")/lib.sh"
 need_root
 skip_if_no_xdp
-command -v mkfs.ext4 >/dev/null || die "mkfs.ext4 not installed"
-
 OUT=$(mktemp -d /tmp/fs-full-XXXXXX)
 MNT=$OUT/mnt
-mkdir "$MNT"
-topo_on_exit "rm -rf $OUT"
-topo_on_exit "umount $MNT 2>/dev/null"
 topo_trap
-truncate -s 24M "$OUT/img"
-mkfs.ext4 -q -F "$OUT/img" || die "mkfs.ext4 failed"
-mount -o loop "$OUT/img" "$MNT" || skip "cannot loop-mount a file system"
+small_fs_up "$OUT" 24M
 topo_up 1
 
 topo_bg b "$TCPXFER" server --port 5201 --conns 10

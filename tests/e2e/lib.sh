@@ -156,6 +156,18 @@ topo_trap() {
 	trap 'exit 143' TERM
 }
 
+# A small ext4 of SIZE (truncate(1) units) loop-mounted at DIR/mnt, for
+# disk-full tests; unmounted and removed at exit (call topo_trap first).
+small_fs_up() { # dir size
+	command -v mkfs.ext4 >/dev/null || die "mkfs.ext4 not installed"
+	mkdir -p "$1/mnt"
+	topo_on_exit "rm -rf $1"
+	topo_on_exit "umount $1/mnt 2>/dev/null"
+	truncate -s "$2" "$1/img"
+	mkfs.ext4 -q -F "$1/img" || die "mkfs.ext4 failed"
+	mount -o loop "$1/img" "$1/mnt" || die "cannot loop-mount a file system"
+}
+
 # Start a command in a namespace in the background; its pid is left in
 # TOPO_BG_PID and it is killed by topo_down if still running.
 topo_bg() { # ns cmd...
