@@ -9,9 +9,13 @@
  * file (null when the direction carried no data), packets, payload
  * (captured bytes, retransmissions included), bytes (stream bytes
  * written), length (bytes + gaps), syn, midstream, fin, seq0 (sequence
- * number of stream byte 0), gaps [[offset, length], ...], gaps_truncated,
- * gap_bytes, overlaps, overlap_bytes, conflicts, conflict_bytes,
- * late_bytes, before_start, after_fin, keepalives, write_errors.
+ * number of stream byte 0), gaps [[offset, length], ...] (the first
+ * holes), gaps_truncated (more holes than listed), gap_count (holes,
+ * listed or not), gap_bytes, overlaps, overlap_bytes, conflicts,
+ * conflict_bytes, late_bytes, before_start, after_fin, out_of_window
+ * (segments 2^30 or more away, ignored), keepalives, write_errors.
+ * tests/offline/flows_index_fields.sh checks this list and the README's
+ * against a written index.
  */
 #ifndef FS_FLOW_INDEX_H
 #define FS_FLOW_INDEX_H
