@@ -15,6 +15,9 @@ allowed=(
 	# any thread starts and read by every module's pr_*() (passing it
 	# down would thread a context through every layer for one int).
 	"lib/log.o:cur_level"
+	# The command's name in the log prefix: set with the level, by
+	# cli_parse(), before any thread starts; the same reasoning.
+	"lib/log.o:cmd_name"
 	# The direct writer's "O_DIRECT refused" message, logged once per
 	# process; the writer's rebuild moves the flag into the writer.
 	"out/writer_direct.o:logged.0"

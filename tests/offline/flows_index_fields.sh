@@ -5,19 +5,16 @@
 # table), each of them is named in tcp/flow_index.h, and every "ended"
 # value seen is one the README lists.
 set -u
-: "${FS_BIN:?}" "${FS_ROOT:?}"
-gen=$FS_ROOT/build/tools/tracegen
-[ -x "$gen" ] || { echo "build/tools/tracegen not built"; exit 77; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail=0
+. "$(dirname "$0")/lib.sh"
+need_tracegen
+gen=$TRACEGEN
 
 # Several cases, so that gaps, overlaps, RSTs and a reused 4-tuple appear.
 for c in loss dup overlap-diff port-reuse midstream vlan ipv6; do
 	"$gen" --case "$c" --seed 3 --out "$work/$c" >/dev/null ||
-		{ echo "FAIL tracegen $c"; exit 1; }
+		{ bad "tracegen $c"; exit 1; }
 	"$FS_BIN" read -r "$work/$c/trace.pcap" --streams "$work/$c/st" \
-		2>"$work/err" || { echo "FAIL read $c"; cat "$work/err"; fail=1; }
+		2>"$work/err" || { bad "read $c"; cat "$work/err"; }
 done
 cat "$work"/*/st/flows.jsonl >"$work/all.jsonl"
 

@@ -20,6 +20,7 @@
 
 #include "cmd/capture_int.h"
 #include "live/capture_stats.h"
+#include "cmd/flow_opts.h"
 #include "lib/cli.h"
 #include "cmd/commands.h"
 #include "parse/filter.h"
@@ -30,20 +31,7 @@
 #include "live/xdp_prog.h"
 
 static const char *const xdp_modes[] = {"auto", "native", "generic", NULL};
-static const char *const hold_policies[] = {"copy", "drop", NULL};
 static const char *const pcap_ios[] = {"direct", "buffered", NULL};
-
-static const struct capture_opts capture_defaults = {
-	.stats_interval = 1,
-	.frame_size = 4096,
-	.frames = 32768,
-	.max_flows = 65536,
-	.idle_timeout = 300,
-	.max_open = 1024,
-	.ooo_per_flow = 8ull << 20,
-	.ooo_total = 256ull << 20,
-	.flush_ms = 1000,
-};
 
 static const struct cli_cmd capture_cmd = {
 	.name = "capture",
@@ -78,54 +66,47 @@ static enum cli_result capture_parse(struct capture_opts *o, int argc,
 			"reassemble each TCP direction into "
 			"DIR/<id>-...{c2s,s2c}, with DIR/flows.jsonl; may be "
 			"combined with -w"),
-		CLI_OPT_RANGE(
-			"max-flows", 0, CLI_UINT, &o->max_flows, "N",
-			"flows tracked per worker; past it the least recently "
-			"seen is ended as evicted (default: 65536)",
-			1, 1u << 24),
-		CLI_OPT_RANGE("idle-timeout", 0, CLI_UINT, &o->idle_timeout,
-			      "SECS",
-			      "end a flow idle this long (default: 300)", 1, 0),
+		FLOW_OPT_MAX_FLOWS(&o->max_flows,
+				   "flows tracked per worker; past it the "
+				   "least recently seen is ended as evicted"),
+		FLOW_OPT_IDLE_TIMEOUT(&o->idle_timeout,
+				      "end a flow idle this long"),
 		CLI_OPT("hold-frames", 0, CLI_UINT, &o->hold_frames, "N",
 			"frames of each queue's UMEM pool that reassemblers "
 			"may hold for out-of-order data, whichever workers "
 			"hold them (default: a quarter of --frames)"),
-		CLI_OPT_ENUM(
-			"hold-policy", 0, &o->hold_policy, "POLICY",
-			"past --hold-frames: copy out-of-order data into a "
-			"bounded arena, or drop it and record a gap (default: "
-			"copy)",
-			hold_policies),
-		CLI_OPT("ooo-per-flow", 0, CLI_SIZE, &o->ooo_per_flow, "BYTES",
-			"out-of-order bytes held per flow, per-segment "
-			"overhead included (default: 8M)"),
-		CLI_OPT("ooo-total", 0, CLI_SIZE, &o->ooo_total, "BYTES",
-			"out-of-order bytes held per worker, per-segment "
-			"overhead included (default: 256M)"),
-		CLI_OPT_RANGE(
-			"max-open", 0, CLI_UINT, &o->max_open, "N",
-			"stream files open at once per worker (default: 1024)",
-			1, 1u << 20),
-		CLI_OPT_ENUM(
-			"pcap-io", 0, &o->pcap_io, "MODE",
-			"pcap file writes: O_DIRECT through aligned staging "
-			"blocks, or through the page cache (default: direct, "
-			"4-7x faster on the measured disk)",
-			pcap_ios),
-		CLI_OPT_RANGE(
-			"flush-interval", 0, CLI_UINT, &o->flush_ms, "MS",
-			"direct pcap writes: every MS milliseconds the "
-			"partial last block goes to the file (through the "
-			"page cache), so at most that much output waits in "
-			"memory; 0: only at rotation and exit (default: 1000)",
-			0, 3600000),
+		FLOW_OPT_HOLD_POLICY(&o->hold_policy,
+				     "past --hold-frames: copy out-of-order "
+				     "data into a bounded arena, or drop it "
+				     "and record a gap"),
+		FLOW_OPT_OOO_PER_FLOW(&o->ooo_per_flow,
+				      "out-of-order bytes held per flow, "
+				      "per-segment overhead included"),
+		FLOW_OPT_OOO_TOTAL(&o->ooo_total,
+				   "out-of-order bytes held per worker, "
+				   "per-segment overhead included"),
+		FLOW_OPT_MAX_OPEN_FILES(&o->max_open,
+					"stream files open at once per worker, "
+					"capped by the file descriptor limit"),
+		CLI_OPT_ENUM_DEF("pcap-io", 0, &o->pcap_io, "MODE",
+				 "pcap file writes: O_DIRECT through aligned "
+				 "staging blocks (4-7x faster on the measured "
+				 "disk), or through the page cache",
+				 pcap_ios, 0),
+		CLI_OPT_RANGE_DEF("flush-interval", 0, CLI_UINT, &o->flush_ms,
+				  "MS",
+				  "direct pcap writes: every MS milliseconds "
+				  "the partial last block goes to the file "
+				  "(through the page cache), so at most that "
+				  "much output waits in memory; 0: only at "
+				  "rotation and exit",
+				  0, 3600000, 1000),
 		CLI_OPT("queues", 'Q', CLI_STR, &o->queues, "LIST",
 			"RX queues to capture, e.g. 0,2-3 (default: all)"),
-		CLI_OPT_ENUM(
-			"xdp-mode", 0, &o->xdp_mode, "MODE",
-			"XDP attach mode (default: auto: generic for virtual "
-			"devices, native otherwise)",
-			xdp_modes),
+		CLI_OPT_ENUM_DEF("xdp-mode", 0, &o->xdp_mode, "MODE",
+				 "XDP attach mode; auto: generic for virtual "
+				 "devices, native otherwise",
+				 xdp_modes, 0),
 		CLI_OPT("pin-path", 0, CLI_STR, &o->pin_path, "DIR",
 			"use the classifier maps pinned under DIR, on a bpf "
 			"file system (xdp-loader --pin-path)"),
@@ -144,23 +125,23 @@ static enum cli_result capture_parse(struct capture_opts *o, int argc,
 			"stop after SECS seconds (default: until SIGINT or "
 			"SIGTERM)",
 			1, 0),
-		CLI_OPT("stats-interval", 0, CLI_UINT, &o->stats_interval,
-			"SECS",
-			"seconds between stats lines on stderr; 0: none "
-			"(default: 1)"),
+		CLI_OPT_DEF("stats-interval", 0, CLI_UINT, &o->stats_interval,
+			    "SECS",
+			    "seconds between stats lines on stderr; "
+			    "0: none",
+			    1),
 		CLI_OPT("stats-json", 0, CLI_STR, &o->stats_json, "FILE",
 			"keep FILE updated with the counters as JSON (each "
 			"interval and at exit); FILE must be a regular file "
 			"or absent"),
-		CLI_OPT_RANGE("frame-size", 0, CLI_UINT, &o->frame_size,
-			      "BYTES",
-			      "UMEM frame size, 2048 or 4096 (default: 4096)",
-			      2048, 4096),
-		CLI_OPT_RANGE(
-			"frames", 0, CLI_UINT, &o->frames, "N",
-			"UMEM frames per queue: 128 MiB of 4 KiB frames, for "
-			"bursts the disk cannot take at once (default: 32768)",
-			64, 1u << 20),
+		CLI_OPT_RANGE_DEF("frame-size", 0, CLI_UINT, &o->frame_size,
+				  "BYTES", "UMEM frame size, 2048 or 4096",
+				  2048, 4096, 4096),
+		CLI_OPT_RANGE_DEF("frames", 0, CLI_UINT, &o->frames, "N",
+				  "UMEM frames per queue: 128 MiB of 4 KiB "
+				  "frames, for bursts the disk cannot take at "
+				  "once",
+				  64, 1u << 20, 32768),
 		CLI_OPT_RANGE(
 			"rx-size", 0, CLI_UINT, &o->rx_size, "N",
 			"RX ring entries per socket, a power of 2; rides out "
@@ -295,27 +276,24 @@ static int check_opts(struct capture_opts *o, uint64_t *rotate_bytes)
 	int ret;
 
 	if (!o->ifname) {
-		fprintf(stderr, "flowsplice capture: -i IFACE is required\n");
+		pr_warn("-i IFACE is required\n");
 		return -EINVAL;
 	}
 	if (!o->write && !o->streams) {
-		fprintf(stderr,
-			"flowsplice capture: nothing to do: give -w FILE "
+		pr_warn("nothing to do: give -w FILE "
 			"and/or --streams DIR\n");
 		return -EINVAL;
 	}
 	if (!o->hold_frames)
 		o->hold_frames = o->frames / 4;
 	if (o->hold_frames >= o->frames) {
-		fprintf(stderr,
-			"flowsplice capture: --hold-frames %u must be below "
+		pr_warn("--hold-frames %u must be below "
 			"--frames %u\n",
 			o->hold_frames, o->frames);
 		return -EINVAL;
 	}
 	if (o->frame_size != 2048 && o->frame_size != 4096) {
-		fprintf(stderr,
-			"flowsplice capture: --frame-size must be 2048 or 4096\n");
+		pr_warn("--frame-size must be 2048 or 4096\n");
 		return -EINVAL;
 	}
 	if (!o->rx_size)
@@ -323,28 +301,25 @@ static int check_opts(struct capture_opts *o, uint64_t *rotate_bytes)
 	if (!o->fill_size)
 		o->fill_size = default_ring_size(o->frames);
 	if (!is_pow2(o->rx_size) || !is_pow2(o->fill_size)) {
-		fprintf(stderr, "flowsplice capture: ring sizes must be powers "
-				"of 2\n");
+		pr_warn("ring sizes must be powers "
+			"of 2\n");
 		return -EINVAL;
 	}
 	if (o->fill_size > o->frames) {
-		fprintf(stderr,
-			"flowsplice capture: --fill-size %u exceeds --frames %u\n",
-			o->fill_size, o->frames);
+		pr_warn("--fill-size %u exceeds --frames %u\n", o->fill_size,
+			o->frames);
 		return -EINVAL;
 	}
 	ret = parse_rotate_size(o->rotate_size, rotate_bytes);
 	if (ret == -ERANGE) {
-		fprintf(stderr,
-			"flowsplice capture: -C %s out of range (1..%" PRIu64
+		pr_warn("-C %s out of range (1..%" PRIu64
 			" millions of bytes, or %" PRIu64
 			" bytes with a K/M/G suffix)\n",
 			o->rotate_size, UINT64_MAX / 1000000, UINT64_MAX);
 		return ret;
 	}
 	if (ret) {
-		fprintf(stderr, "flowsplice capture: invalid -C size '%s'\n",
-			o->rotate_size);
+		pr_warn("invalid -C size '%s'\n", o->rotate_size);
 		return -EINVAL;
 	}
 	return 0;
@@ -583,6 +558,7 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 	return ret;
 }
 
+/* 0, CMD_USAGE or -errno, each with its message. */
 static int capture_init(struct capture *c, int argc, char **argv)
 {
 	char err[256], *expr;
@@ -591,28 +567,26 @@ static int capture_init(struct capture *c, int argc, char **argv)
 
 	expr = filter_join_args(argc, argv);
 	if (!expr)
-		return -ENOMEM;
+		goto nomem;
 	ret = filter_parse(expr, &c->rules, err, sizeof(err));
 	free(expr);
 	if (ret) {
-		fprintf(stderr, "flowsplice capture: bad filter: %s\n", err);
-		return EXIT_USAGE;
+		pr_warn("bad filter: %s\n", err);
+		return CMD_USAGE;
 	}
 	c->ifindex = if_nametoindex(c->o->ifname);
 	if (!c->ifindex) {
-		fprintf(stderr, "flowsplice capture: no such interface: %s\n",
-			c->o->ifname);
-		return 1;
+		pr_warn("no such interface: %s\n", c->o->ifname);
+		return -ENODEV;
 	}
 	nrx = count_rx_queues(c->o->ifname);
 	if (c->o->queues) {
 		ret = parse_queues(c->o->queues, nrx, &c->queues, &c->nq);
 		if (ret) {
-			fprintf(stderr,
-				"flowsplice capture: bad --queues '%s': %s has "
+			pr_warn("bad --queues '%s': %s has "
 				"RX queues 0-%u\n",
 				c->o->queues, c->o->ifname, nrx - 1);
-			return EXIT_USAGE;
+			return CMD_USAGE;
 		}
 	} else {
 		unsigned int i;
@@ -620,22 +594,24 @@ static int capture_init(struct capture *c, int argc, char **argv)
 		c->nq = nrx < FS_MAX_QUEUES ? nrx : FS_MAX_QUEUES;
 		c->queues = calloc(c->nq, sizeof(*c->queues));
 		if (!c->queues)
-			return 1;
+			goto nomem;
 		for (i = 0; i < c->nq; i++)
 			c->queues[i] = i;
 	}
 	if (c->o->stats_json &&
 	    capture_stats_json_check(c->o->stats_json, err, sizeof(err))) {
-		fprintf(stderr, "flowsplice capture: --stats-json %s: %s\n",
-			c->o->stats_json, err);
-		return 1;
+		pr_warn("--stats-json %s: %s\n", c->o->stats_json, err);
+		return -EINVAL;
 	}
 	c->prev.q = calloc(c->nq, sizeof(*c->prev.q));
 	c->cur.q = calloc(c->nq, sizeof(*c->cur.q));
 	c->qbase = calloc(c->nq, sizeof(*c->qbase));
 	if (!c->prev.q || !c->cur.q || !c->qbase)
-		return 1;
+		goto nomem;
 	return 0;
+nomem:
+	pr_warn("out of memory\n");
+	return -ENOMEM;
 }
 
 /*
@@ -653,7 +629,7 @@ static void add_unless_ignored(sigset_t *set, int sig)
 
 int cmd_capture(int argc, char **argv)
 {
-	struct capture_opts opt = capture_defaults;
+	struct capture_opts opt = {0}; /* defaults: the option table's */
 	struct capture c = {.o = &opt};
 	uint64_t rotate_bytes = 0;
 	sigset_t sigs;
@@ -661,20 +637,21 @@ int cmd_capture(int argc, char **argv)
 
 	ret = capture_parse(&opt, argc, argv, &first);
 	if (ret != CLI_OK)
-		return ret == CLI_HELP ? 0 : EXIT_USAGE;
+		return ret == CLI_HELP ? 0 : CMD_USAGE;
 	if (opt.verbose)
 		log_set_level(LOG_LVL_DEBUG);
 	if (check_opts(&opt, &rotate_bytes))
-		return EXIT_USAGE;
+		return CMD_USAGE;
 	ret = capture_init(&c, argc - first, argv + first);
 	if (ret)
 		goto out;
+	if (opt.streams)
+		flow_opts_fit_open_files(&opt.max_open, c.nq);
 	if (geteuid() != 0) {
-		fprintf(stderr,
-			"flowsplice capture: needs root (CAP_NET_ADMIN, "
+		pr_warn("needs root (CAP_NET_ADMIN, "
 			"CAP_BPF and CAP_NET_RAW) to attach XDP and "
 			"open AF_XDP sockets\n");
-		ret = 1;
+		ret = -EPERM;
 		goto out;
 	}
 	/*
@@ -690,9 +667,9 @@ int cmd_capture(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	/* A -w FIFO's reader that exits: EPIPE, counted; not a kill. */
 	signal(SIGPIPE, SIG_IGN);
-	ret = capture_setup(&c, rotate_bytes) ? 1 : 0;
+	ret = capture_setup(&c, rotate_bytes);
 	if (!ret)
-		ret = capture_run(&c, &sigs) ? 1 : 0;
+		ret = capture_run(&c, &sigs);
 	else
 		capture_detach_quiet(&c);
 out:

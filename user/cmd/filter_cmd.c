@@ -187,7 +187,10 @@ static int dump_live(const struct filter_opts *opt, struct xdp_prog *xp)
 	return err;
 }
 
-/* Install rs (may be NULL: only --dump) on the classifier of opt->ifname. */
+/*
+ * Install rs (may be NULL: only --dump) on the classifier of opt->ifname.
+ * 0 or -errno, logged.
+ */
 static int apply_live(const struct filter_opts *opt,
 		      const struct fs_ruleset *rs)
 {
@@ -197,7 +200,7 @@ static int apply_live(const struct filter_opts *opt,
 
 	if (!ifindex) {
 		pr_warn("%s: no such interface\n", opt->ifname);
-		return 1;
+		return -ENODEV;
 	}
 	err = xdp_prog_find(ifindex, opt->pin_path, &xp);
 	if (err) {
@@ -210,7 +213,7 @@ static int apply_live(const struct filter_opts *opt,
 				opt->ifname, opt->pin_path);
 		else
 			pr_warn("%s: %s\n", opt->ifname, strerror(-err));
-		return 1;
+		return err;
 	}
 	if (rs) {
 		gen = xdp_prog_set_rules(xp, rs);
@@ -226,7 +229,7 @@ static int apply_live(const struct filter_opts *opt,
 	if (!err && opt->dump)
 		err = dump_live(opt, xp);
 	xdp_prog_detach(xp);
-	return err ? 1 : 0;
+	return err;
 }
 
 int cmd_filter(int argc, char **argv)
@@ -238,31 +241,32 @@ int cmd_filter(int argc, char **argv)
 
 	ret = parse_opts(&opt, argc, argv, &first);
 	if (ret != CLI_OK)
-		return ret == CLI_HELP ? 0 : EXIT_USAGE;
+		return ret == CLI_HELP ? 0 : CMD_USAGE;
 	/* Only what went wrong, unless asked: stdout is the result. */
 	log_set_level(opt.verbose > 1 ? LOG_LVL_DEBUG
 		      : opt.verbose   ? LOG_LVL_INFO
 				      : LOG_LVL_WARN);
 	if ((opt.dump || opt.pin_path) && !opt.ifname) {
-		fprintf(stderr, "flowsplice filter: --%s needs -i IFACE\n",
+		pr_warn("--%s needs -i IFACE\n",
 			opt.dump ? "dump" : "pin-path");
-		return EXIT_USAGE;
+		return CMD_USAGE;
 	}
 	if (first >= argc && !opt.dump) {
-		fprintf(stderr, "flowsplice filter: no expression given\n"
-				"Try 'flowsplice filter --help'.\n");
-		return EXIT_USAGE;
+		pr_warn("no expression given\n"
+			"Try 'flowsplice filter --help'.\n");
+		return CMD_USAGE;
 	}
 	if (first < argc) {
 		expr = filter_join_args(argc - first, argv + first);
 		rs = malloc(sizeof(*rs));
 		if (!expr || !rs) {
-			ret = 1;
+			pr_warn("out of memory\n");
+			ret = -ENOMEM;
 			goto out;
 		}
 		if (filter_parse(expr, rs, err, sizeof(err))) {
-			fprintf(stderr, "flowsplice filter: %s\n", err);
-			ret = EXIT_USAGE;
+			pr_warn("%s\n", err);
+			ret = CMD_USAGE;
 			goto out;
 		}
 		if (!opt.ifname)

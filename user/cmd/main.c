@@ -4,12 +4,14 @@
  * named after their jobs (see README.md for the map).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/commands.h"
 #include "lib/log.h"
 
 #define FS_VERSION "0.1.0"
+#define EXIT_USAGE 2
 
 static const struct {
 	const char *name;
@@ -36,6 +38,17 @@ static void usage(FILE *f)
 		   "'flowsplice --version' prints the version.\n");
 }
 
+/*
+ * The exit status (README, "Errors"), decided here only: a command's
+ * negative errno, whatever its value, is 1, never the errno's low byte.
+ */
+static int exit_status(int ret)
+{
+	if (ret == 0)
+		return EXIT_SUCCESS;
+	return ret == CMD_USAGE ? EXIT_USAGE : EXIT_FAILURE;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int i;
@@ -56,8 +69,8 @@ int main(int argc, char **argv)
 	log_init_libs();
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
-			return cmds[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "flowsplice: unknown command '%s'\n", argv[1]);
+			return exit_status(cmds[i].fn(argc - 1, argv + 1));
+	pr_warn("unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;
 }

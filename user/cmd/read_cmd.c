@@ -7,16 +7,15 @@
  * Bytes are written straight from the reader's chunks (zero copy for
  * in-order data), io_uring submissions once per batch of records.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "cmd/flow_opts.h"
 #include "lib/cli.h"
 #include "cmd/commands.h"
 #include "parse/filter.h"
@@ -44,8 +43,6 @@ struct read_opts {
 	bool verbose;
 };
 
-static const char *const policies[] = {"copy", "drop", NULL};
-
 static const struct cli_cmd read_cmd = {
 	.name = "read",
 	.args = "[FILTER...]",
@@ -71,36 +68,29 @@ static enum cli_result parse_opts(struct read_opts *o, int argc, char **argv,
 			"write each TCP direction to DIR, and DIR/flows.jsonl"),
 		CLI_OPT("write", 'w', CLI_STR, &o->write, "FILE",
 			"write the matching packets to a pcap file"),
-		CLI_OPT_RANGE(
-			"max-flows", 0, CLI_UINT, &o->max_flows, "N",
-			"flows tracked at once; past it the least recently "
-			"seen is ended (default: 65536)",
-			1, 1u << 24),
-		CLI_OPT_RANGE("idle-timeout", 0, CLI_UINT, &o->idle_timeout,
-			      "SECS",
-			      "end a flow idle this long, in capture time "
-			      "(default: 300)",
-			      1, 0),
-		CLI_OPT("closed-timeout", 0, CLI_UINT, &o->closed_timeout,
-			"SECS",
-			"keep a closed flow this long for late packets "
-			"(default: 10)"),
-		CLI_OPT("ooo-per-flow", 0, CLI_SIZE, &o->ooo_per_flow, "SIZE",
-			"out-of-order bytes held per flow, per-segment "
-			"overhead included; past it the hole becomes a gap "
-			"(default: 8M)"),
-		CLI_OPT("ooo-total", 0, CLI_SIZE, &o->ooo_total, "SIZE",
-			"out-of-order bytes held by all flows, per-segment "
-			"overhead included (default: 256M)"),
-		CLI_OPT_ENUM(
-			"hold-policy", 0, &o->hold_policy, "POLICY",
-			"past the held-buffer budget: copy the segment, or "
-			"record the hole as a gap (default: copy)",
-			policies),
-		CLI_OPT_RANGE("max-open-files", 0, CLI_UINT, &o->max_open, "N",
-			      "stream files open at once, capped by the file "
-			      "descriptor limit (default: 4096)",
-			      1, 0),
+		FLOW_OPT_MAX_FLOWS(&o->max_flows,
+				   "flows tracked at once; past it the least "
+				   "recently seen is ended"),
+		FLOW_OPT_IDLE_TIMEOUT(&o->idle_timeout,
+				      "end a flow idle this long, in capture "
+				      "time"),
+		CLI_OPT_DEF("closed-timeout", 0, CLI_UINT, &o->closed_timeout,
+			    "SECS",
+			    "keep a closed flow this long for late packets",
+			    10),
+		FLOW_OPT_OOO_PER_FLOW(&o->ooo_per_flow,
+				      "out-of-order bytes held per flow, "
+				      "per-segment overhead included; past it "
+				      "the hole becomes a gap"),
+		FLOW_OPT_OOO_TOTAL(&o->ooo_total,
+				   "out-of-order bytes held by all flows, "
+				   "per-segment overhead included"),
+		FLOW_OPT_HOLD_POLICY(&o->hold_policy,
+				     "past the held-buffer budget: copy the "
+				     "segment, or record the hole as a gap"),
+		FLOW_OPT_MAX_OPEN_FILES(&o->max_open,
+					"stream files open at once, capped by "
+					"the file descriptor limit"),
 		CLI_OPT("verbose", 'v', CLI_FLAG, &o->verbose, NULL,
 			"debug messages (conflicting overlaps, ...)"),
 		CLI_OPT_END,
@@ -127,60 +117,6 @@ struct reader_run {
 	bool started; /* outputs open: a summary is due */
 };
 
-static const struct read_opts read_defaults = {
-	.max_flows = 65536,
-	.idle_timeout = 300,
-	.closed_timeout = 10,
-	.ooo_per_flow = 8ull << 20,
-	.ooo_total = 256ull << 20,
-	.hold_policy = REASM_HOLD_COPY,
-	.max_open = 4096,
-};
-
-/* Descriptors open now (the input, io_uring, -w, ...). */
-static unsigned int fds_in_use(void)
-{
-	unsigned int n = 0;
-	struct dirent *de;
-	DIR *d;
-
-	d = opendir("/proc/self/fd");
-	if (!d)
-		return 64;
-	while ((de = readdir(d)))
-		n += de->d_name[0] != '.';
-	closedir(d);
-	/* The directory's own descriptor was one of them. */
-	return n ? n - 1 : 0;
-}
-
-/*
- * Past max_open, stream files are closed and opened again later: raise the
- * descriptor limit as far as allowed first, and stay under it, leaving room
- * for what is open now and what opens after the stream files' bound is set
- * (flows.jsonl twice, the file a retransmission is compared with, and a
- * margin).
- */
-static void fit_open_files(struct read_opts *o)
-{
-	rlim_t spare = fds_in_use() + 8, want = (rlim_t)o->max_open + spare;
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl))
-		return;
-	if (rl.rlim_cur < want && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-		getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (rl.rlim_cur < want) {
-		o->max_open = rl.rlim_cur > spare ? rl.rlim_cur - spare : 1;
-		pr_info("read: at most %u stream files open (RLIMIT_NOFILE "
-			"%llu)\n",
-			o->max_open, (unsigned long long)rl.rlim_cur);
-	}
-}
-
 static int open_outputs(struct reader_run *rr)
 {
 	/*
@@ -198,8 +134,7 @@ static int open_outputs(struct reader_run *rr)
 
 	if ((rr->o->write && (ret = writer_create(&rr->pw, &wopts))) ||
 	    (rr->o->streams && (ret = writer_create(&rr->w, &wopts)))) {
-		fprintf(stderr, "flowsplice read: io_uring: %s\n",
-			strerror(-ret));
+		pr_warn("io_uring: %s\n", strerror(-ret));
 		return ret;
 	}
 	if (rr->o->write) {
@@ -211,19 +146,18 @@ static int open_outputs(struct reader_run *rr)
 
 		ret = pcap_out_open(&rr->po, rr->pw, &po);
 		if (ret) {
-			fprintf(stderr,
-				"flowsplice read: cannot write %s: %s\n",
-				rr->o->write, strerror(-ret));
+			pr_warn("cannot write %s: %s\n", rr->o->write,
+				strerror(-ret));
 			return ret;
 		}
 	}
 	if (!rr->o->streams)
 		return 0;
-	fit_open_files(rr->o);
+	flow_opts_fit_open_files(&rr->o->max_open, 1);
 	ret = streams_create(&rr->st, rr->w, rr->o->streams, rr->o->max_open,
 			     err, sizeof(err));
 	if (ret) {
-		fprintf(stderr, "flowsplice read: %s\n", err);
+		pr_warn("%s\n", err);
 		return ret;
 	}
 	flow_table_cfg_default(&cfg);
@@ -240,8 +174,7 @@ static int open_outputs(struct reader_run *rr)
 	cfg.reasm.max_ref_segs = 64;
 	ret = flow_table_create(&rr->ft, &cfg, &streams_flow_ops, rr->st);
 	if (ret)
-		fprintf(stderr, "flowsplice read: flow table: %s\n",
-			strerror(-ret));
+		pr_warn("flow table: %s\n", strerror(-ret));
 	return ret;
 }
 
@@ -267,8 +200,7 @@ static int one_record(struct reader_run *rr, const struct pcap_rec *rec)
 	rr->records++;
 	switch (pkt_parse(rec->data, rec->caplen, rec->linktype, &p)) {
 	case PKT_BAD_LINKTYPE:
-		fprintf(stderr,
-			"flowsplice read: %s: unsupported link type %" PRIu32
+		pr_warn("%s: unsupported link type %" PRIu32
 			" (record at byte %" PRIu64 ")\n",
 			rr->o->input, rec->linktype_field, rec->offset);
 		return 1;
@@ -324,8 +256,7 @@ static void read_all(struct reader_run *rr)
 			submit(rr);
 	}
 	if (ret < 0) {
-		fprintf(stderr, "flowsplice read: %s: %s\n", rr->o->input,
-			pcap_reader_error(rr->rd));
+		pr_warn("%s: %s\n", rr->o->input, pcap_reader_error(rr->rd));
 		rr->failed = 1;
 	}
 }
@@ -412,8 +343,7 @@ static int finish(struct reader_run *rr)
 		streams_get_stats(rr->st, &ss);
 		err = streams_destroy(rr->st);
 		if (err)
-			fprintf(stderr,
-				"flowsplice read: cannot write %s/flows.jsonl: "
+			pr_warn("cannot write %s/flows.jsonl: "
 				"%s\n",
 				rr->o->streams, strerror(-err));
 		if (err || ss.write_errors)
@@ -439,65 +369,68 @@ static bool output_is_input(const struct read_opts *o,
 	       in.st_ino == out.st_ino;
 }
 
+/* 0, CMD_USAGE (printed) or -ENOMEM. */
 static int parse_filter(struct reader_run *rr, int argc, char **argv)
 {
 	char err[256], *expr;
 	int ret;
 
 	expr = argc ? filter_join_args(argc, argv) : strdup(FILTER_DEFAULT);
-	if (!expr)
+	if (!expr) {
+		pr_warn("out of memory\n");
 		return -ENOMEM;
+	}
 	ret = filter_parse(expr, &rr->rules, err, sizeof(err));
 	free(expr);
 	if (ret)
-		fprintf(stderr, "flowsplice read: bad filter: %s\n", err);
-	return ret;
+		pr_warn("bad filter: %s\n", err);
+	return ret ? CMD_USAGE : 0;
 }
 
 int cmd_read(int argc, char **argv)
 {
-	struct read_opts opt = read_defaults;
+	struct read_opts opt = {0}; /* defaults: the option table's */
 	struct reader_run rr = {.o = &opt};
 	char err[512];
 	int first, ret;
 
 	ret = parse_opts(&opt, argc, argv, &first);
 	if (ret != CLI_OK)
-		return ret == CLI_HELP ? 0 : EXIT_USAGE;
+		return ret == CLI_HELP ? 0 : CMD_USAGE;
 	if (opt.verbose)
 		log_set_level(LOG_LVL_DEBUG);
 	if (!opt.input || (!opt.streams && !opt.write)) {
-		fprintf(stderr,
-			"flowsplice read: %s\nTry 'flowsplice read --help'.\n",
+		pr_warn("%s\nTry 'flowsplice read --help'.\n",
 			!opt.input
 				? "-r FILE is required"
 				: "nothing to do: give --streams DIR and/or -w FILE");
-		return EXIT_USAGE;
+		return CMD_USAGE;
 	}
-	if (parse_filter(&rr, argc - first, argv + first))
-		return EXIT_USAGE;
+	ret = parse_filter(&rr, argc - first, argv + first);
+	if (ret)
+		return ret;
 	ret = pcap_reader_open(opt.input, &rr.rd, err, sizeof(err));
 	if (ret) {
-		fprintf(stderr, "flowsplice read: %s\n", err);
-		return 1;
+		pr_warn("%s\n", err);
+		return ret;
 	}
 	if (output_is_input(&opt, rr.rd)) {
-		fprintf(stderr,
-			"flowsplice read: -w %s is the input file: refusing to "
+		pr_warn("-w %s is the input file: refusing to "
 			"overwrite it\n",
 			opt.write);
 		pcap_reader_close(rr.rd);
-		return 1;
+		return -EEXIST;
 	}
-	if (open_outputs(&rr)) {
+	ret = open_outputs(&rr);
+	if (ret) {
 		finish(&rr);
 		pcap_reader_close(rr.rd);
-		return 1;
+		return ret;
 	}
 	rr.started = true;
 	pcap_reader_set_idle(rr.rd, input_idle, &rr);
 	read_all(&rr);
-	ret = finish(&rr) || rr.failed;
+	ret = finish(&rr) || rr.failed ? -EIO : 0;
 	pcap_reader_close(rr.rd);
 	return ret;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lib/cli.h"
+#include "lib/log.h"
 
 #define CLI_MAX_OPTS 64
 
@@ -105,6 +106,32 @@ static void print_wrapped(FILE *f, const char *text, int col)
 	fputc('\n', f);
 }
 
+/* A size as it would be typed: 8M, 64K, 1000. */
+static int size_str(char *buf, size_t len, uint64_t v)
+{
+	static const char units[] = "KMG";
+	int i = -1;
+
+	while (i < 2 && v && !(v & 1023)) {
+		v >>= 10;
+		i++;
+	}
+	return snprintf(buf, len, "%" PRIu64 "%.*s", v, i >= 0,
+			i >= 0 ? &units[i] : "");
+}
+
+static int default_str(const struct cli_opt *o, char *buf, size_t len)
+{
+	switch (o->type) {
+	case CLI_SIZE:
+		return size_str(buf, len, o->def);
+	case CLI_ENUM:
+		return snprintf(buf, len, "%s", o->choices[o->def]);
+	default:
+		return snprintf(buf, len, "%" PRIu64, o->def);
+	}
+}
+
 void cli_usage(const struct cli_cmd *cmd, FILE *f)
 {
 	char label[64];
@@ -128,6 +155,14 @@ void cli_usage(const struct cli_cmd *cmd, FILE *f)
 				n += snprintf(text + n, sizeof(text) - n,
 					      "%s%s", *c, c[1] ? "|" : "]");
 		}
+		if (o->has_def && n < (int)sizeof(text)) {
+			n += snprintf(text + n, sizeof(text) - n,
+				      " (default: ");
+			if (n < (int)sizeof(text))
+				n += default_str(o, text + n, sizeof(text) - n);
+			if (n < (int)sizeof(text))
+				snprintf(text + n, sizeof(text) - n, ")");
+		}
 		if (strlen(label) > 28)
 			fprintf(f, "  %s\n%*s", label, 31, "");
 		else
@@ -139,8 +174,7 @@ void cli_usage(const struct cli_cmd *cmd, FILE *f)
 		fprintf(f, "\n%s", cmd->details);
 }
 
-static int set_value(const struct cli_cmd *cmd, const struct cli_opt *o,
-		     const char *arg)
+static int set_value(const struct cli_opt *o, const char *arg)
 {
 	uint64_t v, max;
 	char *end;
@@ -186,16 +220,29 @@ static int set_value(const struct cli_cmd *cmd, const struct cli_opt *o,
 		}
 		break;
 	}
-	fprintf(stderr, "flowsplice %s: invalid value '%s' for --%s\n",
-		cmd->name, arg, o->name);
+	pr_warn("invalid value '%s' for --%s\n", arg, o->name);
 	return -EINVAL;
 range:
-	fprintf(stderr,
-		"flowsplice %s: --%s %s out of range (%" PRIu64 "..%" PRIu64
-		"%s)\n",
-		cmd->name, o->name, arg, o->min, max,
-		o->type == CLI_SIZE ? " bytes" : "");
+	pr_warn("--%s %s out of range (%" PRIu64 "..%" PRIu64 "%s)\n", o->name,
+		arg, o->min, max, o->type == CLI_SIZE ? " bytes" : "");
 	return -ERANGE;
+}
+
+static void set_default(const struct cli_opt *o)
+{
+	switch (o->type) {
+	case CLI_UINT:
+		*(unsigned int *)o->dest = o->def;
+		break;
+	case CLI_SIZE:
+		*(uint64_t *)o->dest = o->def;
+		break;
+	case CLI_ENUM:
+		*(int *)o->dest = o->def;
+		break;
+	default:
+		break;
+	}
 }
 
 enum cli_result cli_parse(const struct cli_cmd *cmd, int argc, char **argv,
@@ -217,6 +264,8 @@ enum cli_result cli_parse(const struct cli_cmd *cmd, int argc, char **argv,
 		const struct cli_opt *o = &cmd->opts[i];
 		int has_arg = o->type != CLI_FLAG && o->type != CLI_COUNT;
 
+		if (o->has_def)
+			set_default(o);
 		lopts[i] = (struct option){
 			o->name, has_arg ? required_argument : no_argument,
 			NULL, 256 + i};
@@ -231,6 +280,7 @@ enum cli_result cli_parse(const struct cli_cmd *cmd, int argc, char **argv,
 	sopts[s++] = 'h';
 	sopts[s] = 0;
 
+	log_set_cmd(cmd->name);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, sopts, lopts, &idx)) != -1) {
@@ -244,17 +294,13 @@ enum cli_result cli_parse(const struct cli_cmd *cmd, int argc, char **argv,
 			const char *bad = argv[optind - 1];
 
 			if (optopt && optopt < 256)
-				fprintf(stderr,
-					c == ':'
-						? "flowsplice %s: option -%c needs a value\n"
-						: "flowsplice %s: unknown option -%c\n",
-					cmd->name, optopt);
+				pr_warn(c == ':' ? "option -%c needs a value\n"
+						 : "unknown option -%c\n",
+					optopt);
 			else
-				fprintf(stderr,
-					c == ':'
-						? "flowsplice %s: option %s needs a value\n"
-						: "flowsplice %s: unknown option %s\n",
-					cmd->name, bad);
+				pr_warn(c == ':' ? "option %s needs a value\n"
+						 : "unknown option %s\n",
+					bad);
 			fprintf(stderr, "Try 'flowsplice %s --help'.\n",
 				cmd->name);
 			return CLI_USAGE;
@@ -264,7 +310,7 @@ enum cli_result cli_parse(const struct cli_cmd *cmd, int argc, char **argv,
 		for (i = 0; !o && i < n; i++)
 			if (cmd->opts[i].short_name == c)
 				o = &cmd->opts[i];
-		if (!o || set_value(cmd, o, optarg))
+		if (!o || set_value(o, optarg))
 			return CLI_USAGE;
 	}
 	*first_arg = optind;

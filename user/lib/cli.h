@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * cli: an option table per subcommand, in the spirit of xdp-tools'
- * params.h.  The same table drives getopt_long and generates --help, so
- * the help cannot drift from what is parsed.
+ * params.h.  The same table drives getopt_long, sets the defaults and
+ * generates --help, so neither the help nor a default can drift from what
+ * is parsed.
  */
 #ifndef FS_CLI_H
 #define FS_CLI_H
@@ -26,9 +27,13 @@ struct cli_opt {
 	enum cli_type type;
 	void *dest;
 	const char *metavar; /* shown in help for options with a value */
-	const char *help; /* include the default, as "(default: ...)" */
+	/* --help adds "(default: ...)" for an option with has_def */
+	const char *help;
 	const char *const *choices; /* CLI_ENUM: NULL-terminated */
 	uint64_t min, max; /* CLI_UINT/CLI_SIZE bounds; max 0: the type's */
+	/* CLI_UINT, CLI_SIZE, CLI_ENUM (an index into choices) */
+	bool has_def;
+	uint64_t def;
 };
 
 /* Table entries: plain, with choices (CLI_ENUM), with bounds. */
@@ -46,6 +51,24 @@ struct cli_opt {
 	{                                                                 \
 		.name = (n), .short_name = (s), .type = (t), .dest = (d), \
 		.metavar = (mv), .help = (h), .min = (lo), .max = (hi)    \
+	}
+/* The same with a default, which cli_parse() stores before parsing. */
+#define CLI_OPT_DEF(n, s, t, d, mv, h, dv)                                 \
+	{                                                                  \
+		.name = (n), .short_name = (s), .type = (t), .dest = (d),  \
+		.metavar = (mv), .help = (h), .has_def = true, .def = (dv) \
+	}
+#define CLI_OPT_ENUM_DEF(n, s, d, mv, h, ch, dv)                               \
+	{                                                                      \
+		.name = (n), .short_name = (s), .type = CLI_ENUM, .dest = (d), \
+		.metavar = (mv), .help = (h), .choices = (ch),                 \
+		.has_def = true, .def = (dv)                                   \
+	}
+#define CLI_OPT_RANGE_DEF(n, s, t, d, mv, h, lo, hi, dv)                  \
+	{                                                                 \
+		.name = (n), .short_name = (s), .type = (t), .dest = (d), \
+		.metavar = (mv), .help = (h), .min = (lo), .max = (hi),   \
+		.has_def = true, .def = (dv)                              \
 	}
 #define CLI_OPT_END          \
 	{                    \
@@ -67,7 +90,8 @@ enum cli_result {
 };
 
 /*
- * Parse argv (argv[0] is the subcommand name).  On CLI_OK, *first_arg is
+ * Store the table's defaults, then parse argv (argv[0] is the subcommand
+ * name, which log messages carry from here on).  On CLI_OK, *first_arg is
  * the index of the first positional argument.
  */
 enum cli_result cli_parse(const struct cli_cmd *cmd, int argc, char **argv,

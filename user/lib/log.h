@@ -7,6 +7,8 @@
 #ifndef FS_LOG_H
 #define FS_LOG_H
 
+#include <stdbool.h>
+
 enum log_level {
 	LOG_LVL_WARN = 0,
 	LOG_LVL_INFO,
@@ -14,9 +16,21 @@ enum log_level {
 };
 
 void log_set_level(enum log_level lvl);
+/*
+ * Messages read "flowsplice NAME: ..." once a command has given its name
+ * (cli_parse does), "flowsplice: ..." before.  name must outlive the run.
+ */
+void log_set_cmd(const char *name);
 enum log_level log_get_level(void);
-/* Route libbpf's and libxdp's messages through log_print. */
+/*
+ * Route libbpf's and libxdp's messages through log_print, their levels
+ * mapped through (a warning of theirs is a warning of ours).  Around a
+ * call that is expected to fail (a probe, a fallback that flowsplice
+ * reports in its own words), log_quiet_libs(true) silences them unless
+ * -v asked for debug output; log_quiet_libs(false) undoes it.
+ */
 void log_init_libs(void);
+void log_quiet_libs(bool quiet);
 void log_print(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

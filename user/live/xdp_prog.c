@@ -626,7 +626,14 @@ static int attach_new(struct xdp_prog *p, enum xdp_attach_mode am,
 		p->prog = NULL;
 		return err;
 	}
+	/*
+	 * Expected to fail, and reported by the caller in its own words: the
+	 * dispatcher (libxdp falls back to a single program when the kernel
+	 * or bpffs refuses it) and a program already on the interface.
+	 */
+	log_quiet_libs(true);
 	err = xdp_program__attach(p->prog, p->ifindex, am, 0);
+	log_quiet_libs(false);
 	if (err)
 		return err;
 	for (k = 0; k < M_NR; k++) {
