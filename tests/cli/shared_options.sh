@@ -21,7 +21,8 @@ def defaults(path):
     """option name -> its default, from --help's table."""
     out, name, text = {}, None, ""
     for line in open(path).read().split("\n"):
-        m = re.match(r"\s+(?:-\w, )?--([\w-]+)", line)
+        # An option's first line: "  -x, --name" or "      --name".
+        m = re.match(r"  (?:-\w, |    )--([\w-]+)", line)
         if m:
             if name:
                 out[name] = text

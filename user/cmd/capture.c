@@ -66,28 +66,11 @@ static enum cli_result capture_parse(struct capture_opts *o, int argc,
 			"reassemble each TCP direction into "
 			"DIR/<id>-...{c2s,s2c}, with DIR/flows.jsonl; may be "
 			"combined with -w"),
-		FLOW_OPT_MAX_FLOWS(&o->max_flows,
-				   "flows tracked per worker; past it the "
-				   "least recently seen is ended as evicted"),
-		FLOW_OPT_IDLE_TIMEOUT(&o->idle_timeout,
-				      "end a flow idle this long"),
+		FLOW_OPTS(o, " per worker"),
 		CLI_OPT("hold-frames", 0, CLI_UINT, &o->hold_frames, "N",
 			"frames of each queue's UMEM pool that reassemblers "
 			"may hold for out-of-order data, whichever workers "
 			"hold them (default: a quarter of --frames)"),
-		FLOW_OPT_HOLD_POLICY(&o->hold_policy,
-				     "past --hold-frames: copy out-of-order "
-				     "data into a bounded arena, or drop it "
-				     "and record a gap"),
-		FLOW_OPT_OOO_PER_FLOW(&o->ooo_per_flow,
-				      "out-of-order bytes held per flow, "
-				      "per-segment overhead included"),
-		FLOW_OPT_OOO_TOTAL(&o->ooo_total,
-				   "out-of-order bytes held per worker, "
-				   "per-segment overhead included"),
-		FLOW_OPT_MAX_OPEN_FILES(&o->max_open,
-					"stream files open at once per worker, "
-					"capped by the file descriptor limit"),
 		CLI_OPT_ENUM_DEF("pcap-io", 0, &o->pcap_io, "MODE",
 				 "pcap file writes: O_DIRECT through aligned "
 				 "staging blocks (4-7x faster on the measured "

@@ -2,33 +2,57 @@
 /*
  * flow_opts: the settings `capture` and `read` share (flow table,
  * reassembly budgets, open stream files), each with one name, one type,
- * one range and one default, here.  A command puts them in its option
- * table with its own help text (a worker's share or the whole run's);
- * cli_parse() stores the default and --help prints it from these entries.
+ * one range, one default and one help text, here.  A command puts the
+ * list in its option table; cli_parse() stores the defaults and --help
+ * prints them from these entries.
  */
 #ifndef FS_FLOW_OPTS_H
 #define FS_FLOW_OPTS_H
 
 #include "lib/cli.h"
+#include "tcp/reasm.h"
 
-#define FLOW_OPT_MAX_FLOWS(dest, help)                                  \
-	CLI_OPT_RANGE_DEF("max-flows", 0, CLI_UINT, dest, "N", help, 1, \
-			  1u << 24, 65536)
-#define FLOW_OPT_IDLE_TIMEOUT(dest, help)                                     \
-	CLI_OPT_RANGE_DEF("idle-timeout", 0, CLI_UINT, dest, "SECS", help, 1, \
-			  0, 300)
-#define FLOW_OPT_OOO_PER_FLOW(dest, help)                             \
-	CLI_OPT_DEF("ooo-per-flow", 0, CLI_SIZE, dest, "BYTES", help, \
-		    8ull << 20)
-#define FLOW_OPT_OOO_TOTAL(dest, help) \
-	CLI_OPT_DEF("ooo-total", 0, CLI_SIZE, dest, "BYTES", help, 256ull << 20)
-/* Choices in the order of enum reasm_hold_policy: copy (0), drop. */
-#define FLOW_OPT_HOLD_POLICY(dest, help)                         \
-	CLI_OPT_ENUM_DEF("hold-policy", 0, dest, "POLICY", help, \
-			 ((const char *const[]){"copy", "drop", NULL}), 0)
-#define FLOW_OPT_MAX_OPEN_FILES(dest, help)                                  \
-	CLI_OPT_RANGE_DEF("max-open-files", 0, CLI_UINT, dest, "N", help, 1, \
-			  1u << 20, 4096)
+/*
+ * The shared entries of an option table, in one list: o is the command's
+ * options (fields max_flows, idle_timeout, ooo_per_flow, ooo_total,
+ * hold_policy, max_open), scope what one bound covers (" per worker"
+ * for capture; "" for read, where one set covers the run).
+ */
+#define FLOW_OPTS(o, scope)                                                    \
+	CLI_OPT_RANGE_DEF("max-flows", 0, CLI_UINT, &(o)->max_flows, "N",      \
+			  "flows tracked at once" scope "; past it the least " \
+			  "recently seen is ended as evicted",                 \
+			  1, 1u << 24, 65536),                                 \
+		CLI_OPT_RANGE_DEF("idle-timeout", 0, CLI_UINT,                 \
+				  &(o)->idle_timeout, "SECS",                  \
+				  "end a flow idle this long, in packet time", \
+				  1, 0, 300),                                  \
+		CLI_OPT_DEF("ooo-per-flow", 0, CLI_SIZE, &(o)->ooo_per_flow,   \
+			    "BYTES",                                           \
+			    "out-of-order bytes held by one flow, "            \
+			    "per-segment overhead included; past it the hole " \
+			    "becomes a gap",                                   \
+			    8ull << 20),                                       \
+		CLI_OPT_DEF("ooo-total", 0, CLI_SIZE, &(o)->ooo_total,         \
+			    "BYTES",                                           \
+			    "out-of-order bytes held by all flows" scope       \
+			    ", per-segment overhead included",                 \
+			    256ull << 20),                                     \
+		CLI_OPT_ENUM_DEF("hold-policy", 0, &(o)->hold_policy,          \
+				 "POLICY",                                     \
+				 "past the budget of held input buffers "      \
+				 "(capture: --hold-frames): copy the "         \
+				 "out-of-order data into a bounded arena, or " \
+				 "drop it and record a gap",                   \
+				 FLOW_OPTS_HOLD_POLICIES, REASM_HOLD_COPY),    \
+		CLI_OPT_RANGE_DEF("max-open-files", 0, CLI_UINT,               \
+				  &(o)->max_open, "N",                         \
+				  "stream files open at once" scope            \
+				  ", capped by the file descriptor limit",     \
+				  1, 1u << 20, 4096)
+
+/* In the order of enum reasm_hold_policy. */
+#define FLOW_OPTS_HOLD_POLICIES ((const char *const[]){"copy", "drop", NULL})
 
 /*
  * users sets of at most *max_open stream files each (a worker's, or the

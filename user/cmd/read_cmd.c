@@ -68,29 +68,11 @@ static enum cli_result parse_opts(struct read_opts *o, int argc, char **argv,
 			"write each TCP direction to DIR, and DIR/flows.jsonl"),
 		CLI_OPT("write", 'w', CLI_STR, &o->write, "FILE",
 			"write the matching packets to a pcap file"),
-		FLOW_OPT_MAX_FLOWS(&o->max_flows,
-				   "flows tracked at once; past it the least "
-				   "recently seen is ended"),
-		FLOW_OPT_IDLE_TIMEOUT(&o->idle_timeout,
-				      "end a flow idle this long, in capture "
-				      "time"),
+		FLOW_OPTS(o, ""),
 		CLI_OPT_DEF("closed-timeout", 0, CLI_UINT, &o->closed_timeout,
 			    "SECS",
 			    "keep a closed flow this long for late packets",
 			    10),
-		FLOW_OPT_OOO_PER_FLOW(&o->ooo_per_flow,
-				      "out-of-order bytes held per flow, "
-				      "per-segment overhead included; past it "
-				      "the hole becomes a gap"),
-		FLOW_OPT_OOO_TOTAL(&o->ooo_total,
-				   "out-of-order bytes held by all flows, "
-				   "per-segment overhead included"),
-		FLOW_OPT_HOLD_POLICY(&o->hold_policy,
-				     "past the held-buffer budget: copy the "
-				     "segment, or record the hole as a gap"),
-		FLOW_OPT_MAX_OPEN_FILES(&o->max_open,
-					"stream files open at once, capped by "
-					"the file descriptor limit"),
 		CLI_OPT("verbose", 'v', CLI_FLAG, &o->verbose, NULL,
 			"debug messages (conflicting overlaps, ...)"),
 		CLI_OPT_END,
