@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/ethtool.h>
-#include <linux/magic.h>
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -18,10 +17,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -31,17 +27,15 @@
 #include "classifier.skel.h"
 #include "lib/log.h"
 #include "live/xdp_prog.h"
+#include "live/xdp_prog_int.h"
 
 #define PROG_NAME "fs_classify"
-#define BPFFS "/sys/fs/bpf"
 #define MAX_PROG_MAPS 16
 /*
  * Serialises finding the classifier and recording the capture that uses
  * it, so that two captures started at once cannot both take it.
  */
 #define ATTACH_LOCK "/run/flowsplice.lock"
-
-enum { M_XSKS, M_RULES, M_CTL, M_STATS, M_QSTATS, M_NR };
 
 static const char *const map_names[M_NR] = {"xsks", "fs_rules", "fs_ctl",
 					    "fs_stats", "fs_qstats"};
@@ -57,21 +51,6 @@ static const struct {
 	{sizeof(__u64), FS_MAX_QUEUES},
 };
 
-struct xdp_prog {
-	int ifindex;
-	enum xdp_prog_mode mode;
-	bool reused;
-	bool adopted; /* reused, but left by a flowsplice that is gone */
-	bool user; /* this process is recorded as FS_CTL_USER */
-	bool multiprog;
-	__u32 id; /* the attached program's id, when found */
-	int ncpus;
-	/* Ours: the skeleton and libxdp's handle.  Found: map fds we own. */
-	struct classifier *skel;
-	struct xdp_program *prog;
-	int map_fd[M_NR];
-	char pin_path[PATH_MAX];
-};
 
 const char *xdp_prog_mode_name(enum xdp_prog_mode mode)
 {
@@ -272,162 +251,6 @@ static int find_attached(int ifindex, const char *pin_path,
 	return 0;
 }
 
-/* A process's pid namespace inode and start time; -ENOENT: no such pid. */
-static int proc_identity(__u32 pid, __u32 *pidns, __u32 *start)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long st = 0;
-	struct stat sb;
-	ssize_t n;
-	int fd, field;
-
-	snprintf(path, sizeof(path), "/proc/%u/ns/pid", pid);
-	if (stat(path, &sb))
-		return -errno;
-	*pidns = (__u32)sb.st_ino;
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = 0;
-	/* Field 22, counted after the ")" that ends field 2 (comm). */
-	p = strrchr(buf, ')');
-	for (field = 2; p && field < 22; field++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p + 1, "%llu", &st) != 1)
-		return -EIO;
-	*start = (__u32)st;
-	return 0;
-}
-
-static int ctl_set(struct xdp_prog *p, __u32 k, __u32 v)
-{
-	return bpf_map_update_elem(p->map_fd[M_CTL], &k, &v, BPF_ANY) ? -errno
-								      : 0;
-}
-
-static __u32 ctl_get(struct xdp_prog *p, __u32 k)
-{
-	__u32 v = 0;
-
-	return bpf_map_lookup_elem(p->map_fd[M_CTL], &k, &v) ? 0 : v;
-}
-
-/* Record this process as the owner of program id (attached by us). */
-static int set_owner(struct xdp_prog *p, __u32 id)
-{
-	__u32 pid = getpid(), pidns = 0, start = 0;
-	int err = proc_identity(pid, &pidns, &start);
-
-	if (!err)
-		err = ctl_set(p, FS_CTL_OWNER_PIDNS, pidns);
-	if (!err)
-		err = ctl_set(p, FS_CTL_OWNER_START, start);
-	if (!err)
-		err = ctl_set(p, FS_CTL_OWNER_PROG, id);
-	if (!err)
-		err = ctl_set(p, FS_CTL_OWNER, pid);
-	return err;
-}
-
-/*
- * The pid of the flowsplice that attached p itself and has since gone
- * (killed, crashed), or 0.  Never another pid namespace's process (its
- * pid means nothing here), never a program other than the one it
- * attached (pinned maps outlive programs: an operator may have loaded a
- * new one on them), never a process that still runs.
- */
-static __u32 gone_owner(struct xdp_prog *p)
-{
-	__u32 pid = ctl_get(p, FS_CTL_OWNER), pidns, start, my_ns, my_start;
-
-	if (!pid || pid == (__u32)getpid() ||
-	    ctl_get(p, FS_CTL_OWNER_PROG) != p->id ||
-	    proc_identity(getpid(), &my_ns, &my_start) ||
-	    ctl_get(p, FS_CTL_OWNER_PIDNS) != my_ns)
-		return 0;
-	if (proc_identity(pid, &pidns, &start))
-		return pid; /* no such process */
-	/* The pid was reused by a process started later. */
-	return start != ctl_get(p, FS_CTL_OWNER_START) ? pid : 0;
-}
-
-/*
- * The pid of another flowsplice capture that uses p and still runs, or 0.
- * *other_ns: it lives in another pid namespace, where its pid cannot be
- * checked; it is then taken as running (its filter must not be replaced).
- */
-static __u32 live_user(struct xdp_prog *p, bool *other_ns)
-{
-	__u32 pid = ctl_get(p, FS_CTL_USER), my_ns, my_start, ns, start;
-
-	*other_ns = false;
-	if (!pid || proc_identity(getpid(), &my_ns, &my_start))
-		return 0;
-	if (ctl_get(p, FS_CTL_USER_PIDNS) != my_ns) {
-		*other_ns = true;
-		return pid;
-	}
-	/* Gone, or its pid reused by a process started later. */
-	if (pid == (__u32)getpid() || proc_identity(pid, &ns, &start) ||
-	    start != ctl_get(p, FS_CTL_USER_START))
-		return 0;
-	return pid;
-}
-
-/*
- * One capture per interface: the classifier runs one rule set, and a
- * second capture's would replace the first one's.  -EBUSY, the other
- * capture named in why, while another capture uses p.
- */
-static int check_user(struct xdp_prog *p, char *why, size_t whylen)
-{
-	bool other_ns;
-	__u32 pid = live_user(p, &other_ns);
-
-	if (!pid)
-		return 0;
-	snprintf(why, whylen,
-		 "another flowsplice capture (pid %u%s) is capturing on this "
-		 "interface: stop it first (one capture per interface: the "
-		 "classifier runs one filter)%s",
-		 pid, other_ns ? ", in another pid namespace" : "",
-		 other_ns ? "; if it is gone, unload the classifier "
-			    "(xdp-loader unload IFACE --all)"
-			  : "");
-	return -EBUSY;
-}
-
-/* Record this process as the capture that uses p. */
-static int set_user(struct xdp_prog *p)
-{
-	__u32 pid = getpid(), pidns = 0, start = 0;
-	int err = proc_identity(pid, &pidns, &start);
-
-	if (!err)
-		err = ctl_set(p, FS_CTL_USER_PIDNS, pidns);
-	if (!err)
-		err = ctl_set(p, FS_CTL_USER_START, start);
-	if (!err)
-		err = ctl_set(p, FS_CTL_USER, pid);
-	if (err)
-		pr_warn("recording this capture as the classifier's user: %s\n",
-			strerror(-err));
-	p->user = !err;
-	return err;
-}
-
-static void clear_user(struct xdp_prog *p)
-{
-	if (p->user && ctl_get(p, FS_CTL_USER) == (__u32)getpid())
-		ctl_set(p, FS_CTL_USER, 0);
-	p->user = false;
-}
-
 /*
  * A program left attached by a flowsplice that is gone becomes ours: it
  * is detached on exit, as if this run had attached it.
@@ -446,7 +269,7 @@ static void adopt(struct xdp_prog *p, __u32 pid, char *why, size_t whylen)
 	}
 	p->prog = prog;
 	p->adopted = true;
-	set_owner(p, p->id);
+	xdp_owner_set(p, p->id);
 	snprintf(why, whylen,
 		 "%s: taking over the %s program left attached by flowsplice "
 		 "pid %u, which is gone (detached on exit)",
@@ -466,98 +289,9 @@ int xdp_prog_check_busy(int ifindex, char *why, size_t whylen)
 	/* Anything else wrong with it is for xdp_prog_attach() to say. */
 	if (find_attached(ifindex, NULL, &p))
 		return 0;
-	err = check_user(p, why, whylen);
+	err = xdp_user_check(p, why, whylen);
 	prog_free(p);
 	return err;
-}
-
-static int mkdir_p(const char *dir)
-{
-	char buf[PATH_MAX], *s;
-
-	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (s = buf + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = 0;
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(buf, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-/*
- * Pins live on a bpffs: pin_path must be a directory there, or be made in
- * one (its nearest existing ancestor is on a bpffs); the kernel's own
- * answer otherwise is a bare EINVAL at the first pin.
- */
-static int check_pin_path(const char *pin_path, char *why, size_t whylen)
-{
-	char dir[PATH_MAX], *slash;
-	struct statfs fs;
-	struct stat st;
-	int err;
-
-	if (snprintf(dir, sizeof(dir), "%s", pin_path) >= (int)sizeof(dir))
-		return -ENAMETOOLONG;
-	while (stat(dir, &st)) {
-		if (errno != ENOENT)
-			goto err;
-		slash = strrchr(dir, '/');
-		if (!slash)
-			snprintf(dir, sizeof(dir), ".");
-		else if (slash == dir)
-			dir[1] = 0;
-		else
-			*slash = 0;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		snprintf(why, whylen, "pin path %s: %s is not a directory",
-			 pin_path, dir);
-		return -ENOTDIR;
-	}
-	if (statfs(dir, &fs))
-		goto err;
-	if (fs.f_type == BPF_FS_MAGIC)
-		return 0;
-	if (strcmp(dir, pin_path))
-		snprintf(why, whylen,
-			 "pin path %s does not exist, and %s is not on a bpf "
-			 "file system to make it in (mount -t bpf bpf DIR)",
-			 pin_path, dir);
-	else
-		snprintf(why, whylen,
-			 "pin path %s is not on a bpf file system (mount -t "
-			 "bpf bpf DIR)",
-			 pin_path);
-	return -EINVAL;
-err:
-	err = -errno;
-	snprintf(why, whylen, "pin path %s: %s", dir, strerror(-err));
-	return err;
-}
-
-/* Pins need bpffs; it is not always mounted at /sys/fs/bpf here. */
-static int prepare_pin_path(const char *pin_path, char *why, size_t whylen)
-{
-	struct statfs st;
-	int err;
-
-	if (!strncmp(pin_path, BPFFS "/", sizeof(BPFFS)) &&
-	    (statfs(BPFFS, &st) || st.f_type != BPF_FS_MAGIC)) {
-		if (mount("bpf", BPFFS, "bpf", 0, "mode=0700")) {
-			err = -errno;
-			snprintf(why, whylen, "mounting bpffs on %s: %s", BPFFS,
-				 strerror(-err));
-			return err;
-		}
-		pr_info("mounted bpffs on %s\n", BPFFS);
-	}
-	return check_pin_path(pin_path, why, whylen);
 }
 
 /* Why AUTO picks generic: a device without a parent is virtual. */
@@ -756,7 +490,7 @@ static int attach_locked(struct xdp_prog **out, int ifindex,
 	int err;
 
 	if (pin_path) {
-		err = prepare_pin_path(pin_path, why, whylen);
+		err = xdp_pins_prepare(pin_path, why, whylen);
 		if (err)
 			return err;
 	}
@@ -764,12 +498,12 @@ static int attach_locked(struct xdp_prog **out, int ifindex,
 	if (!err) {
 		__u32 gone;
 
-		err = check_user(p, why, whylen);
+		err = xdp_user_check(p, why, whylen);
 		if (err) {
 			prog_free(p);
 			return err;
 		}
-		gone = gone_owner(p);
+		gone = xdp_owner_gone(p);
 
 		snprintf(why, whylen,
 			 "%s: reusing the %s program already "
@@ -778,7 +512,7 @@ static int attach_locked(struct xdp_prog **out, int ifindex,
 			 p->multiprog ? ", behind the libxdp dispatcher" : "");
 		if (gone)
 			adopt(p, gone, why, whylen);
-		set_user(p);
+		xdp_user_set(p);
 		*out = p;
 		return 0;
 	}
@@ -795,7 +529,7 @@ static int attach_locked(struct xdp_prog **out, int ifindex,
 		return err;
 	}
 	if (pin_path) {
-		err = mkdir_p(pin_path);
+		err = xdp_pins_mkdir(pin_path);
 		if (err) {
 			snprintf(why, whylen, "pin path %s: %s", pin_path,
 				 strerror(-err));
@@ -819,11 +553,11 @@ static int attach_locked(struct xdp_prog **out, int ifindex,
 		prog_free(p);
 		return err;
 	}
-	err = set_owner(p, id);
+	err = xdp_owner_set(p, id);
 	if (err)
 		pr_warn("recording the classifier's owner: %s\n",
 			strerror(-err));
-	set_user(p);
+	xdp_user_set(p);
 	snprintf(why, whylen, "%s; %s", line,
 		 p->multiprog ? "behind the libxdp dispatcher"
 			      : "single program (no libxdp dispatcher)");
@@ -856,7 +590,7 @@ void xdp_prog_detach(struct xdp_prog *p)
 {
 	if (!p)
 		return;
-	clear_user(p);
+	xdp_user_clear(p);
 	if (!p->reused || p->adopted)
 		release_new(p);
 	prog_free(p);
