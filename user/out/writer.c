@@ -36,6 +36,37 @@ _Static_assert(!((WRITER_DIRECT | WRITER_ASYNC_OPEN | WRITER_KEEP) &
 		  O_TMPFILE)),
 	       "a WRITER_ flag collides with an open(2) flag");
 
+/* Not in liburing 2.3's headers: the opcode of Linux 6.9. */
+#define WRITER_OP_FTRUNCATE 55
+
+static void writer_setup_kernel(struct writer *w, const struct writer_opts *o)
+{
+	struct io_uring_probe *pr = io_uring_get_probe_ring(&w->ring);
+	unsigned int n = o && o->file_slots ? o->file_slots : 256, i;
+
+	w->has_ftruncate =
+		pr && io_uring_opcode_supported(pr, WRITER_OP_FTRUNCATE);
+	if (pr)
+		io_uring_free_probe(pr);
+	if (o && o->iowq_workers) {
+		/* [bounded (regular files), unbounded]: 0 keeps the latter */
+		unsigned int vals[2] = {o->iowq_workers, 0};
+
+		if (io_uring_register_iowq_max_workers(&w->ring, vals))
+			pr_debug("writer: io-wq workers not set\n");
+	}
+	/* Chains need fixed slots; without them files open the long way. */
+	w->slots = calloc(n, sizeof(*w->slots));
+	if (w->slots && !io_uring_register_files_sparse(&w->ring, n)) {
+		for (i = 0; i < n; i++)
+			w->slots[i] = n - 1 - i;
+		w->nslots = w->nslots_free = n;
+	} else {
+		free(w->slots);
+		w->slots = NULL;
+	}
+}
+
 int writer_create(struct writer **out, const struct writer_opts *opts)
 {
 	unsigned int entries =
@@ -54,6 +85,7 @@ int writer_create(struct writer **out, const struct writer_opts *opts)
 				? opts->direct_block_size
 				: 1u << 20;
 	w->stage_spare = opts && opts->direct_blocks ? opts->direct_blocks : 8;
+	w->max_closing = opts && opts->max_closing ? opts->max_closing : 512;
 	if (opts) {
 		struct timespec ts;
 
@@ -84,6 +116,7 @@ int writer_create(struct writer **out, const struct writer_opts *opts)
 		free(w);
 		return ret;
 	}
+	writer_setup_kernel(w, opts);
 	*out = w;
 	return 0;
 }
@@ -108,6 +141,7 @@ struct wreq *writer_req_get(struct writer *w, struct wfile *f, uint64_t off)
 		}
 	}
 	r->f = f;
+	r->op = WOP_WRITE;
 	r->off = off;
 	r->born_ns = w->now_ns;
 	r->total = 0;
@@ -116,6 +150,9 @@ struct wreq *writer_req_get(struct writer *w, struct wfile *f, uint64_t off)
 	r->nbufs = 0;
 	r->scratch_used = 0;
 	r->flush = false;
+	r->chain = NULL;
+	r->link_flags = 0;
+	r->stage = NULL;
 	r->next = NULL;
 	return r;
 }
@@ -126,15 +163,27 @@ void writer_req_put(struct writer *w, struct wreq *r)
 
 	if (r->stage) {
 		/* Back from the disk: a spare block for the next full one. */
-		r->next = w->free_stage;
-		w->free_stage = r;
-		return;
+		r->stage->next = w->free_stage;
+		w->free_stage = r->stage;
+		r->stage = NULL;
 	}
 	for (i = 0; i < r->nbufs; i++)
 		buf_put(r->bufs[i]);
 	r->nbufs = 0;
+	if (r->op == WOP_MKDIR) {
+		free(r->iov[0].iov_base);
+		r->iov[0].iov_base = NULL;
+	}
 	r->next = w->free_reqs;
 	w->free_reqs = r;
+}
+
+static void req_free(struct wreq *r)
+{
+	free(r->iov);
+	free(r->bufs);
+	free(r->scratch);
+	free(r);
 }
 
 void writer_file_fail(struct wfile *f, int err, uint64_t off, uint64_t bytes,
@@ -153,6 +202,9 @@ void writer_file_fail(struct wfile *f, int err, uint64_t off, uint64_t bytes,
 }
 
 static void req_complete(struct writer *w, struct wreq *r, int res);
+static void completed(struct writer *w, struct wreq *r, int res);
+static void close_check(struct writer *w, struct wfile *f);
+static void run_closed(struct writer *w);
 
 #define ABORT_WAIT_NS 1000000000ull /* for the kernel's cancellations */
 
@@ -196,6 +248,8 @@ static int wait_cqe(struct writer *w, struct io_uring_cqe **cqe)
 	struct __kernel_timespec slice = {.tv_nsec = 100000000};
 	int ret;
 
+	if (!w->draining)
+		w->st.waits++;
 	if (!w->abort)
 		return io_uring_wait_cqe(&w->ring, cqe);
 	for (;;) {
@@ -209,21 +263,16 @@ static int wait_cqe(struct writer *w, struct io_uring_cqe **cqe)
 	}
 }
 
-/* An openat completion's user_data: the wfile, tagged in its low bit. */
-#define OPEN_TAG ((uintptr_t)1)
-
 /*
- * The async open of f finished.  Its waiting requests go on the retry
- * list, issued after the reap loop (never from inside it); if the open
- * failed they fail.
+ * The async open of f finished.  Its waiting requests go to the queue
+ * (issued after the reap loop); if the open failed they fail.
  */
 static void open_done(struct writer *w, struct wfile *f, int res)
 {
-	f->inflight--;
 	f->opening = false;
-	if (res >= 0)
+	if (res >= 0 && !f->fixed)
 		f->fd = res;
-	else
+	else if (res < 0 && (res != -ECANCELED || !f->errors))
 		writer_file_fail(f, res, 0, 0, w);
 	writer_release_pending(w, f, res < 0 ? res : 0);
 }
@@ -250,6 +299,114 @@ static void pending_push(struct wfile *f, struct wreq *r)
 	f->pending_last = r;
 }
 
+static unsigned int chain_len(const struct wreq *r)
+{
+	unsigned int n = 0;
+
+	for (; r; r = r->chain)
+		n++;
+	return n;
+}
+
+static void queue_push(struct writer *w, struct wreq *r)
+{
+	r->next = NULL;
+	if (w->queued_last)
+		w->queued_last->next = r;
+	else
+		w->queued = r;
+	w->queued_last = r;
+}
+
+static void prep_one(struct writer *w, struct wreq *r)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
+	struct wfile *f = r->f;
+	int fd = f ? (r->flush ? f->fd_buf : f->fd) : -1;
+
+	switch (r->op) {
+	case WOP_WRITE:
+		io_uring_prep_writev(sqe, fd, r->iov + r->iov_first,
+				     r->niov - r->iov_first, r->off);
+		w->st.writes_submitted++;
+		break;
+	case WOP_OPEN:
+		if (f->fixed)
+			io_uring_prep_openat_direct(sqe, AT_FDCWD, f->path,
+						    (int)r->total, 0644, fd);
+		else
+			io_uring_prep_openat(sqe, AT_FDCWD, f->path,
+					     (int)r->total, 0644);
+		break;
+	case WOP_TRUNC:
+		io_uring_prep_rw(WRITER_OP_FTRUNCATE, sqe, fd, NULL, 0, r->off);
+		w->st.truncates++;
+		break;
+	case WOP_CLOSE:
+		if (f->fixed)
+			io_uring_prep_close_direct(sqe, fd);
+		else
+			io_uring_prep_close(sqe, fd);
+		break;
+	case WOP_MKDIR:
+		io_uring_prep_mkdirat(sqe, AT_FDCWD, r->iov[0].iov_base, 0755);
+		break;
+	}
+	if (f && f->fixed && r->op != WOP_OPEN && r->op != WOP_CLOSE)
+		sqe->flags |= IOSQE_FIXED_FILE;
+	sqe->flags |= r->link_flags;
+	io_uring_sqe_set_data(sqe, r);
+	w->inflight++;
+}
+
+/*
+ * Into the SQ if a whole chain fits (inflight counts prepared SQEs too and
+ * stays at most the SQ size, so the CQ, twice that, cannot overflow), else
+ * queued behind what waits already.  The file counts it either way.
+ */
+static void issue(struct writer *w, struct wreq *r)
+{
+	unsigned int n = chain_len(r);
+	struct wreq *c;
+
+	for (c = r; c; c = c->chain)
+		if (c->f)
+			c->f->inflight++;
+	if (w->queued || w->inflight + n > w->sq_entries) {
+		w->st.sq_queued++;
+		queue_push(w, r);
+		return;
+	}
+	for (c = r; c; c = c->chain)
+		prep_one(w, c);
+}
+
+/* Queued work into the SQ while it fits; all of it fails when aborting. */
+static void issue_queued(struct writer *w)
+{
+	struct wreq *r, *c, *next;
+
+	while ((r = w->queued)) {
+		if (!w->aborting && w->inflight + chain_len(r) > w->sq_entries)
+			break;
+		w->queued = r->next;
+		if (!w->queued)
+			w->queued_last = NULL;
+		if (!w->aborting || r->op == WOP_CLOSE) {
+			for (c = r; c; c = c->chain)
+				prep_one(w, c);
+			continue;
+		}
+		for (c = r; c; c = next) {
+			next = c->chain;
+			/* what would have closed the file still does */
+			if (c->op == WOP_CLOSE && !c->f->fixed)
+				close(c->f->fd);
+			completed(w, c, -ECANCELED);
+		}
+	}
+}
+
 void writer_release_pending(struct writer *w, struct wfile *f, int err)
 {
 	struct wreq *r;
@@ -260,30 +417,57 @@ void writer_release_pending(struct writer *w, struct wfile *f, int err)
 			writer_req_put(w, r);
 			continue;
 		}
-		f->inflight++;
-		r->next = w->retry;
-		w->retry = r;
+		issue(w, r);
 		if (f->serial)
 			break; /* the next one when this one completed */
 	}
 }
 
-static void issue_retries(struct writer *w)
+/* Files whose closing may be due: checked after the reap loop. */
+static void completed(struct writer *w, struct wreq *r, int res)
 {
-	struct wreq *r;
-	int ret;
+	struct wfile *f = r->f;
 
-	while ((r = w->retry)) {
-		w->retry = r->next;
-		r->f->inflight--;
-		ret = writer_req_issue(w, r);
-		if (ret) {
-			writer_file_fail(r->f, ret, r->off, r->total, w);
-			if (r->f->serial) /* its successor fails in turn */
-				writer_release_pending(w, r->f, 0);
-			writer_req_put(w, r);
+	if (f)
+		f->inflight--;
+	switch (r->op) {
+	case WOP_WRITE:
+		req_complete(w, r, res);
+		break;
+	case WOP_OPEN:
+		open_done(w, f, res);
+		writer_req_put(w, r);
+		break;
+	case WOP_TRUNC:
+		if (res < 0 && (res != -ECANCELED || !f->errors))
+			writer_file_fail(f, res, r->off, 0, w);
+		writer_req_put(w, r);
+		break;
+	case WOP_CLOSE:
+		if (res < 0 && (res != -ECANCELED || !f->errors))
+			writer_file_fail(f, res, f->end, 0, w);
+		writer_req_put(w, r);
+		/* Done: f leaves the writer's files for the callbacks. */
+		*f->pprev = f->next;
+		if (f->next)
+			f->next->pprev = f->pprev;
+		if (f->fixed)
+			w->slots[w->nslots_free++] = f->fd;
+		w->nclosing--;
+		f->next_closed = w->closed;
+		w->closed = f;
+		return;
+	case WOP_MKDIR:
+		if (res < 0 && res != -EEXIST) {
+			w->st.write_errors++;
+			pr_warn("cannot create %s: %s\n",
+				(char *)r->iov[0].iov_base, strerror(-res));
 		}
+		writer_req_put(w, r);
+		return;
 	}
+	if (f && f->closing)
+		close_check(w, f);
 }
 
 /* Reap every completion that is ready; wait for one if wait is set. */
@@ -300,54 +484,24 @@ static int reap(struct writer *w, bool wait)
 	}
 	io_uring_for_each_cqe(&w->ring, head, cqe)
 	{
-		uintptr_t data = (uintptr_t)io_uring_cqe_get_data(cqe);
-
 		n++;
 		w->inflight--;
-		if (data & OPEN_TAG) {
-			open_done(w, (struct wfile *)(data & ~OPEN_TAG),
-				  cqe->res);
-			continue;
-		}
-		((struct wreq *)data)->f->inflight--;
-		req_complete(w, (struct wreq *)data, cqe->res);
+		completed(w, io_uring_cqe_get_data(cqe), cqe->res);
 	}
 	io_uring_cq_advance(&w->ring, n);
-	issue_retries(w);
+	issue_queued(w);
+	run_closed(w);
 	return n;
-}
-
-/*
- * An SQE, after reaping completions until one is free. inflight counts
- * prepared SQEs too and stays below the SQ size, so the SQ always has
- * room and the CQ (twice the SQ) cannot overflow.
- */
-static int get_sqe(struct writer *w, struct io_uring_sqe **sqe)
-{
-	int ret;
-
-	while (w->inflight >= w->sq_entries) {
-		ret = io_uring_submit(&w->ring);
-		if (ret < 0)
-			return ret;
-		w->st.submits++;
-		ret = reap(w, true);
-		if (ret < 0)
-			return ret;
-	}
-	*sqe = io_uring_get_sqe(&w->ring);
-	return *sqe ? 0 : -EBUSY;
 }
 
 int writer_req_issue(struct writer *w, struct wreq *r)
 {
-	struct io_uring_sqe *sqe;
-	int ret;
+	struct wfile *f = r->f;
 
 	if (w->aborting)
 		return -ECANCELED;
-	if (r->f->opening || (r->f->flushing && !r->flush) ||
-	    (r->f->serial && r->f->inflight)) {
+	if (f->opening || (f->flushing && !r->flush) ||
+	    (f->serial && f->inflight)) {
 		/*
 		 * Issued by open_done(); behind a flush, once the flush
 		 * landed (an O_DIRECT write must not race a buffered one
@@ -355,20 +509,10 @@ int writer_req_issue(struct writer *w, struct wreq *r)
 		 * it completed (the offset means nothing there, and two
 		 * writes in flight may land in either order).
 		 */
-		pending_push(r->f, r);
+		pending_push(f, r);
 		return 0;
 	}
-
-	ret = get_sqe(w, &sqe);
-	if (ret)
-		return ret;
-	io_uring_prep_writev(sqe, r->flush ? r->f->fd_buf : r->f->fd,
-			     r->iov + r->iov_first, r->niov - r->iov_first,
-			     r->off);
-	io_uring_sqe_set_data(sqe, r);
-	w->inflight++;
-	r->f->inflight++;
-	w->st.writes_submitted++;
+	issue(w, r);
 	return 0;
 }
 
@@ -394,6 +538,8 @@ static bool req_advance(struct wreq *r, uint64_t res)
 
 static void req_complete(struct writer *w, struct wreq *r, int res)
 {
+	struct wfile *f = r->f;
+
 	if (res == -EINTR || res == -EAGAIN ||
 	    (res > 0 && (uint64_t)res < r->total)) {
 		/* Short write or retryable: the rest goes again. */
@@ -404,17 +550,24 @@ static void req_complete(struct writer *w, struct wreq *r, int res)
 				w->st.bytes_written += res;
 			req_advance(r, res);
 		}
-		if (!w->aborting) {
-			/* Issued after the reap loop; f is not settled. */
-			r->f->inflight++;
-			r->next = w->retry;
-			w->retry = r;
+		/*
+		 * A chain's file is closed right behind its write: a
+		 * short write there is a full disk (or a size limit).
+		 */
+		if (f->fixed)
+			res = -ENOSPC;
+		else if (!w->aborting) {
+			r->chain = NULL;
+			r->link_flags = 0;
+			issue(w, r);
 			return;
+		} else {
+			res = -ECANCELED;
 		}
-		res = -ECANCELED;
 	}
 	if (res < 0) {
-		writer_file_fail(r->f, res, r->off, r->total, w);
+		if (res != -ECANCELED || !f->fixed || !f->errors)
+			writer_file_fail(f, res, r->off, r->total, w);
 	} else if (r->flush) {
 		/* Written again with its block: counted there. */
 		w->st.bytes_flushed += res;
@@ -424,8 +577,8 @@ static void req_complete(struct writer *w, struct wreq *r, int res)
 	}
 	if (r->flush)
 		writer_direct_flush_done(w, r);
-	if (r->f->serial)
-		writer_release_pending(w, r->f, 0); /* the next one, in order */
+	if (f->serial)
+		writer_release_pending(w, f, 0); /* the next one, in order */
 	writer_req_put(w, r);
 }
 
@@ -498,6 +651,7 @@ static int submit(struct writer *w, bool all)
 	if (w->flush_ns && w->ndirect && !w->aborting)
 		writer_direct_flush_tick(w);
 	flush_dirty(w, all);
+	issue_queued(w);
 	if (io_uring_sq_ready(&w->ring)) {
 		ret = io_uring_submit(&w->ring);
 		if (ret < 0)
@@ -522,6 +676,7 @@ int writer_wait_completion(struct writer *w)
 {
 	int ret;
 
+	issue_queued(w);
 	if (io_uring_sq_ready(&w->ring)) {
 		ret = io_uring_submit(&w->ring);
 		if (ret < 0)
@@ -534,55 +689,57 @@ int writer_wait_completion(struct writer *w)
 
 int writer_drain(struct writer *w)
 {
-	int ret = writer_flush(w);
+	bool was = w->draining;
+	int ret = 0;
 
-	while (w->inflight || w->retry) {
+	w->draining = true;
+	for (;;) {
+		/* Callbacks may queue more (an index line): flush each time. */
+		ret = writer_flush(w);
+		if (ret < 0 || (!w->inflight && !w->queued && !w->dirty))
+			break;
 		ret = writer_wait_completion(w);
 		if (ret < 0)
-			return ret;
+			break;
 	}
-	return 0;
+	w->draining = was;
+	return ret;
 }
 
 /*
  * The request new bytes for (f, off) go into: f's open request when they
- * continue it and it has room for need_iov more iovecs and need_scratch
- * bytes of copies, else a fresh one (the old one is issued).
+ * continue it and it has room for an iovec and need_scratch bytes of
+ * copies, else a fresh one (the old one is issued).
  */
 static struct wreq *req_for(struct writer *w, struct wfile *f, uint64_t off,
 			    unsigned int need_scratch)
 {
 	struct wreq *r = f->open;
 
-	if (r && r->off + r->total == off && r->niov < w->max_iov &&
-	    r->scratch_used + need_scratch <= WRITER_SCRATCH)
-		return r;
-	if (r && file_flush(w, f))
-		return NULL;
-	r = writer_req_get(w, f, off);
-	if (!r)
-		return NULL;
-	f->open = r;
-	mark_dirty(w, f);
+	if (!(r && r->off + r->total == off && r->niov < w->max_iov &&
+	      r->scratch_used + need_scratch <= WRITER_SCRATCH)) {
+		if (r && file_flush(w, f))
+			return NULL;
+		r = writer_req_get(w, f, off);
+		if (!r)
+			return NULL;
+		f->open = r;
+		mark_dirty(w, f);
+	}
+	/* Requests that never copy never carry the buffer. */
+	if (need_scratch && !r->scratch) {
+		r->scratch = malloc(WRITER_SCRATCH);
+		if (!r->scratch)
+			return NULL;
+	}
 	return r;
 }
 
-int writer_write(struct writer *w, struct wfile *f, uint64_t off,
-		 const void *ptr, uint32_t len, struct buf *b)
+static int buffered_write(struct writer *w, struct wfile *f, uint64_t off,
+			  const void *ptr, uint32_t len, struct buf *b)
 {
-	struct wreq *r;
+	struct wreq *r = req_for(w, f, off, 0);
 
-	if (f->errors)
-		return f->err;
-	if (w->aborting)
-		return -ECANCELED;
-	if (f->append_only && off != f->end)
-		return -EINVAL;
-	if (!len)
-		return 0;
-	if (f->direct)
-		return writer_direct_append(w, f, ptr, len);
-	r = req_for(w, f, off, 0);
 	if (!r)
 		return -ENOMEM;
 	r->iov[r->niov].iov_base = (void *)ptr;
@@ -597,23 +754,12 @@ int writer_write(struct writer *w, struct wfile *f, uint64_t off,
 	return 0;
 }
 
-int writer_write_copy(struct writer *w, struct wfile *f, uint64_t off,
-		      const void *ptr, uint32_t len)
+static int buffered_write_copy(struct writer *w, struct wfile *f, uint64_t off,
+			       const void *ptr, uint32_t len)
 {
-	struct wreq *r;
+	struct wreq *r = req_for(w, f, off, len);
 	uint8_t *dst;
 
-	if (len > 256)
-		return -EINVAL;
-	if (f->errors)
-		return f->err;
-	if (w->aborting)
-		return -ECANCELED;
-	if (f->append_only && off != f->end)
-		return -EINVAL;
-	if (f->direct)
-		return writer_direct_append(w, f, ptr, len);
-	r = req_for(w, f, off, len);
 	if (!r)
 		return -ENOMEM;
 	dst = r->scratch + r->scratch_used;
@@ -627,38 +773,80 @@ int writer_write_copy(struct writer *w, struct wfile *f, uint64_t off,
 	return 0;
 }
 
+static bool buffered_close_tail(struct writer *w, struct wfile *f,
+				uint64_t size)
+{
+	(void)w;
+	(void)f;
+	(void)size;
+	return false;
+}
+
+static void buffered_release(struct writer *w, struct wfile *f)
+{
+	(void)w;
+	(void)f;
+}
+
+const struct wfile_ops writer_buffered_ops = {
+	.write = buffered_write,
+	.write_copy = buffered_write_copy,
+	.close_tail = buffered_close_tail,
+	.release = buffered_release,
+};
+
+static int write_check(struct writer *w, struct wfile *f, uint64_t off)
+{
+	if (f->errors)
+		return f->err;
+	if (w->aborting)
+		return -ECANCELED;
+	if (f->closing)
+		return -EBADF;
+	if (f->append_only && off != f->end)
+		return -EINVAL;
+	return 0;
+}
+
+int writer_write(struct writer *w, struct wfile *f, uint64_t off,
+		 const void *ptr, uint32_t len, struct buf *b)
+{
+	int ret = write_check(w, f, off);
+
+	if (ret || !len)
+		return ret;
+	return f->ops->write(w, f, off, ptr, len, b);
+}
+
+int writer_write_copy(struct writer *w, struct wfile *f, uint64_t off,
+		      const void *ptr, uint32_t len)
+{
+	int ret;
+
+	if (len > 256)
+		return -EINVAL;
+	ret = write_check(w, f, off);
+	if (ret || !len)
+		return ret;
+	return f->ops->write_copy(w, f, off, ptr, len);
+}
+
 /* Queue an openat of f's path; the fd arrives in open_done(). */
 static int file_open_async(struct writer *w, struct wfile *f, int flags)
 {
-	struct io_uring_sqe *sqe;
-	int ret;
+	struct wreq *r = writer_req_get(w, f, 0);
 
-	ret = get_sqe(w, &sqe);
-	if (ret)
-		return ret;
-	io_uring_prep_openat(sqe, AT_FDCWD, f->path, flags, 0644);
-	io_uring_sqe_set_data(sqe, (void *)((uintptr_t)f | OPEN_TAG));
-	f->fd = -1;
+	if (!r)
+		return -ENOMEM;
+	r->op = WOP_OPEN;
+	r->total = (unsigned int)flags;
 	f->opening = true;
-	w->inflight++;
-	f->inflight++;
+	issue(w, r);
 	return 0;
 }
 
-/* Open f->path, O_DIRECT first when asked, buffered if the fs says no. */
-static int file_open_fd(struct writer *w, struct wfile *f, int flags,
-			bool direct)
-{
-	if (direct)
-		return writer_direct_open(w, f, flags);
-	f->fd = writer_sys_open(f->path, flags);
-	if (f->fd < 0)
-		return f->fd;
-	f->serial = writer_fd_is_stream(f->fd);
-	return 0;
-}
-
-bool writer_fd_is_stream(int fd)
+/* Whether fd is a stream (FIFO, socket, device): wfile.serial. */
+static bool writer_fd_is_stream(int fd)
 {
 	struct stat sb;
 
@@ -690,6 +878,33 @@ static void file_free(struct wfile *f)
 	free(f);
 }
 
+static struct wfile *file_new(struct writer *w, const char *path)
+{
+	struct wfile *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->path = strdup(path);
+	if (!f->path) {
+		free(f);
+		return NULL;
+	}
+	(void)w;
+	f->ops = &writer_buffered_ops;
+	f->fd = -1;
+	f->fd_buf = -1;
+	return f;
+}
+
+static void file_link(struct writer *w, struct wfile *f)
+{
+	f->next = w->files;
+	if (w->files)
+		w->files->pprev = &f->next;
+	f->pprev = &w->files;
+	w->files = f;
+}
+
 int writer_open(struct writer *w, const char *path, int extra_flags,
 		struct wfile **out)
 {
@@ -705,33 +920,25 @@ int writer_open(struct writer *w, const char *path, int extra_flags,
 		flags |= O_TRUNC;
 	flags |= extra_flags &
 		 ~(WRITER_DIRECT | WRITER_ASYNC_OPEN | WRITER_KEEP);
-	f = calloc(1, sizeof(*f));
+	f = file_new(w, path);
 	if (!f)
 		return -ENOMEM;
-	f->path = strdup(path);
-	if (!f->path) {
-		free(f);
-		return -ENOMEM;
-	}
-	if (async)
+	if (async) {
 		ret = file_open_async(w, f, flags);
-	else
-		ret = file_open_fd(w, f, flags, direct);
-	if (!ret && f->direct) {
-		ret = writer_direct_start(w, f);
-		if (ret)
-			close(f->fd);
+	} else if (direct) {
+		ret = writer_direct_open(w, f, flags);
+	} else {
+		f->fd = writer_sys_open(f->path, flags);
+		ret = f->fd < 0 ? f->fd : 0;
+		if (!ret)
+			f->serial = writer_fd_is_stream(f->fd);
 	}
 	if (ret) {
 		file_free(f);
 		return ret;
 	}
 	f->append_only = direct;
-	f->next = w->files;
-	if (w->files)
-		w->files->pprev = &f->next;
-	f->pprev = &w->files;
-	w->files = f;
+	file_link(w, f);
 	*out = f;
 	return 0;
 }
@@ -754,6 +961,8 @@ static void dirty_remove(struct writer *w, struct wfile *f)
 {
 	struct wfile **pp;
 
+	if (!f->dirty)
+		return;
 	for (pp = &w->dirty; *pp; pp = &(*pp)->next_dirty) {
 		if (*pp == f) {
 			*pp = f->next_dirty;
@@ -777,45 +986,259 @@ int writer_set_size(struct writer *w, struct wfile *f, uint64_t size)
 	return 0;
 }
 
+/* One request of a close chain, linked to the one after it. */
+static struct wreq *close_req(struct writer *w, struct wfile *f, enum wop op,
+			      uint64_t off, struct wreq *chain)
+{
+	struct wreq *r = writer_req_get(w, f, off);
+
+	if (!r)
+		return NULL;
+	r->op = op;
+	r->chain = chain;
+	/* the close runs whatever came before it failed */
+	r->link_flags = chain ? IOSQE_IO_HARDLINK : 0;
+	return r;
+}
+
+static const uint8_t zero_byte;
+
+/*
+ * The request that gives f its final size before the close (chained to
+ * close), or close itself when the size stays or is set the slow way.
+ */
+static struct wreq *size_req(struct writer *w, struct wfile *f,
+			     struct wreq *close)
+{
+	uint64_t size = f->close_size;
+	struct wreq *r;
+
+	if (size == WRITER_SIZE_KEEP || w->aborting)
+		return close;
+	if (w->has_ftruncate)
+		return close_req(w, f, WOP_TRUNC, size, close) ?: close;
+	if (size > f->end) {
+		/* Its last byte makes the length; the rest stays a hole. */
+		r = close_req(w, f, WOP_WRITE, size - 1, close);
+		if (!r)
+			return close;
+		r->iov[0].iov_base = (void *)&zero_byte;
+		r->iov[0].iov_len = 1;
+		r->niov = 1;
+		r->total = 1;
+		return r;
+	}
+	/* Kernels before 6.9, shorter than written: rare (a cut). */
+	if (!f->fixed && ftruncate(f->fd, size))
+		writer_file_fail(f, -errno, size, 0, w);
+	return close;
+}
+
+/* f is closing and idle: its tail, then its size and close. */
+static void close_check(struct writer *w, struct wfile *f)
+{
+	struct wreq *r;
+
+	if (f->close_issued || f->inflight || f->pending || f->opening)
+		return;
+	if (!f->tail_done) {
+		f->tail_done = true;
+		if (f->ops->close_tail(w, f, f->close_size))
+			return; /* back here when the tail completed */
+	}
+	f->close_issued = true;
+	if (f->fd_buf >= 0) {
+		/* a second reference to the file: closing it never waits */
+		close(f->fd_buf);
+		f->fd_buf = -1;
+	}
+	r = f->fd >= 0 ? close_req(w, f, WOP_CLOSE, 0, NULL) : NULL;
+	if (!r) {
+		/* Never opened (or no memory): nothing to close. */
+		if (f->fd >= 0 && !f->fixed)
+			close(f->fd);
+		r = writer_req_get(w, f, 0);
+		if (r) {
+			r->op = WOP_CLOSE;
+			f->inflight++;
+			completed(w, r, 0);
+			return;
+		}
+		/* No memory for a request at all: leak f, keep going. */
+		return;
+	}
+	issue(w, size_req(w, f, r));
+}
+
+static void run_closed(struct writer *w)
+{
+	struct wfile *f;
+
+	while ((f = w->closed)) {
+		w->closed = f->next_closed;
+		f->ops->release(w, f);
+		if (f->on_closed)
+			f->on_closed(f->closed_ctx, f->errors, f->err);
+		file_free(f);
+	}
+}
+
+int writer_close_async(struct writer *w, struct wfile *f, uint64_t size,
+		       writer_closed_fn fn, void *ctx)
+{
+	if (w->nclosing >= w->max_closing) {
+		w->st.close_waits++;
+		while (w->nclosing >= w->max_closing && w->inflight)
+			if (writer_wait_completion(w) < 0)
+				break;
+	}
+	file_flush(w, f);
+	dirty_remove(w, f);
+	f->closing = true;
+	f->close_size = size;
+	f->on_closed = fn;
+	f->closed_ctx = ctx;
+	w->st.closes++;
+	if (++w->nclosing > w->st.closing_max)
+		w->st.closing_max = w->nclosing;
+	if (w->aborting)
+		writer_release_pending(w, f, f->err ? f->err : -ECANCELED);
+	close_check(w, f);
+	return 0;
+}
+
+struct close_wait {
+	bool done;
+	uint64_t errors;
+	int err;
+};
+
+static void closed_sync(void *ctx, uint64_t errors, int err)
+{
+	struct close_wait *cw = ctx;
+
+	cw->done = true;
+	cw->errors = errors;
+	cw->err = err;
+}
+
 int writer_close_at(struct writer *w, struct wfile *f, uint64_t size)
 {
-	int ret = writer_settle(w, f);
+	struct close_wait cw = {0};
+	int ret = 0;
 
-	/* Given up on (an abort): what still waits is not written. */
-	writer_release_pending(w, f, f->err ? f->err : -ECANCELED);
-	/* Settled: the tail cannot overtake an O_DIRECT write in flight. */
-	if (f->direct && !f->inflight)
-		writer_direct_finish(w, f, size);
-	dirty_remove(w, f);
-	*f->pprev = f->next;
-	if (f->next)
-		f->next->pprev = f->pprev;
-	if (f->inflight) {
-		/*
-		 * The ring failed while writes were in flight: their
-		 * completions, whenever they come, still point at f, and
-		 * writes prepared but not submitted name its fd.  Leave both
-		 * (a leak on a path that is already an error) rather than
-		 * free f under them or let a new file reuse the fd number.
-		 */
-		pr_warn("closing %s with %u writes in flight: %s\n", f->path,
-			f->inflight, strerror(-ret));
-		return ret;
+	writer_close_async(w, f, size < f->end ? size : WRITER_SIZE_KEEP,
+			   closed_sync, &cw);
+	run_closed(w);
+	while (!cw.done) {
+		ret = writer_wait_completion(w);
+		if (ret < 0 || (!cw.done && !w->inflight && !w->queued))
+			break;
 	}
-	writer_direct_close(f);
-	if (f->fd >= 0 && size < f->end && ftruncate(f->fd, size) && !ret)
-		ret = -errno;
-	if (f->fd >= 0 && close(f->fd) && !ret)
-		ret = -errno;
-	if (!ret && f->errors)
-		ret = f->err;
-	file_free(f);
-	return ret;
+	if (!cw.done) {
+		/*
+		 * The ring failed (or an abort gave up) while f's work was in
+		 * flight: its completions, whenever they come, still point
+		 * at f.  Leave it (a leak on a path that is already an
+		 * error) rather than free it under them.
+		 */
+		pr_warn("closing %s with %u operations in flight: %s\n",
+			f->path, f->inflight, strerror(ret ? -ret : EIO));
+		f->on_closed = NULL;
+		return ret ? ret : -EIO;
+	}
+	return cw.errors ? (cw.err ? cw.err : -EIO) : 0;
 }
 
 int writer_close(struct writer *w, struct wfile *f)
 {
 	return writer_close_at(w, f, UINT64_MAX);
+}
+
+int writer_write_file(struct writer *w, const char *path, const void *ptr,
+		      uint32_t len, struct buf *b, uint64_t size,
+		      writer_closed_fn fn, void *ctx)
+{
+	struct wreq *op, *wr = NULL, *cl;
+	struct wfile *f;
+	int ret;
+
+	if (!w->nslots_free || w->aborting) {
+		w->st.chain_fallbacks++;
+		ret = writer_open(w, path, WRITER_ASYNC_OPEN, &f);
+		if (ret)
+			return ret;
+		if (len)
+			writer_write(w, f, 0, ptr, len, b);
+		return writer_close_async(w, f, size, fn, ctx);
+	}
+	f = file_new(w, path);
+	if (!f)
+		return -ENOMEM;
+	f->fixed = true;
+	f->fd = w->slots[w->nslots_free - 1];
+	f->end = len;
+	f->closing = f->tail_done = f->close_issued = true;
+	f->close_size = size;
+	f->on_closed = fn;
+	f->closed_ctx = ctx;
+	cl = close_req(w, f, WOP_CLOSE, 0, NULL);
+	op = writer_req_get(w, f, 0);
+	if (len)
+		wr = writer_req_get(w, f, 0);
+	if (!cl || !op || (len && !wr)) {
+		if (cl)
+			writer_req_put(w, cl);
+		if (op)
+			writer_req_put(w, op);
+		if (wr)
+			writer_req_put(w, wr);
+		file_free(f);
+		return -ENOMEM;
+	}
+	w->nslots_free--;
+	cl = size_req(w, f, cl);
+	if (wr) {
+		wr->iov[0].iov_base = (void *)ptr;
+		wr->iov[0].iov_len = len;
+		wr->niov = 1;
+		wr->total = len;
+		if (b) {
+			buf_get(b);
+			wr->bufs[wr->nbufs++] = b;
+		}
+		wr->chain = cl;
+		wr->link_flags = IOSQE_IO_HARDLINK;
+	}
+	/* A failed open cancels the rest (the slot stays empty). */
+	op->op = WOP_OPEN;
+	op->total = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+	op->chain = wr ? wr : cl;
+	op->link_flags = IOSQE_IO_LINK;
+	file_link(w, f);
+	w->st.chains++;
+	w->st.closes++;
+	if (++w->nclosing > w->st.closing_max)
+		w->st.closing_max = w->nclosing;
+	issue(w, op);
+	return 0;
+}
+
+int writer_mkdir(struct writer *w, const char *path)
+{
+	struct wreq *r = writer_req_get(w, NULL, 0);
+
+	if (!r)
+		return -ENOMEM;
+	r->op = WOP_MKDIR;
+	r->iov[0].iov_base = strdup(path);
+	if (!r->iov[0].iov_base) {
+		writer_req_put(w, r);
+		return -ENOMEM;
+	}
+	w->st.mkdirs++;
+	issue(w, r);
+	return 0;
 }
 
 uint64_t wfile_written_prefix(const struct wfile *f)
@@ -838,21 +1261,29 @@ int wfile_open_read(const struct wfile *f)
 
 void writer_destroy(struct writer *w)
 {
+	struct wfile *f, *next;
 	struct wreq *r;
 
 	if (!w)
 		return;
-	while (w->files)
-		writer_close(w, w->files);
+	w->draining = true;
+	for (f = w->files; f; f = next) {
+		next = f->next;
+		if (!f->closing)
+			writer_close_async(w, f, WRITER_SIZE_KEEP, NULL, NULL);
+	}
 	writer_drain(w);
+	run_closed(w);
+	if (w->files)
+		pr_warn("writer: %s and others not closed (work in flight)\n",
+			w->files->path);
 	while ((r = w->free_reqs)) {
 		w->free_reqs = r->next;
-		free(r->iov);
-		free(r->bufs);
-		free(r);
+		req_free(r);
 	}
 	writer_direct_free_pool(w);
 	free(w->flush_buf);
+	free(w->slots);
 	io_uring_queue_exit(&w->ring);
 	free(w);
 }

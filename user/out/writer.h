@@ -8,8 +8,25 @@
  * ring.  Writes that continue each other in the same file are merged into
  * one writev.  Nothing reaches the kernel until writer_submit(), called
  * once per loop turn: it submits every queued write with one syscall and
- * reaps whatever has completed.  Short writes are resubmitted; errors are
- * counted per file and in total, and logged once per file.
+ * reaps whatever has completed.  When the submission queue is full, work
+ * waits in the writer (in order, holding its references) for a later
+ * writer_submit(), never in the caller.  Short writes are resubmitted;
+ * errors are counted per file and in total, and logged once per file.
+ *
+ * Files open, close, get their final length and die asynchronously:
+ * WRITER_ASYNC_OPEN opens through io_uring, writer_close_async() closes
+ * once the file's writes have completed (a truncate and a close in
+ * io_uring) and reports the file's errors to a callback, and
+ * writer_write_file() creates, writes and closes a small file in one
+ * linked chain.  Where the writer can still wait, and nowhere else:
+ *   - writer_drain(), writer_destroy(): their job (not counted);
+ *   - writer_settle(), writer_close(), writer_close_at(), writer_set_size():
+ *     synchronous by contract, for setup, teardown, rotation and readback;
+ *   - writer_close_async() past writer_opts.max_closing files closing;
+ *   - direct mode, when every staging block is in flight (backpressure);
+ *   - writer_open() without WRITER_ASYNC_OPEN: an open(2).
+ * Every wait but the first kind is counted in writer_stats.waits, so that
+ * a loop that must never wait can check it.
  *
  * Direct mode (writer_open with WRITER_DIRECT) is for append-only output
  * such as pcap files, where buffered writeback is the bottleneck (DESIGN.md:
@@ -21,7 +38,7 @@
  * full block leaves as one aligned O_DIRECT write; at most
  * writer_opts.direct_blocks blocks are in flight per writer, and past that
  * writer_write() waits for completions (backpressure: never a failure, never
- * a drop).  The last partial block is written at writer_close() with
+ * a drop).  The last partial block is written when the file closes, with
  * O_DIRECT cleared on the fd (through the page cache), so the file ends at
  * exactly the bytes written, never padded; with direct_flush_ms its bytes
  * also reach the file meanwhile (a copy through a second descriptor
@@ -41,6 +58,16 @@
 
 struct writer;
 struct wfile;
+
+/*
+ * A file's close completed: errors is its count of failed opens, writes,
+ * truncates and closes, err the first one's -errno (0 if none).  Called
+ * from writer_submit() (or any call that reaps), after the reap loop.
+ */
+typedef void (*writer_closed_fn)(void *ctx, uint64_t errors, int err);
+
+/* writer_close_async() size: leave the length as the writes made it. */
+#define WRITER_SIZE_KEEP UINT64_MAX
 
 /*
  * writer_open() flag: direct mode (see above).  A bit no open(2) flag uses;
@@ -96,6 +123,19 @@ struct writer_opts {
 	 * holds; past that, waits return -ECANCELED.  NULL: never.
 	 */
 	const int *abort;
+	/*
+	 * Files closing at once (writer_close_async) before the next one
+	 * waits for a close to complete (default 512); each holds a
+	 * descriptor until its close completes.
+	 */
+	unsigned int max_closing;
+	/*
+	 * io-wq workers for work that blocks (creating files: ext4 takes a
+	 * directory's lock per create), 0: the kernel's default.
+	 */
+	unsigned int iowq_workers;
+	/* Registered file slots for writer_write_file chains (default 256). */
+	unsigned int file_slots;
 };
 
 struct writer_stats {
@@ -108,6 +148,16 @@ struct writer_stats {
 	uint64_t stage_waits; /* direct mode: waits for a free block */
 	uint64_t direct_fallbacks; /* direct files the fs opened buffered */
 	uint64_t bytes_flushed; /* direct mode: partial-block bytes flushed */
+	/* waits for a completion, but those of writer_drain/destroy */
+	uint64_t waits;
+	uint64_t sq_queued; /* requests that waited in the writer for SQ room */
+	uint64_t closes; /* writer_close_async calls */
+	uint64_t closing_max; /* most files closing at once */
+	uint64_t close_waits; /* waits for max_closing (also in waits) */
+	uint64_t chains; /* writer_write_file chains (open-write-close) */
+	uint64_t chain_fallbacks; /* the same, no slot free: open, write, close */
+	uint64_t truncates; /* final lengths set (ftruncate) */
+	uint64_t mkdirs; /* writer_mkdir calls */
 };
 
 int writer_create(struct writer **out, const struct writer_opts *opts);
@@ -117,7 +167,8 @@ void writer_destroy(struct writer *w);
 /*
  * Open path for writing (O_CREAT|O_TRUNC|O_WRONLY, mode 0644, plus
  * extra_flags; O_TRUNC left out with WRITER_KEEP); returns 0 or -errno.
- * The path is opened synchronously: opening is per file, not per packet.
+ * Without WRITER_ASYNC_OPEN the path is opened synchronously (open(2)):
+ * for files opened at setup or rotation, not on a packet path.
  *
  * With WRITER_DIRECT in extra_flags the file is in direct mode: every write
  * must continue the file (off == bytes written so far, starting at 0), any
@@ -169,10 +220,24 @@ int writer_drain(struct writer *w);
 int writer_settle(struct writer *w, struct wfile *f);
 
 /*
- * Close f once its queued and in-flight writes have completed (the call
- * drains that file's writes first; a direct file's partial last block is
- * written here, so it is not in the file before).  Returns 0, or the
- * -errno of the first write to it that failed.
+ * Close f once its queued and in-flight writes have completed, without
+ * waiting for them: the writer keeps f until then, writes a direct file's
+ * partial last block, sets the length to size (an ftruncate, unless
+ * WRITER_SIZE_KEEP: a sparse tail, or a cut), closes the descriptor, all
+ * through io_uring, and calls fn(ctx, errors, err) (fn may be NULL).  f
+ * must not be used after the call.  Returns 0; waits only when
+ * max_closing files are closing already (counted in close_waits).
+ * Without IORING_OP_FTRUNCATE (kernels before 6.9) a longer size is
+ * reached by writing its last byte (a zero) and a shorter one by a
+ * synchronous ftruncate when the close is due (rare: a cut after a
+ * failure).
+ */
+int writer_close_async(struct writer *w, struct wfile *f, uint64_t size,
+		       writer_closed_fn fn, void *ctx);
+
+/*
+ * writer_close_async, then wait until the close completed.  Returns 0, or
+ * the -errno of the first open, write or close of f that failed.
  */
 int writer_close(struct writer *w, struct wfile *f);
 
@@ -180,9 +245,31 @@ int writer_close(struct writer *w, struct wfile *f);
  * The same, the file cut to end at size (at most what is on disk: see
  * wfile_written_prefix), e.g. at the last complete record after a failed
  * write; nothing past size is written, not even a direct file's tail.
- * Waits like writer_close, plus an ftruncate: a close-time call.
+ * Waits like writer_close: a close-time call.
  */
 int writer_close_at(struct writer *w, struct wfile *f, uint64_t size);
+
+/*
+ * Create path (O_TRUNC), write len bytes at ptr (a reference on b, if not
+ * NULL, until the write completed), set the length to size (or
+ * WRITER_SIZE_KEEP) and close it: one linked chain of io_uring operations
+ * through a registered file slot (open, write, truncate, close), issued at
+ * the next writer_submit.  Without a free slot, the same as writer_open
+ * (async), writer_write and writer_close_async, counted in
+ * chain_fallbacks.  fn(ctx, errors, err) as for writer_close_async.
+ * Never waits; 0 or -errno (out of memory: nothing queued, fn not called).
+ */
+int writer_write_file(struct writer *w, const char *path, const void *ptr,
+		      uint32_t len, struct buf *b, uint64_t size,
+		      writer_closed_fn fn, void *ctx);
+
+/*
+ * Create directory path (mode 0755) through io_uring; an existing one is
+ * not an error, another failure is counted in write_errors and logged.
+ * Never waits.  Later opens are not ordered after it: create a directory
+ * well before the first file in it.
+ */
+int writer_mkdir(struct writer *w, const char *path);
 
 /*
  * Of a settled file: the bytes from offset 0 that are on disk, up to the
@@ -197,8 +284,9 @@ uint64_t wfile_written_prefix(const struct wfile *f);
 int wfile_open_read(const struct wfile *f);
 
 /*
- * Truncate f to size after its writes completed (sparse tail holes).
- * -EINVAL on a direct-mode file.
+ * Truncate f to size after its writes completed (sparse tail holes):
+ * waits for them, then an ftruncate(2); not for a packet path (a closing
+ * file's size is writer_close_async's).  -EINVAL on a direct-mode file.
  */
 int writer_set_size(struct writer *w, struct wfile *f, uint64_t size);
 

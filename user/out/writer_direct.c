@@ -2,12 +2,13 @@
 /*
  * writer direct mode (WRITER_DIRECT): owns the aligned staging blocks and
  * the writer's pool of them, the O_DIRECT open with its buffered fallback,
- * and the exact-size tail written at close.
+ * and the exact-size tail written when the file closes (an io_uring write
+ * like the others, with O_DIRECT cleared on the descriptor).
  *
  * A direct-mode file has no open request: it owns one aligned staging
  * block that writer_write() copies into.  A full block becomes a
  * one-iovec request at its aligned offset, issued through writer.c's
- * request machinery, and the file takes another block from the writer's
+ * request layer (writer_int.h), and the file takes another block from the writer's
  * pool.  The pool holds at most direct_blocks blocks besides each direct
  * file's own, so when every spare block is in flight the next one is a
  * completion away: waiting is the backpressure, and it cannot deadlock.
@@ -23,49 +24,47 @@
 #include "lib/log.h"
 #include "out/writer_int.h"
 
-static struct wreq *stage_alloc(struct writer *w)
+static struct wstage *stage_alloc(struct writer *w)
 {
-	struct wreq *r = calloc(1, sizeof(*r));
+	struct wstage *st = calloc(1, sizeof(*st));
 
-	if (!r)
+	if (!st)
 		return NULL;
-	r->iov = calloc(1, sizeof(*r->iov));
-	if (!r->iov || posix_memalign((void **)&r->stage, WRITER_DIO_ALIGN,
-				      w->block_size)) {
-		free(r->iov);
-		free(r);
+	if (posix_memalign((void **)&st->data, WRITER_DIO_ALIGN,
+			   w->block_size)) {
+		free(st);
 		return NULL;
 	}
 	w->nstage++;
-	return r;
+	return st;
 }
 
-static void stage_free(struct writer *w, struct wreq *r)
+static void stage_free(struct writer *w, struct wstage *st)
 {
 	w->nstage--;
-	free(r->stage);
-	free(r->iov);
-	free(r);
+	free(st->data);
+	free(st);
 }
 
 /*
  * A block for f starting at f->end: a spare one, a new one while the pool
- * is under its bound, else the next one a completion gives back.
+ * is under its bound, else the next one a completion gives back (a wait,
+ * counted in stage_waits and waits).
  */
 static int stage_take(struct writer *w, struct wfile *f)
 {
-	struct wreq *r;
+	struct wstage *st;
 	int ret;
 
 	for (;;) {
-		r = w->free_stage;
-		if (r) {
-			w->free_stage = r->next;
+		st = w->free_stage;
+		if (st) {
+			w->free_stage = st->next;
 			break;
 		}
 		if (w->nstage < w->stage_spare + w->ndirect) {
-			r = stage_alloc(w);
-			if (!r)
+			st = stage_alloc(w);
+			if (!st)
 				return -ENOMEM;
 			break;
 		}
@@ -74,28 +73,49 @@ static int stage_take(struct writer *w, struct wfile *f)
 		if (ret < 0)
 			return ret;
 	}
-	r->f = f;
-	r->off = f->end;
-	r->next = NULL;
-	f->stage = r;
+	st->off = f->end;
+	st->next = NULL;
+	f->stage = st;
 	return 0;
 }
 
 /* Give back f's block; the pool shrinks to its bound as files close. */
 static void stage_release(struct writer *w, struct wfile *f)
 {
-	struct wreq *r = f->stage;
+	struct wstage *st = f->stage;
 
 	f->stage = NULL;
-	if (r) {
-		r->next = w->free_stage;
-		w->free_stage = r;
+	if (st) {
+		st->next = w->free_stage;
+		w->free_stage = st;
 	}
 	while (w->nstage > w->stage_spare + w->ndirect && w->free_stage) {
-		r = w->free_stage;
-		w->free_stage = r->next;
-		stage_free(w, r);
+		st = w->free_stage;
+		w->free_stage = st->next;
+		stage_free(w, st);
 	}
+}
+
+/* A request writing len bytes of f's block (which it takes) at its off. */
+static int stage_write(struct writer *w, struct wfile *f, uint32_t len)
+{
+	struct wreq *r = writer_req_get(w, f, f->stage->off);
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	r->stage = f->stage;
+	f->stage = NULL;
+	r->iov[0].iov_base = r->stage->data;
+	r->iov[0].iov_len = len;
+	r->niov = 1;
+	r->total = len;
+	ret = writer_req_issue(w, r);
+	if (ret) {
+		writer_file_fail(f, ret, r->off, r->total, w);
+		writer_req_put(w, r);
+	}
+	return 0;
 }
 
 /*
@@ -106,20 +126,8 @@ static void stage_release(struct writer *w, struct wfile *f)
  */
 static void stage_issue(struct writer *w, struct wfile *f)
 {
-	struct wreq *r = f->stage;
-	int ret;
-
-	f->stage = NULL;
-	r->iov[0].iov_base = r->stage;
-	r->iov[0].iov_len = w->block_size;
-	r->niov = 1;
-	r->iov_first = 0;
-	r->total = w->block_size;
-	ret = writer_req_issue(w, r);
-	if (ret) {
-		writer_file_fail(f, ret, r->off, r->total, w);
-		writer_req_put(w, r);
-	}
+	if (stage_write(w, f, w->block_size))
+		writer_file_fail(f, -ENOMEM, f->stage->off, w->block_size, w);
 	stage_take(w, f);
 }
 
@@ -127,7 +135,7 @@ static void stage_issue(struct writer *w, struct wfile *f)
  * Copy into f's blocks.  An error (no memory for a block, io_uring
  * failing while we wait for one) leaves the bytes before it staged.
  */
-int writer_direct_append(struct writer *w, struct wfile *f, const void *ptr,
+static int direct_append(struct writer *w, struct wfile *f, const void *ptr,
 			 uint32_t len)
 {
 	const uint8_t *p = ptr;
@@ -143,7 +151,7 @@ int writer_direct_append(struct writer *w, struct wfile *f, const void *ptr,
 		}
 		fill = f->end - f->stage->off;
 		n = w->block_size - fill < len ? w->block_size - fill : len;
-		memcpy(f->stage->stage + fill, p, n);
+		memcpy(f->stage->data + fill, p, n);
 		p += n;
 		len -= n;
 		f->end += n;
@@ -154,74 +162,66 @@ int writer_direct_append(struct writer *w, struct wfile *f, const void *ptr,
 	return 0;
 }
 
-static int pwrite_all(int fd, const uint8_t *p, size_t len, uint64_t off)
+static int direct_write(struct writer *w, struct wfile *f, uint64_t off,
+			const void *ptr, uint32_t len, struct buf *b)
 {
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, off);
+	(void)off;
+	(void)b;
+	return direct_append(w, f, ptr, len);
+}
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= n;
-		off += n;
-	}
-	return 0;
+static int direct_write_copy(struct writer *w, struct wfile *f, uint64_t off,
+			     const void *ptr, uint32_t len)
+{
+	(void)off;
+	return direct_append(w, f, ptr, len);
 }
 
 /*
- * The partial last block, once f is settled: through the page cache, so
- * the file ends at its last byte rather than at a padded block boundary.
+ * The partial last block, once nothing else of f is in flight: through
+ * the page cache (O_DIRECT cleared: fcntl does not wait), so the file
+ * ends at its last byte rather than at a padded block boundary.  A cut
+ * file (after a failure) keeps nothing of its tail past size.
  */
-void writer_direct_finish(struct writer *w, struct wfile *f, uint64_t size)
+static bool direct_close_tail(struct writer *w, struct wfile *f,
+			      uint64_t size)
 {
 	uint32_t fill = f->stage ? f->end - f->stage->off : 0;
-	int fl, ret = 0;
+	bool queued = false;
+	int fl;
 
-	/* A cut file (after a failure) keeps nothing of its tail past size. */
+	if (!f->direct)
+		return false;
 	if (fill && size < f->end)
 		fill = size > f->stage->off ? size - f->stage->off : 0;
 	if (fill) {
 		fl = fcntl(f->fd, F_GETFL);
 		if (fl < 0 || fcntl(f->fd, F_SETFL, fl & ~O_DIRECT))
-			ret = -errno;
-		if (!ret)
-			ret = pwrite_all(f->fd, f->stage->stage, fill,
-					 f->stage->off);
-		if (ret)
-			writer_file_fail(f, ret, f->stage->off, fill, w);
-		else
-			w->st.bytes_written += fill;
+			writer_file_fail(f, -errno, f->stage->off, fill, w);
+		else if (!stage_write(w, f, fill))
+			queued = true;
 	}
 	w->ndirect--;
 	f->direct = false;
 	stage_release(w, f);
+	return queued;
 }
 
-int writer_direct_start(struct writer *w, struct wfile *f)
+static void direct_release(struct writer *w, struct wfile *f)
 {
-	int ret;
-
-	w->ndirect++;
-	ret = stage_take(w, f);
-	if (ret) {
+	if (f->direct) {
 		w->ndirect--;
-		stage_release(w, f);
-		if (f->fd_buf >= 0)
-			close(f->fd_buf);
+		f->direct = false;
 	}
-	return ret;
+	stage_release(w, f);
 }
 
-/* Only files opened WRITER_DIRECT have an fd_buf (writer_direct_open). */
-void writer_direct_close(struct wfile *f)
-{
-	if (f->append_only && f->fd_buf >= 0) {
-		close(f->fd_buf);
-		f->fd_buf = -1;
-	}
-}
+const struct wfile_ops writer_direct_ops = {
+	.write = direct_write,
+	.write_copy = direct_write_copy,
+	.close_tail = direct_close_tail,
+	.release = direct_release,
+};
 
 /* f's bytes not in the file yet: from, and how many. */
 static uint32_t unflushed(const struct wfile *f, uint64_t *from)
@@ -241,7 +241,7 @@ static void flush_one(struct writer *w, struct wfile *f)
 
 	if (!r)
 		return; /* no memory: the next tick tries again */
-	memcpy(w->flush_buf, f->stage->stage + (from - f->stage->off), n);
+	memcpy(w->flush_buf, f->stage->data + (from - f->stage->off), n);
 	r->flush = true;
 	r->iov[0].iov_base = w->flush_buf;
 	r->iov[0].iov_len = n;
@@ -293,11 +293,11 @@ void writer_direct_flush_done(struct writer *w, struct wreq *r)
 
 void writer_direct_free_pool(struct writer *w)
 {
-	struct wreq *r;
+	struct wstage *st;
 
-	while ((r = w->free_stage)) {
-		w->free_stage = r->next;
-		stage_free(w, r);
+	while ((st = w->free_stage)) {
+		w->free_stage = st->next;
+		stage_free(w, st);
 	}
 }
 
@@ -352,9 +352,21 @@ int writer_direct_open(struct writer *w, struct wfile *f, int flags)
 	}
 	fl = fcntl(f->fd, F_GETFL);
 	if (fl >= 0 && !fcntl(f->fd, F_SETFL, fl | O_DIRECT)) {
-		f->direct = true;
 		if (w->flush_ns)
 			open_fd_buf(f);
+		/* Direct: the file's first block, its own from now on. */
+		w->ndirect++;
+		fl = stage_take(w, f);
+		if (fl) {
+			w->ndirect--;
+			stage_release(w, f);
+			if (f->fd_buf >= 0)
+				close(f->fd_buf);
+			close(f->fd);
+			return fl;
+		}
+		f->direct = true;
+		f->ops = &writer_direct_ops;
 		return 0;
 	}
 	if (errno != EINVAL) {

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * writer internals shared by writer.c (the io_uring, requests, files,
- * buffered writes) and writer_direct.c (direct mode's staging blocks).
- * Not part of the API: callers use writer.h.
+ * writer internals: the request layer of writer.c (the io_uring, requests,
+ * files, the queue of work waiting for room in the SQ, asynchronous close)
+ * and the per-file operations a kind of file implements on top of it.
+ * writer.c holds the buffered kind, writer_direct.c the direct one; each
+ * kind sees the other only through its struct wfile_ops.  Not part of the
+ * API: callers use writer.h.
  */
 #ifndef FS_WRITER_INT_H
 #define FS_WRITER_INT_H
@@ -17,26 +20,73 @@
 #define WRITER_SCRATCH 2048 /* bytes of copied headers per request */
 #define WRITER_DIO_ALIGN 4096 /* O_DIRECT memory, offset and size unit */
 
+/* The operation a request carries to the kernel. */
+enum wop {
+	WOP_WRITE, /* a writev at off */
+	WOP_OPEN, /* openat of f->path (or into fixed slot f->fd) */
+	WOP_TRUNC, /* ftruncate to off (IORING_OP_FTRUNCATE) */
+	WOP_CLOSE, /* close f->fd (or its fixed slot) */
+	WOP_MKDIR, /* mkdirat of the path in scratch; f is NULL */
+};
+
+/* An aligned O_DIRECT staging block, at file offset off. */
+struct wstage {
+	uint8_t *data;
+	uint64_t off;
+	struct wstage *next; /* the writer's pool */
+};
+
 struct wreq {
 	struct wfile *f;
+	enum wop op;
+	bool flush; /* direct mode: a partial block's copy, through fd_buf */
+	/* the next request of a chain, linked in the SQ (IOSQE_IO_LINK) */
+	struct wreq *chain;
+	unsigned int link_flags;
 	uint64_t off;
 	uint64_t total; /* bytes still to write */
 	unsigned int niov;
 	unsigned int iov_first; /* first iovec not fully written */
 	unsigned int nbufs;
 	unsigned int scratch_used;
-	struct wreq *next; /* free list, or a file's queue */
+	struct wreq *next; /* free list, a file's pending list, the queue */
 	struct iovec *iov;
 	struct buf **bufs;
-	uint8_t *stage; /* direct mode: the aligned block, else NULL */
-	bool flush; /* direct mode: a partial block's copy, through fd_buf */
+	uint8_t *scratch; /* WRITER_SCRATCH bytes, allocated on first use */
+	struct wstage *stage; /* direct mode: the block it writes, or NULL */
 	uint64_t born_ns; /* when the request was started (linger) */
-	uint8_t scratch[WRITER_SCRATCH];
 };
 
+struct wfile;
+
+/*
+ * What a kind of file does differently; chosen when the file opens
+ * (f->ops).  Every hook is called by writer.c only.
+ */
+struct wfile_ops {
+	/* writer_write and writer_write_copy, after the common checks */
+	int (*write)(struct writer *w, struct wfile *f, uint64_t off,
+		     const void *ptr, uint32_t len, struct buf *b);
+	int (*write_copy)(struct writer *w, struct wfile *f, uint64_t off,
+			  const void *ptr, uint32_t len);
+	/*
+	 * f is closing and nothing of it is in flight: queue what must land
+	 * before the close (direct: the partial last block, cut at size);
+	 * true when something was queued (the close waits for it).
+	 */
+	bool (*close_tail)(struct writer *w, struct wfile *f, uint64_t size);
+	/* The file is gone: free what the kind holds for it.  Never waits. */
+	void (*release)(struct writer *w, struct wfile *f);
+};
+
+extern const struct wfile_ops writer_buffered_ops;
+extern const struct wfile_ops writer_direct_ops;
+
 struct wfile {
-	int fd;
-	unsigned int inflight; /* requests submitted, not completed */
+	const struct wfile_ops *ops;
+	int fd; /* or the fixed slot, with fixed */
+	bool fixed; /* fd is a registered file slot (a chain's file) */
+	unsigned int inflight; /* requests queued or submitted, not done */
 	uint64_t errors;
 	int err; /* the first failure's -errno */
 	uint64_t bad_off; /* lowest offset a failed write left unwritten */
@@ -46,8 +96,8 @@ struct wfile {
 	bool dirty;
 	bool append_only; /* opened WRITER_DIRECT, whatever the fs said */
 	bool direct; /* O_DIRECT accepted: bytes go through stage */
-	uint64_t end; /* append_only: the offset the next write needs */
-	struct wreq *stage; /* direct: the block being filled, at its off */
+	uint64_t end; /* the offset after the last byte queued */
+	struct wstage *stage; /* direct: the block being filled, at its off */
 	struct wfile *next, **pprev; /* the writer's files */
 	bool opening; /* WRITER_ASYNC_OPEN: the openat is in flight */
 	/*
@@ -60,6 +110,14 @@ struct wfile {
 	int fd_buf; /* direct, with a flush interval: the file without O_DIRECT */
 	bool flushing; /* direct: a flush write is in flight */
 	uint64_t flushed; /* direct: bytes up to here are in the file */
+	/* Closing (writer_close_async): */
+	bool closing;
+	bool tail_done; /* ops->close_tail was asked */
+	bool close_issued; /* the close (and truncate) are queued */
+	uint64_t close_size; /* WRITER_SIZE_KEEP or the length to set */
+	writer_closed_fn on_closed;
+	void *closed_ctx;
+	struct wfile *next_closed; /* closes completed, callbacks due */
 	char *path;
 };
 
@@ -67,16 +125,22 @@ struct writer {
 	struct io_uring ring;
 	unsigned int max_iov;
 	unsigned int sq_entries;
-	unsigned int inflight;
+	unsigned int inflight; /* SQEs prepared or submitted, not reaped */
 	struct wreq *free_reqs;
-	struct wreq *retry; /* short writes to issue again after a reap */
+	/* requests waiting for room in the SQ, oldest first */
+	struct wreq *queued, *queued_last;
 	struct wfile *dirty; /* files with an open request */
-	struct wfile *files; /* every open file, closed by writer_destroy */
+	struct wfile *files; /* every file not closed yet */
+	struct wfile *closed; /* closes completed, callbacks not yet run */
+	unsigned int nclosing, max_closing;
+	bool has_ftruncate; /* the kernel knows IORING_OP_FTRUNCATE */
+	int *slots; /* free fixed file slots (a stack), or NULL */
+	unsigned int nslots_free, nslots;
 	unsigned int block_size;
 	unsigned int stage_spare; /* blocks the pool may hold beyond files' */
 	unsigned int nstage; /* blocks allocated */
 	unsigned int ndirect; /* open direct files (one block each) */
-	struct wreq *free_stage;
+	struct wstage *free_stage;
 	uint64_t linger_bytes;
 	uint64_t linger_ns;
 	uint64_t now_ns; /* CLOCK_MONOTONIC at the last submit (linger) */
@@ -85,18 +149,21 @@ struct writer {
 	uint8_t *flush_buf; /* the copy a flush write sends (one at a time) */
 	const int *abort; /* writer_opts.abort */
 	bool aborting; /* *abort seen: in-flight writes cancelled */
+	bool draining; /* in writer_drain/destroy: waits are not counted */
 	uint64_t abort_until_ns; /* then waits give up past this */
 	struct writer_stats st;
 };
 
-/* writer.c: the request machinery direct mode issues its blocks through. */
+/* The request layer (writer.c), for the kinds of file. */
 struct wreq *writer_req_get(struct writer *w, struct wfile *f, uint64_t off);
+/*
+ * Hand r to the kernel: now if the SQ has room, else at a later submit
+ * (queued, in order).  Never waits.  0 or -errno (aborting).
+ */
 int writer_req_issue(struct writer *w, struct wreq *r);
-/* f's pending requests to the retry list, or failed with err (-errno). */
-void writer_release_pending(struct writer *w, struct wfile *f, int err);
-/* Whether fd is a stream (FIFO, socket, device): wfile.serial. */
-bool writer_fd_is_stream(int fd);
 void writer_req_put(struct writer *w, struct wreq *r);
+/* f's pending requests to the queue, or failed with err (-errno). */
+void writer_release_pending(struct writer *w, struct wfile *f, int err);
 /* A write of bytes at off failed with err (-errno): count, log once. */
 void writer_file_fail(struct wfile *f, int err, uint64_t off, uint64_t bytes,
 		      struct writer *w);
@@ -109,23 +176,12 @@ int writer_wait_completion(struct writer *w);
  */
 int writer_sys_open(const char *path, int flags);
 
-/* writer_direct.c */
+/* The direct kind (writer_direct.c), as writer.c sees it. */
 /*
  * Open f->path with flags, O_DIRECT added, buffered if the file (system)
- * refuses it (f->direct says which); 0 or -errno.
+ * refuses it; sets f->ops and f->direct; 0 or -errno.
  */
 int writer_direct_open(struct writer *w, struct wfile *f, int flags);
-/* Give a file opened O_DIRECT its first block; 0 or -errno. */
-int writer_direct_start(struct writer *w, struct wfile *f);
-int writer_direct_append(struct writer *w, struct wfile *f, const void *ptr,
-			 uint32_t len);
-/*
- * Write the partial last block of a settled file, the part of it below
- * size only, and drop its block.
- */
-void writer_direct_finish(struct writer *w, struct wfile *f, uint64_t size);
-/* Free the spare blocks (writer_destroy, nothing in flight). */
-void writer_direct_free_pool(struct writer *w);
 /*
  * Once per flush interval: the bytes of a direct file's partial block not
  * yet in the file leave as a copy, through fd_buf (page cache), so that
@@ -134,7 +190,7 @@ void writer_direct_free_pool(struct writer *w);
 void writer_direct_flush_tick(struct writer *w);
 /* A flush write is done (written or failed): release what waited on it. */
 void writer_direct_flush_done(struct writer *w, struct wreq *r);
-/* Close fd_buf, if any. */
-void writer_direct_close(struct wfile *f);
+/* Free the spare blocks (writer_destroy, nothing in flight). */
+void writer_direct_free_pool(struct writer *w);
 
 #endif /* FS_WRITER_INT_H */
