@@ -89,6 +89,8 @@ def load_ours(outdir):
                 (src, sp), (dst, dp) = ends[d]
                 dirs.append({"id": fl["id"], "dir": d, "key": (src, str(sp), dst, str(dp)),
                              "data": data, "j": x})
+    # Lines come in the order the flows' files closed, not by id.
+    dirs.sort(key=lambda o: o["id"])
     return dirs
 
 

@@ -33,7 +33,7 @@ fi
 [ -n "$written" ] && [ "$written" -eq "$n" ] && [ "$n" -gt 1000 ] ||
 	bad "summary says ${written:-no} packets written, the file has $n"
 bytes=$(grep -o '[0-9]* bytes written' "$work/err" | cut -d' ' -f1)
-ondisk=$(cat "$work"/st/* | wc -c)
+ondisk=$(find "$work/st" -type f -exec cat {} + | wc -c)
 [ -n "$bytes" ] && [ "$bytes" -eq "$ondisk" ] ||
 	bad "streams: ${bytes:-no} bytes written, $ondisk in the files and index"
 [ $fail -eq 0 ] && echo "ok   $n packets, $bytes stream bytes"

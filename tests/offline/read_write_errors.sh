@@ -23,7 +23,7 @@ sanitized() {
 # The file names of a clean run, to put a directory in the way of one.
 "$FS_BIN" read -r "$in" --streams "$work/ref" 2>/dev/null ||
 	bad "clean run failed"
-victim=$(ls "$work/ref" | grep -m1 'c2s$')
+victim=$(cd "$work/ref" && ls -d */*.c2s | head -n 1)
 [ -n "$victim" ] || bad "no c2s file in the clean run"
 
 for bin in "${bins[@]}"; do

@@ -29,7 +29,7 @@ p=$dir/ppp--one_tcp_stream.pcap
 if [ -f "$p" ]; then
 	out=$work/selfcheck
 	"$FS_BIN" read -r "$p" --streams "$out" 2>/dev/null
-	f=$(ls "$out"/*.c2s | head -n 1)
+	f=$(ls "$out"/*/*.c2s | head -n 1)
 	printf 'X' | dd of="$f" bs=1 seek=100 conv=notrunc status=none
 	if python3 "$FS_ROOT/tests/offline/compare_expected.py" "$p" "$out" \
 		"$dir/expected.tsv" >/dev/null; then

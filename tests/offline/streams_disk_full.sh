@@ -27,10 +27,12 @@ m = re.search(r"(\d+) bytes written", open(errf).read())
 written = int(m.group(1))
 index = os.path.getsize(os.path.join(d, "flows.jsonl"))
 kept = wrong = 0
-for name in os.listdir(d):
+names = [os.path.relpath(os.path.join(r, n), d)
+         for r, _, ns in os.walk(d) for n in ns]
+for name in names:
     if name == "flows.jsonl":
         continue
-    m = re.fullmatch(r"\d+-([0-9.]+)\.(\d+)-[0-9.]+\.\d+\.(c2s|s2c)", name)
+    m = re.fullmatch(r"\d+/\d+-([0-9.]+)\.(\d+)-[0-9.]+\.\d+\.(c2s|s2c)", name)
     if not m:
         print("unexpected file", name)
         sys.exit(1)

@@ -122,7 +122,7 @@ run() { # label strict|budget options...
 	check "$d" "$d/out" "$label" "$mode" || fail=1
 	echo "  $(grep -E 'streams:' "$d/err")"
 }
-run "many, 5 open files" strict --max-open-files 5
+run "many, 5 open files" strict --max-open-files 5 --write-once 0
 grep -q ' 0 reopens' "$d/err" && { echo "no reopen happened"; fail=1; }
 run "many, drop policy, 4K held" budget --hold-policy drop --ooo-total 4K
 grep -q ' 0 budget gaps' "$d/err" && { echo "no budget gap happened"; fail=1; }

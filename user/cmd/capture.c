@@ -64,7 +64,8 @@ static enum cli_result capture_parse(struct capture_opts *o, int argc,
 			"with several queues, FILE.qN per queue"),
 		CLI_OPT("streams", 0, CLI_STR, &o->streams, "DIR",
 			"reassemble each TCP direction into "
-			"DIR/<id>-...{c2s,s2c}, with DIR/flows.jsonl; may be "
+			"DIR/<id / 1000>/<id>-...{c2s,s2c}, with "
+			"DIR/flows.jsonl; may be "
 			"combined with -w"),
 		FLOW_OPTS(o, " per worker"),
 		CLI_OPT("hold-frames", 0, CLI_UINT, &o->hold_frames, "N",

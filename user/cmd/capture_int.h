@@ -32,6 +32,7 @@ struct capture_opts {
 	unsigned int idle_timeout;
 	unsigned int hold_frames;
 	unsigned int max_open;
+	uint64_t write_once;
 	uint64_t ooo_per_flow;
 	uint64_t ooo_total;
 	unsigned int rotate_secs;

@@ -79,6 +79,7 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 		.pcap = c->o->write ? &po : NULL,
 		.streams_dir = c->o->streams,
 		.max_open = c->o->max_open,
+		.write_once = c->o->write_once,
 	};
 	struct flow_table_cfg fc;
 	char err[4200], path[4096];

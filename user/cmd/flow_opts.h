@@ -11,11 +11,12 @@
 
 #include "lib/cli.h"
 #include "tcp/reasm.h"
+#include "tcp/streams.h"
 
 /*
  * The shared entries of an option table, in one list: o is the command's
  * options (fields max_flows, idle_timeout, ooo_per_flow, ooo_total,
- * hold_policy, max_open), scope what one bound covers (" per worker"
+ * hold_policy, max_open, write_once), scope what one bound covers (" per worker"
  * for capture; "" for read, where one set covers the run).
  */
 #define FLOW_OPTS(o, scope)                                                    \
@@ -48,8 +49,16 @@
 		CLI_OPT_RANGE_DEF("max-open-files", 0, CLI_UINT,               \
 				  &(o)->max_open, "N",                         \
 				  "stream files open at once" scope            \
-				  ", capped by the file descriptor limit",     \
-				  1, 1u << 20, 4096)
+				  " (closes in flight included), capped by "   \
+				  "the file descriptor limit",                 \
+				  1, 1u << 20, 4096),                          \
+		CLI_OPT_RANGE_DEF("write-once", 0, CLI_SIZE,                   \
+				  &(o)->write_once, "SIZE",                    \
+				  "a stream direction that ends within SIZE "  \
+				  "bytes is held in memory and written when "  \
+				  "it ends, in one open-write-close; 0: "      \
+				  "every direction streams",                   \
+				  0, 16u << 20, STREAMS_WRITE_ONCE_DEFAULT)
 
 /* In the order of enum reasm_hold_policy. */
 #define FLOW_OPTS_HOLD_POLICIES ((const char *const[]){"copy", "drop", NULL})

@@ -40,6 +40,7 @@ struct read_opts {
 	uint64_t ooo_total;
 	int hold_policy;
 	unsigned int max_open;
+	uint64_t write_once;
 	bool verbose;
 };
 
@@ -51,7 +52,8 @@ static const struct cli_cmd read_cmd = {
 	.details =
 		"At least one of --streams and -w is needed.  FILTER uses "
 		"the capture syntax\n(default: tcp).  Stream files are named\n"
-		"  <id>-<client>.<port>-<server>.<port>.c2s and .s2c\n"
+		"  DIR/<id / 1000>/<id>-<client>.<port>-<server>.<port>.c2s "
+		"and .s2c\n"
 		"(IPv6 with '_' for ':'); byte k of a file is stream byte k, "
 		"holes stay sparse\nand are listed in flows.jsonl with "
 		"their offset and length.\n",
@@ -110,6 +112,7 @@ static int open_outputs(struct reader_run *rr)
 		.linger_bytes = 256 << 10,
 		.linger_us = 2000,
 	};
+	struct streams_opts sopts;
 	struct flow_table_cfg cfg;
 	char err[PATH_MAX + 64];
 	int ret;
@@ -142,6 +145,11 @@ static int open_outputs(struct reader_run *rr)
 		pr_warn("%s\n", err);
 		return ret;
 	}
+	/* Offline, waiting (to compare a retransmission) loses nothing. */
+	sopts.write_once = rr->o->write_once;
+	sopts.hold_total = STREAMS_HOLD_TOTAL_DEFAULT;
+	sopts.may_wait = true;
+	streams_set_opts(rr->st, &sopts);
 	flow_table_cfg_default(&cfg);
 	cfg.max_flows = rr->o->max_flows;
 	cfg.idle_timeout_ns = rr->o->idle_timeout * 1000000000ull;
@@ -210,13 +218,17 @@ static void submit(struct reader_run *rr)
 		writer_submit(rr->pw);
 }
 
-/* The input is quiet: what is queued, lingering or not, goes now. */
+/*
+ * The input is quiet: what is queued, lingering or not, goes now, and the
+ * stream writer finishes its closes so that ended flows' lines reach
+ * flows.jsonl (waiting costs nothing while there is nothing to read).
+ */
 static void input_idle(void *arg)
 {
 	struct reader_run *rr = arg;
 
 	if (rr->w)
-		writer_flush(rr->w);
+		writer_drain(rr->w);
 	if (rr->pw)
 		writer_flush(rr->pw);
 }

@@ -163,12 +163,18 @@ void worker_group_update_clock(struct worker_group *g)
 static int open_streams(struct worker *wk, const struct worker_outputs *o)
 {
 	struct flow_table_cfg cfg = wk->g->ft;
+	/* Live: a wait (for a comparison, for a descriptor) drops packets. */
+	struct streams_opts so = {
+		.write_once = o->write_once,
+		.hold_total = STREAMS_HOLD_TOTAL_DEFAULT,
+	};
 	int ret;
 
 	ret = streams_create_shared(&wk->streams, wk->w, o->streams_dir,
 				    o->max_open, o->index);
 	if (ret)
 		return ret;
+	streams_set_opts(wk->streams, &so);
 	cfg.id_first = wk->id;
 	cfg.id_step = wk->g->nworkers;
 	ret = flow_table_create(&wk->ft, &cfg, &wk->g->flow_ops, wk->streams);

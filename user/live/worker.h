@@ -163,6 +163,7 @@ struct worker_outputs {
 	const struct pcap_out_opts *pcap; /* NULL: no pcap; its own path */
 	const char *streams_dir; /* NULL: no streams */
 	unsigned int max_open;
+	uint64_t write_once; /* streams_opts.write_once */
 	struct flow_index *index; /* shared flows.jsonl */
 };
 

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,14 +44,24 @@ static void writer_setup_kernel(struct writer *w, const struct writer_opts *o)
 {
 	struct io_uring_probe *pr = io_uring_get_probe_ring(&w->ring);
 	unsigned int n = o && o->file_slots ? o->file_slots : 256, i;
+	struct rlimit rl;
+
+	/* Registering more slots than RLIMIT_NOFILE fails (EMFILE). */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < n)
+		n = rl.rlim_cur;
 
 	w->has_ftruncate =
 		pr && io_uring_opcode_supported(pr, WRITER_OP_FTRUNCATE);
 	if (pr)
 		io_uring_free_probe(pr);
-	if (o && o->iowq_workers) {
-		/* [bounded (regular files), unbounded]: 0 keeps the latter */
-		unsigned int vals[2] = {o->iowq_workers, 0};
+	{
+		/*
+		 * [bounded (regular files: creates, truncates), unbounded]:
+		 * 0 keeps the latter.  Creates in one directory serialise on
+		 * its lock, so more workers than a few only contend.
+		 */
+		unsigned int vals[2] = {
+			o && o->iowq_workers ? o->iowq_workers : 16, 0};
 
 		if (io_uring_register_iowq_max_workers(&w->ring, vals))
 			pr_debug("writer: io-wq workers not set\n");
@@ -318,6 +329,35 @@ static void queue_push(struct writer *w, struct wreq *r)
 	w->queued_last = r;
 }
 
+/* Chains waiting for a fixed slot, oldest first (no SQE, no count yet). */
+static void queue_push_slot(struct writer *w, struct wreq *r)
+{
+	r->next = NULL;
+	if (w->slot_wait_last)
+		w->slot_wait_last->next = r;
+	else
+		w->slot_wait = r;
+	w->slot_wait_last = r;
+}
+
+static void issue(struct writer *w, struct wreq *r);
+
+/* A slot is free again: the oldest waiting chain takes it. */
+static void slot_free(struct writer *w, int slot)
+{
+	struct wreq *r = w->slot_wait;
+
+	if (!r) {
+		w->slots[w->nslots_free++] = slot;
+		return;
+	}
+	w->slot_wait = r->next;
+	if (!w->slot_wait)
+		w->slot_wait_last = NULL;
+	r->f->fd = slot;
+	issue(w, r);
+}
+
 static void prep_one(struct writer *w, struct wreq *r)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
@@ -452,7 +492,7 @@ static void completed(struct writer *w, struct wreq *r, int res)
 		if (f->next)
 			f->next->pprev = f->pprev;
 		if (f->fixed)
-			w->slots[w->nslots_free++] = f->fd;
+			slot_free(w, f->fd);
 		w->nclosing--;
 		f->next_closed = w->closed;
 		w->closed = f;
@@ -685,6 +725,11 @@ int writer_wait_completion(struct writer *w)
 	}
 	ret = reap(w, true);
 	return ret < 0 ? ret : 0;
+}
+
+int writer_wait(struct writer *w)
+{
+	return writer_wait_completion(w);
 }
 
 int writer_drain(struct writer *w)
@@ -1163,7 +1208,7 @@ int writer_write_file(struct writer *w, const char *path, const void *ptr,
 	struct wfile *f;
 	int ret;
 
-	if (!w->nslots_free || w->aborting) {
+	if (!w->slots || w->aborting) {
 		w->st.chain_fallbacks++;
 		ret = writer_open(w, path, WRITER_ASYNC_OPEN, &f);
 		if (ret)
@@ -1176,7 +1221,6 @@ int writer_write_file(struct writer *w, const char *path, const void *ptr,
 	if (!f)
 		return -ENOMEM;
 	f->fixed = true;
-	f->fd = w->slots[w->nslots_free - 1];
 	f->end = len;
 	f->closing = f->tail_done = f->close_issued = true;
 	f->close_size = size;
@@ -1196,7 +1240,6 @@ int writer_write_file(struct writer *w, const char *path, const void *ptr,
 		file_free(f);
 		return -ENOMEM;
 	}
-	w->nslots_free--;
 	cl = size_req(w, f, cl);
 	if (wr) {
 		wr->iov[0].iov_base = (void *)ptr;
@@ -1212,7 +1255,8 @@ int writer_write_file(struct writer *w, const char *path, const void *ptr,
 	}
 	/* A failed open cancels the rest (the slot stays empty). */
 	op->op = WOP_OPEN;
-	op->total = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+	/* no O_CLOEXEC: a direct descriptor refuses it (EINVAL) */
+	op->total = O_WRONLY | O_CREAT | O_TRUNC;
 	op->chain = wr ? wr : cl;
 	op->link_flags = IOSQE_IO_LINK;
 	file_link(w, f);
@@ -1220,6 +1264,13 @@ int writer_write_file(struct writer *w, const char *path, const void *ptr,
 	w->st.closes++;
 	if (++w->nclosing > w->st.closing_max)
 		w->st.closing_max = w->nclosing;
+	if (!w->nslots_free) {
+		/* Started when a chain's close gives its slot back. */
+		w->st.slot_waits++;
+		queue_push_slot(w, op);
+		return 0;
+	}
+	f->fd = w->slots[--w->nslots_free];
 	issue(w, op);
 	return 0;
 }
@@ -1306,6 +1357,17 @@ uint64_t wfile_errors(const struct wfile *f)
 int wfile_error(const struct wfile *f)
 {
 	return f->err;
+}
+
+bool wfile_busy(const struct wfile *f)
+{
+	return f->inflight || f->open || f->pending || f->opening ||
+	       (f->direct && f->stage && f->end > f->stage->off);
+}
+
+bool wfile_opening(const struct wfile *f)
+{
+	return f->opening;
 }
 
 bool wfile_is_direct(const struct wfile *f)

@@ -20,7 +20,8 @@
  * writer_write_file() creates, writes and closes a small file in one
  * linked chain.  Where the writer can still wait, and nowhere else:
  *   - writer_drain(), writer_destroy(): their job (not counted);
- *   - writer_settle(), writer_close(), writer_close_at(), writer_set_size():
+ *   - writer_wait(), writer_settle(), writer_close(), writer_close_at(),
+ *     writer_set_size():
  *     synchronous by contract, for setup, teardown, rotation and readback;
  *   - writer_close_async() past writer_opts.max_closing files closing;
  *   - direct mode, when every staging block is in flight (backpressure);
@@ -131,7 +132,7 @@ struct writer_opts {
 	unsigned int max_closing;
 	/*
 	 * io-wq workers for work that blocks (creating files: ext4 takes a
-	 * directory's lock per create), 0: the kernel's default.
+	 * directory's lock per create; default 16).
 	 */
 	unsigned int iowq_workers;
 	/* Registered file slots for writer_write_file chains (default 256). */
@@ -155,7 +156,8 @@ struct writer_stats {
 	uint64_t closing_max; /* most files closing at once */
 	uint64_t close_waits; /* waits for max_closing (also in waits) */
 	uint64_t chains; /* writer_write_file chains (open-write-close) */
-	uint64_t chain_fallbacks; /* the same, no slot free: open, write, close */
+	uint64_t slot_waits; /* chains that waited (queued) for a free slot */
+	uint64_t chain_fallbacks; /* no slots registered: open, write, close */
 	uint64_t truncates; /* final lengths set (ftruncate) */
 	uint64_t mkdirs; /* writer_mkdir calls */
 };
@@ -210,6 +212,9 @@ int writer_submit(struct writer *w);
 /* The same, lingering requests included (e.g. when buffers run short). */
 int writer_flush(struct writer *w);
 
+/* Submit, and wait for one completion (counted in waits); 0 or -errno. */
+int writer_wait(struct writer *w);
+
 /* Submit and wait until nothing is in flight. */
 int writer_drain(struct writer *w);
 
@@ -254,9 +259,10 @@ int writer_close_at(struct writer *w, struct wfile *f, uint64_t size);
  * NULL, until the write completed), set the length to size (or
  * WRITER_SIZE_KEEP) and close it: one linked chain of io_uring operations
  * through a registered file slot (open, write, truncate, close), issued at
- * the next writer_submit.  Without a free slot, the same as writer_open
- * (async), writer_write and writer_close_async, counted in
- * chain_fallbacks.  fn(ctx, errors, err) as for writer_close_async.
+ * the next writer_submit; without a free slot, queued in the writer until
+ * a chain's close frees one (slot_waits).  If the kernel refused the
+ * slots, the same as writer_open (async), writer_write and
+ * writer_close_async (chain_fallbacks).  fn(ctx, errors, err) as for writer_close_async.
  * Never waits; 0 or -errno (out of memory: nothing queued, fn not called).
  */
 int writer_write_file(struct writer *w, const char *path, const void *ptr,
@@ -295,6 +301,13 @@ void writer_get_stats(const struct writer *w, struct writer_stats *st);
 uint64_t wfile_errors(const struct wfile *f);
 /* The -errno of f's first failed open or write, 0 if none. */
 int wfile_error(const struct wfile *f);
+/*
+ * True while f has writes queued, lingering or in flight, or its open
+ * pending: its file does not read back what was written yet.
+ */
+bool wfile_busy(const struct wfile *f);
+/* True while f's asynchronous open has not completed. */
+bool wfile_opening(const struct wfile *f);
 /* True when f was opened WRITER_DIRECT and the fs accepted O_DIRECT. */
 bool wfile_is_direct(const struct wfile *f);
 

@@ -135,6 +135,7 @@ struct writer {
 	unsigned int nclosing, max_closing;
 	bool has_ftruncate; /* the kernel knows IORING_OP_FTRUNCATE */
 	int *slots; /* free fixed file slots (a stack), or NULL */
+	struct wreq *slot_wait, *slot_wait_last; /* chains without a slot */
 	unsigned int nslots_free, nslots;
 	unsigned int block_size;
 	unsigned int stage_spare; /* blocks the pool may hold beyond files' */

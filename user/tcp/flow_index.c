@@ -98,7 +98,7 @@ static void json_time(FILE *f, const char *key, uint64_t ns)
 }
 
 static void json_dir(FILE *f, const struct flow *fl, int d, const char *file,
-		     uint64_t write_errors)
+		     long *at)
 {
 	const struct reasm *r = &fl->dir[d];
 	const struct reasm_stats *st = &r->st;
@@ -127,32 +127,43 @@ static void json_dir(FILE *f, const struct flow *fl, int d, const char *file,
 		",\"conflict_bytes\":%" PRIu64 ",\"late_bytes\":%" PRIu64
 		",\"before_start\":%" PRIu64 ",\"after_fin\":%" PRIu64
 		",\"out_of_window\":%" PRIu64 ",\"keepalives\":%" PRIu64
-		",\"write_errors\":%" PRIu64 "}",
+		",\"write_errors\":",
 		r->gaps_truncated ? "true" : "false", st->gaps, st->gap_bytes,
 		st->overlaps, st->overlap_bytes, st->conflicts,
 		st->conflict_bytes, st->late_bytes, st->before_start,
-		st->after_fin, st->out_of_window, st->keepalives, write_errors);
+		st->after_fin, st->out_of_window, st->keepalives);
+	/* The value comes when the file's close completed. */
+	*at = ftell(f);
+	fputc('}', f);
 }
+
+struct flow_index_rec {
+	char *text; /* the line without its two write_errors values */
+	size_t len;
+	long at[2]; /* where they go */
+};
 
 static void line_release(struct buf *b)
 {
 	free(b);
 }
 
-struct buf *flow_index_line(const struct flow *fl, enum flow_end why,
-			    const char *const files[2],
-			    const uint64_t write_errors[2], const char **text,
-			    uint32_t *len)
+struct flow_index_rec *flow_index_record(const struct flow *fl,
+					 enum flow_end why,
+					 const char *const files[2])
 {
-	struct ix_line *l;
-	size_t n = 0;
-	char a[64], *p = NULL;
+	struct flow_index_rec *rec = calloc(1, sizeof(*rec));
+	char a[64];
 	FILE *f;
 	int i;
 
-	f = open_memstream(&p, &n);
-	if (!f)
+	if (!rec)
 		return NULL;
+	f = open_memstream(&rec->text, &rec->len);
+	if (!f) {
+		free(rec);
+		return NULL;
+	}
 	fprintf(f, "{\"id\":%" PRIu64 ",\"client\":", fl->id);
 	json_str(f,
 		 pkt_addr_str(&fl->addr[FLOW_C2S], fl->family, a, sizeof(a)));
@@ -172,25 +183,62 @@ struct buf *flow_index_line(const struct flow *fl, enum flow_end why,
 		flow_end_name(why),
 		fl->dir[0].st.overlaps + fl->dir[1].st.overlaps,
 		fl->dir[0].st.conflicts + fl->dir[1].st.conflicts);
-	json_dir(f, fl, FLOW_C2S, files[FLOW_C2S], write_errors[FLOW_C2S]);
+	json_dir(f, fl, FLOW_C2S, files[FLOW_C2S], &rec->at[FLOW_C2S]);
 	fputs(",\"s2c\":", f);
-	json_dir(f, fl, FLOW_S2C, files[FLOW_S2C], write_errors[FLOW_S2C]);
+	json_dir(f, fl, FLOW_S2C, files[FLOW_S2C], &rec->at[FLOW_S2C]);
 	fputs("}\n", f);
-	if (fclose(f) || !p || n > UINT32_MAX) {
-		free(p);
+	if (fclose(f) || !rec->text || rec->len > UINT32_MAX - 64) {
+		flow_index_rec_free(rec);
 		return NULL;
 	}
-	l = malloc(sizeof(*l) + n);
-	if (l) {
-		l->b.refs = 1;
-		l->b.release = line_release;
-		l->len = n;
-		memcpy(l->text, p, n);
-		*text = l->text;
-		*len = l->len;
+	return rec;
+}
+
+void flow_index_rec_free(struct flow_index_rec *rec)
+{
+	if (rec) {
+		free(rec->text);
+		free(rec);
 	}
-	free(p);
-	return l ? &l->b : NULL;
+}
+
+struct buf *flow_index_rec_line(struct flow_index_rec *rec,
+				const uint64_t write_errors[2],
+				const char **text, uint32_t *len)
+{
+	struct ix_line *l = malloc(sizeof(*l) + rec->len + 48);
+	char *p;
+
+	if (!l) {
+		flow_index_rec_free(rec);
+		return NULL;
+	}
+	l->b.refs = 1;
+	l->b.release = line_release;
+	p = l->text;
+	memcpy(p, rec->text, rec->at[0]);
+	p += rec->at[0];
+	p += sprintf(p, "%" PRIu64, write_errors[0]);
+	memcpy(p, rec->text + rec->at[0], rec->at[1] - rec->at[0]);
+	p += rec->at[1] - rec->at[0];
+	p += sprintf(p, "%" PRIu64, write_errors[1]);
+	memcpy(p, rec->text + rec->at[1], rec->len - rec->at[1]);
+	p += rec->len - rec->at[1];
+	l->len = p - l->text;
+	*text = l->text;
+	*len = l->len;
+	flow_index_rec_free(rec);
+	return &l->b;
+}
+
+struct buf *flow_index_line(const struct flow *fl, enum flow_end why,
+			    const char *const files[2],
+			    const uint64_t write_errors[2], const char **text,
+			    uint32_t *len)
+{
+	struct flow_index_rec *rec = flow_index_record(fl, why, files);
+
+	return rec ? flow_index_rec_line(rec, write_errors, text, len) : NULL;
 }
 
 /*

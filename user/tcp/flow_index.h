@@ -49,6 +49,21 @@ struct buf *flow_index_line(const struct flow *f, enum flow_end why,
 			    uint32_t *len);
 
 /*
+ * The same in two steps, for a line written when the flow's files have
+ * closed: the record (everything but the write_errors values) when the
+ * flow ends, the line once the counts are known.  flow_index_rec_line
+ * consumes rec (freed, whatever it returns); NULL when out of memory.
+ */
+struct flow_index_rec;
+struct flow_index_rec *flow_index_record(const struct flow *f,
+					 enum flow_end why,
+					 const char *const files[2]);
+struct buf *flow_index_rec_line(struct flow_index_rec *rec,
+				const uint64_t write_errors[2],
+				const char **text, uint32_t *len);
+void flow_index_rec_free(struct flow_index_rec *rec);
+
+/*
  * After every writer's lines have completed: cut a line that a failed
  * write left half-written at the end, close.  Returns 0 or -errno.
  */

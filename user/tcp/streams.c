@@ -2,11 +2,15 @@
 /*
  * streams: per-direction stream files and the flow index (see streams.h).
  *
- * Each flow gets a struct sflow (flow->user) on its first delivered byte.
- * Open files sit on an LRU list for the open-file bound.  A file closed
- * for the bound is opened again as it is (WRITER_KEEP, asynchronously like
- * its creation) and written on at its offsets: counted in reopens.  An
- * sdir has wf set exactly when it is on the LRU list.
+ * Each flow gets a struct sflow (flow->user) on its first delivered byte;
+ * it outlives the flow until its files' closes have completed, and then
+ * writes the flow's index line (the record made when the flow ended, with
+ * the write errors the closes reported).  Its two struct sdir are
+ * separate objects, so that a close callback finds its direction even
+ * after a late SYN swapped them.  Open files sit on an LRU list for the
+ * open-file bound; an sdir has wf set exactly when it is on that list.  A
+ * file closed for the bound is opened again as it is (WRITER_KEEP,
+ * asynchronously like its creation) and written on at its offsets.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,29 +26,56 @@
 #include "lib/log.h"
 #include "tcp/streams.h"
 
+struct streams;
+struct sflow;
+
+/* A short direction's bytes, a buf so that the writer holds them. */
+struct hold {
+	struct buf b;
+	struct streams *s;
+	uint32_t cap, len;
+	uint8_t *data;
+};
+
 struct sdir {
 	struct sdir *prev, *next; /* LRU of open files */
+	struct sflow *sf;
 	struct wfile *wf; /* NULL when closed */
-	char *name; /* set once the file exists */
+	char *name; /* relative to DIR; set on the first byte */
 	uint64_t end; /* highest offset written */
 	uint64_t errors; /* failed opens and writes, the flow's write_errors */
+	bool created; /* the file's creation was issued */
+	bool closing; /* a close of its file has not completed */
 	bool failed; /* could not open or write: drop its data */
+	struct hold *hold; /* bytes not in a file yet (write_once) */
 };
 
 struct sflow {
-	struct sdir d[2];
+	struct sdir *d[2]; /* [FLOW_C2S], [FLOW_S2C]: point into dirs */
+	struct sdir dirs[2];
+	struct streams *s;
+	unsigned int closing; /* closes of its files not completed */
+	bool ended;
+	struct flow_index_rec *rec; /* once ended */
 };
 
 struct streams {
 	struct writer *w;
 	char dir[PATH_MAX];
 	unsigned int max_open, nopen;
+	unsigned int nclosing; /* closes of descriptors in flight */
 	struct sdir lru; /* sentinel: lru.next newest */
 	struct flow_index *ix;
 	bool own_ix; /* closed by streams_destroy (not when shared) */
 	struct wfile *ixf; /* flows.jsonl, O_APPEND: one writev per batch */
 	uint64_t ix_off; /* bytes queued to ixf, so that lines merge */
+	uint64_t shards; /* DIR/0 .. DIR/shards-1 exist or are being made */
+	uint64_t held; /* bytes of struct hold, all flows */
+	uint64_t pending; /* ended flows waiting for their closes */
+	struct streams_opts o;
 	struct streams_stats st;
+	bool ix_closed;
+	int ix_err;
 };
 
 static void lru_del(struct sdir *sd)
@@ -119,6 +150,17 @@ int streams_create(struct streams **out, struct writer *w, const char *dir,
 	return 0;
 }
 
+/* DIR/<shard>, now (setup, or a shard nobody made ahead). */
+static int shard_mkdir(const char *dir, uint64_t shard)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/%" PRIu64, dir, shard);
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
 int streams_create_shared(struct streams **out, struct writer *w,
 			  const char *dir, unsigned int max_open,
 			  struct flow_index *ix)
@@ -129,35 +171,65 @@ int streams_create_shared(struct streams **out, struct writer *w,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	snprintf(s->dir, sizeof(s->dir), "%s", dir);
+	/*
+	 * The first two shards now: later ones are made through io_uring a
+	 * shard ahead of the first file in them (streams_shard_ahead).
+	 */
+	ret = shard_mkdir(dir, 0);
+	if (!ret)
+		ret = shard_mkdir(dir, 1);
 	/*
 	 * Each line leaves whole, through this writer like the stream data
 	 * (the loop never waits for the index), appended by the kernel so
 	 * that the lines of other workers' writers never interleave.
 	 */
-	ret = writer_open(w, flow_index_path(ix), WRITER_KEEP | O_APPEND,
-			  &s->ixf);
+	if (!ret)
+		ret = writer_open(w, flow_index_path(ix),
+				  WRITER_KEEP | O_APPEND, &s->ixf);
 	if (ret) {
 		free(s);
 		return ret;
 	}
-	snprintf(s->dir, sizeof(s->dir), "%s", dir);
+	s->shards = 2;
 	s->ix = ix;
 	s->w = w;
 	s->max_open = max_open ? max_open : 1;
 	s->lru.next = s->lru.prev = &s->lru;
+	s->o.write_once = STREAMS_WRITE_ONCE_DEFAULT;
+	s->o.hold_total = STREAMS_HOLD_TOTAL_DEFAULT;
+	s->o.verify_waits = true;
 	*out = s;
 	return 0;
+}
+
+void streams_set_opts(struct streams *s, const struct streams_opts *o)
+{
+	s->o = *o;
+}
+
+static void ix_closed(void *ctx, uint64_t errors, int err)
+{
+	struct streams *s = ctx;
+
+	s->ix_closed = true;
+	if (errors)
+		s->ix_err = err ? err : -EIO;
 }
 
 int streams_destroy(struct streams *s)
 {
 	int ret, r;
 
-	writer_settle(s->w, s->ixf);
-	ret = wfile_error(s->ixf);
-	r = writer_close(s->w, s->ixf);
-	if (!ret)
-		ret = r;
+	/* Every close, then every index line they released. */
+	writer_drain(s->w);
+	writer_close_async(s->w, s->ixf, WRITER_SIZE_KEEP, ix_closed, s);
+	writer_drain(s->w);
+	ret = s->ix_closed ? s->ix_err : -EIO;
+	if (s->pending)
+		pr_warn("streams: %" PRIu64 " flows' files did not close; "
+			"their index lines are missing\n",
+			s->pending);
 	/* The last line is complete or cut: this writer's are all done. */
 	if (s->own_ix && (r = flow_index_close(s->ix)) && !ret)
 		ret = r;
@@ -169,7 +241,8 @@ void streams_get_stats(const struct streams *s, struct streams_stats *st)
 {
 	*st = s->st;
 	/* Lines whose write failed, as far as completions have come in. */
-	st->write_errors += wfile_errors(s->ixf);
+	if (!s->ix_closed)
+		st->write_errors += wfile_errors(s->ixf);
 }
 
 /* "198.18.0.1" or "2001_db8__1": digits, hex, '.', '_' only. */
@@ -188,15 +261,16 @@ static void addr_name(const struct flow *f, int i, char *buf, size_t len)
 	}
 }
 
+/* "<shard>/<id>-<client>.<port>-<server>.<port>.c2s" */
 static char *file_name(const struct flow *f, int d)
 {
 	char c[64], sv[64], *name;
 
 	addr_name(f, FLOW_C2S, c, sizeof(c));
 	addr_name(f, FLOW_S2C, sv, sizeof(sv));
-	if (asprintf(&name, "%" PRIu64 "-%s.%u-%s.%u.%s", f->id, c,
-		     f->port[FLOW_C2S], sv, f->port[FLOW_S2C],
-		     d == FLOW_C2S ? "c2s" : "s2c") < 0)
+	if (asprintf(&name, "%" PRIu64 "/%" PRIu64 "-%s.%u-%s.%u.%s",
+		     f->id / STREAMS_SHARD_FLOWS, f->id, c, f->port[FLOW_C2S],
+		     sv, f->port[FLOW_S2C], d == FLOW_C2S ? "c2s" : "s2c") < 0)
 		return NULL;
 	return name;
 }
@@ -207,56 +281,212 @@ static void path_of(const struct streams *s, const char *name, char *buf,
 	snprintf(buf, len, "%s/%s", s->dir, name);
 }
 
+/*
+ * The shard of id exists: made a shard ahead (through io_uring, a
+ * thousand flows before it is needed), or now if a flow jumped there.
+ */
+static void shard_ready(struct streams *s, uint64_t id)
+{
+	uint64_t shard = id / STREAMS_SHARD_FLOWS;
+	char path[PATH_MAX + 32];
+
+	if (shard >= s->shards) {
+		if (shard_mkdir(s->dir, shard))
+			s->st.write_errors++;
+		s->shards = shard + 1;
+	}
+	while (s->shards <= shard + 1) {
+		snprintf(path, sizeof(path), "%s/%" PRIu64, s->dir, s->shards);
+		if (writer_mkdir(s->w, path))
+			s->st.write_errors++;
+		s->shards++;
+	}
+}
+
 static void dir_errors(struct streams *s, struct sdir *sd, uint64_t n)
 {
 	sd->errors += n;
 	s->st.write_errors += n;
 }
 
-/*
- * Close sd's file, counting its failed writes.  They are known once its
- * writes have completed, so settle first (writer_close would anyway).  A
- * direction whose writes failed takes no more data: the disk is full or
- * the file gone, and its write_errors already say it is incomplete.
- */
-static void close_file(struct streams *s, struct sdir *sd)
-{
-	uint64_t n;
-	int ret;
+static void emit(struct streams *s, struct sflow *sf);
 
-	writer_settle(s->w, sd->wf);
-	n = wfile_errors(sd->wf);
-	ret = writer_close(s->w, sd->wf);
-	if (ret && !n)
-		n = 1;
-	if (n) {
-		dir_errors(s, sd, n);
+/* A file of sd closed: its failed writes are known now. */
+static void closed(struct sdir *sd, uint64_t errors, int err)
+{
+	struct sflow *sf = sd->sf;
+
+	if (!errors && err)
+		errors = 1;
+	if (errors) {
+		dir_errors(sf->s, sd, errors);
+		/* The disk is full or the file gone: take no more data. */
 		sd->failed = true;
 	}
+	sd->closing = false;
+	if (!--sf->closing && sf->ended)
+		emit(sf->s, sf);
+}
+
+/* ... a file that had a descriptor (counted in nclosing) */
+static void dir_closed(void *ctx, uint64_t errors, int err)
+{
+	struct sdir *sd = ctx;
+
+	sd->sf->s->nclosing--;
+	closed(sd, errors, err);
+}
+
+/* ... a file written in one chain, through a registered slot */
+static void once_closed(void *ctx, uint64_t errors, int err)
+{
+	closed(ctx, errors, err);
+}
+
+/* Close sd's file, size WRITER_SIZE_KEEP or the length to give it. */
+static void close_file(struct streams *s, struct sdir *sd, uint64_t size)
+{
+	writer_close_async(s->w, sd->wf, size, dir_closed, sd);
+	s->nclosing++;
+	sd->sf->closing++;
+	sd->closing = true;
 	sd->wf = NULL;
 	lru_del(sd);
 	s->nopen--;
 }
 
-static int open_file(struct streams *s, struct flow *f, struct sdir *sd, int d)
+static void hold_release(struct buf *b)
+{
+	struct hold *h = (struct hold *)b;
+
+	h->s->held -= h->cap;
+	free(h->data);
+	free(h);
+}
+
+/*
+ * Keep p (len bytes at off) in sd's hold if the direction is still
+ * short and the bound allows; false: the bytes go to a file.
+ */
+static bool hold_add(struct streams *s, struct sdir *sd, uint64_t off,
+		     const uint8_t *p, uint32_t len)
+{
+	struct hold *h = sd->hold;
+	uint64_t need = off + len;
+	uint32_t cap;
+	uint8_t *data;
+
+	if (sd->created || need > s->o.write_once)
+		return false;
+	if (!h) {
+		h = calloc(1, sizeof(*h));
+		if (!h)
+			return false;
+		h->b.refs = 1;
+		h->b.release = hold_release;
+		h->s = s;
+		sd->hold = h;
+	}
+	if (need > h->cap) {
+		for (cap = h->cap ? h->cap : 2048; cap < need; cap *= 2)
+			;
+		if (cap > s->o.write_once)
+			cap = s->o.write_once;
+		if (s->held + cap - h->cap > s->o.hold_total) {
+			s->st.hold_full++;
+			return false;
+		}
+		data = realloc(h->data, cap);
+		if (!data)
+			return false;
+		s->held += cap - h->cap;
+		if (s->held > s->st.held_max)
+			s->st.held_max = s->held;
+		h->data = data;
+		h->cap = cap;
+	}
+	/* A gap below the end reads as zeros, as a hole would. */
+	if (off > h->len)
+		memset(h->data + h->len, 0, off - h->len);
+	memcpy(h->data + off, p, len);
+	if (need > h->len)
+		h->len = need;
+	return true;
+}
+
+static void hold_drop(struct sdir *sd)
+{
+	if (sd->hold) {
+		buf_put(&sd->hold->b);
+		sd->hold = NULL;
+	}
+}
+
+/*
+ * The least recently written file whose creation has completed: a reopen
+ * (without O_TRUNC) must not race a create (O_TRUNC) still in flight.
+ * None: counted in over_open.
+ */
+static struct sdir *lru_victim(struct streams *s)
+{
+	struct sdir *sd;
+
+	for (sd = s->lru.prev; sd != &s->lru; sd = sd->prev)
+		if (!wfile_opening(sd->wf))
+			return sd;
+	s->st.over_open++;
+	return NULL;
+}
+
+/*
+ * Room for one more descriptor under max_open, which counts open files
+ * and those whose close is in flight: the least recently written ones are
+ * closed early enough (an eighth of the bound kept for closes in flight)
+ * that a close has usually completed when its descriptor is needed; if
+ * not, wait for it (counted in open_waits and the writer's waits).
+ */
+static void make_room(struct streams *s)
+{
+	unsigned int keep = s->max_open - s->max_open / 8;
+	struct sdir *victim;
+
+	for (;;) {
+		while (s->nopen && s->nopen >= keep && (victim = lru_victim(s)))
+			close_file(s, victim, WRITER_SIZE_KEEP);
+		/* Full: a close to complete, or an open (then a victim). */
+		if (s->nopen + s->nclosing < s->max_open ||
+		    !writer_inflight(s->w))
+			break;
+		s->st.open_waits++;
+		if (writer_wait(s->w))
+			break;
+	}
+}
+
+static int open_file(struct streams *s, struct flow *f, struct sdir *sd)
 {
 	char path[PATH_MAX + 16];
 	int ret;
 
-	while (s->nopen >= s->max_open && s->lru.prev != &s->lru)
-		close_file(s, s->lru.prev);
-	if (!sd->name) {
-		sd->name = file_name(f, d);
-		if (!sd->name)
-			return -ENOMEM;
-		path_of(s, sd->name, path, sizeof(path));
+	make_room(s);
+	path_of(s, sd->name, path, sizeof(path));
+	if (!sd->created) {
+		shard_ready(s, f->id);
 		/* Creating an inode can take a millisecond: not in this loop. */
 		ret = writer_open(s->w, path, WRITER_ASYNC_OPEN, &sd->wf);
-		if (!ret)
+		if (!ret) {
+			sd->created = true;
 			s->st.files++;
+		}
+		/* What was held goes first, from the hold itself. */
+		if (!ret && sd->hold && sd->hold->len &&
+		    writer_write(s->w, sd->wf, 0, sd->hold->data, sd->hold->len,
+				 &sd->hold->b))
+			dir_errors(s, sd, 1);
+		if (!ret)
+			hold_drop(sd);
 	} else {
 		/* Closed for the bound: the bytes it holds stay. */
-		path_of(s, sd->name, path, sizeof(path));
 		ret = writer_open(s->w, path, WRITER_ASYNC_OPEN | WRITER_KEEP,
 				  &sd->wf);
 		if (!ret)
@@ -271,24 +501,30 @@ static int open_file(struct streams *s, struct flow *f, struct sdir *sd, int d)
 	return 0;
 }
 
-static struct sdir *get_sdir(struct flow *f, int d)
+static struct sdir *get_sdir(struct streams *s, struct flow *f, int d)
 {
 	struct sflow *sf = f->user;
+	int i;
 
 	if (!sf) {
 		sf = calloc(1, sizeof(*sf));
 		if (!sf)
 			return NULL;
+		sf->s = s;
+		for (i = 0; i < 2; i++) {
+			sf->d[i] = &sf->dirs[i];
+			sf->dirs[i].sf = sf;
+		}
 		f->user = sf;
 	}
-	return &sf->d[d];
+	return sf->d[d];
 }
 
 static void on_data(void *arg, struct flow *f, int d, uint64_t off,
 		    const uint8_t *p, uint32_t len, struct buf *b)
 {
 	struct streams *s = arg;
-	struct sdir *sd = get_sdir(f, d);
+	struct sdir *sd = get_sdir(s, f, d);
 	int ret;
 
 	if (!sd) {
@@ -299,7 +535,17 @@ static void on_data(void *arg, struct flow *f, int d, uint64_t off,
 		dir_errors(s, sd, 1);
 		return;
 	}
-	if (!sd->wf && open_file(s, f, sd, d)) {
+	if (!sd->name && !(sd->name = file_name(f, d))) {
+		sd->failed = true;
+		dir_errors(s, sd, 1);
+		return;
+	}
+	if (!sd->wf && hold_add(s, sd, off, p, len)) {
+		if (off + len > sd->end)
+			sd->end = off + len;
+		return;
+	}
+	if (!sd->wf && open_file(s, f, sd)) {
 		sd->failed = true;
 		dir_errors(s, sd, 1);
 		return;
@@ -320,6 +566,21 @@ static void on_data(void *arg, struct flow *f, int d, uint64_t off,
 		sd->end = off + len;
 }
 
+/* Until sd's bytes read back from its file; false: not without waiting. */
+static bool dir_landed(struct streams *s, struct sdir *sd)
+{
+	if (!(sd->wf && wfile_busy(sd->wf)) && !sd->closing)
+		return true;
+	if (!s->o.verify_waits)
+		return false;
+	if (sd->wf && writer_settle(s->w, sd->wf))
+		return false;
+	while (sd->closing)
+		if (writer_wait(s->w))
+			return false;
+	return true;
+}
+
 /* Compare with the bytes written before (rare: retransmissions only). */
 static int64_t on_verify(void *arg, struct flow *f, int d, uint64_t off,
 			 const uint8_t *p, uint32_t len)
@@ -327,28 +588,37 @@ static int64_t on_verify(void *arg, struct flow *f, int d, uint64_t off,
 	struct streams *s = arg;
 	struct sflow *sf = f->user;
 	char path[PATH_MAX + 16];
+	const uint8_t *have;
+	struct sdir *sd;
 	int64_t diff = 0;
-	uint8_t *got;
+	uint8_t *got = NULL;
 	ssize_t n;
 	int fd, i;
 
-	if (!sf || !sf->d[d].name)
+	if (!sf || !sf->d[d]->name)
 		return -1;
-	/* Only this file's writes need to have landed (a closed one's have). */
-	if (sf->d[d].wf && writer_settle(s->w, sf->d[d].wf))
-		return -1;
-	path_of(s, sf->d[d].name, path, sizeof(path));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	got = malloc(len);
-	n = fd >= 0 && got ? pread(fd, got, len, off) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (n < (ssize_t)len) {
-		free(got);
-		return -1;
+	sd = sf->d[d];
+	if (sd->hold && off + len <= sd->hold->len) {
+		have = sd->hold->data + off; /* still in memory */
+	} else {
+		if (!dir_landed(s, sd)) {
+			s->st.verify_unknown++;
+			return -1;
+		}
+		path_of(s, sd->name, path, sizeof(path));
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		got = malloc(len);
+		n = fd >= 0 && got ? pread(fd, got, len, off) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (n < (ssize_t)len) {
+			free(got);
+			return -1;
+		}
+		have = got;
 	}
 	for (i = 0; i < (int)len; i++)
-		diff += got[i] != p[i];
+		diff += have[i] != p[i];
 	free(got);
 	return diff;
 }
@@ -358,36 +628,33 @@ static void on_swapped(void *arg, struct flow *f)
 	struct streams *s = arg;
 	struct sflow *sf = f->user;
 	char from[PATH_MAX + 16], to[PATH_MAX + 16];
-	struct sdir tmp;
+	struct sdir *tmp;
 	int d;
 
 	if (!sf)
 		return;
-	/* relink open files after the move: the LRU points at the slots */
-	for (d = 0; d < 2; d++)
-		if (sf->d[d].wf)
-			lru_del(&sf->d[d]);
 	tmp = sf->d[0];
 	sf->d[0] = sf->d[1];
 	sf->d[1] = tmp;
 	for (d = 0; d < 2; d++) {
-		struct sdir *sd = &sf->d[d];
+		struct sdir *sd = sf->d[d];
 		char *name;
 
-		if (sd->wf)
-			lru_add(s, sd);
 		if (!sd->name)
 			continue;
 		name = file_name(f, d);
 		if (!name)
 			continue;
-		path_of(s, sd->name, from, sizeof(from));
-		path_of(s, name, to, sizeof(to));
-		if (rename(from, to)) {
-			pr_warn("cannot rename %s: %s\n", from,
-				strerror(errno));
-			free(name);
-			continue;
+		if (sd->created) {
+			/* Rare (a late SYN), and a rename never waits long. */
+			path_of(s, sd->name, from, sizeof(from));
+			path_of(s, name, to, sizeof(to));
+			if (rename(from, to)) {
+				pr_warn("cannot rename %s: %s\n", from,
+					strerror(errno));
+				free(name);
+				continue;
+			}
 		}
 		free(sd->name);
 		sd->name = name;
@@ -395,53 +662,102 @@ static void on_swapped(void *arg, struct flow *f)
 }
 
 /*
- * Close a direction's file and give it its full length (a tail gap is
- * sparse); a file whose writes failed is left as it is.
+ * A direction ends: a held one is written in one chain, an open file is
+ * closed with its full length (a tail gap is sparse), a file closed for
+ * the bound is reopened for that length; a failed one stays as it is.
  */
 static void finish_dir(struct streams *s, struct flow *f, int d,
 		       struct sdir *sd)
 {
 	uint64_t len = reasm_length(&f->dir[d]);
+	uint64_t size = len > sd->end && !sd->failed ? len : WRITER_SIZE_KEEP;
 	char path[PATH_MAX + 16];
 
 	if (!sd->name)
 		return;
-	if (sd->wf)
-		close_file(s, sd);
-	if (len > sd->end && !sd->failed) {
-		path_of(s, sd->name, path, sizeof(path));
-		if (truncate(path, len))
+	path_of(s, sd->name, path, sizeof(path));
+	if (sd->hold && !sd->created) {
+		shard_ready(s, f->id);
+		if (writer_write_file(s->w, path, sd->hold->data,
+				      sd->hold->len, &sd->hold->b, size,
+				      once_closed, sd)) {
 			dir_errors(s, sd, 1);
+		} else {
+			sd->created = true;
+			sd->closing = true;
+			sd->sf->closing++;
+			s->st.files++;
+			s->st.written_once++;
+		}
+		hold_drop(sd);
+		return;
+	}
+	if (sd->wf) {
+		close_file(s, sd, size);
+		return;
+	}
+	if (size == WRITER_SIZE_KEEP || !sd->created)
+		return;
+	make_room(s);
+	if (!writer_open(s->w, path, WRITER_ASYNC_OPEN | WRITER_KEEP,
+			 &sd->wf)) {
+		s->st.reopens++;
+		s->nopen++;
+		lru_add(s, sd);
+		close_file(s, sd, size);
 	}
 }
 
-static void on_end(void *arg, struct flow *f, enum flow_end why)
+/* The flow's files are closed: its line, with their write errors. */
+static void emit(struct streams *s, struct sflow *sf)
 {
-	struct streams *s = arg;
-	struct sflow *sf = f->user;
-	const char *names[2] = {NULL, NULL};
-	uint64_t errors[2] = {0, 0};
+	uint64_t errors[2] = {sf->d[0]->errors, sf->d[1]->errors};
 	const char *text;
 	struct buf *line;
 	uint32_t len;
 	int d;
 
-	for (d = 0; sf && d < 2; d++) {
-		finish_dir(s, f, d, &sf->d[d]);
-		names[d] = sf->d[d].name;
-		errors[d] = sf->d[d].errors;
-	}
-	line = flow_index_line(f, why, names, errors, &text, &len);
+	line = sf->rec ? flow_index_rec_line(sf->rec, errors, &text, &len)
+		       : NULL;
 	if (!line || writer_write(s->w, s->ixf, s->ix_off, text, len, line))
 		s->st.write_errors++;
 	else
 		s->ix_off += len;
-	buf_put(line);
-	s->st.flows++;
-	for (d = 0; sf && d < 2; d++)
-		free(sf->d[d].name);
+	if (line)
+		buf_put(line);
+	s->pending--;
+	for (d = 0; d < 2; d++) {
+		free(sf->dirs[d].name);
+		hold_drop(&sf->dirs[d]);
+	}
 	free(sf);
+}
+
+static void on_end(void *arg, struct flow *f, enum flow_end why)
+{
+	struct streams *s = arg;
+	const char *names[2] = {NULL, NULL};
+	struct sflow *sf;
+	int d;
+
+	s->st.flows++;
+	/* A flow without data has its line too. */
+	sf = get_sdir(s, f, 0) ? f->user : NULL;
+	if (!sf) {
+		s->st.write_errors++;
+		return;
+	}
 	f->user = NULL;
+	for (d = 0; d < 2; d++) {
+		finish_dir(s, f, d, sf->d[d]);
+		names[d] = sf->d[d]->name;
+	}
+	sf->rec = flow_index_record(f, why, names);
+	sf->ended = true;
+	if (++s->pending > s->st.pending_max)
+		s->st.pending_max = s->pending;
+	if (!sf->closing)
+		emit(s, sf);
 }
 
 const struct flow_ops streams_flow_ops = {

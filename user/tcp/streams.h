@@ -1,36 +1,80 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * streams: the output of reassembly.  For each flow, one file per
- * direction in DIR, whose byte k is stream byte k (holes stay sparse),
+ * direction under DIR, whose byte k is stream byte k (holes stay sparse),
  * written through the writer straight from the packet buffers; and one
- * line in DIR/flows.jsonl when the flow ends (flow_index), written whole
- * through the same writer (O_APPEND), so that it reaches the file at the
- * next writer_submit and a crash never leaves half a line there.
+ * line in DIR/flows.jsonl when the flow's files have closed (flow_index),
+ * written whole through the same writer (O_APPEND), so that a crash never
+ * leaves half a line there.
  *
- * File names come from parsed numbers only:
- *   <id>-<client addr>.<client port>-<server addr>.<server port>.c2s|.s2c
- * with IPv6 addresses written with '_' for ':'.  A direction that
- * delivered no byte has no file (its index entry says "file": null).
+ * Layout: DIR is sharded by flow id, so that no directory holds more than
+ * 2 x STREAMS_SHARD_FLOWS files (ext4 creates slow down, and serialise on
+ * the directory's lock, as one directory grows):
+ *   DIR/<id / 1000>/<id>-<client addr>.<client port>-<server addr>.<server
+ *   port>.c2s|.s2c
+ * with IPv6 addresses written with '_' for ':'; names come from parsed
+ * numbers only.  flows.jsonl names each file by its path relative to DIR
+ * ("file"); a direction that delivered no byte has no file ("file": null).
  *
- * At most max_open files are open at once: past that the least recently
- * written one is closed, and reopened (its bytes kept) if data comes
- * again.
+ * Nothing here waits on the file system (see streams_opts.verify_waits
+ * for the one exception): files are created, closed and given their
+ * length through io_uring (writer_close_async), a flow's index line is
+ * written when its files' closes completed, with their write errors.  A
+ * direction that ends within write_once bytes is held in memory (a copy,
+ * bounded by hold_total in all) and written when the flow ends, as one
+ * open-write-close chain (writer_write_file); past either bound it
+ * streams into its file as it arrives.
+ *
+ * At most max_open descriptors are used at once, closes in flight
+ * included: the least recently written file is closed before the bound
+ * is reached, and reopened (its bytes kept) if data comes again.
  */
 #ifndef FS_STREAMS_H
 #define FS_STREAMS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "tcp/flow_table.h"
 #include "out/writer.h"
 
+/* Flow ids per directory of DIR (two files each). */
+#define STREAMS_SHARD_FLOWS 1000
+/* Default of streams_opts.write_once (--write-once). */
+#define STREAMS_WRITE_ONCE_DEFAULT (64u << 10)
+/* Default of streams_opts.hold_total. */
+#define STREAMS_HOLD_TOTAL_DEFAULT (32ull << 20)
+
 struct streams;
+
+struct streams_opts {
+	/*
+	 * A direction whose bytes all lie below this offset is written
+	 * once, when it ends (0: every direction streams).
+	 */
+	uint32_t write_once;
+	uint64_t hold_total; /* bytes held for write_once, all flows */
+	/*
+	 * A retransmission over bytes whose write is still in flight: wait
+	 * for that file's writes to compare them (exact conflict counts,
+	 * offline), or count it in verify_unknown without waiting (live:
+	 * a wait there drops packets at the ring).
+	 */
+	bool verify_waits;
+};
 
 struct streams_stats {
 	uint64_t files; /* files created */
 	uint64_t reopens; /* closed for the open-file bound, reopened */
 	uint64_t write_errors; /* failed opens and writes, index included */
 	uint64_t flows; /* lines queued to the index */
+	uint64_t written_once; /* files written in one open-write-close */
+	uint64_t hold_full; /* directions streamed: hold_total reached */
+	uint64_t held_max; /* most bytes held at once */
+	uint64_t verify_unknown; /* overlaps not compared (writes in flight) */
+	uint64_t pending_max; /* most ended flows waiting for their closes */
+	uint64_t over_open; /* no file to close for the bound: all opening */
+	uint64_t open_waits; /* waits for a close, max_open reached */
 };
 
 /*
@@ -40,9 +84,13 @@ struct streams_stats {
 int streams_create(struct streams **out, struct writer *w, const char *dir,
 		   unsigned int max_open, char *err, size_t errlen);
 
+/* Replace the defaults (before the first packet). */
+void streams_set_opts(struct streams *s, const struct streams_opts *o);
+
 /*
- * After every flow ended: wait for the index lines, close the index.  Returns
- * 0 or -errno (the index's first failure).  The writer must still exist.
+ * After every flow ended: wait for the files' closes and the index lines
+ * (writer_drain), close the index.  Returns 0 or -errno (the index's
+ * first failure).  The writer must still exist.
  */
 int streams_destroy(struct streams *s);
 
