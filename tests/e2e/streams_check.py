@@ -233,8 +233,8 @@ def check_dir(args, run, cid, rec, d, complete):
         errs.append("no SYN captured (midstream): file offsets are not "
                     "stream offsets, content not compared")
         return errs
-    if "/" in r["file"]:
-        errs.append(f"file name {r['file']!r} is not a plain name")
+    if not good_name(r["file"]):
+        errs.append(f"file name {r['file']!r} is not <shard>/<name>")
         return errs
     path = os.path.join(args.dir, r["file"])
     if not os.path.isfile(path):
@@ -250,9 +250,22 @@ def check_dir(args, run, cid, rec, d, complete):
     return errs
 
 
+def good_name(name):
+    """A file of DIR: a plain name, or a shard directory's (digits/name)."""
+    parts = name.split("/")
+    return (len(parts) == 1 or (len(parts) == 2 and parts[0].isdigit())) \
+        and all(p and p not in (".", "..") for p in parts)
+
+
+def files_under(top):
+    """Every file below top, as a path relative to it."""
+    return {os.path.relpath(os.path.join(r, n), top)
+            for r, _, ns in os.walk(top) for n in ns}
+
+
 def header_id(args, rec):
     r = rec["c2s"]
-    if not r["file"] or "/" in r["file"]:
+    if not r["file"] or not good_name(r["file"]):
         return None
     try:
         with open(os.path.join(args.dir, r["file"]), "rb") as f:
@@ -353,7 +366,7 @@ def main():
             print(f"port {f['server_port']}: record {f['id']} (client port "
                   f"{f['client_port']}) matches no connection")
     named = {r[d]["file"] for r in flows for d in ("c2s", "s2c")}
-    strays = sorted(set(os.listdir(args.dir)) - named - {"flows.jsonl"})
+    strays = sorted(files_under(args.dir) - named - {"flows.jsonl"})
     if strays:
         ok = False
         print(f"{len(strays)} files in the directory no record names: "

@@ -113,7 +113,7 @@ static void json_queue(FILE *f, const struct queue_snap *q, int last)
 		", \"malformed\": %" PRIu64 ", \"flows\": %" PRIu64
 		", \"flows_active\": %" PRIu64 ", \"evicted\": %" PRIu64
 		", \"held_frames_max\": %" PRIu64 ", \"hold_budget\": %" PRIu64
-		", \"handoff_waits\": %" PRIu64
+		", \"handoff_waits\": %" PRIu64 ", \"loop_waits\": %" PRIu64
 		",\n     \"drops\": {\"ring_full\": %" PRIu64
 		", \"fill_empty\": %" PRIu64 ", \"kernel\": %" PRIu64
 		", \"invalid\": %" PRIu64 ", \"chain\": %" PRIu64
@@ -122,7 +122,7 @@ static void json_queue(FILE *f, const struct queue_snap *q, int last)
 		w->rx_descs, w->written, w->wr_bytes, w->no_meta, w->handed_out,
 		w->handed_in, w->processed, w->not_tcp, w->malformed, w->flows,
 		w->flows_active, w->evicted, w->held_frames_max, w->hold_budget,
-		w->handoff_waits, q->k.rx_ring_full,
+		w->handoff_waits, w->loop_waits, q->k.rx_ring_full,
 		q->k.rx_fill_ring_empty_descs, kernel_other(&q->k),
 		q->k.rx_invalid_descs, w->chain_drop, w->write_fail,
 		w->wr_errors, last ? "" : ",");

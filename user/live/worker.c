@@ -486,6 +486,7 @@ static void worker_publish_stats(struct worker *wk)
 	}
 	STAT_SET(wk, wr_bytes, ws.bytes_written);
 	STAT_SET(wk, wr_errors, ws.write_errors);
+	STAT_SET(wk, loop_waits, ws.waits);
 	if (wk->ft) {
 		struct flow_table_stats fs;
 		struct reasm_ctx *rc = flow_table_reasm_ctx(wk->ft);

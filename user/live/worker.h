@@ -70,6 +70,8 @@ struct worker_stats {
 	uint64_t held_frames_max; /* most frames held by the reassembler */
 	uint64_t hold_budget; /* segments past the held-frame budget */
 	uint64_t stream_bytes; /* in-order stream bytes written */
+	/* times the loop waited for the writer (writer_stats.waits): 0 */
+	uint64_t loop_waits;
 };
 
 struct worker_group;
