@@ -117,8 +117,13 @@ int writer_create(struct writer **out, const struct writer_opts *opts)
 	 * Completions run at our own syscalls, no IPI.  Not SINGLE_ISSUER:
 	 * the ring is made by the thread that sets up, used by a worker.
 	 */
-	p.flags = IORING_SETUP_COOP_TASKRUN;
+	p.flags = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
 	ret = io_uring_queue_init_params(entries, &w->ring, &p);
+	if (ret == -EINVAL) {
+		memset(&p, 0, sizeof(p));
+		p.flags = IORING_SETUP_COOP_TASKRUN;
+		ret = io_uring_queue_init_params(entries, &w->ring, &p);
+	}
 	if (ret == -EINVAL) {
 		memset(&p, 0, sizeof(p));
 		ret = io_uring_queue_init_params(entries, &w->ring, &p);
@@ -132,25 +137,9 @@ int writer_create(struct writer **out, const struct writer_opts *opts)
 	return 0;
 }
 
-struct wreq *writer_req_get(struct writer *w, struct wfile *f, uint64_t off)
+static void req_init(struct writer *w, struct wreq *r, struct wfile *f,
+		     uint64_t off)
 {
-	struct wreq *r = w->free_reqs;
-
-	if (r) {
-		w->free_reqs = r->next;
-	} else {
-		r = calloc(1, sizeof(*r));
-		if (!r)
-			return NULL;
-		r->iov = calloc(w->max_iov, sizeof(*r->iov));
-		r->bufs = calloc(w->max_iov, sizeof(*r->bufs));
-		if (!r->iov || !r->bufs) {
-			free(r->iov);
-			free(r->bufs);
-			free(r);
-			return NULL;
-		}
-	}
 	r->f = f;
 	r->op = WOP_WRITE;
 	r->off = off;
@@ -165,6 +154,48 @@ struct wreq *writer_req_get(struct writer *w, struct wfile *f, uint64_t off)
 	r->link_flags = 0;
 	r->stage = NULL;
 	r->next = NULL;
+}
+
+/* A request later writes may extend: max_iov iovecs. */
+static struct wreq *req_get_big(struct writer *w, struct wfile *f,
+				uint64_t off)
+{
+	struct wreq *r = w->free_reqs;
+
+	if (r) {
+		w->free_reqs = r->next;
+	} else {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return NULL;
+		r->big = true;
+		r->iov = calloc(w->max_iov, sizeof(*r->iov));
+		r->bufs = calloc(w->max_iov, sizeof(*r->bufs));
+		if (!r->iov || !r->bufs) {
+			free(r->iov);
+			free(r->bufs);
+			free(r);
+			return NULL;
+		}
+	}
+	req_init(w, r, f, off);
+	return r;
+}
+
+struct wreq *writer_req_get(struct writer *w, struct wfile *f, uint64_t off)
+{
+	struct wreq *r = w->free_small;
+
+	if (r) {
+		w->free_small = r->next;
+	} else {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return NULL;
+		r->iov = &r->iov1;
+		r->bufs = &r->buf1;
+	}
+	req_init(w, r, f, off);
 	return r;
 }
 
@@ -185,14 +216,21 @@ void writer_req_put(struct writer *w, struct wreq *r)
 		free(r->iov[0].iov_base);
 		r->iov[0].iov_base = NULL;
 	}
-	r->next = w->free_reqs;
-	w->free_reqs = r;
+	if (r->big) {
+		r->next = w->free_reqs;
+		w->free_reqs = r;
+	} else {
+		r->next = w->free_small;
+		w->free_small = r;
+	}
 }
 
 static void req_free(struct wreq *r)
 {
-	free(r->iov);
-	free(r->bufs);
+	if (r->big) {
+		free(r->iov);
+		free(r->bufs);
+	}
 	free(r->scratch);
 	free(r);
 }
@@ -697,6 +735,14 @@ static int submit(struct writer *w, bool all)
 		if (ret < 0)
 			return ret;
 		w->st.submits++;
+	} else if (IO_URING_READ_ONCE(*w->ring.sq.kflags) & IORING_SQ_TASKRUN) {
+		/*
+		 * Completions wait for us to enter the kernel (COOP_TASKRUN):
+		 * a turn with nothing to submit must still let them in, or
+		 * closes and their callbacks stall behind a quiet SQ.
+		 */
+		io_uring_get_events(&w->ring);
+		w->st.submits++;
 	}
 	ret = reap(w, false);
 	return ret < 0 ? ret : 0;
@@ -765,7 +811,7 @@ static struct wreq *req_for(struct writer *w, struct wfile *f, uint64_t off,
 	      r->scratch_used + need_scratch <= WRITER_SCRATCH)) {
 		if (r && file_flush(w, f))
 			return NULL;
-		r = writer_req_get(w, f, off);
+		r = req_get_big(w, f, off);
 		if (!r)
 			return NULL;
 		f->open = r;
@@ -1330,6 +1376,10 @@ void writer_destroy(struct writer *w)
 			w->files->path);
 	while ((r = w->free_reqs)) {
 		w->free_reqs = r->next;
+		req_free(r);
+	}
+	while ((r = w->free_small)) {
+		w->free_small = r->next;
 		req_free(r);
 	}
 	writer_direct_free_pool(w);

@@ -50,8 +50,11 @@ struct wreq {
 	unsigned int nbufs;
 	unsigned int scratch_used;
 	struct wreq *next; /* free list, a file's pending list, the queue */
-	struct iovec *iov;
-	struct buf **bufs;
+	struct iovec *iov; /* max_iov of them (big), else &iov1 */
+	struct buf **bufs; /* the same, else &buf1 */
+	bool big; /* a request writes extend (writer_write), or an op */
+	struct iovec iov1;
+	struct buf *buf1;
 	uint8_t *scratch; /* WRITER_SCRATCH bytes, allocated on first use */
 	struct wstage *stage; /* direct mode: the block it writes, or NULL */
 	uint64_t born_ns; /* when the request was started (linger) */
@@ -126,7 +129,8 @@ struct writer {
 	unsigned int max_iov;
 	unsigned int sq_entries;
 	unsigned int inflight; /* SQEs prepared or submitted, not reaped */
-	struct wreq *free_reqs;
+	struct wreq *free_reqs; /* big ones */
+	struct wreq *free_small;
 	/* requests waiting for room in the SQ, oldest first */
 	struct wreq *queued, *queued_last;
 	struct wfile *dirty; /* files with an open request */
@@ -155,7 +159,11 @@ struct writer {
 	struct writer_stats st;
 };
 
-/* The request layer (writer.c), for the kinds of file. */
+/*
+ * The request layer (writer.c), for the kinds of file.  writer_req_get: a
+ * request of one iovec (an operation, a block, a chain's write), small so
+ * that thousands of files closing cost little memory.
+ */
 struct wreq *writer_req_get(struct writer *w, struct wfile *f, uint64_t off);
 /*
  * Hand r to the kernel: now if the SQ has room, else at a later submit

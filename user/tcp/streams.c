@@ -282,8 +282,9 @@ static void path_of(const struct streams *s, const char *name, char *buf,
 }
 
 /*
- * The shard of id exists: made a shard ahead (through io_uring, a
- * thousand flows before it is needed), or now if a flow jumped there.
+ * On a flow's first byte: the shard of id exists, and the next one is on
+ * its way (through io_uring, a thousand flows before a file needs it); a
+ * flow that jumped past them gets its shard now, synchronously.
  */
 static void shard_ready(struct streams *s, uint64_t id)
 {
@@ -463,7 +464,7 @@ static void make_room(struct streams *s)
 	}
 }
 
-static int open_file(struct streams *s, struct flow *f, struct sdir *sd)
+static int open_file(struct streams *s, struct sdir *sd)
 {
 	char path[PATH_MAX + 16];
 	int ret;
@@ -471,7 +472,6 @@ static int open_file(struct streams *s, struct flow *f, struct sdir *sd)
 	make_room(s);
 	path_of(s, sd->name, path, sizeof(path));
 	if (!sd->created) {
-		shard_ready(s, f->id);
 		/* Creating an inode can take a millisecond: not in this loop. */
 		ret = writer_open(s->w, path, WRITER_ASYNC_OPEN, &sd->wf);
 		if (!ret) {
@@ -535,17 +535,22 @@ static void on_data(void *arg, struct flow *f, int d, uint64_t off,
 		dir_errors(s, sd, 1);
 		return;
 	}
-	if (!sd->name && !(sd->name = file_name(f, d))) {
-		sd->failed = true;
-		dir_errors(s, sd, 1);
-		return;
+	if (!sd->name) {
+		/* Shard directories are made ahead of their flows' first byte. */
+		shard_ready(s, f->id);
+		sd->name = file_name(f, d);
+		if (!sd->name) {
+			sd->failed = true;
+			dir_errors(s, sd, 1);
+			return;
+		}
 	}
 	if (!sd->wf && hold_add(s, sd, off, p, len)) {
 		if (off + len > sd->end)
 			sd->end = off + len;
 		return;
 	}
-	if (!sd->wf && open_file(s, f, sd)) {
+	if (!sd->wf && open_file(s, sd)) {
 		sd->failed = true;
 		dir_errors(s, sd, 1);
 		return;
@@ -677,7 +682,6 @@ static void finish_dir(struct streams *s, struct flow *f, int d,
 		return;
 	path_of(s, sd->name, path, sizeof(path));
 	if (sd->hold && !sd->created) {
-		shard_ready(s, f->id);
 		if (writer_write_file(s->w, path, sd->hold->data,
 				      sd->hold->len, &sd->hold->b, size,
 				      once_closed, sd)) {
