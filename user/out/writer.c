@@ -96,7 +96,7 @@ int writer_create(struct writer **out, const struct writer_opts *opts)
 				? opts->direct_block_size
 				: 1u << 20;
 	w->stage_spare = opts && opts->direct_blocks ? opts->direct_blocks : 8;
-	w->max_closing = opts && opts->max_closing ? opts->max_closing : 512;
+	w->max_closing = opts && opts->max_closing ? opts->max_closing : 4096;
 	if (opts) {
 		struct timespec ts;
 
@@ -532,6 +532,8 @@ static void completed(struct writer *w, struct wreq *r, int res)
 		if (f->fixed)
 			slot_free(w, f->fd);
 		w->nclosing--;
+		if (!f->fixed)
+			w->nclosing_fds--;
 		f->next_closed = w->closed;
 		w->closed = f;
 		return;
@@ -1177,9 +1179,9 @@ static void run_closed(struct writer *w)
 int writer_close_async(struct writer *w, struct wfile *f, uint64_t size,
 		       writer_closed_fn fn, void *ctx)
 {
-	if (w->nclosing >= w->max_closing) {
+	if (w->nclosing_fds >= w->max_closing) {
 		w->st.close_waits++;
-		while (w->nclosing >= w->max_closing && w->inflight)
+		while (w->nclosing_fds >= w->max_closing && w->inflight)
 			if (writer_wait_completion(w) < 0)
 				break;
 	}
@@ -1190,6 +1192,7 @@ int writer_close_async(struct writer *w, struct wfile *f, uint64_t size,
 	f->on_closed = fn;
 	f->closed_ctx = ctx;
 	w->st.closes++;
+	w->nclosing_fds++;
 	if (++w->nclosing > w->st.closing_max)
 		w->st.closing_max = w->nclosing;
 	if (w->aborting)

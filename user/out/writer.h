@@ -23,7 +23,8 @@
  *   - writer_wait(), writer_settle(), writer_close(), writer_close_at(),
  *     writer_set_size():
  *     synchronous by contract, for setup, teardown, rotation and readback;
- *   - writer_close_async() past writer_opts.max_closing files closing;
+ *   - writer_close_async() past writer_opts.max_closing descriptors
+ *     closing;
  *   - direct mode, when every staging block is in flight (backpressure);
  *   - writer_open() without WRITER_ASYNC_OPEN: an open(2).
  * Every wait but the first kind is counted in writer_stats.waits, so that
@@ -125,9 +126,10 @@ struct writer_opts {
 	 */
 	const int *abort;
 	/*
-	 * Files closing at once (writer_close_async) before the next one
-	 * waits for a close to complete (default 512); each holds a
-	 * descriptor until its close completes.
+	 * Descriptors closing at once (writer_close_async) before the next
+	 * close waits for one to complete (default 4096; chains, in their
+	 * registered slots, do not count).  A caller that bounds its open
+	 * files, closes in flight included, never reaches it.
 	 */
 	unsigned int max_closing;
 	/*
@@ -231,7 +233,7 @@ int writer_settle(struct writer *w, struct wfile *f);
  * WRITER_SIZE_KEEP: a sparse tail, or a cut), closes the descriptor, all
  * through io_uring, and calls fn(ctx, errors, err) (fn may be NULL).  f
  * must not be used after the call.  Returns 0; waits only when
- * max_closing files are closing already (counted in close_waits).
+ * max_closing descriptors are closing already (counted in close_waits).
  * Without IORING_OP_FTRUNCATE (kernels before 6.9) a longer size is
  * reached by writing its last byte (a zero) and a shorter one by a
  * synchronous ftruncate when the close is due (rare: a cut after a

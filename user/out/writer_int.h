@@ -136,7 +136,8 @@ struct writer {
 	struct wfile *dirty; /* files with an open request */
 	struct wfile *files; /* every file not closed yet */
 	struct wfile *closed; /* closes completed, callbacks not yet run */
-	unsigned int nclosing, max_closing;
+	unsigned int nclosing; /* files closing, chains included */
+	unsigned int nclosing_fds, max_closing; /* descriptors closing */
 	bool has_ftruncate; /* the kernel knows IORING_OP_FTRUNCATE */
 	int *slots; /* free fixed file slots (a stack), or NULL */
 	struct wreq *slot_wait, *slot_wait_last; /* chains without a slot */

@@ -198,7 +198,7 @@ int streams_create_shared(struct streams **out, struct writer *w,
 	s->lru.next = s->lru.prev = &s->lru;
 	s->o.write_once = STREAMS_WRITE_ONCE_DEFAULT;
 	s->o.hold_total = STREAMS_HOLD_TOTAL_DEFAULT;
-	s->o.verify_waits = true;
+	s->o.may_wait = true;
 	*out = s;
 	return 0;
 }
@@ -444,9 +444,10 @@ static struct sdir *lru_victim(struct streams *s)
  * and those whose close is in flight: the least recently written ones are
  * closed early enough (an eighth of the bound kept for closes in flight)
  * that a close has usually completed when its descriptor is needed; if
- * not, wait for it (counted in open_waits and the writer's waits).
+ * not, wait for it (may_wait: counted in open_waits and the writer's
+ * waits) or say no (-EMFILE).
  */
-static void make_room(struct streams *s)
+static int make_room(struct streams *s)
 {
 	unsigned int keep = s->max_open - s->max_open / 8;
 	struct sdir *victim;
@@ -457,10 +458,12 @@ static void make_room(struct streams *s)
 		/* Full: a close to complete, or an open (then a victim). */
 		if (s->nopen + s->nclosing < s->max_open ||
 		    !writer_inflight(s->w))
-			break;
+			return 0;
+		if (!s->o.may_wait)
+			return -EMFILE;
 		s->st.open_waits++;
 		if (writer_wait(s->w))
-			break;
+			return 0;
 	}
 }
 
@@ -469,7 +472,11 @@ static int open_file(struct streams *s, struct sdir *sd)
 	char path[PATH_MAX + 16];
 	int ret;
 
-	make_room(s);
+	ret = make_room(s);
+	if (ret) {
+		s->st.room_drops++;
+		return ret;
+	}
 	path_of(s, sd->name, path, sizeof(path));
 	if (!sd->created) {
 		/* Creating an inode can take a millisecond: not in this loop. */
@@ -550,8 +557,10 @@ static void on_data(void *arg, struct flow *f, int d, uint64_t off,
 			sd->end = off + len;
 		return;
 	}
-	if (!sd->wf && open_file(s, sd)) {
-		sd->failed = true;
+	if (!sd->wf && (ret = open_file(s, sd))) {
+		/* No descriptor free now (live): these bytes only. */
+		if (ret != -EMFILE)
+			sd->failed = true;
 		dir_errors(s, sd, 1);
 		return;
 	}
@@ -576,7 +585,7 @@ static bool dir_landed(struct streams *s, struct sdir *sd)
 {
 	if (!(sd->wf && wfile_busy(sd->wf)) && !sd->closing)
 		return true;
-	if (!s->o.verify_waits)
+	if (!s->o.may_wait)
 		return false;
 	if (sd->wf && writer_settle(s->w, sd->wf))
 		return false;
@@ -702,7 +711,11 @@ static void finish_dir(struct streams *s, struct flow *f, int d,
 	}
 	if (size == WRITER_SIZE_KEEP || !sd->created)
 		return;
-	make_room(s);
+	if (make_room(s)) {
+		s->st.room_drops++;
+		dir_errors(s, sd, 1);
+		return;
+	}
 	if (!writer_open(s->w, path, WRITER_ASYNC_OPEN | WRITER_KEEP,
 			 &sd->wf)) {
 		s->st.reopens++;

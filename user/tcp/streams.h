@@ -16,8 +16,7 @@
  * numbers only.  flows.jsonl names each file by its path relative to DIR
  * ("file"); a direction that delivered no byte has no file ("file": null).
  *
- * Nothing here waits on the file system (see streams_opts.verify_waits
- * for the one exception): files are created, closed and given their
+ * Nothing here waits on the file system unless streams_opts.may_wait: files are created, closed and given their
  * length through io_uring (writer_close_async), a flow's index line is
  * written when its files' closes completed, with their write errors.  A
  * direction that ends within write_once bytes is held in memory (a copy,
@@ -55,12 +54,15 @@ struct streams_opts {
 	uint32_t write_once;
 	uint64_t hold_total; /* bytes held for write_once, all flows */
 	/*
-	 * A retransmission over bytes whose write is still in flight: wait
-	 * for that file's writes to compare them (exact conflict counts,
-	 * offline), or count it in verify_unknown without waiting (live:
-	 * a wait there drops packets at the ring).
+	 * Offline (true), where waiting loses nothing: a retransmission over
+	 * bytes whose write is in flight waits for that file to compare them
+	 * (exact conflict counts), and a new file past max_open waits for a
+	 * close.  Live (false), where a wait drops packets at the ring: the
+	 * comparison is skipped (verify_unknown) and the bytes for a file
+	 * that has no descriptor to open are dropped, counted in room_drops
+	 * and in the direction's write_errors.
 	 */
-	bool verify_waits;
+	bool may_wait;
 };
 
 struct streams_stats {
@@ -75,6 +77,7 @@ struct streams_stats {
 	uint64_t pending_max; /* most ended flows waiting for their closes */
 	uint64_t over_open; /* no file to close for the bound: all opening */
 	uint64_t open_waits; /* waits for a close, max_open reached */
+	uint64_t room_drops; /* writes dropped: max_open reached, !may_wait */
 };
 
 /*
