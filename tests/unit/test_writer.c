@@ -3,7 +3,11 @@
  * writer: bytes land at their offsets, contiguous writes merge, every buf
  * reference is dropped exactly once after completion, holes stay sparse,
  * failed writes are counted (not lost silently), and a FIFO gets its
- * bytes in order.
+ * bytes in order.  Closing never waits: the close, the final length and
+ * the callback with the file's errors come through io_uring; small files
+ * leave in one open-write-close chain, more of them than there are
+ * registered slots; a full submission queue queues work instead of
+ * waiting (writer_stats.waits stays 0 in all of these).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -345,11 +349,218 @@ static void test_fifo(void)
 	writer_destroy(w);
 }
 
+struct closed_log {
+	int calls;
+	uint64_t errors;
+	int err;
+};
+
+static void on_closed(void *ctx, uint64_t errors, int err)
+{
+	struct closed_log *c = ctx;
+
+	c->calls++;
+	c->errors += errors;
+	if (!c->err)
+		c->err = err;
+}
+
+static off_t file_size(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) ? -1 : sb.st_size;
+}
+
+static void test_close_async(void)
+{
+	const char *dir = t_tmpdir();
+	static uint8_t data[10000], got[10000];
+	struct closed_log c = {0};
+	struct writer_stats st;
+	struct writer *w;
+	struct wfile *f;
+	char path[256];
+	int i;
+
+	for (i = 0; i < (int)sizeof(data); i++)
+		data[i] = i * 7;
+	snprintf(path, sizeof(path), "%s/async", dir);
+	CHECK_EQ(writer_create(&w, NULL), 0);
+	CHECK_EQ(writer_open(w, path, WRITER_ASYNC_OPEN, &f), 0);
+	CHECK_EQ(writer_write(w, f, 0, data, sizeof(data), NULL), 0);
+	/* A sparse tail: the length set by the close's truncate. */
+	CHECK_EQ(writer_close_async(w, f, 1 << 20, on_closed, &c), 0);
+	CHECK_EQ(c.calls, 0); /* never from inside the call */
+	CHECK_EQ(writer_drain(w), 0);
+	CHECK_EQ(c.calls, 1);
+	CHECK_EQ(c.errors, 0);
+	CHECK_EQ(file_size(path), 1 << 20);
+	CHECK_EQ(read_file(path, got, sizeof(got)), (int)sizeof(got));
+	CHECK(!memcmp(got, data, sizeof(data)));
+	writer_get_stats(w, &st);
+	CHECK_EQ(st.waits, 0);
+	CHECK_EQ(st.closes, 1);
+	writer_destroy(w);
+}
+
+static void test_close_async_error(void)
+{
+	const char *dir = t_tmpdir();
+	struct closed_log c = {0};
+	struct writer_stats st;
+	struct writer *w;
+	struct wfile *f;
+	char path[256];
+
+	/* The open fails in io_uring: the owner hears it at the close. */
+	snprintf(path, sizeof(path), "%s/no/such/dir", dir);
+	CHECK_EQ(writer_create(&w, NULL), 0);
+	CHECK_EQ(writer_open(w, path, WRITER_ASYNC_OPEN, &f), 0);
+	CHECK_EQ(writer_write(w, f, 0, "abc", 3, NULL), 0);
+	CHECK_EQ(writer_close_async(w, f, WRITER_SIZE_KEEP, on_closed, &c),
+		 0);
+	CHECK_EQ(writer_drain(w), 0);
+	CHECK_EQ(c.calls, 1);
+	CHECK(c.errors >= 1);
+	CHECK_EQ(c.err, -ENOENT);
+	writer_get_stats(w, &st);
+	CHECK_EQ(st.waits, 0);
+	writer_destroy(w);
+}
+
+static void test_chains(void)
+{
+	const char *dir = t_tmpdir();
+	enum { N = 600 }; /* more than the 256 registered slots */
+	static struct tbuf bufs[N];
+	struct closed_log c = {0};
+	struct writer_stats st;
+	struct writer *w;
+	char path[256];
+	uint8_t got[200];
+	int i;
+
+	CHECK_EQ(writer_create(&w, NULL), 0);
+	for (i = 0; i < N; i++) {
+		bufs[i].b.refs = 1;
+		bufs[i].b.release = tbuf_release;
+		memset(bufs[i].data, i & 0xff, 100 + i % 100);
+		snprintf(path, sizeof(path), "%s/c%d", dir, i);
+		/* Every fifth one with a sparse tail to 8000 bytes. */
+		CHECK_EQ(writer_write_file(w, path, bufs[i].data, 100 + i % 100,
+					   &bufs[i].b,
+					   i % 5 ? WRITER_SIZE_KEEP : 8000,
+					   on_closed, &c),
+			 0);
+		buf_put(&bufs[i].b);
+		if (i % 32 == 0)
+			CHECK_EQ(writer_submit(w), 0);
+	}
+	CHECK_EQ(writer_drain(w), 0);
+	CHECK_EQ(c.calls, N);
+	CHECK_EQ(c.errors, 0);
+	for (i = 0; i < N; i++) {
+		int len = 100 + i % 100;
+
+		CHECK_EQ(bufs[i].released, 1);
+		snprintf(path, sizeof(path), "%s/c%d", dir, i);
+		CHECK_EQ(file_size(path), i % 5 ? len : 8000);
+		CHECK_EQ(read_file(path, got, len), len);
+		CHECK(!memcmp(got, bufs[i].data, len));
+	}
+	writer_get_stats(w, &st);
+	CHECK_EQ(st.chains, N);
+	CHECK(st.slot_waits > 0);
+	CHECK_EQ(st.waits, 0);
+	CHECK_EQ(st.write_errors, 0);
+	writer_destroy(w);
+}
+
+static void test_chain_fails(void)
+{
+	const char *dir = t_tmpdir();
+	struct closed_log c = {0};
+	struct writer *w;
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/missing/x", dir);
+	CHECK_EQ(writer_create(&w, NULL), 0);
+	CHECK_EQ(writer_write_file(w, path, "abc", 3, NULL, WRITER_SIZE_KEEP,
+				   on_closed, &c),
+		 0);
+	CHECK_EQ(writer_drain(w), 0);
+	CHECK_EQ(c.calls, 1);
+	CHECK(c.errors >= 1);
+	CHECK_EQ(c.err, -ENOENT);
+	writer_destroy(w);
+}
+
+static void test_sq_full_queues(void)
+{
+	const char *dir = t_tmpdir();
+	struct writer_opts o = {.ring_entries = 8};
+	enum { N = 100 };
+	struct closed_log c = {0};
+	struct writer_stats st;
+	static struct wfile *f[N];
+	struct writer *w;
+	char path[256];
+	uint8_t got[8];
+	int i;
+
+	CHECK_EQ(writer_create(&w, &o), 0);
+	for (i = 0; i < N; i++) {
+		snprintf(path, sizeof(path), "%s/q%d", dir, i);
+		CHECK_EQ(writer_open(w, path, WRITER_ASYNC_OPEN, &f[i]), 0);
+		CHECK_EQ(writer_write_copy(w, f[i], 0, &i, sizeof(i)), 0);
+		CHECK_EQ(writer_close_async(w, f[i], WRITER_SIZE_KEEP,
+					    on_closed, &c),
+			 0);
+	}
+	writer_get_stats(w, &st);
+	CHECK(st.sq_queued > 0);
+	CHECK_EQ(st.waits, 0);
+	CHECK_EQ(writer_drain(w), 0);
+	CHECK_EQ(c.calls, N);
+	CHECK_EQ(c.errors, 0);
+	for (i = 0; i < N; i++) {
+		snprintf(path, sizeof(path), "%s/q%d", dir, i);
+		CHECK_EQ(read_file(path, got, sizeof(got)), (int)sizeof(i));
+		CHECK(!memcmp(got, &i, sizeof(i)));
+	}
+	writer_destroy(w);
+}
+
+static void test_mkdir(void)
+{
+	const char *dir = t_tmpdir();
+	struct writer_stats st;
+	struct writer *w;
+	char path[256];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/d1", dir);
+	CHECK_EQ(writer_create(&w, NULL), 0);
+	CHECK_EQ(writer_mkdir(w, path), 0);
+	CHECK_EQ(writer_drain(w), 0);
+	CHECK(!stat(path, &sb) && S_ISDIR(sb.st_mode));
+	CHECK_EQ(writer_mkdir(w, path), 0); /* exists: not an error */
+	CHECK_EQ(writer_drain(w), 0);
+	writer_get_stats(w, &st);
+	CHECK_EQ(st.write_errors, 0);
+	CHECK_EQ(st.mkdirs, 2);
+	writer_destroy(w);
+}
+
 static const struct t_case cases[] = {
 	T_CASE(test_merge_and_refs), T_CASE(test_sparse_and_copy),
 	T_CASE(test_errors_counted), T_CASE(test_backpressure),
 	T_CASE(test_async_open),     T_CASE(test_linger),
 	T_CASE(test_keep),           T_CASE(test_fifo),
+	T_CASE(test_close_async),    T_CASE(test_close_async_error),
+	T_CASE(test_chains),         T_CASE(test_chain_fails),
+	T_CASE(test_sq_full_queues), T_CASE(test_mkdir),
 };
 
 T_MAIN(cases)
