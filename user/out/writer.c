@@ -244,10 +244,20 @@ void writer_file_fail(struct wfile *f, int err, uint64_t off, uint64_t bytes,
 		f->bad_off = off;
 	w->st.write_errors++;
 	w->st.bytes_failed += bytes;
-	if (!f->error_logged) {
-		pr_warn("write to %s failed: %s\n", f->path, strerror(-err));
-		f->error_logged = true;
+	if (f->error_logged)
+		return;
+	f->error_logged = true;
+	/* A full disk fails every file: said once, the rest counted. */
+	if (err == -ENOSPC || err == -EDQUOT) {
+		if (w->full_logged)
+			return;
+		w->full_logged = true;
+		pr_warn("write to %s failed: %s (further files failing so are "
+			"counted in write_errors, not logged)\n",
+			f->path, strerror(-err));
+		return;
 	}
+	pr_warn("write to %s failed: %s\n", f->path, strerror(-err));
 }
 
 static void req_complete(struct writer *w, struct wreq *r, int res);

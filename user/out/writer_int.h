@@ -156,6 +156,7 @@ struct writer {
 	const int *abort; /* writer_opts.abort */
 	bool aborting; /* *abort seen: in-flight writes cancelled */
 	bool draining; /* in writer_drain/destroy: waits are not counted */
+	bool full_logged; /* a full disk was logged (once per writer) */
 	uint64_t abort_until_ns; /* then waits give up past this */
 	struct writer_stats st;
 };
