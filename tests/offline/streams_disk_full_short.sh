@@ -32,7 +32,7 @@ rc=$?
 [ "$rc" -eq 1 ] || { bad "exit $rc, expected 1"; tail -5 "$work/err"; }
 grep -E -q 'Sanitizer|runtime error:' "$work/err" &&
 	{ bad "sanitizer report"; head -30 "$work/err"; }
-nfull=$(grep -c '^flowsplice: write to .*No space left on device' "$work/err")
+nfull=$(grep -c 'write to .*No space left on device' "$work/err")
 [ "$nfull" -eq 1 ] || bad "the full disk said $nfull times, not once"
 errors=$(grep -o '[0-9]* write errors' "$work/err" | cut -d' ' -f1)
 [ "${errors:-0}" -gt 0 ] || bad "no write error counted"
