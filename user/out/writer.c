@@ -261,9 +261,6 @@ void writer_file_fail(struct wfile *f, int err, uint64_t off, uint64_t bytes,
 }
 
 static void req_complete(struct writer *w, struct wreq *r, int res);
-static void completed(struct writer *w, struct wreq *r, int res);
-static void close_check(struct writer *w, struct wfile *f);
-static void run_closed(struct writer *w);
 
 #define ABORT_WAIT_NS 1000000000ull /* for the kernel's cancellations */
 
@@ -378,7 +375,7 @@ static void queue_push(struct writer *w, struct wreq *r)
 }
 
 /* Chains waiting for a fixed slot, oldest first (no SQE, no count yet). */
-static void queue_push_slot(struct writer *w, struct wreq *r)
+void writer_queue_push_slot(struct writer *w, struct wreq *r)
 {
 	r->next = NULL;
 	if (w->slot_wait_last)
@@ -388,7 +385,6 @@ static void queue_push_slot(struct writer *w, struct wreq *r)
 	w->slot_wait_last = r;
 }
 
-static void issue(struct writer *w, struct wreq *r);
 
 /* A slot is free again: the oldest waiting chain takes it. */
 static void slot_free(struct writer *w, int slot)
@@ -403,7 +399,7 @@ static void slot_free(struct writer *w, int slot)
 	if (!w->slot_wait)
 		w->slot_wait_last = NULL;
 	r->f->fd = slot;
-	issue(w, r);
+	writer_issue(w, r);
 }
 
 static void prep_one(struct writer *w, struct wreq *r)
@@ -452,7 +448,7 @@ static void prep_one(struct writer *w, struct wreq *r)
  * stays at most the SQ size, so the CQ, twice that, cannot overflow), else
  * queued behind what waits already.  The file counts it either way.
  */
-static void issue(struct writer *w, struct wreq *r)
+void writer_issue(struct writer *w, struct wreq *r)
 {
 	unsigned int n = chain_len(r);
 	struct wreq *c;
@@ -490,7 +486,7 @@ static void issue_queued(struct writer *w)
 			/* what would have closed the file still does */
 			if (c->op == WOP_CLOSE && !c->f->fixed)
 				close(c->f->fd);
-			completed(w, c, -ECANCELED);
+			writer_req_completed(w, c, -ECANCELED);
 		}
 	}
 }
@@ -505,14 +501,14 @@ void writer_release_pending(struct writer *w, struct wfile *f, int err)
 			writer_req_put(w, r);
 			continue;
 		}
-		issue(w, r);
+		writer_issue(w, r);
 		if (f->serial)
 			break; /* the next one when this one completed */
 	}
 }
 
 /* Files whose closing may be due: checked after the reap loop. */
-static void completed(struct writer *w, struct wreq *r, int res)
+void writer_req_completed(struct writer *w, struct wreq *r, int res)
 {
 	struct wfile *f = r->f;
 
@@ -557,7 +553,7 @@ static void completed(struct writer *w, struct wreq *r, int res)
 		return;
 	}
 	if (f && f->closing)
-		close_check(w, f);
+		writer_close_check(w, f);
 }
 
 /* Reap every completion that is ready; wait for one if wait is set. */
@@ -576,11 +572,11 @@ static int reap(struct writer *w, bool wait)
 	{
 		n++;
 		w->inflight--;
-		completed(w, io_uring_cqe_get_data(cqe), cqe->res);
+		writer_req_completed(w, io_uring_cqe_get_data(cqe), cqe->res);
 	}
 	io_uring_cq_advance(&w->ring, n);
 	issue_queued(w);
-	run_closed(w);
+	writer_run_closed(w);
 	return n;
 }
 
@@ -602,7 +598,7 @@ int writer_req_issue(struct writer *w, struct wreq *r)
 		pending_push(f, r);
 		return 0;
 	}
-	issue(w, r);
+	writer_issue(w, r);
 	return 0;
 }
 
@@ -649,7 +645,7 @@ static void req_complete(struct writer *w, struct wreq *r, int res)
 		else if (!w->aborting) {
 			r->chain = NULL;
 			r->link_flags = 0;
-			issue(w, r);
+			writer_issue(w, r);
 			return;
 		} else {
 			res = -ECANCELED;
@@ -672,7 +668,7 @@ static void req_complete(struct writer *w, struct wreq *r, int res)
 	writer_req_put(w, r);
 }
 
-static int file_flush(struct writer *w, struct wfile *f)
+int writer_file_flush(struct writer *w, struct wfile *f)
 {
 	struct wreq *r = f->open;
 	int ret;
@@ -719,7 +715,7 @@ static int flush_dirty(struct writer *w, bool all)
 			continue;
 		}
 		f->dirty = false;
-		if (file_flush(w, f))
+		if (writer_file_flush(w, f))
 			ret = -EIO;
 	}
 	w->dirty = keep;
@@ -821,7 +817,7 @@ static struct wreq *req_for(struct writer *w, struct wfile *f, uint64_t off,
 
 	if (!(r && r->off + r->total == off && r->niov < w->max_iov &&
 	      r->scratch_used + need_scratch <= WRITER_SCRATCH)) {
-		if (r && file_flush(w, f))
+		if (r && writer_file_flush(w, f))
 			return NULL;
 		r = req_get_big(w, f, off);
 		if (!r)
@@ -934,441 +930,6 @@ int writer_write_copy(struct writer *w, struct wfile *f, uint64_t off,
 	return f->ops->write_copy(w, f, off, ptr, len);
 }
 
-/* Queue an openat of f's path; the fd arrives in open_done(). */
-static int file_open_async(struct writer *w, struct wfile *f, int flags)
-{
-	struct wreq *r = writer_req_get(w, f, 0);
-
-	if (!r)
-		return -ENOMEM;
-	r->op = WOP_OPEN;
-	r->total = (unsigned int)flags;
-	f->opening = true;
-	issue(w, r);
-	return 0;
-}
-
-/* Whether fd is a stream (FIFO, socket, device): wfile.serial. */
-static bool writer_fd_is_stream(int fd)
-{
-	struct stat sb;
-
-	return !fstat(fd, &sb) && !S_ISREG(sb.st_mode);
-}
-
-int writer_sys_open(const char *path, int flags)
-{
-	int fd = open(path, flags, 0644), fl;
-
-	if (fd < 0)
-		return -errno;
-	/*
-	 * O_NONBLOCK was for the open: io_uring would hand a full pipe's
-	 * EAGAIN back to us instead of waiting for the reader itself.
-	 */
-	if ((flags & O_NONBLOCK) && ((fl = fcntl(fd, F_GETFL)) < 0 ||
-				     fcntl(fd, F_SETFL, fl & ~O_NONBLOCK))) {
-		fl = -errno;
-		close(fd);
-		return fl;
-	}
-	return fd;
-}
-
-static void file_free(struct wfile *f)
-{
-	free(f->path);
-	free(f);
-}
-
-static struct wfile *file_new(struct writer *w, const char *path)
-{
-	struct wfile *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return NULL;
-	f->path = strdup(path);
-	if (!f->path) {
-		free(f);
-		return NULL;
-	}
-	(void)w;
-	f->ops = &writer_buffered_ops;
-	f->fd = -1;
-	f->fd_buf = -1;
-	return f;
-}
-
-static void file_link(struct writer *w, struct wfile *f)
-{
-	f->next = w->files;
-	if (w->files)
-		w->files->pprev = &f->next;
-	f->pprev = &w->files;
-	w->files = f;
-}
-
-int writer_open(struct writer *w, const char *path, int extra_flags,
-		struct wfile **out)
-{
-	bool direct = extra_flags & WRITER_DIRECT;
-	bool async = extra_flags & WRITER_ASYNC_OPEN;
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
-	struct wfile *f;
-	int ret;
-
-	if ((extra_flags & O_DIRECT) || (direct && async))
-		return -EINVAL;
-	if (!(extra_flags & WRITER_KEEP))
-		flags |= O_TRUNC;
-	flags |= extra_flags &
-		 ~(WRITER_DIRECT | WRITER_ASYNC_OPEN | WRITER_KEEP);
-	f = file_new(w, path);
-	if (!f)
-		return -ENOMEM;
-	if (async) {
-		ret = file_open_async(w, f, flags);
-	} else if (direct) {
-		ret = writer_direct_open(w, f, flags);
-	} else {
-		f->fd = writer_sys_open(f->path, flags);
-		ret = f->fd < 0 ? f->fd : 0;
-		if (!ret)
-			f->serial = writer_fd_is_stream(f->fd);
-	}
-	if (ret) {
-		file_free(f);
-		return ret;
-	}
-	f->append_only = direct;
-	file_link(w, f);
-	*out = f;
-	return 0;
-}
-
-/* Wait until nothing of f is queued or in flight. */
-int writer_settle(struct writer *w, struct wfile *f)
-{
-	int ret;
-
-	file_flush(w, f);
-	while (f->inflight) {
-		ret = writer_wait_completion(w);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
-}
-
-static void dirty_remove(struct writer *w, struct wfile *f)
-{
-	struct wfile **pp;
-
-	if (!f->dirty)
-		return;
-	for (pp = &w->dirty; *pp; pp = &(*pp)->next_dirty) {
-		if (*pp == f) {
-			*pp = f->next_dirty;
-			break;
-		}
-	}
-	f->dirty = false;
-}
-
-int writer_set_size(struct writer *w, struct wfile *f, uint64_t size)
-{
-	int ret;
-
-	if (f->append_only)
-		return -EINVAL;
-	ret = writer_settle(w, f);
-	if (ret)
-		return ret;
-	if (ftruncate(f->fd, size))
-		return -errno;
-	return 0;
-}
-
-/* One request of a close chain, linked to the one after it. */
-static struct wreq *close_req(struct writer *w, struct wfile *f, enum wop op,
-			      uint64_t off, struct wreq *chain)
-{
-	struct wreq *r = writer_req_get(w, f, off);
-
-	if (!r)
-		return NULL;
-	r->op = op;
-	r->chain = chain;
-	/* the close runs whatever came before it failed */
-	r->link_flags = chain ? IOSQE_IO_HARDLINK : 0;
-	return r;
-}
-
-static const uint8_t zero_byte;
-
-/*
- * The request that gives f its final size before the close (chained to
- * close), or close itself when the size stays or is set the slow way.
- */
-static struct wreq *size_req(struct writer *w, struct wfile *f,
-			     struct wreq *close)
-{
-	uint64_t size = f->close_size;
-	struct wreq *r;
-
-	if (size == WRITER_SIZE_KEEP || w->aborting)
-		return close;
-	if (w->has_ftruncate)
-		return close_req(w, f, WOP_TRUNC, size, close) ?: close;
-	if (size > f->end) {
-		/* Its last byte makes the length; the rest stays a hole. */
-		r = close_req(w, f, WOP_WRITE, size - 1, close);
-		if (!r)
-			return close;
-		r->iov[0].iov_base = (void *)&zero_byte;
-		r->iov[0].iov_len = 1;
-		r->niov = 1;
-		r->total = 1;
-		return r;
-	}
-	/* Kernels before 6.9, shorter than written: rare (a cut). */
-	if (!f->fixed && ftruncate(f->fd, size))
-		writer_file_fail(f, -errno, size, 0, w);
-	return close;
-}
-
-/* f is closing and idle: its tail, then its size and close. */
-static void close_check(struct writer *w, struct wfile *f)
-{
-	struct wreq *r;
-
-	if (f->close_issued || f->inflight || f->pending || f->opening)
-		return;
-	if (!f->tail_done) {
-		f->tail_done = true;
-		if (f->ops->close_tail(w, f, f->close_size))
-			return; /* back here when the tail completed */
-	}
-	f->close_issued = true;
-	if (f->fd_buf >= 0) {
-		/* a second reference to the file: closing it never waits */
-		close(f->fd_buf);
-		f->fd_buf = -1;
-	}
-	r = f->fd >= 0 ? close_req(w, f, WOP_CLOSE, 0, NULL) : NULL;
-	if (!r) {
-		/* Never opened (or no memory): nothing to close. */
-		if (f->fd >= 0 && !f->fixed)
-			close(f->fd);
-		r = writer_req_get(w, f, 0);
-		if (r) {
-			r->op = WOP_CLOSE;
-			f->inflight++;
-			completed(w, r, 0);
-			return;
-		}
-		/* No memory for a request at all: leak f, keep going. */
-		return;
-	}
-	issue(w, size_req(w, f, r));
-}
-
-static void run_closed(struct writer *w)
-{
-	struct wfile *f;
-
-	while ((f = w->closed)) {
-		w->closed = f->next_closed;
-		f->ops->release(w, f);
-		if (f->on_closed)
-			f->on_closed(f->closed_ctx, f->errors, f->err);
-		file_free(f);
-	}
-}
-
-int writer_close_async(struct writer *w, struct wfile *f, uint64_t size,
-		       writer_closed_fn fn, void *ctx)
-{
-	if (w->nclosing_fds >= w->max_closing) {
-		w->st.close_waits++;
-		while (w->nclosing_fds >= w->max_closing && w->inflight)
-			if (writer_wait_completion(w) < 0)
-				break;
-	}
-	file_flush(w, f);
-	dirty_remove(w, f);
-	f->closing = true;
-	f->close_size = size;
-	f->on_closed = fn;
-	f->closed_ctx = ctx;
-	w->st.closes++;
-	w->nclosing_fds++;
-	if (++w->nclosing > w->st.closing_max)
-		w->st.closing_max = w->nclosing;
-	if (w->aborting)
-		writer_release_pending(w, f, f->err ? f->err : -ECANCELED);
-	close_check(w, f);
-	return 0;
-}
-
-struct close_wait {
-	bool done;
-	uint64_t errors;
-	int err;
-};
-
-static void closed_sync(void *ctx, uint64_t errors, int err)
-{
-	struct close_wait *cw = ctx;
-
-	cw->done = true;
-	cw->errors = errors;
-	cw->err = err;
-}
-
-int writer_close_at(struct writer *w, struct wfile *f, uint64_t size)
-{
-	struct close_wait cw = {0};
-	int ret = 0;
-
-	writer_close_async(w, f, size < f->end ? size : WRITER_SIZE_KEEP,
-			   closed_sync, &cw);
-	run_closed(w);
-	while (!cw.done) {
-		ret = writer_wait_completion(w);
-		if (ret < 0 || (!cw.done && !w->inflight && !w->queued))
-			break;
-	}
-	if (!cw.done) {
-		/*
-		 * The ring failed (or an abort gave up) while f's work was in
-		 * flight: its completions, whenever they come, still point
-		 * at f.  Leave it (a leak on a path that is already an
-		 * error) rather than free it under them.
-		 */
-		pr_warn("closing %s with %u operations in flight: %s\n",
-			f->path, f->inflight, strerror(ret ? -ret : EIO));
-		f->on_closed = NULL;
-		return ret ? ret : -EIO;
-	}
-	return cw.errors ? (cw.err ? cw.err : -EIO) : 0;
-}
-
-int writer_close(struct writer *w, struct wfile *f)
-{
-	return writer_close_at(w, f, UINT64_MAX);
-}
-
-int writer_write_file(struct writer *w, const char *path, const void *ptr,
-		      uint32_t len, struct buf *b, uint64_t size,
-		      writer_closed_fn fn, void *ctx)
-{
-	struct wreq *op, *wr = NULL, *cl;
-	struct wfile *f;
-	int ret;
-
-	if (!w->slots || w->aborting) {
-		w->st.chain_fallbacks++;
-		ret = writer_open(w, path, WRITER_ASYNC_OPEN, &f);
-		if (ret)
-			return ret;
-		if (len)
-			writer_write(w, f, 0, ptr, len, b);
-		return writer_close_async(w, f, size, fn, ctx);
-	}
-	f = file_new(w, path);
-	if (!f)
-		return -ENOMEM;
-	f->fixed = true;
-	f->end = len;
-	f->closing = f->tail_done = f->close_issued = true;
-	f->close_size = size;
-	f->on_closed = fn;
-	f->closed_ctx = ctx;
-	cl = close_req(w, f, WOP_CLOSE, 0, NULL);
-	op = writer_req_get(w, f, 0);
-	if (len)
-		wr = writer_req_get(w, f, 0);
-	if (!cl || !op || (len && !wr)) {
-		if (cl)
-			writer_req_put(w, cl);
-		if (op)
-			writer_req_put(w, op);
-		if (wr)
-			writer_req_put(w, wr);
-		file_free(f);
-		return -ENOMEM;
-	}
-	cl = size_req(w, f, cl);
-	if (wr) {
-		wr->iov[0].iov_base = (void *)ptr;
-		wr->iov[0].iov_len = len;
-		wr->niov = 1;
-		wr->total = len;
-		if (b) {
-			buf_get(b);
-			wr->bufs[wr->nbufs++] = b;
-		}
-		wr->chain = cl;
-		wr->link_flags = IOSQE_IO_HARDLINK;
-	}
-	/* A failed open cancels the rest (the slot stays empty). */
-	op->op = WOP_OPEN;
-	/* no O_CLOEXEC: a direct descriptor refuses it (EINVAL) */
-	op->total = O_WRONLY | O_CREAT | O_TRUNC;
-	op->chain = wr ? wr : cl;
-	op->link_flags = IOSQE_IO_LINK;
-	file_link(w, f);
-	w->st.chains++;
-	w->st.closes++;
-	if (++w->nclosing > w->st.closing_max)
-		w->st.closing_max = w->nclosing;
-	if (!w->nslots_free) {
-		/* Started when a chain's close gives its slot back. */
-		w->st.slot_waits++;
-		queue_push_slot(w, op);
-		return 0;
-	}
-	f->fd = w->slots[--w->nslots_free];
-	issue(w, op);
-	return 0;
-}
-
-int writer_mkdir(struct writer *w, const char *path)
-{
-	struct wreq *r = writer_req_get(w, NULL, 0);
-
-	if (!r)
-		return -ENOMEM;
-	r->op = WOP_MKDIR;
-	r->iov[0].iov_base = strdup(path);
-	if (!r->iov[0].iov_base) {
-		writer_req_put(w, r);
-		return -ENOMEM;
-	}
-	w->st.mkdirs++;
-	issue(w, r);
-	return 0;
-}
-
-uint64_t wfile_written_prefix(const struct wfile *f)
-{
-	return f->errors && f->bad_off < f->end ? f->bad_off : f->end;
-}
-
-int wfile_open_read(const struct wfile *f)
-{
-	char proc[64];
-	int fd;
-
-	/* The open file itself, whatever its name has become since. */
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd);
-	fd = open(proc, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		fd = open(f->path, O_RDONLY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
 void writer_destroy(struct writer *w)
 {
 	struct wfile *f, *next;
@@ -1383,7 +944,7 @@ void writer_destroy(struct writer *w)
 			writer_close_async(w, f, WRITER_SIZE_KEEP, NULL, NULL);
 	}
 	writer_drain(w);
-	run_closed(w);
+	writer_run_closed(w);
 	if (w->files)
 		pr_warn("writer: %s and others not closed (work in flight)\n",
 			w->files->path);

@@ -181,6 +181,21 @@ void writer_file_fail(struct wfile *f, int err, uint64_t off, uint64_t bytes,
 /* Submit what is prepared and wait for (at least) one completion. */
 int writer_wait_completion(struct writer *w);
 
+/* writer.c: issuing and completing requests, for writer_file.c. */
+void writer_issue(struct writer *w, struct wreq *r);
+/* Queue a chain for a free registered file slot. */
+void writer_queue_push_slot(struct writer *w, struct wreq *r);
+/* Account a request's completion (res: bytes or -errno). */
+void writer_req_completed(struct writer *w, struct wreq *r, int res);
+/* Submit f's queued writes. */
+int writer_file_flush(struct writer *w, struct wfile *f);
+
+/* writer_file.c: closing files, for writer.c's completions. */
+/* Start f's length and close once nothing of f is in flight. */
+void writer_close_check(struct writer *w, struct wfile *f);
+/* Run the on_closed callbacks of files whose close completed. */
+void writer_run_closed(struct writer *w);
+
 /*
  * open(2) with mode 0644; O_NONBLOCK in flags holds for the open only (a
  * FIFO without a reader: -ENXIO rather than a wait).  fd or -errno.
