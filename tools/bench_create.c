@@ -128,8 +128,9 @@ int main(int argc, char **argv)
 			mode = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: bench_create [-d dir] [-n files] "
-					"[-s bytes] [-m chain|sync] [-w workers]\n");
+			fprintf(stderr,
+				"usage: bench_create [-d dir] [-n files] "
+				"[-s bytes] [-m chain|sync] [-w workers]\n");
 			return 2;
 		}
 	}
@@ -141,7 +142,7 @@ int main(int argc, char **argv)
 	}
 	t0 = now_s();
 	ret = strcmp(mode, "sync") ? run_chain(dir, n, data, len, &bad)
-				    : run_sync(dir, n, data, len, &bad);
+				   : run_sync(dir, n, data, len, &bad);
 	t = now_s() - t0;
 	if (ret) {
 		fprintf(stderr, "bench_create: %s\n", strerror(-ret));

@@ -418,8 +418,7 @@ static void test_close_async_error(void)
 	CHECK_EQ(writer_create(&w, NULL), 0);
 	CHECK_EQ(writer_open(w, path, WRITER_ASYNC_OPEN, &f), 0);
 	CHECK_EQ(writer_write(w, f, 0, "abc", 3, NULL), 0);
-	CHECK_EQ(writer_close_async(w, f, WRITER_SIZE_KEEP, on_closed, &c),
-		 0);
+	CHECK_EQ(writer_close_async(w, f, WRITER_SIZE_KEEP, on_closed, &c), 0);
 	CHECK_EQ(writer_drain(w), 0);
 	CHECK_EQ(c.calls, 1);
 	CHECK(c.errors >= 1);
@@ -557,9 +556,9 @@ static const struct t_case cases[] = {
 	T_CASE(test_merge_and_refs), T_CASE(test_sparse_and_copy),
 	T_CASE(test_errors_counted), T_CASE(test_backpressure),
 	T_CASE(test_async_open),     T_CASE(test_linger),
-	T_CASE(test_keep),           T_CASE(test_fifo),
+	T_CASE(test_keep),	     T_CASE(test_fifo),
 	T_CASE(test_close_async),    T_CASE(test_close_async_error),
-	T_CASE(test_chains),         T_CASE(test_chain_fails),
+	T_CASE(test_chains),	     T_CASE(test_chain_fails),
 	T_CASE(test_sq_full_queues), T_CASE(test_mkdir),
 };
 

@@ -52,8 +52,8 @@
 				  " (closes in flight included), capped by "   \
 				  "the file descriptor limit",                 \
 				  1, 1u << 20, 4096),                          \
-		CLI_OPT_RANGE_DEF("write-once", 0, CLI_SIZE,                   \
-				  &(o)->write_once, "SIZE",                    \
+		CLI_OPT_RANGE_DEF("write-once", 0, CLI_SIZE, &(o)->write_once, \
+				  "SIZE",                                      \
 				  "a stream direction that ends within SIZE "  \
 				  "bytes is held in memory and written when "  \
 				  "it ends, in one open-write-close; 0: "      \

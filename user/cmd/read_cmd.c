@@ -303,8 +303,9 @@ static void summary(struct reader_run *rr)
 	fprintf(stderr,
 		"  streams: %" PRIu64 " files, %" PRIu64
 		" bytes written, %" PRIu64 " budget gaps, %" PRIu64
-		" copies, %" PRIu64 " reopens, %" PRIu64 " write errors, %" PRIu64
-		" written once, %" PRIu64 " loop waits\n",
+		" copies, %" PRIu64 " reopens, %" PRIu64
+		" write errors, %" PRIu64 " written once, %" PRIu64
+		" loop waits\n",
 		ss.files, ws.bytes_written, rc->budget_skips, rc->copies,
 		ss.reopens, ss.write_errors, ss.written_once, ws.waits);
 }

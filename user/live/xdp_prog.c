@@ -51,7 +51,6 @@ static const struct {
 	{sizeof(__u64), FS_MAX_QUEUES},
 };
 
-
 const char *xdp_prog_mode_name(enum xdp_prog_mode mode)
 {
 	switch (mode) {

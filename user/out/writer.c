@@ -157,8 +157,7 @@ static void req_init(struct writer *w, struct wreq *r, struct wfile *f,
 }
 
 /* A request later writes may extend: max_iov iovecs. */
-static struct wreq *req_get_big(struct writer *w, struct wfile *f,
-				uint64_t off)
+static struct wreq *req_get_big(struct writer *w, struct wfile *f, uint64_t off)
 {
 	struct wreq *r = w->free_reqs;
 
@@ -384,7 +383,6 @@ void writer_queue_push_slot(struct writer *w, struct wreq *r)
 		w->slot_wait = r;
 	w->slot_wait_last = r;
 }
-
 
 /* A slot is free again: the oldest waiting chain takes it. */
 static void slot_free(struct writer *w, int slot)

@@ -183,8 +183,7 @@ static int direct_write_copy(struct writer *w, struct wfile *f, uint64_t off,
  * ends at its last byte rather than at a padded block boundary.  A cut
  * file (after a failure) keeps nothing of its tail past size.
  */
-static bool direct_close_tail(struct writer *w, struct wfile *f,
-			      uint64_t size)
+static bool direct_close_tail(struct writer *w, struct wfile *f, uint64_t size)
 {
 	uint32_t fill = f->stage ? f->end - f->stage->off : 0;
 	bool queued = false;

@@ -691,9 +691,8 @@ static void finish_dir(struct streams *s, struct flow *f, int d,
 		return;
 	path_of(s, sd->name, path, sizeof(path));
 	if (sd->hold && !sd->created) {
-		if (writer_write_file(s->w, path, sd->hold->data,
-				      sd->hold->len, &sd->hold->b, size,
-				      once_closed, sd)) {
+		if (writer_write_file(s->w, path, sd->hold->data, sd->hold->len,
+				      &sd->hold->b, size, once_closed, sd)) {
 			dir_errors(s, sd, 1);
 		} else {
 			sd->created = true;
