@@ -344,14 +344,20 @@ static struct wreq *pending_pop(struct wfile *f)
 	return r;
 }
 
-static void pending_push(struct wfile *f, struct wreq *r)
+/* Append r to the list head..last (each list keeps its oldest first). */
+static void req_append(struct wreq **head, struct wreq **last, struct wreq *r)
 {
 	r->next = NULL;
-	if (f->pending_last)
-		f->pending_last->next = r;
+	if (*last)
+		(*last)->next = r;
 	else
-		f->pending = r;
-	f->pending_last = r;
+		*head = r;
+	*last = r;
+}
+
+static void pending_push(struct wfile *f, struct wreq *r)
+{
+	req_append(&f->pending, &f->pending_last, r);
 }
 
 static unsigned int chain_len(const struct wreq *r)
@@ -365,23 +371,13 @@ static unsigned int chain_len(const struct wreq *r)
 
 static void queue_push(struct writer *w, struct wreq *r)
 {
-	r->next = NULL;
-	if (w->queued_last)
-		w->queued_last->next = r;
-	else
-		w->queued = r;
-	w->queued_last = r;
+	req_append(&w->queued, &w->queued_last, r);
 }
 
 /* Chains waiting for a fixed slot, oldest first (no SQE, no count yet). */
 void writer_queue_push_slot(struct writer *w, struct wreq *r)
 {
-	r->next = NULL;
-	if (w->slot_wait_last)
-		w->slot_wait_last->next = r;
-	else
-		w->slot_wait = r;
-	w->slot_wait_last = r;
+	req_append(&w->slot_wait, &w->slot_wait_last, r);
 }
 
 /* A slot is free again: the oldest waiting chain takes it. */
