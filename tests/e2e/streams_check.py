@@ -39,6 +39,8 @@ Other options:
   --extra N|any       flows.jsonl records on other ports (default 0)
   --tcpxfer PATH      tcpxfer binary (default: $TCPXFER or build/tools)
   --json FILE         also write the per-connection results as JSON
+  --quiet             print only the connections that fail (and the
+                      summary)
 
 Every line of flows.jsonl must be valid JSON (a half-written index fails),
 and every file in DIR must be flows.jsonl or named by a record (nothing
@@ -339,6 +341,7 @@ def main():
                     os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                  "../../build/tools/tcpxfer"))
     ap.add_argument("--json")
+    ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
 
     flows, bad = load_index(os.path.join(args.dir, "flows.jsonl"))
@@ -354,7 +357,8 @@ def main():
         for cid, recs in found.items():
             claimed.update(id(r) for r in recs)
             good, line = check_conn(args, run, cid, recs)
-            print(line)
+            if not good or not args.quiet:
+                print(line)
             nconns += 1
             nok += good
             ok &= good

@@ -43,7 +43,8 @@ uint64_t queue_snap_drops(const struct queue_snap *q)
 struct totals {
 	uint64_t pkts, bytes, written, ring_full, fill_empty, kernel, invalid,
 		chain, handoff, write, redirected, wr_bytes, handed, flows,
-		evicted, processed, wr_errors;
+		evicted, processed, wr_errors, files, written_once, dropped_bytes,
+		room_drops;
 };
 
 static void sum(const struct capture_snap *s, struct totals *t)
@@ -71,6 +72,10 @@ static void sum(const struct capture_snap *s, struct totals *t)
 		t->processed += q->w.processed;
 		t->redirected += q->redirected;
 		t->wr_bytes += q->w.wr_bytes;
+		t->files += q->w.files;
+		t->written_once += q->w.written_once;
+		t->dropped_bytes += q->w.dropped_bytes;
+		t->room_drops += q->w.room_drops;
 	}
 }
 
@@ -117,7 +122,12 @@ static void json_queue(FILE *f, const struct queue_snap *q, int last)
 		",\n     \"drops\": {\"ring_full\": %" PRIu64
 		", \"fill_empty\": %" PRIu64 ", \"kernel\": %" PRIu64
 		", \"invalid\": %" PRIu64 ", \"chain\": %" PRIu64
-		", \"write\": %" PRIu64 "}, \"write_errors\": %" PRIu64 "}%s\n",
+		", \"write\": %" PRIu64 "}, \"write_errors\": %" PRIu64
+		",\n     \"streams\": {\"files\": %" PRIu64
+		", \"written_once\": %" PRIu64 ", \"reopens\": %" PRIu64
+		", \"hold_full\": %" PRIu64 ", \"room_drops\": %" PRIu64
+		", \"dropped_bytes\": %" PRIu64 ", \"write_errors\": %" PRIu64
+		"}}%s\n",
 		q->queue, q->redirected, w->rx_packets, w->rx_bytes,
 		w->rx_descs, w->written, w->wr_bytes, w->no_meta, w->handed_out,
 		w->handed_in, w->processed, w->not_tcp, w->malformed, w->flows,
@@ -125,7 +135,9 @@ static void json_queue(FILE *f, const struct queue_snap *q, int last)
 		w->handoff_waits, w->loop_waits, q->k.rx_ring_full,
 		q->k.rx_fill_ring_empty_descs, kernel_other(&q->k),
 		q->k.rx_invalid_descs, w->chain_drop, w->write_fail,
-		w->wr_errors, last ? "" : ",");
+		w->wr_errors, w->files, w->written_once, w->reopens,
+		w->hold_full, w->room_drops, w->dropped_bytes, w->stream_errors,
+		last ? "" : ",");
 }
 
 static const char *file_kind(mode_t mode)
@@ -333,6 +345,13 @@ int64_t capture_stats_summary(FILE *f, const struct capture_snap *s,
 			" packets handed to their flow's owner worker (%" PRIu64
 			" waits for room)\n",
 			t.flows, t.evicted, t.handed, t.handoff);
+	if (t.files || t.dropped_bytes)
+		fprintf(f,
+			"  stream files: %" PRIu64 " (%" PRIu64
+			" written in one open-write-close); %" PRIu64
+			" stream bytes not written (%" PRIu64
+			" writes found no descriptor free)\n",
+			t.files, t.written_once, t.dropped_bytes, t.room_drops);
 	if (unexplained)
 		fprintf(f,
 			"  %" PRId64

@@ -499,6 +499,18 @@ static void worker_publish_stats(struct worker *wk)
 		if (rc->ref_segs > wk->st.held_frames_max)
 			STAT_SET(wk, held_frames_max, rc->ref_segs);
 	}
+	if (wk->streams) {
+		struct streams_stats ss;
+
+		streams_get_stats(wk->streams, &ss);
+		STAT_SET(wk, files, ss.files);
+		STAT_SET(wk, written_once, ss.written_once);
+		STAT_SET(wk, reopens, ss.reopens);
+		STAT_SET(wk, hold_full, ss.hold_full);
+		STAT_SET(wk, room_drops, ss.room_drops);
+		STAT_SET(wk, dropped_bytes, ss.dropped_bytes);
+		STAT_SET(wk, stream_errors, ss.write_errors);
+	}
 }
 
 static void refill(struct worker *wk)

@@ -72,6 +72,14 @@ struct worker_stats {
 	uint64_t stream_bytes; /* in-order stream bytes written */
 	/* times the loop waited for the writer (writer_stats.waits): 0 */
 	uint64_t loop_waits;
+	/* --streams output (streams_stats) */
+	uint64_t files; /* stream files created */
+	uint64_t written_once; /* of which in one open-write-close chain */
+	uint64_t reopens; /* closed for the open-file bound, reopened */
+	uint64_t hold_full; /* directions streamed: hold bound reached */
+	uint64_t room_drops; /* writes dropped: no descriptor free */
+	uint64_t dropped_bytes; /* stream bytes never written */
+	uint64_t stream_errors; /* failed stream and index opens, writes */
 };
 
 struct worker_group;

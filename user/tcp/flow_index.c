@@ -202,11 +202,18 @@ void flow_index_rec_free(struct flow_index_rec *rec)
 	}
 }
 
+/* A direction's write_errors value and the fields after it. */
+static int late_values(char *p, const struct flow_index_out *o)
+{
+	return sprintf(p, "%" PRIu64 ",\"dropped_bytes\":%" PRIu64,
+		       o->write_errors, o->dropped_bytes);
+}
+
 struct buf *flow_index_rec_line(struct flow_index_rec *rec,
-				const uint64_t write_errors[2],
+				const struct flow_index_out out[2],
 				const char **text, uint32_t *len)
 {
-	struct ix_line *l = malloc(sizeof(*l) + rec->len + 48);
+	struct ix_line *l = malloc(sizeof(*l) + rec->len + 128);
 	char *p;
 
 	if (!l) {
@@ -218,10 +225,10 @@ struct buf *flow_index_rec_line(struct flow_index_rec *rec,
 	p = l->text;
 	memcpy(p, rec->text, rec->at[0]);
 	p += rec->at[0];
-	p += sprintf(p, "%" PRIu64, write_errors[0]);
+	p += late_values(p, &out[0]);
 	memcpy(p, rec->text + rec->at[0], rec->at[1] - rec->at[0]);
 	p += rec->at[1] - rec->at[0];
-	p += sprintf(p, "%" PRIu64, write_errors[1]);
+	p += late_values(p, &out[1]);
 	memcpy(p, rec->text + rec->at[1], rec->len - rec->at[1]);
 	p += rec->len - rec->at[1];
 	l->len = p - l->text;
@@ -233,12 +240,12 @@ struct buf *flow_index_rec_line(struct flow_index_rec *rec,
 
 struct buf *flow_index_line(const struct flow *fl, enum flow_end why,
 			    const char *const files[2],
-			    const uint64_t write_errors[2], const char **text,
-			    uint32_t *len)
+			    const struct flow_index_out out[2],
+			    const char **text, uint32_t *len)
 {
 	struct flow_index_rec *rec = flow_index_record(fl, why, files);
 
-	return rec ? flow_index_rec_line(rec, write_errors, text, len) : NULL;
+	return rec ? flow_index_rec_line(rec, out, text, len) : NULL;
 }
 
 /*

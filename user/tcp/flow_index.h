@@ -38,6 +38,17 @@ int flow_index_open(struct flow_index **out, const char *path);
 const char *flow_index_path(const struct flow_index *ix);
 
 /*
+ * What became of a direction's bytes, known once its file closed:
+ * write_errors, its failed opens, writes and closes; dropped_bytes, stream
+ * bytes never handed to the file (no descriptor or staging room for them
+ * in a live capture, or the file failed before): zeros (holes) there.
+ */
+struct flow_index_out {
+	uint64_t write_errors;
+	uint64_t dropped_bytes;
+};
+
+/*
  * f's line, '\n' included, in a new buf (one reference, the caller's) at
  * *text, *len bytes; NULL when out of memory.  files[d]: the direction's
  * file name relative to the index, or NULL; write_errors[d]: failed writes
@@ -45,8 +56,8 @@ const char *flow_index_path(const struct flow_index *ix);
  */
 struct buf *flow_index_line(const struct flow *f, enum flow_end why,
 			    const char *const files[2],
-			    const uint64_t write_errors[2], const char **text,
-			    uint32_t *len);
+			    const struct flow_index_out out[2],
+			    const char **text, uint32_t *len);
 
 /*
  * The same in two steps, for a line written when the flow's files have
@@ -59,7 +70,7 @@ struct flow_index_rec *flow_index_record(const struct flow *f,
 					 enum flow_end why,
 					 const char *const files[2]);
 struct buf *flow_index_rec_line(struct flow_index_rec *rec,
-				const uint64_t write_errors[2],
+				const struct flow_index_out out[2],
 				const char **text, uint32_t *len);
 void flow_index_rec_free(struct flow_index_rec *rec);
 

@@ -44,6 +44,7 @@ struct sdir {
 	char *name; /* relative to DIR; set on the first byte */
 	uint64_t end; /* highest offset written */
 	uint64_t errors; /* failed opens and writes, the flow's write_errors */
+	uint64_t dropped; /* bytes never handed to the writer */
 	bool created; /* the file's creation was issued */
 	bool closing; /* a close of its file has not completed */
 	bool failed; /* could not open or write: drop its data */
@@ -310,6 +311,14 @@ static void dir_errors(struct streams *s, struct sdir *sd, uint64_t n)
 	s->st.write_errors += n;
 }
 
+/* len bytes at off of sd not written: a hole in its file, counted. */
+static void dir_drop(struct streams *s, struct sdir *sd, uint32_t len)
+{
+	dir_errors(s, sd, 1);
+	sd->dropped += len;
+	s->st.dropped_bytes += len;
+}
+
 static void emit(struct streams *s, struct sflow *sf);
 
 /* A file of sd closed: its failed writes are known now. */
@@ -536,10 +545,11 @@ static void on_data(void *arg, struct flow *f, int d, uint64_t off,
 
 	if (!sd) {
 		s->st.write_errors++;
+		s->st.dropped_bytes += len;
 		return;
 	}
 	if (sd->failed) {
-		dir_errors(s, sd, 1);
+		dir_drop(s, sd, len);
 		return;
 	}
 	if (!sd->name) {
@@ -548,7 +558,7 @@ static void on_data(void *arg, struct flow *f, int d, uint64_t off,
 		sd->name = file_name(f, d);
 		if (!sd->name) {
 			sd->failed = true;
-			dir_errors(s, sd, 1);
+			dir_drop(s, sd, len);
 			return;
 		}
 	}
@@ -561,7 +571,7 @@ static void on_data(void *arg, struct flow *f, int d, uint64_t off,
 		/* No descriptor free now (live): these bytes only. */
 		if (ret != -EMFILE)
 			sd->failed = true;
-		dir_errors(s, sd, 1);
+		dir_drop(s, sd, len);
 		return;
 	}
 	if (s->lru.next != sd) {
@@ -573,7 +583,7 @@ static void on_data(void *arg, struct flow *f, int d, uint64_t off,
 	else
 		ret = writer_write_copy(s->w, sd->wf, off, p, len);
 	if (ret) {
-		dir_errors(s, sd, 1);
+		dir_drop(s, sd, len);
 		return;
 	}
 	if (off + len > sd->end)
@@ -693,7 +703,7 @@ static void finish_dir(struct streams *s, struct flow *f, int d,
 	if (sd->hold && !sd->created) {
 		if (writer_write_file(s->w, path, sd->hold->data, sd->hold->len,
 				      &sd->hold->b, size, once_closed, sd)) {
-			dir_errors(s, sd, 1);
+			dir_drop(s, sd, sd->hold->len);
 		} else {
 			sd->created = true;
 			sd->closing = true;
@@ -727,13 +737,16 @@ static void finish_dir(struct streams *s, struct flow *f, int d,
 /* The flow's files are closed: its line, with their write errors. */
 static void emit(struct streams *s, struct sflow *sf)
 {
-	uint64_t errors[2] = {sf->d[0]->errors, sf->d[1]->errors};
+	struct flow_index_out out[2] = {
+		{sf->d[0]->errors, sf->d[0]->dropped},
+		{sf->d[1]->errors, sf->d[1]->dropped},
+	};
 	const char *text;
 	struct buf *line;
 	uint32_t len;
 	int d;
 
-	line = sf->rec ? flow_index_rec_line(sf->rec, errors, &text, &len)
+	line = sf->rec ? flow_index_rec_line(sf->rec, out, &text, &len)
 		       : NULL;
 	if (!line || writer_write(s->w, s->ixf, s->ix_off, text, len, line))
 		s->st.write_errors++;
