@@ -65,7 +65,7 @@ static int run_chain(const char *dir, unsigned long n, const uint8_t *data,
 			writer_mkdir(w, path);
 		}
 		snprintf(path, sizeof(path), "%s/%lu/f%lu", dir, i / SHARD, i);
-		ret = writer_write_file(w, path, data, len, NULL,
+		ret = writer_write_file(w, path, 0, data, len, NULL,
 					WRITER_SIZE_KEEP, closed, bad);
 		if (ret)
 			break;

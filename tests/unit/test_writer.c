@@ -447,7 +447,7 @@ static void test_chains(void)
 		memset(bufs[i].data, i & 0xff, 100 + i % 100);
 		snprintf(path, sizeof(path), "%s/c%d", dir, i);
 		/* Every fifth one with a sparse tail to 8000 bytes. */
-		CHECK_EQ(writer_write_file(w, path, bufs[i].data, 100 + i % 100,
+		CHECK_EQ(writer_write_file(w, path, 0, bufs[i].data, 100 + i % 100,
 					   &bufs[i].b,
 					   i % 5 ? WRITER_SIZE_KEEP : 8000,
 					   on_closed, &c),
@@ -485,7 +485,7 @@ static void test_chain_fails(void)
 
 	snprintf(path, sizeof(path), "%s/missing/x", dir);
 	CHECK_EQ(writer_create(&w, NULL), 0);
-	CHECK_EQ(writer_write_file(w, path, "abc", 3, NULL, WRITER_SIZE_KEEP,
+	CHECK_EQ(writer_write_file(w, path, 0, "abc", 3, NULL, WRITER_SIZE_KEEP,
 				   on_closed, &c),
 		 0);
 	CHECK_EQ(writer_drain(w), 0);
@@ -552,6 +552,191 @@ static void test_mkdir(void)
 	writer_destroy(w);
 }
 
+/* Sparse direct mode: the bytes of the model file, written in pieces. */
+struct piece {
+	uint64_t off;
+	uint32_t len;
+};
+
+static uint8_t pat(uint64_t off)
+{
+	return (uint8_t)(off * 131 + (off >> 12) + 1) | 1; /* never 0 */
+}
+
+static void test_sparse_direct(void)
+{
+	const char *dir = t_tmpdir();
+	/* A small gap inside a sector, a big one, a run that grows the
+	 * blocks to their largest, another hole, an unaligned end. */
+	static const struct piece pieces[] = {
+		{0, 5000},	    {5003, 10000},	{115003, 1448},
+		{116451, 2900000}, {3500001, 777},	{3500778, 1},
+	};
+	const uint64_t size = 3600000; /* past the last byte: a sparse tail */
+	static uint8_t buf[65536], got[65536];
+	struct closed_log c = {0};
+	struct writer_stats st;
+	struct tbuf tb = {.b.refs = 1, .b.release = tbuf_release};
+	struct writer *w;
+	struct wfile *f;
+	struct stat sb;
+	char path[256];
+	uint64_t data = 0, off, settle_waits = 0;
+	unsigned int i;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/direct", dir);
+	if (writer_sparse_probe(dir))
+		T_SKIP("no O_DIRECT or IORING_OP_FTRUNCATE here");
+	CHECK_EQ(writer_create(&w, NULL), 0);
+	CHECK_EQ(writer_open(w, path, WRITER_DIRECT_SPARSE | WRITER_KEEP, &f),
+		 -EINVAL);
+	CHECK_EQ(writer_open(w, path, WRITER_DIRECT_SPARSE, &f), 0);
+	for (i = 0; i < T_ARRAY_SIZE(pieces); i++) {
+		for (off = pieces[i].off; off < pieces[i].off + pieces[i].len;) {
+			uint32_t n = pieces[i].off + pieces[i].len - off;
+			uint32_t k;
+
+			n = n > 1448 ? 1448 : n;
+			for (k = 0; k < n; k++)
+				tb.data[k] = pat(off + k);
+			CHECK_EQ(writer_write(w, f, off, tb.data, n, &tb.b), 0);
+			/* copied: no reference taken, the frame is free */
+			CHECK_EQ(tb.b.refs, 1);
+			CHECK_EQ(writer_submit(w), 0);
+			off += n;
+		}
+		data += pieces[i].len;
+		if (i == 1) {
+			/* What is staged reads back after a settle. */
+			writer_get_stats(w, &st);
+			CHECK_EQ(st.waits, 0);
+			CHECK_EQ(writer_settle(w, f), 0);
+			writer_get_stats(w, &st);
+			settle_waits = st.waits;
+			fd = open(path, O_RDONLY);
+			CHECK_EQ(pread(fd, got, 15003, 0), 15003);
+			close(fd);
+			CHECK(got[5001] == 0 && got[4999] == pat(4999) &&
+			      got[15002] == pat(15002));
+		}
+	}
+	CHECK_EQ(writer_write(w, f, 100, "x", 1, NULL), -EINVAL);
+	CHECK_EQ(writer_close_async(w, f, size, on_closed, &c), 0);
+	writer_get_stats(w, &st);
+	CHECK_EQ(st.waits, settle_waits); /* the settle's, and no other */
+	CHECK_EQ(writer_drain(w), 0);
+	CHECK_EQ(c.calls, 1);
+	CHECK_EQ(c.errors, 0);
+	CHECK_EQ(stat(path, &sb), 0);
+	CHECK_EQ(sb.st_size, (off_t)size);
+	/* The holes are not written: at most a block per edge beyond data. */
+	CHECK((uint64_t)sb.st_blocks * 512 <= data + 8 * 4096);
+	fd = open(path, O_RDONLY);
+	for (off = 0; off < size; off += sizeof(buf)) {
+		uint32_t n = size - off < sizeof(buf) ? size - off : sizeof(buf);
+		uint32_t k;
+		bool ok = true;
+
+		memset(buf, 0, n);
+		for (i = 0; i < T_ARRAY_SIZE(pieces); i++)
+			for (k = 0; k < n; k++)
+				if (off + k >= pieces[i].off &&
+				    off + k < pieces[i].off + pieces[i].len)
+					buf[k] = pat(off + k);
+		if (pread(fd, got, n, off) != (ssize_t)n || memcmp(got, buf, n))
+			ok = false;
+		CHECK(ok);
+	}
+	close(fd);
+	writer_get_stats(w, &st);
+	CHECK(st.sparse_writes > 10);
+	CHECK_EQ(st.sparse_refused, 0);
+	CHECK_EQ(st.write_errors, 0);
+	CHECK(st.sparse_max > 0 && st.sparse_max <= 64u << 20);
+	writer_destroy(w);
+}
+
+static void test_sparse_bound(void)
+{
+	const char *dir = t_tmpdir();
+	struct writer_opts o = {.sparse_total = 64 << 10};
+	enum { N = 40 };
+	struct closed_log c = {0};
+	struct writer_stats st;
+	struct wfile *f[N];
+	struct writer *w;
+	char path[256];
+	int i, ok = 0, refused = 0;
+
+	if (writer_sparse_probe(dir))
+		T_SKIP("no O_DIRECT or IORING_OP_FTRUNCATE here");
+	CHECK_EQ(writer_create(&w, &o), 0);
+	/* 40 files of one 4 KiB block each against 64 KiB: refused, never
+	 * waited for, and the refusal copies nothing. */
+	for (i = 0; i < N; i++) {
+		snprintf(path, sizeof(path), "%s/b%d", dir, i);
+		CHECK_EQ(writer_open(w, path, WRITER_DIRECT_SPARSE, &f[i]), 0);
+		if (writer_write(w, f[i], 0, "abc", 3, NULL) == -ENOBUFS)
+			refused++;
+		else
+			ok++;
+	}
+	CHECK_EQ(ok, 16);
+	CHECK_EQ(refused, N - 16);
+	writer_get_stats(w, &st);
+	CHECK_EQ(st.sparse_refused, N - 16);
+	CHECK_EQ(st.sparse_refused_bytes, 3 * (N - 16));
+	CHECK_EQ(st.waits, 0);
+	for (i = 0; i < N; i++)
+		CHECK_EQ(writer_close_async(w, f[i], WRITER_SIZE_KEEP,
+					    on_closed, &c),
+			 0);
+	CHECK_EQ(writer_drain(w), 0);
+	CHECK_EQ(c.calls, N);
+	CHECK_EQ(c.errors, 0);
+	for (i = 0; i < N; i++) {
+		snprintf(path, sizeof(path), "%s/b%d", dir, i);
+		CHECK_EQ(file_size(path), i < 16 ? 3 : 0);
+	}
+	writer_destroy(w);
+}
+
+static void test_chain_direct(void)
+{
+	const char *dir = t_tmpdir();
+	struct closed_log c = {0};
+	struct writer *w;
+	char path[256];
+	uint8_t *p = NULL, got[5000];
+
+	if (writer_sparse_probe(dir))
+		T_SKIP("no O_DIRECT or IORING_OP_FTRUNCATE here");
+	CHECK_EQ(posix_memalign((void **)&p, 4096, 8192), 0);
+	memset(p, 0, 8192);
+	memset(p, 'q', 5000);
+	snprintf(path, sizeof(path), "%s/once", dir);
+	CHECK_EQ(writer_create(&w, NULL), 0);
+	/* Unpadded or without the exact length: refused. */
+	CHECK_EQ(writer_write_file(w, path, WRITER_DIRECT_SPARSE, p, 5000,
+				   NULL, 5000, on_closed, &c),
+		 -EINVAL);
+	CHECK_EQ(writer_write_file(w, path, WRITER_DIRECT_SPARSE, p, 8192,
+				   NULL, WRITER_SIZE_KEEP, on_closed, &c),
+		 -EINVAL);
+	CHECK_EQ(writer_write_file(w, path, WRITER_DIRECT_SPARSE, p, 8192,
+				   NULL, 5000, on_closed, &c),
+		 0);
+	CHECK_EQ(writer_drain(w), 0);
+	CHECK_EQ(c.calls, 1);
+	CHECK_EQ(c.errors, 0);
+	CHECK_EQ(file_size(path), 5000);
+	CHECK_EQ(read_file(path, got, sizeof(got)), 5000);
+	CHECK(got[0] == 'q' && got[4999] == 'q');
+	writer_destroy(w);
+	free(p);
+}
+
 static const struct t_case cases[] = {
 	T_CASE(test_merge_and_refs), T_CASE(test_sparse_and_copy),
 	T_CASE(test_errors_counted), T_CASE(test_backpressure),
@@ -560,6 +745,8 @@ static const struct t_case cases[] = {
 	T_CASE(test_close_async),    T_CASE(test_close_async_error),
 	T_CASE(test_chains),	     T_CASE(test_chain_fails),
 	T_CASE(test_sq_full_queues), T_CASE(test_mkdir),
+	T_CASE(test_sparse_direct),  T_CASE(test_sparse_bound),
+	T_CASE(test_chain_direct),
 };
 
 T_MAIN(cases)

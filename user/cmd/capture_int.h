@@ -33,6 +33,7 @@ struct capture_opts {
 	unsigned int hold_frames;
 	unsigned int max_open;
 	uint64_t write_once;
+	int stream_io;
 	uint64_t ooo_per_flow;
 	uint64_t ooo_total;
 	unsigned int rotate_secs;

@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 
 #include "cmd/capture_int.h"
+#include "cmd/flow_opts.h"
 #include "lib/log.h"
 #include "parse/pkt.h"
 
@@ -98,6 +99,8 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 			return ret;
 		}
 		wo.index = c->index;
+		wo.stream_direct =
+			flow_opts_stream_direct(c->o->stream_io, c->o->streams);
 	}
 	po.path = path;
 	for (i = 0; i < c->nq; i++) {

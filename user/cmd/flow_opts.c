@@ -2,10 +2,14 @@
 /*
  * flow_opts: what `capture` and `read` share about their flow settings
  * (flow_opts.h): the fit of the stream files' bound under the descriptor
- * limit.
+ * limit, and whether stream files can be written direct.
  */
 #include <dirent.h>
+#include <errno.h>
+#include <string.h>
 #include <sys/resource.h>
+
+#include "out/writer.h"
 
 #include "cmd/flow_opts.h"
 #include "lib/log.h"
@@ -56,4 +60,23 @@ void flow_opts_fit_open_files(unsigned int *max_open, unsigned int users)
 			*max_open, users > 1 ? " per worker" : "",
 			(unsigned long long)rl.rlim_cur);
 	}
+}
+
+bool flow_opts_stream_direct(int stream_io, const char *dir)
+{
+	int ret;
+
+	if (stream_io != FLOW_STREAM_IO_DIRECT)
+		return false;
+	ret = writer_sparse_probe(dir);
+	if (!ret)
+		return true;
+	if (ret == -EOPNOTSUPP)
+		pr_info("stream files are written buffered: this kernel has no "
+			"IORING_OP_FTRUNCATE (6.9) to set their length\n");
+	else
+		pr_info("stream files are written buffered: %s refuses "
+			"O_DIRECT (%s)\n",
+			dir, strerror(-ret));
+	return false;
 }

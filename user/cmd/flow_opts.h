@@ -16,7 +16,7 @@
 /*
  * The shared entries of an option table, in one list: o is the command's
  * options (fields max_flows, idle_timeout, ooo_per_flow, ooo_total,
- * hold_policy, max_open, write_once), scope what one bound covers (" per worker"
+ * hold_policy, max_open, write_once, stream_io), scope what one bound covers (" per worker"
  * for capture; "" for read, where one set covers the run).
  */
 #define FLOW_OPTS(o, scope)                                                    \
@@ -58,7 +58,25 @@
 				  "bytes is held in memory and written when "  \
 				  "it ends, in one open-write-close; 0: "      \
 				  "every direction streams",                   \
-				  0, 16u << 20, STREAMS_WRITE_ONCE_DEFAULT)
+				  0, 16u << 20, STREAMS_WRITE_ONCE_DEFAULT),   \
+		CLI_OPT_ENUM_DEF("stream-io", 0, &(o)->stream_io, "MODE",      \
+				 "stream file writes: O_DIRECT, copied into "  \
+				 "aligned blocks (4 KiB per slow flow, up to " \
+				 "1 MiB per fast one; buffered where the file "\
+				 "system refuses O_DIRECT), or through the "   \
+				 "page cache, straight from the packet buffers", \
+				 FLOW_OPTS_STREAM_IOS, FLOW_STREAM_IO_DIRECT)
+
+/* --stream-io, in the order of FLOW_OPTS_STREAM_IOS. */
+enum { FLOW_STREAM_IO_DIRECT, FLOW_STREAM_IO_BUFFERED };
+#define FLOW_OPTS_STREAM_IOS ((const char *const[]){"direct", "buffered", NULL})
+
+/*
+ * Whether stream files under dir (made already) are written direct:
+ * stream_io asks for it and the kernel and dir's file system take it
+ * (writer_sparse_probe); else buffered, and the reason is logged once.
+ */
+bool flow_opts_stream_direct(int stream_io, const char *dir);
 
 /* In the order of enum reasm_hold_policy. */
 #define FLOW_OPTS_HOLD_POLICIES ((const char *const[]){"copy", "drop", NULL})

@@ -41,6 +41,7 @@ struct read_opts {
 	int hold_policy;
 	unsigned int max_open;
 	uint64_t write_once;
+	int stream_io;
 	bool verbose;
 };
 
@@ -93,6 +94,7 @@ struct reader_run {
 	struct writer *w; /* --streams */
 	struct writer *pw; /* -w */
 	struct streams *st;
+	bool stream_direct; /* stream files in sparse direct mode */
 	struct flow_table *ft;
 	struct pcap_out *po;
 	uint64_t records, matched, malformed, other_link, out_errors;
@@ -149,6 +151,8 @@ static int open_outputs(struct reader_run *rr)
 	sopts.write_once = rr->o->write_once;
 	sopts.hold_total = STREAMS_HOLD_TOTAL_DEFAULT;
 	sopts.may_wait = true;
+	sopts.direct = flow_opts_stream_direct(rr->o->stream_io, rr->o->streams);
+	rr->stream_direct = sopts.direct;
 	streams_set_opts(rr->st, &sopts);
 	flow_table_cfg_default(&cfg);
 	cfg.max_flows = rr->o->max_flows;
@@ -306,8 +310,18 @@ static void summary(struct reader_run *rr)
 		" copies, %" PRIu64 " reopens, %" PRIu64
 		" write errors, %" PRIu64 " written once, %" PRIu64
 		" loop waits\n",
-		ss.files, ws.bytes_written, rc->budget_skips, rc->copies,
+		ss.files, ws.bytes_written - ws.sparse_extra, rc->budget_skips,
+		rc->copies,
 		ss.reopens, ss.write_errors, ss.written_once, ws.waits);
+	if (rr->stream_direct)
+		fprintf(stderr,
+			"  stream io: direct, %" PRIu64
+			" aligned writes, at most %" PRIu64
+			" KiB staged, %" PRIu64
+			" writes refused (staging bound)\n",
+			ws.sparse_writes, ws.sparse_max >> 10, ws.sparse_refused);
+	else
+		fprintf(stderr, "  stream io: buffered\n");
 }
 
 /*

@@ -167,6 +167,7 @@ static int open_streams(struct worker *wk, const struct worker_outputs *o)
 	struct streams_opts so = {
 		.write_once = o->write_once,
 		.hold_total = STREAMS_HOLD_TOTAL_DEFAULT,
+		.direct = o->stream_direct,
 	};
 	int ret;
 
@@ -484,7 +485,8 @@ static void worker_publish_stats(struct worker *wk)
 		STAT_ADD(wk, write_fail, d);
 		wk->pcap_lost += d;
 	}
-	STAT_SET(wk, wr_bytes, ws.bytes_written);
+	/* Bytes of the files: sparse blocks' padding left out. */
+	STAT_SET(wk, wr_bytes, ws.bytes_written - ws.sparse_extra);
 	STAT_SET(wk, wr_errors, ws.write_errors);
 	STAT_SET(wk, loop_waits, ws.waits);
 	if (wk->ft) {

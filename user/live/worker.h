@@ -174,6 +174,7 @@ struct worker_outputs {
 	const char *streams_dir; /* NULL: no streams */
 	unsigned int max_open;
 	uint64_t write_once; /* streams_opts.write_once */
+	bool stream_direct; /* streams_opts.direct */
 	struct flow_index *index; /* shared flows.jsonl */
 };
 

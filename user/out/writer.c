@@ -37,9 +37,6 @@ _Static_assert(!((WRITER_DIRECT | WRITER_ASYNC_OPEN | WRITER_KEEP) &
 		  O_TMPFILE)),
 	       "a WRITER_ flag collides with an open(2) flag");
 
-/* Not in liburing 2.3's headers: the opcode of Linux 6.9. */
-#define WRITER_OP_FTRUNCATE 55
-
 static void writer_setup_kernel(struct writer *w, const struct writer_opts *o)
 {
 	struct io_uring_probe *pr = io_uring_get_probe_ring(&w->ring);
@@ -97,6 +94,8 @@ int writer_create(struct writer **out, const struct writer_opts *opts)
 				: 1u << 20;
 	w->stage_spare = opts && opts->direct_blocks ? opts->direct_blocks : 8;
 	w->max_closing = opts && opts->max_closing ? opts->max_closing : 4096;
+	w->sparse_total = opts && opts->sparse_total ? opts->sparse_total
+						     : 64ull << 20;
 	if (opts) {
 		struct timespec ts;
 
@@ -153,6 +152,7 @@ static void req_init(struct writer *w, struct wreq *r, struct wfile *f,
 	r->chain = NULL;
 	r->link_flags = 0;
 	r->stage = NULL;
+	r->extra = 0;
 	r->next = NULL;
 }
 
@@ -202,7 +202,10 @@ void writer_req_put(struct writer *w, struct wreq *r)
 {
 	unsigned int i;
 
-	if (r->stage) {
+	if (r->stage && r->stage->cap) {
+		writer_sparse_put(w, r->stage);
+		r->stage = NULL;
+	} else if (r->stage) {
 		/* Back from the disk: a spare block for the next full one. */
 		r->stage->next = w->free_stage;
 		w->free_stage = r->stage;
@@ -513,6 +516,13 @@ void writer_req_completed(struct writer *w, struct wreq *r, int res)
 		req_complete(w, r, res);
 		break;
 	case WOP_OPEN:
+		if (res == -EINVAL && (r->total & O_DIRECT) && !f->fixed) {
+			/* The fs refuses O_DIRECT: the same blocks, buffered. */
+			r->total &= ~(uint64_t)O_DIRECT;
+			w->st.direct_fallbacks++;
+			writer_issue(w, r);
+			break;
+		}
 		open_done(w, f, res);
 		writer_req_put(w, r);
 		break;
@@ -654,6 +664,7 @@ static void req_complete(struct writer *w, struct wreq *r, int res)
 		r->off += res;
 	} else {
 		w->st.bytes_written += res;
+		w->st.sparse_extra += r->extra;
 	}
 	if (r->flush)
 		writer_direct_flush_done(w, r);
@@ -951,6 +962,7 @@ void writer_destroy(struct writer *w)
 		req_free(r);
 	}
 	writer_direct_free_pool(w);
+	writer_sparse_free_pool(w);
 	free(w->flush_buf);
 	free(w->slots);
 	io_uring_queue_exit(&w->ring);
@@ -979,8 +991,9 @@ int wfile_error(const struct wfile *f)
 
 bool wfile_busy(const struct wfile *f)
 {
+	/* Only the direct kinds stage: bytes in a block are not in the file. */
 	return f->inflight || f->open || f->pending || f->opening ||
-	       (f->direct && f->stage && f->end > f->stage->off);
+	       (f->stage && f->end > f->stage->off);
 }
 
 bool wfile_opening(const struct wfile *f)

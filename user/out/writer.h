@@ -94,6 +94,25 @@ typedef void (*writer_closed_fn)(void *ctx, uint64_t errors, int err);
  */
 #define WRITER_KEEP 0x10000000
 
+/*
+ * writer_open() flag: sparse direct mode, for files written at rising
+ * offsets with holes (stream files).  The file opens O_DIRECT through
+ * io_uring (it implies WRITER_ASYNC_OPEN), writer_write() copies into the
+ * file's own aligned block (4 KiB at first, doubling as the file fills
+ * blocks, up to direct_block_size) and never waits: a full block leaves as
+ * one write, a write past the block sends it padded with zeros and starts
+ * another (the hole between is never written), a write below the file's
+ * end is -EINVAL.  All blocks count against writer_opts.sparse_total; a
+ * write that needs one past it is refused, -ENOBUFS, nothing copied
+ * (counted in sparse_refused).  The exact length is set at close (an
+ * ftruncate through io_uring): -EOPNOTSUPP on kernels without
+ * IORING_OP_FTRUNCATE.  Not with WRITER_KEEP (reopen such a file
+ * buffered).  A file system that refuses O_DIRECT gets the same blocks
+ * through the page cache (direct_fallbacks); writer_sparse_probe() tells
+ * beforehand.
+ */
+#define WRITER_DIRECT_SPARSE 0x08000000
+
 struct writer_opts {
 	unsigned int ring_entries; /* io_uring SQ size (default 256) */
 	unsigned int max_iov; /* iovecs merged per writev (default 64) */
@@ -139,6 +158,11 @@ struct writer_opts {
 	unsigned int iowq_workers;
 	/* Registered file slots for writer_write_file chains (default 256). */
 	unsigned int file_slots;
+	/*
+	 * Bytes of sparse direct blocks, staged and in flight, before writes
+	 * that need another are refused (default 64 MiB).
+	 */
+	uint64_t sparse_total;
 };
 
 struct writer_stats {
@@ -162,6 +186,17 @@ struct writer_stats {
 	uint64_t chain_fallbacks; /* no slots registered: open, write, close */
 	uint64_t truncates; /* final lengths set (ftruncate) */
 	uint64_t mkdirs; /* writer_mkdir calls */
+	uint64_t sparse_writes; /* sparse direct blocks written */
+	/*
+	 * Of bytes_written (once written), those that are not the files'
+	 * own: the zeros padding sparse blocks, and the partial blocks a
+	 * settle writes that are written again later.
+	 */
+	uint64_t sparse_extra;
+	uint64_t sparse_max; /* most bytes of sparse blocks at once */
+	/* writes refused: sparse_total reached (their bytes) */
+	uint64_t sparse_refused;
+	uint64_t sparse_refused_bytes;
 };
 
 int writer_create(struct writer **out, const struct writer_opts *opts);
@@ -264,12 +299,21 @@ int writer_close_at(struct writer *w, struct wfile *f, uint64_t size);
  * the next writer_submit; without a free slot, queued in the writer until
  * a chain's close frees one (slot_waits).  If the kernel refused the
  * slots, the same as writer_open (async), writer_write and
- * writer_close_async (chain_fallbacks).  fn(ctx, errors, err) as for writer_close_async.
+ * writer_close_async (chain_fallbacks).  flags: 0, or WRITER_DIRECT_SPARSE
+ * (the open is O_DIRECT; ptr aligned to 4096 and len a multiple of it,
+ * padded by the caller, size the exact length; else -EINVAL).  fn(ctx, errors, err) as for writer_close_async.
  * Never waits; 0 or -errno (out of memory: nothing queued, fn not called).
  */
-int writer_write_file(struct writer *w, const char *path, const void *ptr,
-		      uint32_t len, struct buf *b, uint64_t size,
-		      writer_closed_fn fn, void *ctx);
+int writer_write_file(struct writer *w, const char *path, int flags,
+		      const void *ptr, uint32_t len, struct buf *b,
+		      uint64_t size, writer_closed_fn fn, void *ctx);
+
+/*
+ * Whether files in dir can be written in sparse direct mode: 0, or
+ * -EOPNOTSUPP (no IORING_OP_FTRUNCATE) or the -errno of an O_DIRECT
+ * create there (EINVAL: the file system refuses it).  Synchronous: setup.
+ */
+int writer_sparse_probe(const char *dir);
 
 /*
  * Create directory path (mode 0755) through io_uring; an existing one is

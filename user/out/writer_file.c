@@ -97,20 +97,30 @@ int writer_open(struct writer *w, const char *path, int extra_flags,
 		struct wfile **out)
 {
 	bool direct = extra_flags & WRITER_DIRECT;
-	bool async = extra_flags & WRITER_ASYNC_OPEN;
+	bool sparse = extra_flags & WRITER_DIRECT_SPARSE;
+	bool async = (extra_flags & WRITER_ASYNC_OPEN) || sparse;
 	int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
 	struct wfile *f;
 	int ret;
 
-	if ((extra_flags & O_DIRECT) || (direct && async))
+	if ((extra_flags & O_DIRECT) || (direct && async) ||
+	    (sparse && (extra_flags & WRITER_KEEP)))
 		return -EINVAL;
+	if (sparse && !w->has_ftruncate)
+		return -EOPNOTSUPP;
 	if (!(extra_flags & WRITER_KEEP))
 		flags |= O_TRUNC;
-	flags |= extra_flags &
-		 ~(WRITER_DIRECT | WRITER_ASYNC_OPEN | WRITER_KEEP);
+	flags |= extra_flags & ~(WRITER_DIRECT | WRITER_ASYNC_OPEN |
+				 WRITER_KEEP | WRITER_DIRECT_SPARSE);
+	if (sparse)
+		flags |= O_DIRECT;
 	f = file_new(w, path);
 	if (!f)
 		return -ENOMEM;
+	if (sparse) {
+		f->ops = &writer_sparse_ops;
+		f->next_cap = WRITER_SPARSE_MIN;
+	}
 	if (async) {
 		ret = file_open_async(w, f, flags);
 	} else if (direct) {
@@ -136,6 +146,8 @@ int writer_settle(struct writer *w, struct wfile *f)
 {
 	int ret;
 
+	if (f->ops->settle)
+		f->ops->settle(w, f);
 	writer_file_flush(w, f);
 	while (f->inflight) {
 		ret = writer_wait_completion(w);
@@ -344,17 +356,24 @@ int writer_close(struct writer *w, struct wfile *f)
 	return writer_close_at(w, f, UINT64_MAX);
 }
 
-int writer_write_file(struct writer *w, const char *path, const void *ptr,
-		      uint32_t len, struct buf *b, uint64_t size,
-		      writer_closed_fn fn, void *ctx)
+int writer_write_file(struct writer *w, const char *path, int flags,
+		      const void *ptr, uint32_t len, struct buf *b,
+		      uint64_t size, writer_closed_fn fn, void *ctx)
 {
+	bool sparse = flags & WRITER_DIRECT_SPARSE;
 	struct wreq *op, *wr = NULL, *cl;
 	struct wfile *f;
 	int ret;
 
+	if (flags & ~WRITER_DIRECT_SPARSE)
+		return -EINVAL;
+	if (sparse && (!w->has_ftruncate || len % WRITER_DIO_ALIGN ||
+		       (uintptr_t)ptr % WRITER_DIO_ALIGN ||
+		       size == WRITER_SIZE_KEEP))
+		return -EINVAL;
 	if (!w->slots || w->aborting) {
 		w->st.chain_fallbacks++;
-		ret = writer_open(w, path, WRITER_ASYNC_OPEN, &f);
+		ret = writer_open(w, path, WRITER_ASYNC_OPEN | flags, &f);
 		if (ret)
 			return ret;
 		if (len)
@@ -390,6 +409,9 @@ int writer_write_file(struct writer *w, const char *path, const void *ptr,
 		wr->iov[0].iov_len = len;
 		wr->niov = 1;
 		wr->total = len;
+		/* sparse: the zeros past size are padding, cut by the truncate */
+		if (sparse && size < len)
+			wr->extra = len - size;
 		if (b) {
 			buf_get(b);
 			wr->bufs[wr->nbufs++] = b;
@@ -400,7 +422,7 @@ int writer_write_file(struct writer *w, const char *path, const void *ptr,
 	/* A failed open cancels the rest (the slot stays empty). */
 	op->op = WOP_OPEN;
 	/* no O_CLOEXEC: a direct descriptor refuses it (EINVAL) */
-	op->total = O_WRONLY | O_CREAT | O_TRUNC;
+	op->total = O_WRONLY | O_CREAT | O_TRUNC | (sparse ? O_DIRECT : 0);
 	op->chain = wr ? wr : cl;
 	op->link_flags = IOSQE_IO_LINK;
 	file_link(w, f);

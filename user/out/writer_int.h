@@ -19,6 +19,11 @@
 
 #define WRITER_SCRATCH 2048 /* bytes of copied headers per request */
 #define WRITER_DIO_ALIGN 4096 /* O_DIRECT memory, offset and size unit */
+/* Sparse direct mode: the first block of a file, and the size classes. */
+#define WRITER_SPARSE_MIN 4096u
+#define WRITER_SPARSE_CLASSES 16
+/* IORING_OP_FTRUNCATE (kernel 6.9; liburing 2.3's headers lack it) */
+#define WRITER_OP_FTRUNCATE 55
 
 /* The operation a request carries to the kernel. */
 enum wop {
@@ -33,6 +38,7 @@ enum wop {
 struct wstage {
 	uint8_t *data;
 	uint64_t off;
+	uint32_t cap; /* sparse mode: its size; 0: direct_block_size */
 	struct wstage *next; /* the writer's pool */
 };
 
@@ -57,6 +63,8 @@ struct wreq {
 	struct buf *buf1;
 	uint8_t *scratch; /* WRITER_SCRATCH bytes, allocated on first use */
 	struct wstage *stage; /* direct mode: the block it writes, or NULL */
+	/* sparse mode: bytes it writes that are not the file's (padding) */
+	uint32_t extra;
 	uint64_t born_ns; /* when the request was started (linger) */
 };
 
@@ -78,12 +86,18 @@ struct wfile_ops {
 	 * true when something was queued (the close waits for it).
 	 */
 	bool (*close_tail)(struct writer *w, struct wfile *f, uint64_t size);
+	/*
+	 * writer_settle, before it waits (may be NULL): queue what f holds
+	 * that the file must show (sparse: the partial block, kept).
+	 */
+	void (*settle)(struct writer *w, struct wfile *f);
 	/* The file is gone: free what the kind holds for it.  Never waits. */
 	void (*release)(struct writer *w, struct wfile *f);
 };
 
 extern const struct wfile_ops writer_buffered_ops;
 extern const struct wfile_ops writer_direct_ops;
+extern const struct wfile_ops writer_sparse_ops;
 
 struct wfile {
 	const struct wfile_ops *ops;
@@ -101,6 +115,7 @@ struct wfile {
 	bool direct; /* O_DIRECT accepted: bytes go through stage */
 	uint64_t end; /* the offset after the last byte queued */
 	struct wstage *stage; /* direct: the block being filled, at its off */
+	uint32_t next_cap; /* sparse: the size of its next block */
 	struct wfile *next, **pprev; /* the writer's files */
 	bool opening; /* WRITER_ASYNC_OPEN: the openat is in flight */
 	/*
@@ -147,6 +162,9 @@ struct writer {
 	unsigned int nstage; /* blocks allocated */
 	unsigned int ndirect; /* open direct files (one block each) */
 	struct wstage *free_stage;
+	/* sparse direct mode: blocks staged or in flight, spares by size */
+	uint64_t sparse_total, sparse_used, sparse_spare;
+	struct wstage *sparse_free[WRITER_SPARSE_CLASSES];
 	uint64_t linger_bytes;
 	uint64_t linger_ns;
 	uint64_t now_ns; /* CLOCK_MONOTONIC at the last submit (linger) */
@@ -218,5 +236,9 @@ void writer_direct_flush_tick(struct writer *w);
 void writer_direct_flush_done(struct writer *w, struct wreq *r);
 /* Free the spare blocks (writer_destroy, nothing in flight). */
 void writer_direct_free_pool(struct writer *w);
+
+/* The sparse kind (writer_sparse.c): a block back from the kernel. */
+void writer_sparse_put(struct writer *w, struct wstage *st);
+void writer_sparse_free_pool(struct writer *w);
 
 #endif /* FS_WRITER_INT_H */

@@ -13,7 +13,8 @@
  * holes), gaps_truncated (more holes than listed), gap_count (holes,
  * listed or not), gap_bytes, overlaps, overlap_bytes, conflicts,
  * conflict_bytes, late_bytes, before_start, after_fin, out_of_window
- * (segments 2^30 or more away, ignored), keepalives, write_errors.
+ * (segments 2^30 or more away, ignored), keepalives, write_errors,
+ * dropped_bytes.
  * tests/offline/flows_index_fields.sh checks this list and the README's
  * against a written index.
  */

@@ -374,6 +374,27 @@ static void hold_release(struct buf *b)
 	free(h);
 }
 
+/* A held direction's size as an O_DIRECT write: whole 4 KiB blocks. */
+static uint32_t hold_align(uint32_t n)
+{
+	return (n + 4095) & ~4095u;
+}
+
+/* h's memory at cap bytes, its bytes kept (aligned for O_DIRECT). */
+static uint8_t *hold_grow(struct streams *s, struct hold *h, uint32_t cap)
+{
+	void *data;
+
+	if (!s->o.direct)
+		return realloc(h->data, cap);
+	if (posix_memalign(&data, 4096, cap))
+		return NULL;
+	if (h->len)
+		memcpy(data, h->data, h->len);
+	free(h->data);
+	return data;
+}
+
 /*
  * Keep p (len bytes at off) in sd's hold if the direction is still
  * short and the bound allows; false: the bytes go to a file.
@@ -398,15 +419,18 @@ static bool hold_add(struct streams *s, struct sdir *sd, uint64_t off,
 		sd->hold = h;
 	}
 	if (need > h->cap) {
-		for (cap = h->cap ? h->cap : 2048; cap < need; cap *= 2)
+		uint32_t most = s->o.direct ? hold_align(s->o.write_once)
+					    : s->o.write_once;
+
+		for (cap = h->cap ? h->cap : 4096; cap < need; cap *= 2)
 			;
-		if (cap > s->o.write_once)
-			cap = s->o.write_once;
+		if (cap > most)
+			cap = most;
 		if (s->held + cap - h->cap > s->o.hold_total) {
 			s->st.hold_full++;
 			return false;
 		}
-		data = realloc(h->data, cap);
+		data = hold_grow(s, h, cap);
 		if (!data)
 			return false;
 		s->held += cap - h->cap;
@@ -489,7 +513,10 @@ static int open_file(struct streams *s, struct sdir *sd)
 	path_of(s, sd->name, path, sizeof(path));
 	if (!sd->created) {
 		/* Creating an inode can take a millisecond: not in this loop. */
-		ret = writer_open(s->w, path, WRITER_ASYNC_OPEN, &sd->wf);
+		ret = writer_open(s->w, path,
+				  WRITER_ASYNC_OPEN |
+					  (s->o.direct ? WRITER_DIRECT_SPARSE : 0),
+				  &sd->wf);
 		if (!ret) {
 			sd->created = true;
 			s->st.files++;
@@ -701,8 +728,20 @@ static void finish_dir(struct streams *s, struct flow *f, int d,
 		return;
 	path_of(s, sd->name, path, sizeof(path));
 	if (sd->hold && !sd->created) {
-		if (writer_write_file(s->w, path, sd->hold->data, sd->hold->len,
-				      &sd->hold->b, size, once_closed, sd)) {
+		struct hold *h = sd->hold;
+		uint32_t n = h->len;
+		int fl = 0;
+
+		if (s->o.direct) {
+			/* Whole blocks, zeros past the end; then the length. */
+			n = hold_align(h->len);
+			memset(h->data + h->len, 0, n - h->len);
+			fl = WRITER_DIRECT_SPARSE;
+			if (size == WRITER_SIZE_KEEP)
+				size = h->len;
+		}
+		if (writer_write_file(s->w, path, fl, h->data, n, &h->b, size,
+				      once_closed, sd)) {
 			dir_drop(s, sd, sd->hold->len);
 		} else {
 			sd->created = true;

@@ -63,6 +63,13 @@ struct streams_opts {
 	 * and in the direction's write_errors.
 	 */
 	bool may_wait;
+	/*
+	 * Stream files in sparse direct mode (O_DIRECT, copied into aligned
+	 * blocks: writer.h WRITER_DIRECT_SPARSE); the caller checks first
+	 * that DIR takes it (writer_sparse_probe).  Reopened files (the
+	 * open-file bound) go on buffered.
+	 */
+	bool direct;
 };
 
 struct streams_stats {
