@@ -1,6 +1,8 @@
 #!/bin/bash
-# `read --streams` of 2000 short connections (about 14 MB of streams, each
-# direction written once in an open-write-close chain) onto a 2 MiB tmpfs
+# `read --streams` of 2000 short connections, 16 at a time, each ended as
+# soon as it closes (--closed-timeout 0), so that files and index lines
+# alternate (about 14 MB of streams, each direction written once in an
+# open-write-close chain when its FIN is in) onto a 2 MiB tmpfs
 # that fills up in the middle: exit 1; the full disk is said once by the
 # stream writer (one line; the index, when it cannot be written either,
 # says so in one more), the loss is counted (write errors in the summary,
@@ -18,11 +20,12 @@ trap 'rm -rf "$work"' EXIT
 fail=0
 bad() { echo "FAIL $*"; fail=1; }
 
-"$gen" --case many --seed 8 --flows 2000 --bytes 3000 --out "$work/t" >/dev/null
+"$gen" --case many --seed 8 --flows 2000 --parallel 16 --bytes 3000 \
+	--out "$work/t" >/dev/null
 mkdir "$work/mnt"
 unshare -m bash -c '
 	mount -t tmpfs -o size=2m tmpfs "$1" || exit 99
-	"$2" read -r "$3" --streams "$1/st" 2>"$4"
+	"$2" read -r "$3" --streams "$1/st" --closed-timeout 0 2>"$4"
 	rc=$?
 	cp -a "$1/st" "$5"
 	exit $rc' - "$work/mnt" "$FS_BIN" "$work/t/trace.pcap" "$work/err" \

@@ -102,7 +102,7 @@ static void case_vlan(struct gen *g)
 		b_init(&b, g, &l[i], i);
 		b_full(&b);
 	}
-	merge(g, l, 2);
+	merge(g, l, 2, 0);
 }
 
 static void case_port_reuse(struct gen *g)
@@ -201,7 +201,7 @@ static void case_many(struct gen *g)
 		if (g->o->reorder > 0)
 			t_displace(g, &l[i], g->o->reorder);
 	}
-	merge(g, l, n);
+	merge(g, l, n, g->o->parallel);
 	free(l);
 }
 

@@ -420,22 +420,24 @@ void t_loss(struct gen *g, struct seglist *l, double p)
 	list_replace(l, &out);
 }
 
-/* Interleave per-connection lists at random, keeping each one's order. */
-void merge(struct gen *g, struct seglist *lists, uint32_t n)
+/* tracegen.h */
+void merge(struct gen *g, struct seglist *lists, uint32_t n, uint32_t window)
 {
-	uint32_t *act = xrealloc(NULL, n * sizeof(*act)), nact = n, k, i;
+	uint32_t *act = xrealloc(NULL, n * sizeof(*act)), nact, next, k, i;
 	size_t *pos = xrealloc(NULL, n * sizeof(*pos));
 
+	nact = window && window < n ? window : n;
 	for (i = 0; i < n; i++) {
 		act[i] = i;
 		pos[i] = 0;
 	}
+	next = nact;
 	while (nact) {
 		k = rnd(g) % nact;
 		i = act[k];
 		seg_push(&g->pkts, &lists[i].v[pos[i]++]);
 		if (pos[i] == lists[i].n)
-			act[k] = act[--nact];
+			act[k] = next < n ? act[next++] : act[--nact];
 	}
 	for (i = 0; i < n; i++)
 		free(lists[i].v);

@@ -4,7 +4,7 @@
  * reassembly tests and the offline benchmarks.
  *
  *   tracegen --case NAME --seed N --out DIR [--bytes B] [--mss M]
- *            [--flows N] [--reorder P]
+ *            [--flows N] [--parallel P] [--reorder P]
  *
  * Writes DIR/trace.pcap (Ethernet, nanosecond timestamps, valid IPv4 and
  * TCP checksums) and, under DIR/expected/:
@@ -54,9 +54,10 @@
  *   keepalive     keep-alive probes (seq = snd.nxt - 1, empty and with one
  *                 garbage byte) and zero-window probes (empty at snd.una - 1,
  *                 and one byte of real data that is not acknowledged)
- *   many          --flows N connections (default 100) interleaved, each
- *                 with --reorder P of its data segments displaced by up to
- *                 8 packets (default 0); every fifth closed by RST.  For
+ *   many          --flows N connections (default 100) interleaved, at most
+ *                 --parallel P at once (default all), each with --reorder
+ *                 P of its data segments displaced by up to 8 packets
+ *                 (default 0); every fifth closed by RST.  For
  *                 benchmarks: written through a large stdio buffer.
  */
 #include <errno.h>
@@ -122,6 +123,8 @@ static void usage(FILE *f)
 		"\n                 the server sends B + B/3 (default 20000)\n"
 		"  --mss M        full segment size, 1..65000 (default 1448)\n"
 		"  --flows N      many: connections (default 100)\n"
+		"  --parallel P   many: at most P connections at once, each\n"
+		"                 next one starting as one ends (default: all)\n"
 		"  --reorder P    many: fraction of data segments displaced by"
 		"\n                 up to 8 packets, 0..1 (default 0)\n"
 		"  -h, --help     show this help and exit\n\nCases:\n");
@@ -148,6 +151,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"mss", required_argument, NULL, 'm'},
 		{"flows", required_argument, NULL, 'f'},
 		{"reorder", required_argument, NULL, 'r'},
+		{"parallel", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -181,6 +185,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (parse_uint(optarg, MAX_FLOWS, &v) || !v)
 				goto bad;
 			o->flows = v;
+			o->flows_set = true;
+			break;
+		case 'p':
+			if (parse_uint(optarg, MAX_FLOWS, &v))
+				goto bad;
+			o->parallel = v;
 			o->flows_set = true;
 			break;
 		case 'r':

@@ -87,6 +87,7 @@ struct opts {
 	const char *cas, *out;
 	uint64_t seed, bytes;
 	unsigned int mss, flows;
+	unsigned int parallel; /* many: connections at once (0: all) */
 	double reorder;
 	bool flows_set, reorder_set;
 };
@@ -137,7 +138,12 @@ void t_displace(struct gen *g, struct seglist *l, double p);
 void t_dup(struct gen *g, struct seglist *l, double p);
 void t_overlap(struct gen *g, struct seglist *l, bool alt);
 void t_loss(struct gen *g, struct seglist *l, double p);
-void merge(struct gen *g, struct seglist *lists, uint32_t n);
+/*
+ * Interleave per-connection lists at random, keeping each one's order; at
+ * most window (0: all) lists at once, each next list (in index order)
+ * joining when one ends.
+ */
+void merge(struct gen *g, struct seglist *lists, uint32_t n, uint32_t window);
 void gen_free(struct gen *g);
 
 /* cases.c */

@@ -120,6 +120,7 @@ int writer_open(struct writer *w, const char *path, int extra_flags,
 	if (sparse) {
 		f->ops = &writer_sparse_ops;
 		f->next_cap = WRITER_SPARSE_MIN;
+		w->nsparse++;
 	}
 	if (async) {
 		ret = file_open_async(w, f, flags);
@@ -132,6 +133,8 @@ int writer_open(struct writer *w, const char *path, int extra_flags,
 			f->serial = writer_fd_is_stream(f->fd);
 	}
 	if (ret) {
+		if (sparse)
+			w->nsparse--;
 		file_free(f);
 		return ret;
 	}

@@ -164,6 +164,7 @@ struct writer {
 	struct wstage *free_stage;
 	/* sparse direct mode: blocks staged or in flight, spares by size */
 	uint64_t sparse_total, sparse_used, sparse_spare;
+	unsigned int nsparse; /* sparse files open (not yet released) */
 	struct wstage *sparse_free[WRITER_SPARSE_CLASSES];
 	uint64_t linger_bytes;
 	uint64_t linger_ns;

@@ -9,8 +9,10 @@
  * caller's buf is never referenced, so a UMEM frame is free again when the
  * call returns, whether or not the file's (asynchronous) open is done.
  *  - A full block leaves as one O_DIRECT write and the next one is twice
- *    as large, from WRITER_SPARSE_MIN up to direct_block_size: a slow flow
- *    holds 4 KiB, a fast one streams in writes of a MiB.
+ *    as large, from WRITER_SPARSE_MIN up to direct_block_size or the
+ *    file's share of half the bound, whichever is smaller: a slow flow
+ *    holds 4 KiB, a fast one alone streams in writes of a MiB, a thousand
+ *    fast ones in writes of a thousandth of the bound.
  *  - A write beyond the block, or past a hole that holds a whole aligned
  *    4 KiB: the block leaves padded with zeros to the next
  *    WRITER_DIO_ALIGN boundary (those bytes are the hole's) and a new
@@ -152,14 +154,57 @@ static void block_issue(struct writer *w, struct wfile *f, uint32_t fill,
 	}
 }
 
+/*
+ * The largest block a file may stage now: an equal share, among the open
+ * sparse files, of half the bound (the other half for blocks in flight),
+ * as a power of two from WRITER_SPARSE_MIN to direct_block_size.
+ */
+static uint32_t cap_limit(const struct writer *w)
+{
+	uint64_t share = w->sparse_total / 2 / (w->nsparse ? w->nsparse : 1);
+	uint32_t cap = WRITER_SPARSE_MIN;
+
+	while (cap < w->block_size && (uint64_t)cap * 2 <= share)
+		cap *= 2;
+	return cap;
+}
+
+/* Bytes of new blocks a write of len at off needs (sparse_copy's walk). */
+static uint64_t blocks_needed(const struct writer *w, const struct wfile *f,
+			      uint64_t off, uint32_t len)
+{
+	const struct wstage *st = f->stage;
+	uint64_t end = off + len, from, need = 0;
+	uint32_t cap = f->next_cap, most = cap_limit(w);
+
+	if (st && off < st->off + st->cap && align_down(off) <= align_up(f->end))
+		from = st->off + st->cap; /* the current block takes the start */
+	else
+		from = align_down(off);
+	if (cap > most)
+		cap = most;
+	while (from < end) {
+		need += cap;
+		from += cap;
+		if (cap < most)
+			cap *= 2;
+	}
+	return need;
+}
+
 static int sparse_copy(struct writer *w, struct wfile *f, uint64_t off,
 		       const void *ptr, uint32_t len)
 {
 	const uint8_t *p = ptr;
-	bool copied = false;
 
 	if (off < f->end)
 		return -EINVAL; /* rising offsets only */
+	/* All or nothing: the bound is checked for every block it needs. */
+	if (w->sparse_used + blocks_needed(w, f, off, len) > w->sparse_total) {
+		w->st.sparse_refused++;
+		w->st.sparse_refused_bytes += len;
+		return -ENOBUFS;
+	}
 	while (len) {
 		struct wstage *st = f->stage;
 		uint32_t at, n;
@@ -174,13 +219,8 @@ static int sparse_copy(struct writer *w, struct wfile *f, uint64_t off,
 			st = NULL;
 		}
 		if (!st) {
-			/* The bound is checked once per call: no half copy. */
-			if (!copied &&
-			    w->sparse_used + f->next_cap > w->sparse_total) {
-				w->st.sparse_refused++;
-				w->st.sparse_refused_bytes += len;
-				return -ENOBUFS;
-			}
+			if (f->next_cap > cap_limit(w))
+				f->next_cap = cap_limit(w);
 			st = block_get(w, f->next_cap);
 			if (!st)
 				return -ENOMEM;
@@ -193,7 +233,6 @@ static int sparse_copy(struct writer *w, struct wfile *f, uint64_t off,
 		at = off - st->off;
 		n = st->cap - at < len ? st->cap - at : len;
 		memcpy(st->data + at, p, n);
-		copied = true;
 		p += n;
 		len -= n;
 		off += n;
@@ -201,7 +240,7 @@ static int sparse_copy(struct writer *w, struct wfile *f, uint64_t off,
 		w->st.bytes_staged += n;
 		if (at + n == st->cap) {
 			block_issue(w, f, st->cap, true);
-			if (f->next_cap < w->block_size)
+			if (f->next_cap < cap_limit(w))
 				f->next_cap *= 2;
 		}
 	}
@@ -246,6 +285,7 @@ static void sparse_settle(struct writer *w, struct wfile *f)
 
 static void sparse_release(struct writer *w, struct wfile *f)
 {
+	w->nsparse--;
 	if (f->stage) {
 		writer_sparse_put(w, f->stage);
 		f->stage = NULL;

@@ -402,12 +402,15 @@ static void flow_swap(struct flow_table *ft, struct flow *f)
 	struct pkt_addr a;
 	uint64_t n;
 	uint16_t port;
+	bool told;
 
 	a = f->addr[0], f->addr[0] = f->addr[1], f->addr[1] = a;
 	port = f->port[0], f->port[0] = f->port[1], f->port[1] = port;
 	n = f->pkts[0], f->pkts[0] = f->pkts[1], f->pkts[1] = n;
 	n = f->payload[0], f->payload[0] = f->payload[1], f->payload[1] = n;
 	r = f->dir[0], f->dir[0] = f->dir[1], f->dir[1] = r;
+	told = f->fin_told[0], f->fin_told[0] = f->fin_told[1];
+	f->fin_told[1] = told;
 	f->dir[0].sink = &dir_sinks[0];
 	f->dir[1].sink = &dir_sinks[1];
 	ft->st.swaps++;
@@ -469,6 +472,23 @@ static void push(struct reasm *r, const struct pkt *p, struct buf *b)
 	reasm_push(r, flags & ~PKT_TCP_FIN, p->seq, p->payload,
 		   p->payload_caplen, b);
 	reasm_push(r, PKT_TCP_FIN, fin_seq, NULL, 0, NULL);
+}
+
+/*
+ * flow_ops.fin, once per direction: d reached its FIN, or a RST ended
+ * both (no new byte can come after it).
+ */
+static void tell_done(struct flow_table *ft, struct flow *f, int d, bool rst)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (f->fin_told[i] ||
+		    !(rst || (i == d && reasm_fin_reached(&f->dir[i]))))
+			continue;
+		f->fin_told[i] = true;
+		ft->ops.fin(ft->arg, f, i);
+	}
 }
 
 void flow_table_packet(struct flow_table *ft, const struct pkt *p,
@@ -538,6 +558,8 @@ void flow_table_packet_frags(struct flow_table *ft, const struct pkt *p,
 		push_frags(&f->dir[d], p, b, more, mbufs, nmore);
 	else
 		push(&f->dir[d], p, b);
+	if (ft->ops.fin)
+		tell_done(ft, f, d, p->tcp_flags & PKT_TCP_RST);
 	touch(ft, f, ts_ns);
 	if (ft->jump_ns)
 		ft->jump_flow = f;

@@ -60,6 +60,7 @@ struct flow {
 	struct pkt_addr addr[2]; /* [FLOW_C2S] client, [FLOW_S2C] server */
 	uint16_t port[2];
 	bool closed;
+	bool fin_told[2]; /* flow_ops.fin called for that direction */
 	uint64_t first_ns, last_ns; /* packet timestamps */
 	uint64_t seen_ns; /* capture clock at the last packet */
 	uint64_t pkts[2];
@@ -78,6 +79,14 @@ struct flow_ops {
 			  const uint8_t *p, uint32_t len);
 	/* Client and server were just swapped (a late SYN showed who is who). */
 	void (*swapped)(void *arg, struct flow *f);
+	/*
+	 * Optional: direction dir delivered every byte up to its FIN, or a
+	 * RST ended the flow, so no new stream byte is due (the flow stays
+	 * in the table a while for retransmissions, which only compare; a
+	 * byte that still comes after a RST goes to data as usual).  Once
+	 * per direction.
+	 */
+	void (*fin)(void *arg, struct flow *f, int dir);
 	/* The flow ended: both directions are finished; f is freed after. */
 	void (*end)(void *arg, struct flow *f, enum flow_end why);
 };
