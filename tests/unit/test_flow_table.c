@@ -4,7 +4,8 @@
  * RST, with a new ISN and with a lower ISN on a connection never seen
  * closing, late SYN, eviction, idle and closed timeouts, a timestamp far
  * ahead (ignored) and a real pause, a keep-alive at a mid-stream pickup,
- * and the data each direction delivers.
+ * the data each direction delivers, and when a direction is told that no
+ * new byte is due (its FIN in, or a RST).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -29,6 +30,8 @@ struct rec {
 	int n;
 	uint64_t data[2];
 	int swaps;
+	int fins[2]; /* flow_ops.fin calls per direction */
+	uint64_t fin_data[2]; /* data[] at the call */
 };
 
 static void on_data(void *arg, struct flow *f, int dir, uint64_t off,
@@ -61,7 +64,21 @@ static void on_end(void *arg, struct flow *f, enum flow_end why)
 		{f->dir[0].st.keepalives, f->dir[1].st.keepalives}};
 }
 
-static const struct flow_ops ops = {on_data, NULL, on_swap, on_end};
+static void on_fin(void *arg, struct flow *f, int dir)
+{
+	struct rec *r = arg;
+
+	(void)f;
+	r->fins[dir]++;
+	r->fin_data[dir] = r->data[dir];
+}
+
+static const struct flow_ops ops = {
+	.data = on_data,
+	.swapped = on_swap,
+	.fin = on_fin,
+	.end = on_end,
+};
 
 static uint8_t payload[64] = "0123456789abcdefghijklmnopqrstuvwxyz";
 
@@ -444,6 +461,48 @@ static void test_time_pause(void)
  * Mid-stream pickup with a keep-alive first: the peer's ACK reaches the
  * client direction, and the probe's byte is not stream byte 0.
  */
+/*
+ * flow_ops.fin: once per direction, when its bytes up to the FIN are in
+ * (a FIN ahead of a hole waits for the hole), and for both on a RST;
+ * the flow itself stays in the table (closed) until its timeout.
+ */
+static void test_fin_told(void)
+{
+	struct flow_table *ft;
+	struct rec r;
+
+	ft = mk_table(&r, 16);
+	conn(ft, 100, SEC);
+	CHECK_EQ(r.fins[0], 1);
+	CHECK_EQ(r.fins[1], 1);
+	CHECK_EQ(r.fin_data[0], 10);
+	CHECK_EQ(r.fin_data[1], 20);
+	CHECK_EQ(r.n, 0); /* still in the table */
+	/* A retransmitted FIN: not told again. */
+	feed(ft, mk(A, 1000, B, 80, PKT_TCP_FIN | PKT_TCP_ACK, 111, 0), SEC);
+	CHECK_EQ(r.fins[0], 1);
+	flow_table_end_all(ft, FLOW_END_EOF);
+	flow_table_destroy(ft);
+
+	/* The FIN before the bytes it follows: told once they came. */
+	ft = mk_table(&r, 16);
+	feed(ft, mk(A, 2000, B, 80, PKT_TCP_SYN, 50, 0), 0);
+	feed(ft, mk(B, 80, A, 2000, PKT_TCP_SYN | PKT_TCP_ACK, 900, 0), 0);
+	feed(ft, mk(A, 2000, B, 80, PKT_TCP_FIN | PKT_TCP_ACK, 61, 0), 0);
+	CHECK_EQ(r.fins[0], 0);
+	feed(ft, mk(A, 2000, B, 80, PKT_TCP_ACK, 51, 10), 0);
+	CHECK_EQ(r.fins[0], 1);
+	CHECK_EQ(r.fin_data[0], 10);
+	CHECK_EQ(r.fins[1], 0);
+	/* A RST ends both: the other direction is told too, once. */
+	feed(ft, mk(B, 80, A, 2000, PKT_TCP_RST, 901, 0), 0);
+	CHECK_EQ(r.fins[0], 1);
+	CHECK_EQ(r.fins[1], 1);
+	flow_table_end_all(ft, FLOW_END_EOF);
+	CHECK_EQ(r.n, 1);
+	flow_table_destroy(ft);
+}
+
 static void test_keepalive_pickup(void)
 {
 	struct flow_table *ft;
@@ -483,6 +542,7 @@ static const struct t_case cases[] = {
 	T_CASE(test_time_outlier),
 	T_CASE(test_time_pause),
 	T_CASE(test_keepalive_pickup),
+	T_CASE(test_fin_told),
 };
 
 T_MAIN(cases)
