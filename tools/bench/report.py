@@ -415,6 +415,8 @@ def main():
     ap.add_argument("--md", required=True)
     ap.add_argument("--machine")
     ap.add_argument("--offline")
+    ap.add_argument("--streams")
+    ap.add_argument("--churn")
     ap.add_argument("--commands")
     ap.add_argument("--quick", action="store_true")
     a = ap.parse_args()
@@ -444,6 +446,15 @@ def main():
         md += open(a.offline).read().splitlines()
     else:
         md += ["not run (tools/bench/offline.sh absent)"]
+    for title, path in (("Stream output offline (tools/bench/streams.sh)",
+                         a.streams),
+                        ("Stream output live, short connections "
+                         "(tools/bench/churn.sh)", a.churn)):
+        md += ["", f"## {title}", ""]
+        if path and os.path.exists(path):
+            md += open(path).read().splitlines()
+        else:
+            md += ["not run"]
     if pngs:
         md += ["", "## Plots", ""]
         md += [f"![{p}](results/{p})" for p in pngs]

@@ -7,6 +7,10 @@
 #   writepath.sh  the writer alone against fio
 #   offline.sh    offline reassembly against tcpflow -r and tshark (if
 #                 present; another engineer's script)
+#   streams.sh    stream output offline: bulk and 100,000 short flows
+#                 against tcpflow -r and the file-creation rate
+#   churn.sh      stream capture of short kernel connections, live,
+#                 against tcpflow -i
 # Raw data (CSV per run, tool logs, gnuplot data) goes to BENCH_RAW
 # (build/bench), the summary CSVs and plots to tools/bench/results/, the
 # report to tools/bench/RESULTS.md.
@@ -27,7 +31,8 @@ else
 fi
 export BENCH_WORK=${BENCH_WORK:-$RAW/work}
 mkdir -p "$RAW" "$RES"
-rm -f "$RAW"/capture.* "$RAW"/writepath.* "$RAW/offline.md"
+rm -f "$RAW"/capture.* "$RAW"/writepath.* "$RAW/offline.md" \
+	"$RAW/streams.md" "$RAW/churn.md"
 t0=$SECONDS
 log() { echo "[bench $(date +%T) +$((SECONDS - t0))s] $*" >&2; }
 
@@ -74,10 +79,17 @@ if [ -x "$HERE/offline.sh" ]; then
 	fi || log "offline.sh failed ($?)"
 	rm -rf "$BENCH_WORK/offline"
 fi
+log "stream output offline (streams.sh)"
+"$HERE/streams.sh" "$RAW/streams.md" || log "streams.sh failed ($?)"
+if [ -x "$HERE/churn.sh" ]; then
+	log "stream capture of short connections (churn.sh)"
+	"$HERE/churn.sh" "$RAW/churn.md" || log "churn.sh failed ($?)"
+fi
 cat "$RAW/capture.commands" "$RAW/writepath.commands" >"$RAW/commands.md" \
 	2>/dev/null
 log "report"
 python3 "$HERE/report.py" --raw "$RAW" --results "$RES" --md "$MD" \
 	--machine "$RAW/machine.md" --offline "$RAW/offline.md" \
+	--streams "$RAW/streams.md" --churn "$RAW/churn.md" \
 	--commands "$RAW/commands.md" || { log "report failed"; exit 1; }
 log "done: $MD, $RES ($((SECONDS - t0)) s)"
