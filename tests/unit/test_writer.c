@@ -447,8 +447,8 @@ static void test_chains(void)
 		memset(bufs[i].data, i & 0xff, 100 + i % 100);
 		snprintf(path, sizeof(path), "%s/c%d", dir, i);
 		/* Every fifth one with a sparse tail to 8000 bytes. */
-		CHECK_EQ(writer_write_file(w, path, 0, bufs[i].data, 100 + i % 100,
-					   &bufs[i].b,
+		CHECK_EQ(writer_write_file(w, path, 0, bufs[i].data,
+					   100 + i % 100, &bufs[i].b,
 					   i % 5 ? WRITER_SIZE_KEEP : 8000,
 					   on_closed, &c),
 			 0);
@@ -569,8 +569,8 @@ static void test_sparse_direct(void)
 	/* A small gap inside a sector, a big one, a run that grows the
 	 * blocks to their largest, another hole, an unaligned end. */
 	static const struct piece pieces[] = {
-		{0, 5000},	    {5003, 10000},	{115003, 1448},
-		{116451, 2900000}, {3500001, 777},	{3500778, 1},
+		{0, 5000},	   {5003, 10000},  {115003, 1448},
+		{116451, 2900000}, {3500001, 777}, {3500778, 1},
 	};
 	const uint64_t size = 3600000; /* past the last byte: a sparse tail */
 	static uint8_t buf[65536], got[65536];
@@ -593,7 +593,8 @@ static void test_sparse_direct(void)
 		 -EINVAL);
 	CHECK_EQ(writer_open(w, path, WRITER_DIRECT_SPARSE, &f), 0);
 	for (i = 0; i < T_ARRAY_SIZE(pieces); i++) {
-		for (off = pieces[i].off; off < pieces[i].off + pieces[i].len;) {
+		for (off = pieces[i].off;
+		     off < pieces[i].off + pieces[i].len;) {
 			uint32_t n = pieces[i].off + pieces[i].len - off;
 			uint32_t k;
 
@@ -634,7 +635,8 @@ static void test_sparse_direct(void)
 	CHECK((uint64_t)sb.st_blocks * 512 <= data + 8 * 4096);
 	fd = open(path, O_RDONLY);
 	for (off = 0; off < size; off += sizeof(buf)) {
-		uint32_t n = size - off < sizeof(buf) ? size - off : sizeof(buf);
+		uint32_t n =
+			size - off < sizeof(buf) ? size - off : sizeof(buf);
 		uint32_t k;
 		bool ok = true;
 
@@ -718,14 +720,14 @@ static void test_chain_direct(void)
 	snprintf(path, sizeof(path), "%s/once", dir);
 	CHECK_EQ(writer_create(&w, NULL), 0);
 	/* Unpadded or without the exact length: refused. */
-	CHECK_EQ(writer_write_file(w, path, WRITER_DIRECT_SPARSE, p, 5000,
-				   NULL, 5000, on_closed, &c),
+	CHECK_EQ(writer_write_file(w, path, WRITER_DIRECT_SPARSE, p, 5000, NULL,
+				   5000, on_closed, &c),
 		 -EINVAL);
-	CHECK_EQ(writer_write_file(w, path, WRITER_DIRECT_SPARSE, p, 8192,
-				   NULL, WRITER_SIZE_KEEP, on_closed, &c),
+	CHECK_EQ(writer_write_file(w, path, WRITER_DIRECT_SPARSE, p, 8192, NULL,
+				   WRITER_SIZE_KEEP, on_closed, &c),
 		 -EINVAL);
-	CHECK_EQ(writer_write_file(w, path, WRITER_DIRECT_SPARSE, p, 8192,
-				   NULL, 5000, on_closed, &c),
+	CHECK_EQ(writer_write_file(w, path, WRITER_DIRECT_SPARSE, p, 8192, NULL,
+				   5000, on_closed, &c),
 		 0);
 	CHECK_EQ(writer_drain(w), 0);
 	CHECK_EQ(c.calls, 1);

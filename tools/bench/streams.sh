@@ -13,11 +13,8 @@
 #   create: bench_create, two files per churn flow (CHURN_BYTES + a third,
 #          the mean of both directions), open-write-close chains
 #
-# Every run writes to a file system made for it (mkfs.ext4 on a loop file
-# under BENCH_WORK, on the benchmarks' disk), because ext4's inode
-# allocator slows down on a file system where many files were just
-# deleted (recently_deleted() in the kernel's profile: the same run took
-# 1 s on a fresh file system and 14 s on this machine's busy root).  The
+# Every run writes to a file system made for it (tools/bench/fslib.sh: a
+# fresh ext4 on a loop file on the benchmarks' disk).  The
 # input is read once beforehand (page cache warm); the clock runs from the
 # start until `sync` returns, so that what is still in the page cache
 # counts.  RUNS rounds of every tool in turn; medians, with the range.
@@ -46,25 +43,9 @@ done
 command -v tcpflow >/dev/null || { echo "streams.sh: tcpflow missing" >&2; exit 1; }
 
 mkdir -p "$work"
-mnt=$work/mnt
-img=$work/fs.img
-cleanup() {
-	umount "$mnt" 2>/dev/null || true
-	rm -f "$img"
-}
-trap cleanup EXIT
-
-# A fresh ext4 at $mnt, made the same way for every run.
-fresh_fs() {
-	umount "$mnt" 2>/dev/null || true
-	rm -f "$img"
-	truncate -s 32G "$img"
-	mkfs.ext4 -q -F -N 1500000 -E lazy_itable_init=0,lazy_journal_init=0 \
-		"$img"
-	mkdir -p "$mnt"
-	mount -o loop "$img" "$mnt"
-	sync
-}
+. "$root/tools/bench/fslib.sh"
+fs_init "$work"
+trap fs_done EXIT
 
 trace() { # name flows bytes extra-args...
 	local d=$work/$1
@@ -78,15 +59,15 @@ trace() { # name flows bytes extra-args...
 	echo "$d/trace.pcap"
 }
 
-# measure TAG cmd...: one run on a fresh fs, in $mnt; appends
+# measure TAG cmd...: one run on a fresh fs, in $FS_MNT; appends
 # "TAG wall_s cpu_s maxrss_kb rc" to $work/runs
 measure() {
 	local tag=$1 s e rc
 	shift
-	fresh_fs
+	fs_fresh
 	s=$(date +%s.%N)
 	rc=0
-	(cd "$mnt" && /usr/bin/time -o "$work/time" -f '%U %S %M' "$@" \
+	(cd "$FS_MNT" && /usr/bin/time -o "$work/time" -f '%U %S %M' "$@" \
 		>"$work/$tag.out" 2>"$work/$tag.err") || rc=$?
 	sync
 	e=$(date +%s.%N)

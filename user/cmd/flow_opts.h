@@ -59,13 +59,14 @@
 				  "it ends, in one open-write-close; 0: "      \
 				  "every direction streams",                   \
 				  0, 16u << 20, STREAMS_WRITE_ONCE_DEFAULT),   \
-		CLI_OPT_ENUM_DEF("stream-io", 0, &(o)->stream_io, "MODE",      \
-				 "stream file writes: O_DIRECT, copied into "  \
-				 "aligned blocks (4 KiB per slow flow, up to " \
-				 "1 MiB per fast one; buffered where the file "\
-				 "system refuses O_DIRECT), or through the "   \
-				 "page cache, straight from the packet buffers", \
-				 FLOW_OPTS_STREAM_IOS, FLOW_STREAM_IO_DIRECT)
+		CLI_OPT_ENUM_DEF(                                              \
+			"stream-io", 0, &(o)->stream_io, "MODE",               \
+			"stream file writes: O_DIRECT, copied into "           \
+			"aligned blocks (4 KiB per slow flow, up to "          \
+			"1 MiB per fast one; buffered where the file "         \
+			"system refuses O_DIRECT), or through the "            \
+			"page cache, straight from the packet buffers",        \
+			FLOW_OPTS_STREAM_IOS, FLOW_STREAM_IO_DIRECT)
 
 /* --stream-io, in the order of FLOW_OPTS_STREAM_IOS. */
 enum { FLOW_STREAM_IO_DIRECT, FLOW_STREAM_IO_BUFFERED };

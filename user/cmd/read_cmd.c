@@ -157,7 +157,8 @@ static int open_outputs(struct reader_run *rr)
 	sopts.write_once = rr->o->write_once;
 	sopts.hold_total = STREAMS_HOLD_TOTAL_DEFAULT;
 	sopts.may_wait = true;
-	sopts.direct = flow_opts_stream_direct(rr->o->stream_io, rr->o->streams);
+	sopts.direct =
+		flow_opts_stream_direct(rr->o->stream_io, rr->o->streams);
 	rr->stream_direct = sopts.direct;
 	streams_set_opts(rr->st, &sopts);
 	flow_table_cfg_default(&cfg);
@@ -325,7 +326,8 @@ static void summary(struct reader_run *rr)
 			" aligned writes, at most %" PRIu64
 			" KiB staged, %" PRIu64
 			" writes refused (staging bound)\n",
-			ws.sparse_writes, ws.sparse_max >> 10, ws.sparse_refused);
+			ws.sparse_writes, ws.sparse_max >> 10,
+			ws.sparse_refused);
 	else
 		fprintf(stderr, "  stream io: buffered\n");
 }

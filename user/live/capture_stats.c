@@ -43,8 +43,8 @@ uint64_t queue_snap_drops(const struct queue_snap *q)
 struct totals {
 	uint64_t pkts, bytes, written, ring_full, fill_empty, kernel, invalid,
 		chain, handoff, write, redirected, wr_bytes, handed, flows,
-		evicted, processed, wr_errors, files, written_once, dropped_bytes,
-		room_drops;
+		evicted, processed, wr_errors, files, written_once,
+		dropped_bytes, room_drops;
 };
 
 static void sum(const struct capture_snap *s, struct totals *t)

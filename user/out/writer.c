@@ -11,9 +11,10 @@
  * them when the write has completed: that is the only place packet memory
  * is given back.
  *
- * Direct mode (WRITER_DIRECT: staging blocks, O_DIRECT, the exact-size
- * tail) lives in writer_direct.c; the structures both files use are in
- * writer_int.h.
+ * The kinds of file live apart: buffered writevs in writer_buffered.c,
+ * append-only O_DIRECT (WRITER_DIRECT) in writer_direct.c, O_DIRECT with
+ * holes (WRITER_DIRECT_SPARSE) in writer_sparse.c; a file's open, writes
+ * and close in writer_file.c; the structures they share in writer_int.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -94,8 +95,8 @@ int writer_create(struct writer **out, const struct writer_opts *opts)
 				: 1u << 20;
 	w->stage_spare = opts && opts->direct_blocks ? opts->direct_blocks : 8;
 	w->max_closing = opts && opts->max_closing ? opts->max_closing : 4096;
-	w->sparse_total = opts && opts->sparse_total ? opts->sparse_total
-						     : 64ull << 20;
+	w->sparse_total =
+		opts && opts->sparse_total ? opts->sparse_total : 64ull << 20;
 	if (opts) {
 		struct timespec ts;
 
@@ -157,7 +158,7 @@ static void req_init(struct writer *w, struct wreq *r, struct wfile *f,
 }
 
 /* A request later writes may extend: max_iov iovecs. */
-static struct wreq *req_get_big(struct writer *w, struct wfile *f, uint64_t off)
+struct wreq *writer_req_get_big(struct writer *w, struct wfile *f, uint64_t off)
 {
 	struct wreq *r = w->free_reqs;
 
@@ -235,31 +236,6 @@ static void req_free(struct wreq *r)
 	}
 	free(r->scratch);
 	free(r);
-}
-
-void writer_file_fail(struct wfile *f, int err, uint64_t off, uint64_t bytes,
-		      struct writer *w)
-{
-	if (!f->err)
-		f->err = err;
-	if (!f->errors++ || off < f->bad_off)
-		f->bad_off = off;
-	w->st.write_errors++;
-	w->st.bytes_failed += bytes;
-	if (f->error_logged)
-		return;
-	f->error_logged = true;
-	/* A full disk fails every file: said once, the rest counted. */
-	if (err == -ENOSPC || err == -EDQUOT) {
-		if (w->full_logged)
-			return;
-		w->full_logged = true;
-		pr_warn("write to %s failed: %s (further files failing so are "
-			"counted in write_errors, not logged)\n",
-			f->path, strerror(-err));
-		return;
-	}
-	pr_warn("write to %s failed: %s\n", f->path, strerror(-err));
 }
 
 static void req_complete(struct writer *w, struct wreq *r, int res);
@@ -689,44 +665,6 @@ int writer_file_flush(struct writer *w, struct wfile *f)
 	return ret;
 }
 
-static void mark_dirty(struct writer *w, struct wfile *f)
-{
-	if (f->dirty)
-		return;
-	f->dirty = true;
-	f->next_dirty = w->dirty;
-	w->dirty = f;
-}
-
-/* Whether f's open request should leave now rather than linger. */
-static bool ripe(const struct writer *w, const struct wfile *f)
-{
-	const struct wreq *r = f->open;
-
-	return !w->linger_ns || !r || r->total >= w->linger_bytes ||
-	       r->niov >= w->max_iov || w->now_ns - r->born_ns >= w->linger_ns;
-}
-
-static int flush_dirty(struct writer *w, bool all)
-{
-	struct wfile *f, *keep = NULL;
-	int ret = 0;
-
-	while ((f = w->dirty)) {
-		w->dirty = f->next_dirty;
-		if (!all && !ripe(w, f)) {
-			f->next_dirty = keep;
-			keep = f;
-			continue;
-		}
-		f->dirty = false;
-		if (writer_file_flush(w, f))
-			ret = -EIO;
-	}
-	w->dirty = keep;
-	return ret;
-}
-
 static int submit(struct writer *w, bool all)
 {
 	int ret;
@@ -741,7 +679,7 @@ static int submit(struct writer *w, bool all)
 		aborting(w);
 	if (w->flush_ns && w->ndirect && !w->aborting)
 		writer_direct_flush_tick(w);
-	flush_dirty(w, all);
+	writer_buffered_flush_dirty(w, all);
 	issue_queued(w);
 	if (io_uring_sq_ready(&w->ring)) {
 		ret = io_uring_submit(&w->ring);
@@ -810,131 +748,6 @@ int writer_drain(struct writer *w)
 	return ret;
 }
 
-/*
- * The request new bytes for (f, off) go into: f's open request when they
- * continue it and it has room for an iovec and need_scratch bytes of
- * copies, else a fresh one (the old one is issued).
- */
-static struct wreq *req_for(struct writer *w, struct wfile *f, uint64_t off,
-			    unsigned int need_scratch)
-{
-	struct wreq *r = f->open;
-
-	if (!(r && r->off + r->total == off && r->niov < w->max_iov &&
-	      r->scratch_used + need_scratch <= WRITER_SCRATCH)) {
-		if (r && writer_file_flush(w, f))
-			return NULL;
-		r = req_get_big(w, f, off);
-		if (!r)
-			return NULL;
-		f->open = r;
-		mark_dirty(w, f);
-	}
-	/* Requests that never copy never carry the buffer. */
-	if (need_scratch && !r->scratch) {
-		r->scratch = malloc(WRITER_SCRATCH);
-		if (!r->scratch)
-			return NULL;
-	}
-	return r;
-}
-
-static int buffered_write(struct writer *w, struct wfile *f, uint64_t off,
-			  const void *ptr, uint32_t len, struct buf *b)
-{
-	struct wreq *r = req_for(w, f, off, 0);
-
-	if (!r)
-		return -ENOMEM;
-	r->iov[r->niov].iov_base = (void *)ptr;
-	r->iov[r->niov].iov_len = len;
-	r->niov++;
-	r->total += len;
-	if (b) {
-		buf_get(b);
-		r->bufs[r->nbufs++] = b;
-	}
-	f->end = off + len;
-	return 0;
-}
-
-static int buffered_write_copy(struct writer *w, struct wfile *f, uint64_t off,
-			       const void *ptr, uint32_t len)
-{
-	struct wreq *r = req_for(w, f, off, len);
-	uint8_t *dst;
-
-	if (!r)
-		return -ENOMEM;
-	dst = r->scratch + r->scratch_used;
-	memcpy(dst, ptr, len);
-	r->scratch_used += len;
-	r->iov[r->niov].iov_base = dst;
-	r->iov[r->niov].iov_len = len;
-	r->niov++;
-	r->total += len;
-	f->end = off + len;
-	return 0;
-}
-
-static bool buffered_close_tail(struct writer *w, struct wfile *f,
-				uint64_t size)
-{
-	(void)w;
-	(void)f;
-	(void)size;
-	return false;
-}
-
-static void buffered_release(struct writer *w, struct wfile *f)
-{
-	(void)w;
-	(void)f;
-}
-
-const struct wfile_ops writer_buffered_ops = {
-	.write = buffered_write,
-	.write_copy = buffered_write_copy,
-	.close_tail = buffered_close_tail,
-	.release = buffered_release,
-};
-
-static int write_check(struct writer *w, struct wfile *f, uint64_t off)
-{
-	if (f->errors)
-		return f->err;
-	if (w->aborting)
-		return -ECANCELED;
-	if (f->closing)
-		return -EBADF;
-	if (f->append_only && off != f->end)
-		return -EINVAL;
-	return 0;
-}
-
-int writer_write(struct writer *w, struct wfile *f, uint64_t off,
-		 const void *ptr, uint32_t len, struct buf *b)
-{
-	int ret = write_check(w, f, off);
-
-	if (ret || !len)
-		return ret;
-	return f->ops->write(w, f, off, ptr, len, b);
-}
-
-int writer_write_copy(struct writer *w, struct wfile *f, uint64_t off,
-		      const void *ptr, uint32_t len)
-{
-	int ret;
-
-	if (len > 256)
-		return -EINVAL;
-	ret = write_check(w, f, off);
-	if (ret || !len)
-		return ret;
-	return f->ops->write_copy(w, f, off, ptr, len);
-}
-
 void writer_destroy(struct writer *w)
 {
 	struct wfile *f, *next;
@@ -977,31 +790,4 @@ unsigned int writer_inflight(const struct writer *w)
 void writer_get_stats(const struct writer *w, struct writer_stats *st)
 {
 	*st = w->st;
-}
-
-uint64_t wfile_errors(const struct wfile *f)
-{
-	return f->errors;
-}
-
-int wfile_error(const struct wfile *f)
-{
-	return f->err;
-}
-
-bool wfile_busy(const struct wfile *f)
-{
-	/* Only the direct kinds stage: bytes in a block are not in the file. */
-	return f->inflight || f->open || f->pending || f->opening ||
-	       (f->stage && f->end > f->stage->off);
-}
-
-bool wfile_opening(const struct wfile *f)
-{
-	return f->opening;
-}
-
-bool wfile_is_direct(const struct wfile *f)
-{
-	return f->direct;
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * writer_file: a file's life in the writer: open (synchronous, or an
- * io_uring openat), the final length and the close (asynchronous, errors
- * to the owner's on_closed callback), whole small files written once as
- * a linked open-write-close chain, and directories made through io_uring.
- * The request machinery they use is in writer.c.
+ * io_uring openat), the writes handed to its kind (struct wfile_ops), the
+ * final length and the close (asynchronous, errors to the owner's
+ * on_closed callback), whole small files written once as a linked
+ * open-write-close chain, directories made through io_uring, and what a
+ * file's owner may ask about it.  The request machinery they use is in
+ * writer.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -370,9 +372,9 @@ int writer_write_file(struct writer *w, const char *path, int flags,
 
 	if (flags & ~WRITER_DIRECT_SPARSE)
 		return -EINVAL;
-	if (sparse && (!w->has_ftruncate || len % WRITER_DIO_ALIGN ||
-		       (uintptr_t)ptr % WRITER_DIO_ALIGN ||
-		       size == WRITER_SIZE_KEEP))
+	if (sparse &&
+	    (!w->has_ftruncate || len % WRITER_DIO_ALIGN ||
+	     (uintptr_t)ptr % WRITER_DIO_ALIGN || size == WRITER_SIZE_KEEP))
 		return -EINVAL;
 	if (!w->slots || w->aborting) {
 		w->st.chain_fallbacks++;
@@ -477,4 +479,92 @@ int wfile_open_read(const struct wfile *f)
 	if (fd < 0)
 		fd = open(f->path, O_RDONLY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
+}
+
+void writer_file_fail(struct wfile *f, int err, uint64_t off, uint64_t bytes,
+		      struct writer *w)
+{
+	if (!f->err)
+		f->err = err;
+	if (!f->errors++ || off < f->bad_off)
+		f->bad_off = off;
+	w->st.write_errors++;
+	w->st.bytes_failed += bytes;
+	if (f->error_logged)
+		return;
+	f->error_logged = true;
+	/* A full disk fails every file: said once, the rest counted. */
+	if (err == -ENOSPC || err == -EDQUOT) {
+		if (w->full_logged)
+			return;
+		w->full_logged = true;
+		pr_warn("write to %s failed: %s (further files failing so are "
+			"counted in write_errors, not logged)\n",
+			f->path, strerror(-err));
+		return;
+	}
+	pr_warn("write to %s failed: %s\n", f->path, strerror(-err));
+}
+
+static int write_check(struct writer *w, struct wfile *f, uint64_t off)
+{
+	if (f->errors)
+		return f->err;
+	if (w->aborting)
+		return -ECANCELED;
+	if (f->closing)
+		return -EBADF;
+	if (f->append_only && off != f->end)
+		return -EINVAL;
+	return 0;
+}
+
+int writer_write(struct writer *w, struct wfile *f, uint64_t off,
+		 const void *ptr, uint32_t len, struct buf *b)
+{
+	int ret = write_check(w, f, off);
+
+	if (ret || !len)
+		return ret;
+	return f->ops->write(w, f, off, ptr, len, b);
+}
+
+int writer_write_copy(struct writer *w, struct wfile *f, uint64_t off,
+		      const void *ptr, uint32_t len)
+{
+	int ret;
+
+	if (len > 256)
+		return -EINVAL;
+	ret = write_check(w, f, off);
+	if (ret || !len)
+		return ret;
+	return f->ops->write_copy(w, f, off, ptr, len);
+}
+
+uint64_t wfile_errors(const struct wfile *f)
+{
+	return f->errors;
+}
+
+int wfile_error(const struct wfile *f)
+{
+	return f->err;
+}
+
+bool wfile_busy(const struct wfile *f)
+{
+	/* Only the direct kinds stage: bytes in a block are not in the file. */
+	return f->inflight || f->open || f->pending || f->opening ||
+	       (f->stage && f->end > f->stage->off);
+}
+
+bool wfile_opening(const struct wfile *f)
+{
+	return f->opening;
+}
+
+bool wfile_is_direct(const struct wfile *f)
+{
+	return f->direct;
 }

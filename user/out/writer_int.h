@@ -2,9 +2,10 @@
 /*
  * writer internals: the request layer of writer.c (the io_uring, requests,
  * files, the queue of work waiting for room in the SQ, asynchronous close)
- * and the per-file operations a kind of file implements on top of it.
- * writer.c holds the buffered kind, writer_direct.c the direct one; each
- * kind sees the other only through its struct wfile_ops.  Not part of the
+ * and the per-file operations a kind of file implements on top of it:
+ * writer_buffered.c (the default), writer_direct.c (append-only O_DIRECT,
+ * pcap files), writer_sparse.c (O_DIRECT with holes, stream files); each
+ * kind sees the others only through its struct wfile_ops.  Not part of the
  * API: callers use writer.h.
  */
 #ifndef FS_WRITER_INT_H
@@ -199,6 +200,16 @@ void writer_file_fail(struct wfile *f, int err, uint64_t off, uint64_t bytes,
 		      struct writer *w);
 /* Submit what is prepared and wait for (at least) one completion. */
 int writer_wait_completion(struct writer *w);
+
+/* A request later writes may extend (max_iov iovecs). */
+struct wreq *writer_req_get_big(struct writer *w, struct wfile *f,
+				uint64_t off);
+
+/*
+ * The buffered kind (writer_buffered.c): issue the dirty files' open
+ * requests, all of them or those ripe (linger over); 0 or -EIO.
+ */
+int writer_buffered_flush_dirty(struct writer *w, bool all);
 
 /* writer.c: issuing and completing requests, for writer_file.c. */
 void writer_issue(struct writer *w, struct wreq *r);

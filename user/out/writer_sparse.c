@@ -177,8 +177,10 @@ static uint64_t blocks_needed(const struct writer *w, const struct wfile *f,
 	uint64_t end = off + len, from, need = 0;
 	uint32_t cap = f->next_cap, most = cap_limit(w);
 
-	if (st && off < st->off + st->cap && align_down(off) <= align_up(f->end))
-		from = st->off + st->cap; /* the current block takes the start */
+	if (st && off < st->off + st->cap &&
+	    align_down(off) <= align_up(f->end))
+		from = st->off +
+		       st->cap; /* the current block takes the start */
 	else
 		from = align_down(off);
 	if (cap > most)
@@ -255,8 +257,7 @@ static int sparse_write(struct writer *w, struct wfile *f, uint64_t off,
 }
 
 /* The partial last block (cut at size), then the exact length. */
-static bool sparse_close_tail(struct writer *w, struct wfile *f,
-			      uint64_t size)
+static bool sparse_close_tail(struct writer *w, struct wfile *f, uint64_t size)
 {
 	struct wstage *st = f->stage;
 	uint64_t end = size < f->end ? size : f->end;

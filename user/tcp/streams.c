@@ -519,10 +519,11 @@ static int open_file(struct streams *s, struct sdir *sd)
 	path_of(s, sd->name, path, sizeof(path));
 	if (!sd->created) {
 		/* Creating an inode can take a millisecond: not in this loop. */
-		ret = writer_open(s->w, path,
-				  WRITER_ASYNC_OPEN |
-					  (s->o.direct ? WRITER_DIRECT_SPARSE : 0),
-				  &sd->wf);
+		ret = writer_open(
+			s->w, path,
+			WRITER_ASYNC_OPEN |
+				(s->o.direct ? WRITER_DIRECT_SPARSE : 0),
+			&sd->wf);
 		if (!ret) {
 			sd->created = true;
 			s->st.files++;
@@ -811,8 +812,7 @@ static void emit(struct streams *s, struct sflow *sf)
 	uint32_t len;
 	int d;
 
-	line = sf->rec ? flow_index_rec_line(sf->rec, out, &text, &len)
-		       : NULL;
+	line = sf->rec ? flow_index_rec_line(sf->rec, out, &text, &len) : NULL;
 	if (!line || writer_write(s->w, s->ixf, s->ix_off, text, len, line))
 		s->st.write_errors++;
 	else

@@ -85,7 +85,8 @@ struct streams_stats {
 	uint64_t over_open; /* no file to close for the bound: all opening */
 	uint64_t open_waits; /* waits for a close, max_open reached */
 	uint64_t room_drops; /* writes dropped: max_open reached, !may_wait */
-	uint64_t dropped_bytes; /* stream bytes never written (index: dropped_bytes) */
+	uint64_t
+		dropped_bytes; /* stream bytes never written (index: dropped_bytes) */
 };
 
 /*
