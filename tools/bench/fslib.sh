@@ -13,7 +13,7 @@ fs_init() {
 	mkdir -p "$FS_MNT"
 }
 fs_fresh() {
-	umount "$FS_MNT" 2>/dev/null
+	umount "$FS_MNT" 2>/dev/null || true
 	rm -f "$FS_IMG"
 	truncate -s 32G "$FS_IMG"
 	mkfs.ext4 -q -F -N 1500000 -E lazy_itable_init=0,lazy_journal_init=0 \
@@ -22,6 +22,6 @@ fs_fresh() {
 	sync
 }
 fs_done() {
-	umount "$FS_MNT" 2>/dev/null
+	umount "$FS_MNT" 2>/dev/null || true
 	rm -f "$FS_IMG"
 }
