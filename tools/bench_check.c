@@ -21,6 +21,14 @@
  *	"file ...", "stream ID c2s|s2c want W covered C", then
  *	  total want W covered C
  *
+ *   bench_check conns [--seed S] [--first-id I] [--req-bytes X]
+ *		     [--resp-bytes Y] C2S S2C [C2S S2C ...]
+ *	Whole connections: each pair is the two files one tool wrote for
+ *	one connection (S2C "-" when it wrote none); the connection is kept
+ *	when C2S is exactly the stream its header names and S2C exactly that
+ *	connection's answer.  No bound on the number of connections.  One
+ *	line "conns N kept K".
+ *
  * Exit 0, or 1 on an unreadable or malformed file.
  */
 #include <arpa/inet.h>
@@ -517,13 +525,78 @@ static int run_streams(int argc, char **argv)
 	return 0;
 }
 
+/* Whether path holds exactly stream (id, dir) of x; id from its header if c2s. */
+static bool file_is_stream(const struct xfer *x, const char *path, int dir,
+			   uint32_t *id)
+{
+	static uint8_t got[1 << 16], want[1 << 16];
+	uint64_t len = xfergen_stream_len(dir, x->req, x->resp), pos;
+	bool ok = true;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	if (dir == 0) {
+		n = pread(fd, got, 8, 0);
+		if (n < 8 || memcmp(got, XFERGEN_MAGIC, 4)) {
+			close(fd);
+			return false;
+		}
+		*id = xfergen_get_be(got + 4, 4);
+	}
+	if (lseek(fd, 0, SEEK_END) != (off_t)len)
+		ok = false;
+	for (pos = 0; ok && pos < len; pos += n) {
+		size_t m = len - pos < sizeof(got) ? len - pos : sizeof(got);
+
+		n = pread(fd, got, m, pos);
+		if (n != (ssize_t)m)
+			break;
+		xfergen_stream(*id, dir, x->req, x->resp, x->seed, pos, want,
+			       m);
+		ok = !memcmp(got, want, m);
+	}
+	close(fd);
+	return ok && pos >= len;
+}
+
+static int run_conns(int argc, char **argv)
+{
+	unsigned long n = 0, kept = 0;
+	struct xfer x;
+	int i, first;
+	uint32_t id;
+
+	if (xfer_args(argc, argv, &x, &first) || (argc - first) % 2) {
+		fprintf(stderr, "usage: bench_check conns [--seed S] "
+				"[--req-bytes X] [--resp-bytes Y] C2S S2C...\n");
+		return 2;
+	}
+	for (i = first; i + 1 < argc; i += 2) {
+		n++;
+		if (!file_is_stream(&x, argv[i], 0, &id))
+			continue;
+		if (strcmp(argv[i + 1], "-") ?
+			    file_is_stream(&x, argv[i + 1], 1, &id) :
+			    !xfergen_stream_len(1, x.req, x.resp))
+			kept++;
+	}
+	printf("conns %lu kept %lu\n", n, kept);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "pcap"))
 		return run_pcap(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "streams"))
 		return run_streams(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "conns"))
+		return run_conns(argc, argv);
 	fprintf(stderr, "usage: bench_check pcap --port P FILE...\n"
-			"       bench_check streams [OPTIONS] FILE...\n");
+			"       bench_check streams [OPTIONS] FILE...\n"
+			"       bench_check conns [OPTIONS] C2S S2C...\n");
 	return 2;
 }

@@ -9,7 +9,8 @@
 # in all; first with no capture (the kernel's own rate), then with each
 # tool capturing.  A connection counts as kept when both of its
 # directions are in the tool's stream files byte for byte (bench_check
-# streams).  Every capture writes to a fresh ext4 on the benchmarks'
+# conns, on the two files the tool wrote for it: flowsplice's from
+# flows.jsonl, tcpflow's by their names).  Every capture writes to a fresh ext4 on the benchmarks'
 # disk (tools/bench/fslib.sh).
 #
 #   tools/bench/churn.sh [OUT.md]        (root)
@@ -40,6 +41,10 @@ mkdir -p "$WORK"
 fs_init "$WORK"
 topo_on_exit "fs_done"
 topo_up 1
+# Tens of thousands of connections from one address: every local port,
+# and ports in TIME_WAIT reused (the kernel refused connects otherwise).
+topo_ns_exec a sysctl -q -w net.ipv4.ip_local_port_range="1024 65535" \
+	net.ipv4.tcp_tw_reuse=1
 : >"$WORK/runs"
 
 # one TOOL PAR SEED: a run; appends "tool par conns_per_s kept conns"
@@ -84,14 +89,41 @@ one() {
 	fi
 	kept=0
 	if [ "$tool" != none ]; then
-		# both directions of a connection whole
-		(cd "$out" && find . -type f ! -name flows.jsonl ! -name '*.xml' \
-			-print0 | xargs -0 "$BENCH_CHECK" streams --seed "$seed" \
-				--conns "$CONNS" --req-bytes "$REQ" \
-				--resp-bytes "$RESP") >"$WORK/check.txt" 2>&1
-		kept=$(awk '$1 == "stream" && $5 == $7 { n[$2]++ }
-			END { for (c in n) if (n[c] == 2) k++; print k + 0 }' \
-			"$WORK/check.txt")
+		# The two files of each connection, then both checked whole.
+		python3 - "$tool" "$out" "$PORT" >"$WORK/pairs" <<'PY'
+import json, os, sys
+tool, out, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+pairs = []
+if tool == "flowsplice":
+    for l in open(os.path.join(out, "s", "flows.jsonl")):
+        r = json.loads(l)
+        if r["server_port"] != port or not r["c2s"]["file"]:
+            continue
+        f = [os.path.join(out, "s", r[d]["file"]) if r[d]["file"] else "-"
+             for d in ("c2s", "s2c")]
+        pairs.append(f)
+else:
+    # tcpflow's names: A.a-B.b[cN], the answer B.b-A.a with the same suffix
+    d = os.path.join(out, "t")
+    names = set(os.listdir(d))
+    for n in names:
+        a, sep, b = n.partition("-")
+        if not sep or not b.startswith(tuple("0123456789")):
+            continue
+        bport = b.split(".")[4][:5] if b.count(".") >= 4 else ""
+        if bport != "%05d" % port:
+            continue
+        rest = b.split(".", 4)
+        server, suffix = ".".join(rest[:4]) + "." + rest[4][:5], rest[4][5:]
+        rev = server + "-" + a + suffix
+        pairs.append([os.path.join(d, n),
+                      os.path.join(d, rev) if rev in names else "-"])
+for c, s in pairs:
+    sys.stdout.write(c + "\0" + s + "\0")
+PY
+		kept=$(xargs -0 -n 2000 "$BENCH_CHECK" conns --seed "$seed" \
+			--req-bytes "$REQ" --resp-bytes "$RESP" <"$WORK/pairs" |
+			awk '$1 == "conns" { k += $4 } END { print k + 0 }')
 	fi
 	echo "$tool $par $(echo "$CONNS / ($t1 - $t0)" | bc) $kept $CONNS" \
 		>>"$WORK/runs"
