@@ -121,7 +121,8 @@ else:
 for c, s in pairs:
     sys.stdout.write(c + "\0" + s + "\0")
 PY
-		kept=$(xargs -0 -n 2000 "$BENCH_CHECK" conns --seed "$seed" \
+		# (500 arguments a command: whole pairs, under xargs' size limit)
+		kept=$(xargs -0 -n 500 "$BENCH_CHECK" conns --seed "$seed" \
 			--req-bytes "$REQ" --resp-bytes "$RESP" <"$WORK/pairs" |
 			awk '$1 == "conns" { k += $4 } END { print k + 0 }')
 	fi
