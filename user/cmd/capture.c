@@ -137,6 +137,12 @@ static enum cli_result capture_parse(struct capture_opts *o, int argc,
 			"fill ring entries per socket, a power of 2 (default: "
 			"16384, or half of --frames if that is less)",
 			64, 1u << 16),
+		CLI_OPT("relinquish-privileges", 'Z', CLI_STR, &o->user,
+			"USER",
+			"once capturing, run as USER and its groups with no "
+			"capabilities (a helper process keeps the right to "
+			"detach the classifier); USER must be able to write "
+			"where files are still created"),
 		CLI_OPT("verbose", 'v', CLI_FLAG, &o->verbose, NULL,
 			"debug log output, with libbpf's and libxdp's "
 			"messages"),
@@ -582,6 +588,8 @@ static int capture_init(struct capture *c, int argc, char **argv)
 		for (i = 0; i < c->nq; i++)
 			c->queues[i] = i;
 	}
+	if (capture_privs_lookup(c))
+		return CMD_USAGE;
 	if (c->o->stats_json &&
 	    capture_stats_json_check(c->o->stats_json, err, sizeof(err))) {
 		pr_warn("--stats-json %s: %s\n", c->o->stats_json, err);
@@ -652,6 +660,8 @@ int cmd_capture(int argc, char **argv)
 	/* A -w FIFO's reader that exits: EPIPE, counted; not a kill. */
 	signal(SIGPIPE, SIG_IGN);
 	ret = capture_setup(&c, rotate_bytes);
+	if (!ret)
+		ret = capture_privs_drop(&c);
 	if (!ret)
 		ret = capture_run(&c, &sigs);
 	else

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/privdrop.h"
 #include "live/capture_stats.h"
 #include "tcp/flow_index.h"
 #include "fs_shared.h"
@@ -24,6 +25,7 @@ struct capture_opts {
 	const char *pin_path;
 	const char *rotate_size;
 	const char *streams;
+	const char *user; /* -Z */
 	int xdp_mode;
 	int hold_policy;
 	int pcap_io;
@@ -66,6 +68,8 @@ struct capture {
 	 */
 	__u64 xdp_base[FS_STAT_MAX];
 	__u64 *qbase;
+	struct privdrop pd; /* -Z: whom to become */
+	bool streams_dir_made; /* --streams DIR did not exist before */
 };
 
 /*
@@ -85,6 +89,16 @@ void capture_read_xdp(struct capture *c, uint64_t xdp[FS_STAT_MAX],
 void capture_detach(struct capture *c, uint64_t xdp[FS_STAT_MAX],
 		    uint64_t *qredir);
 void capture_detach_quiet(struct capture *c);
+
+/*
+ * capture_privs.c, -Z: before set-up, note what flowsplice will create;
+ * once set up (classifier, UMEM, sockets, first files), give what it
+ * created to USER, become USER with no capabilities, and check that the
+ * directories it will still create files in are writable.  0 or -errno,
+ * the cause logged.
+ */
+int capture_privs_lookup(struct capture *c);
+int capture_privs_drop(struct capture *c);
 
 /* Free whatever set-up made (sockets, files, UMEM, rings). */
 void capture_free(struct capture *c);

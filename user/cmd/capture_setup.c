@@ -314,6 +314,16 @@ int capture_setup(struct capture *c, uint64_t rotate_bytes)
 	ret = attach_classifier_prog(c);
 	if (ret)
 		return ret;
+	/* -Z: the last moment with one thread and no UMEM to copy. */
+	if (c->o->user) {
+		ret = xdp_prog_keep_detacher(c->prog);
+		if (ret) {
+			pr_warn("-Z: cannot fork the helper that detaches the "
+				"classifier at exit: %s\n",
+				strerror(-ret));
+			return ret;
+		}
+	}
 	ret = open_sockets(c, xdp_prog_mode(c->prog) == XDP_PROG_MODE_NATIVE);
 	if (ret)
 		return ret;

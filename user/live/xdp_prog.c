@@ -74,6 +74,7 @@ static struct xdp_prog *prog_new(int ifindex)
 	p->ncpus = libbpf_num_possible_cpus();
 	for (i = 0; i < M_NR; i++)
 		p->map_fd[i] = -1;
+	p->helper_fd = -1;
 	return p;
 }
 
@@ -381,7 +382,7 @@ static int attach_new(struct xdp_prog *p, enum xdp_attach_mode am,
 }
 
 /* Undo attach_new(), including pins it made; leaves p reusable. */
-static void release_new(struct xdp_prog *p)
+void xdp_prog_release_new(struct xdp_prog *p)
 {
 	enum xdp_attach_mode am = p->mode == XDP_PROG_MODE_GENERIC
 					  ? XDP_MODE_SKB
@@ -419,7 +420,7 @@ static int attach_fresh(struct xdp_prog *p, enum xdp_prog_mode mode,
 	p->mode = generic ? XDP_PROG_MODE_GENERIC : XDP_PROG_MODE_NATIVE;
 	err = attach_new(p, generic ? XDP_MODE_SKB : XDP_MODE_NATIVE, pin_path);
 	if (err && !generic && mode == XDP_PROG_MODE_AUTO) {
-		release_new(p);
+		xdp_prog_release_new(p);
 		snprintf(reason, sizeof(reason),
 			 "generic: the driver refused native XDP (%s)",
 			 strerror(-err));
@@ -548,7 +549,7 @@ static int attach_locked(struct xdp_prog **out, int ifindex,
 		err = query_attached(ifindex, &id, &am, &p->multiprog);
 	if (err) {
 		snprintf(why, whylen, "%s", line);
-		release_new(p);
+		xdp_prog_release_new(p);
 		prog_free(p);
 		return err;
 	}
@@ -590,8 +591,8 @@ void xdp_prog_detach(struct xdp_prog *p)
 	if (!p)
 		return;
 	xdp_user_clear(p);
-	if (!p->reused || p->adopted)
-		release_new(p);
+	if (!xdp_detacher_detach(p) && (!p->reused || p->adopted))
+		xdp_prog_release_new(p);
 	prog_free(p);
 }
 

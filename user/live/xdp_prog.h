@@ -80,6 +80,18 @@ int xdp_prog_find(int ifindex, const char *pin_path, struct xdp_prog **out);
  */
 void xdp_prog_detach(struct xdp_prog *p);
 
+/*
+ * Keep the means to detach p once this process has given up its
+ * privileges (-Z): a helper process, forked now with them, does nothing
+ * but wait on a socket.  xdp_prog_detach() then has it detach the
+ * program (and remove the pins it made), waiting for its answer; if this
+ * process dies first, the helper detaches when the socket closes, so
+ * even a killed capture leaves no classifier behind.  A no-op for a
+ * program found in place (never detached).  Call it before any thread
+ * is started.  Returns 0 or -errno.
+ */
+int xdp_prog_keep_detacher(struct xdp_prog *p);
+
 /* The XSKMAP: key rx queue index, value an AF_XDP socket fd. */
 int xdp_prog_xsks_fd(const struct xdp_prog *p);
 

@@ -29,7 +29,16 @@ struct xdp_prog {
 	struct xdp_program *prog;
 	int map_fd[M_NR];
 	char pin_path[PATH_MAX];
+	/* xdp_detacher.c: the helper that detaches for us after -Z, or -1 */
+	int helper_fd;
+	int helper_pid;
 };
+
+/* xdp_prog.c: undo what attach_new() did (detach, unpin, close). */
+void xdp_prog_release_new(struct xdp_prog *p);
+
+/* xdp_detacher.c: have the helper detach p; false if there is none. */
+bool xdp_detacher_detach(struct xdp_prog *p);
 
 /* xdp_users.c */
 /* Record this process as the owner of program id (attached by us). */
