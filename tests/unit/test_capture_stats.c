@@ -213,10 +213,61 @@ static void test_write_errors(void)
 	CHECK_EQ(json_of(buf, 1, "redirected"), 20);
 }
 
+/* How many times needle occurs in hay. */
+static int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (; (hay = strstr(hay, needle)); hay++)
+		n++;
+	return n;
+}
+
+/*
+ * The Prometheus document: per-queue samples with their labels, a drop
+ * per cause under one family, HELP and TYPE once per family.
+ */
+static void test_prometheus_text(void)
+{
+	size_t len = 0;
+	char *doc = NULL;
+	struct fx fx;
+	FILE *f;
+
+	fill(&fx);
+	f = open_memstream(&doc, &len);
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	capture_stats_prom(f, "veth0", &fx.s, 1.5);
+	fclose(f);
+	CHECK_EQ(count_of(doc, "\nflowsplice_packets_total{interface=\"veth0\","
+			       "queue=\"0\"} 100\n"),
+		 1);
+	CHECK_EQ(count_of(doc, "\nflowsplice_packets_total{interface=\"veth0\","
+			       "queue=\"1\"} 20\n"),
+		 1);
+	CHECK_EQ(count_of(doc, "\nflowsplice_drops_total{interface=\"veth0\","
+			       "queue=\"0\",cause=\"ring_full\"} 2\n"),
+		 1);
+	CHECK_EQ(count_of(doc, "\nflowsplice_redirected_packets_total{interface"
+			       "=\"veth0\",queue=\"0\"} 102\n"),
+		 1);
+	CHECK_EQ(count_of(doc, "# TYPE flowsplice_drops_total counter\n"), 1);
+	CHECK_EQ(count_of(doc, "# HELP flowsplice_drops_total "), 1);
+	/* 6 causes x 2 queues */
+	CHECK_EQ(count_of(doc, "\nflowsplice_drops_total{"), 12);
+	CHECK_EQ(count_of(doc, "# TYPE "), count_of(doc, "# HELP "));
+	CHECK_EQ(count_of(doc, "flowsplice_elapsed_seconds{interface=\"veth0\"}"
+			       " 1.500\n"),
+		 1);
+	free(doc);
+}
+
 static const struct t_case cases[] = {
 	T_CASE(test_all_accounted),	  T_CASE(test_lost_between_queues),
 	T_CASE(test_unwritten_per_queue), T_CASE(test_redirected_unreceived),
-	T_CASE(test_write_errors),
+	T_CASE(test_write_errors),	  T_CASE(test_prometheus_text),
 };
 
 T_MAIN(cases)

@@ -118,6 +118,15 @@ static enum cli_result capture_parse(struct capture_opts *o, int argc,
 			"keep FILE updated with the counters as JSON (each "
 			"interval and at exit); FILE must be a regular file "
 			"or absent"),
+		CLI_OPT("metrics", 0, CLI_STR, &o->metrics, "ADDR:PORT",
+			"serve the counters at http://ADDR:PORT/metrics in "
+			"the Prometheus text format (ADDR6 in brackets; "
+			":PORT for every address), refreshed each stats "
+			"interval"),
+		CLI_OPT("metrics-file", 0, CLI_STR, &o->metrics_file, "FILE",
+			"keep FILE updated with the same metrics (each "
+			"interval and at exit, replaced atomically), for "
+			"node_exporter's textfile collector"),
 		CLI_OPT_RANGE_DEF("frame-size", 0, CLI_UINT, &o->frame_size,
 				  "BYTES", "UMEM frame size, 2048 or 4096",
 				  2048, 4096, 4096),
@@ -345,17 +354,53 @@ static void snapshot(struct capture *c, struct capture_snap *s)
 }
 
 /* A failure is logged once until a write succeeds, not each interval. */
-static int write_stats_json(struct capture *c, const struct capture_snap *s)
+static int log_write(const char *path, int ret, int *last)
 {
-	int ret = capture_stats_json(c->o->stats_json, c->o->ifname, s,
-				     (s->time_ns - c->start_ns) / 1e9);
-
-	if (ret && ret != c->stats_json_err)
-		pr_warn("cannot write %s: %s\n", c->o->stats_json,
+	if (ret && ret != *last)
+		pr_warn("cannot write %s: %s\n", path,
 			ret == -EEXIST ? "something other than a regular file "
 					 "is there now: not replaced"
 				       : strerror(-ret));
-	c->stats_json_err = ret;
+	*last = ret;
+	return ret;
+}
+
+/* The document served at --metrics: rendered here, copied there. */
+static void publish_metrics(struct capture *c, const struct capture_snap *s,
+			    double elapsed)
+{
+	size_t len = 0;
+	char *doc = NULL;
+	FILE *f = open_memstream(&doc, &len);
+
+	if (!f)
+		return;
+	capture_stats_prom(f, c->o->ifname, s, elapsed);
+	if (!fclose(f))
+		metrics_http_publish(c->metrics, doc, len);
+	free(doc);
+}
+
+/* --stats-json, --metrics-file and --metrics from one snapshot. */
+static int write_stats(struct capture *c, const struct capture_snap *s)
+{
+	double elapsed = (s->time_ns - c->start_ns) / 1e9;
+	int ret = 0, r;
+
+	if (c->o->stats_json)
+		ret = log_write(c->o->stats_json,
+				capture_stats_json(c->o->stats_json,
+						   c->o->ifname, s, elapsed),
+				&c->stats_json_err);
+	if (c->o->metrics_file) {
+		r = log_write(c->o->metrics_file,
+			      capture_stats_prom_file(c->o->metrics_file,
+						      c->o->ifname, s, elapsed),
+			      &c->metrics_file_err);
+		ret = ret ? ret : r;
+	}
+	if (c->metrics)
+		publish_metrics(c, s, elapsed);
 	return ret;
 }
 
@@ -367,8 +412,7 @@ static void report(struct capture *c, bool line)
 	if (line && c->o->stats_interval && !c->o->quiet)
 		capture_stats_line(stderr, &c->cur,
 				   c->prev.time_ns ? &c->prev : NULL);
-	if (c->o->stats_json)
-		write_stats_json(c, &c->cur);
+	write_stats(c, &c->cur);
 	/* cur becomes prev; the queue arrays swap with it. */
 	tmp = c->prev;
 	c->prev = c->cur;
@@ -532,8 +576,8 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 			ret = r;
 		}
 	}
-	if (c->o->stats_json) {
-		int r = write_stats_json(c, &c->prev);
+	{
+		int r = write_stats(c, &c->prev);
 
 		if (r && !ret)
 			ret = r;
@@ -594,6 +638,19 @@ static int capture_init(struct capture *c, int argc, char **argv)
 	    capture_stats_json_check(c->o->stats_json, err, sizeof(err))) {
 		pr_warn("--stats-json %s: %s\n", c->o->stats_json, err);
 		return -EINVAL;
+	}
+	if (c->o->metrics_file &&
+	    capture_stats_json_check(c->o->metrics_file, err, sizeof(err))) {
+		pr_warn("--metrics-file %s: %s\n", c->o->metrics_file, err);
+		return -EINVAL;
+	}
+	if (c->o->metrics) {
+		ret = metrics_http_open(&c->metrics, c->o->metrics, err,
+					sizeof(err));
+		if (ret) {
+			pr_warn("--metrics %s: %s\n", c->o->metrics, err);
+			return ret == -EINVAL ? CMD_USAGE : ret;
+		}
 	}
 	c->prev.q = calloc(c->nq, sizeof(*c->prev.q));
 	c->cur.q = calloc(c->nq, sizeof(*c->cur.q));
@@ -662,6 +719,13 @@ int cmd_capture(int argc, char **argv)
 	ret = capture_setup(&c, rotate_bytes);
 	if (!ret)
 		ret = capture_privs_drop(&c);
+	/* After the drop: a thread made before it would keep its caps. */
+	if (!ret && c.metrics) {
+		ret = metrics_http_start(c.metrics);
+		if (ret)
+			pr_warn("--metrics: cannot start its thread: %s\n",
+				strerror(-ret));
+	}
 	if (!ret)
 		ret = capture_run(&c, &sigs);
 	else

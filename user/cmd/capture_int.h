@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/metrics_http.h"
 #include "lib/privdrop.h"
 #include "live/capture_stats.h"
 #include "tcp/flow_index.h"
@@ -26,6 +27,8 @@ struct capture_opts {
 	const char *rotate_size;
 	const char *streams;
 	const char *user; /* -Z */
+	const char *metrics; /* ADDR:PORT */
+	const char *metrics_file;
 	int xdp_mode;
 	int hold_policy;
 	int pcap_io;
@@ -62,6 +65,8 @@ struct capture {
 	struct capture_snap prev, cur;
 	uint64_t start_ns;
 	int stats_json_err; /* the last --stats-json write's, logged once */
+	int metrics_file_err; /* the same for --metrics-file */
+	struct metrics_http *metrics; /* --metrics */
 	/*
 	 * Classifier counters at start: a program an operator loaded may
 	 * have counted before this capture; only the difference is ours.

@@ -117,6 +117,11 @@ static int check_dirs(const struct capture *c)
 		ret = check_writable(c, dir,
 				     "--stats-json replaces its file in");
 	}
+	if (!ret && c->o->metrics_file) {
+		dir_of(c->o->metrics_file, dir, sizeof(dir));
+		ret = check_writable(c, dir,
+				     "--metrics-file replaces its file in");
+	}
 	return ret;
 }
 

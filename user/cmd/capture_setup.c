@@ -336,6 +336,7 @@ int capture_setup(struct capture *c, uint64_t rotate_bytes)
 
 void capture_free(struct capture *c)
 {
+	metrics_http_close(c->metrics);
 	worker_group_fini(&c->g);
 	if (c->index)
 		flow_index_close(c->index);

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,40 +105,142 @@ void capture_stats_line(FILE *f, const struct capture_snap *cur,
 	fflush(f);
 }
 
+/*
+ * Every per-queue counter, once: the --stats-json keys and the Prometheus
+ * metrics (--metrics, --metrics-file) are both generated from this
+ * table, so they cannot disagree.  json: the key in the queue's object,
+ * or in its nested object obj ("drops", "streams"; a nested object's
+ * entries are consecutive); prom: the metric name after "flowsplice_",
+ * labelled queue (and cause).  DERIVED_KERNEL: the kernel
+ * drops other than fill_empty, computed (kernel_other()).
+ */
+#define QOFF(m) offsetof(struct queue_snap, m)
+#define DERIVED_KERNEL SIZE_MAX
+#define COUNTER(j, p, off, h)                   \
+	{                                       \
+		j, p, NULL, false, off, h, NULL \
+	}
+#define GAUGE(j, p, off, h)                    \
+	{                                      \
+		j, p, NULL, true, off, h, NULL \
+	}
+#define DROP(cause, off, h)                                         \
+	{                                                           \
+		cause, "drops_total", cause, false, off, h, "drops" \
+	}
+#define STREAM(j, p, off, h)                         \
+	{                                            \
+		j, p, NULL, false, off, h, "streams" \
+	}
+
+static const struct qstat {
+	const char *json;
+	const char *prom;
+	const char *cause;
+	bool gauge;
+	size_t off;
+	const char *help;
+	const char *obj; /* the queue's nested JSON object, or NULL */
+} qstats[] = {
+	COUNTER("redirected", "redirected_packets_total", QOFF(redirected),
+		"Packets the classifier redirected to the queue."),
+	COUNTER("rx_packets", "packets_total", QOFF(w.rx_packets),
+		"Packets received from the queue's socket."),
+	COUNTER("rx_bytes", "bytes_total", QOFF(w.rx_bytes),
+		"Bytes received from the queue's socket."),
+	COUNTER("rx_descs", "descriptors_total", QOFF(w.rx_descs),
+		"RX descriptors (a multi-buffer packet takes several)."),
+	COUNTER("written", "written_packets_total", QOFF(w.written),
+		"Packets in the pcap files."),
+	COUNTER("written_bytes", "written_bytes_total", QOFF(w.wr_bytes),
+		"Bytes the writer completed."),
+	COUNTER("no_meta", "no_meta_packets_total", QOFF(w.no_meta),
+		"Packets without a classifier timestamp, stamped on receipt."),
+	COUNTER("handed_out", "handed_out_packets_total", QOFF(w.handed_out),
+		"Packets handed to their flow's owner worker."),
+	COUNTER("handed_in", "handed_in_packets_total", QOFF(w.handed_in),
+		"Packets received from other workers."),
+	COUNTER("processed", "processed_packets_total", QOFF(w.processed),
+		"Packets processed as their flow's owner."),
+	COUNTER("not_tcp", "not_tcp_packets_total", QOFF(w.not_tcp),
+		"Matched packets not reassembled (UDP, fragments)."),
+	COUNTER("malformed", "malformed_packets_total", QOFF(w.malformed),
+		"Packets unparsable in userspace."),
+	COUNTER("flows", "flows_total", QOFF(w.flows),
+		"Flows the worker owned."),
+	GAUGE("flows_active", "flows_active", QOFF(w.flows_active),
+	      "Flows the worker owns now."),
+	COUNTER("evicted", "evicted_flows_total", QOFF(w.evicted),
+		"Flows ended for the flow-table bound (--max-flows)."),
+	COUNTER("gaps", "gaps_total", QOFF(w.gaps),
+		"Holes recorded in stream files."),
+	COUNTER("gap_bytes", "gap_bytes_total", QOFF(w.gap_bytes),
+		"Bytes of the holes recorded in stream files."),
+	COUNTER("stream_bytes", "stream_bytes_total", QOFF(w.stream_bytes),
+		"In-order stream bytes written."),
+	GAUGE("held_frames_max", "held_frames_max", QOFF(w.held_frames_max),
+	      "Most frames held by the reassembler."),
+	COUNTER("hold_budget", "hold_budget_segments_total",
+		QOFF(w.hold_budget), "Segments past the held-frame budget."),
+	COUNTER("handoff_waits", "handoff_waits_total", QOFF(w.handoff_waits),
+		"Waits for room in an owner's inbox."),
+	COUNTER("loop_waits", "loop_waits_total", QOFF(w.loop_waits),
+		"Times the worker loop waited for the writer."),
+	DROP("ring_full", QOFF(k.rx_ring_full), "Packets dropped, by cause."),
+	DROP("fill_empty", QOFF(k.rx_fill_ring_empty_descs), NULL),
+	DROP("kernel", DERIVED_KERNEL, NULL),
+	DROP("invalid", QOFF(k.rx_invalid_descs), NULL),
+	DROP("chain", QOFF(w.chain_drop), NULL),
+	DROP("write", QOFF(w.write_fail), NULL),
+	COUNTER("write_errors", "write_errors_total", QOFF(w.wr_errors),
+		"Writes the kernel failed."),
+	STREAM("files", "stream_files_total", QOFF(w.files),
+	       "Stream files created."),
+	STREAM("written_once", "stream_written_once_files_total",
+	       QOFF(w.written_once),
+	       "Stream files written in one open-write-close chain."),
+	STREAM("reopens", "stream_reopens_total", QOFF(w.reopens),
+	       "Stream files closed for the open-file bound and reopened."),
+	STREAM("hold_full", "stream_hold_full_total", QOFF(w.hold_full),
+	       "Stream directions streamed because the hold bound was reached."),
+	STREAM("room_drops", "stream_room_drops_total", QOFF(w.room_drops),
+	       "Stream writes dropped: no descriptor free."),
+	STREAM("dropped_bytes", "stream_dropped_bytes_total",
+	       QOFF(w.dropped_bytes), "Stream bytes never written."),
+	STREAM("write_errors", "stream_write_errors_total",
+	       QOFF(w.stream_errors),
+	       "Failed stream and index opens and writes."),
+};
+
+#define NQSTATS (sizeof(qstats) / sizeof(qstats[0]))
+
+static uint64_t qstat_get(const struct qstat *st, const struct queue_snap *q)
+{
+	if (st->off == DERIVED_KERNEL)
+		return kernel_other(&q->k);
+	return *(const uint64_t *)((const char *)q + st->off);
+}
+
 static void json_queue(FILE *f, const struct queue_snap *q, int last)
 {
-	const struct worker_stats *w = &q->w;
+	const char *obj = NULL;
+	unsigned int i;
 
-	fprintf(f,
-		"    {\"queue\": %u, \"redirected\": %" PRIu64
-		", \"rx_packets\": %" PRIu64 ", \"rx_bytes\": %" PRIu64
-		", \"rx_descs\": %" PRIu64 ", \"written\": %" PRIu64
-		", \"written_bytes\": %" PRIu64 ", \"no_meta\": %" PRIu64
-		",\n     \"handed_out\": %" PRIu64 ", \"handed_in\": %" PRIu64
-		", \"processed\": %" PRIu64 ", \"not_tcp\": %" PRIu64
-		", \"malformed\": %" PRIu64 ", \"flows\": %" PRIu64
-		", \"flows_active\": %" PRIu64 ", \"evicted\": %" PRIu64
-		", \"held_frames_max\": %" PRIu64 ", \"hold_budget\": %" PRIu64
-		", \"handoff_waits\": %" PRIu64 ", \"loop_waits\": %" PRIu64
-		",\n     \"drops\": {\"ring_full\": %" PRIu64
-		", \"fill_empty\": %" PRIu64 ", \"kernel\": %" PRIu64
-		", \"invalid\": %" PRIu64 ", \"chain\": %" PRIu64
-		", \"write\": %" PRIu64 "}, \"write_errors\": %" PRIu64
-		",\n     \"streams\": {\"files\": %" PRIu64
-		", \"written_once\": %" PRIu64 ", \"reopens\": %" PRIu64
-		", \"hold_full\": %" PRIu64 ", \"room_drops\": %" PRIu64
-		", \"dropped_bytes\": %" PRIu64 ", \"write_errors\": %" PRIu64
-		"}}%s\n",
-		q->queue, q->redirected, w->rx_packets, w->rx_bytes,
-		w->rx_descs, w->written, w->wr_bytes, w->no_meta, w->handed_out,
-		w->handed_in, w->processed, w->not_tcp, w->malformed, w->flows,
-		w->flows_active, w->evicted, w->held_frames_max, w->hold_budget,
-		w->handoff_waits, w->loop_waits, q->k.rx_ring_full,
-		q->k.rx_fill_ring_empty_descs, kernel_other(&q->k),
-		q->k.rx_invalid_descs, w->chain_drop, w->write_fail,
-		w->wr_errors, w->files, w->written_once, w->reopens,
-		w->hold_full, w->room_drops, w->dropped_bytes, w->stream_errors,
-		last ? "" : ",");
+	fprintf(f, "    {\"queue\": %u", q->queue);
+	for (i = 0; i < NQSTATS; i++) {
+		const struct qstat *st = &qstats[i];
+
+		if (st->obj != obj) {
+			fprintf(f, "%s,\n     ", obj ? "}" : "");
+			if (st->obj)
+				fprintf(f, "\"%s\": {", st->obj);
+			obj = st->obj;
+		} else {
+			fprintf(f, ", ");
+		}
+		fprintf(f, "\"%s\": %" PRIu64, st->json, qstat_get(st, q));
+	}
+	fprintf(f, "%s}%s\n", obj ? "}" : "", last ? "" : ",");
 }
 
 static const char *file_kind(mode_t mode)
@@ -219,13 +322,109 @@ int capture_stats_json_check(const char *path, char *why, size_t whylen)
 	return 0;
 }
 
-int capture_stats_json(const char *path, const char *ifname,
-		       const struct capture_snap *s, double elapsed_s)
+static void json_doc(FILE *f, const char *ifname, const struct capture_snap *s,
+		     double elapsed_s)
 {
 	static const char *const names[] = FS_STAT_NAMES;
+	unsigned int i;
+
+	fprintf(f, "{\n  \"interface\": \"%s\",\n  \"elapsed_s\": %.3f,\n",
+		ifname, elapsed_s);
+	fprintf(f, "  \"xdp\": {");
+	for (i = 0; i < FS_STAT_MAX; i++)
+		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", names[i],
+			s->xdp[i]);
+	fprintf(f, "},\n  \"queues\": [\n");
+	for (i = 0; i < s->nq; i++)
+		json_queue(f, &s->q[i], i + 1 == s->nq);
+	fprintf(f, "  ]\n}\n");
+}
+
+/* A label value: backslash, double quote and newline escaped. */
+static void prom_label(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+}
+
+static void prom_family(FILE *f, const char *name, const char *type,
+			const char *help)
+{
+	fprintf(f, "# HELP flowsplice_%s %s\n# TYPE flowsplice_%s %s\n", name,
+		help, name, type);
+}
+
+static void prom_queue_family(FILE *f, const char *ifname,
+			      const struct capture_snap *s, unsigned int first)
+{
+	const struct qstat *st = &qstats[first];
+	unsigned int i, q;
+
+	prom_family(f, st->prom, st->gauge ? "gauge" : "counter", st->help);
+	for (q = 0; q < s->nq; q++)
+		for (i = first; i < NQSTATS; i++) {
+			if (strcmp(qstats[i].prom, st->prom))
+				continue;
+			fprintf(f, "flowsplice_%s{interface=\"", st->prom);
+			prom_label(f, ifname);
+			fprintf(f, "\",queue=\"%u\"", s->q[q].queue);
+			if (qstats[i].cause)
+				fprintf(f, ",cause=\"%s\"", qstats[i].cause);
+			fprintf(f, "} %" PRIu64 "\n",
+				qstat_get(&qstats[i], &s->q[q]));
+		}
+}
+
+void capture_stats_prom(FILE *f, const char *ifname,
+			const struct capture_snap *s, double elapsed_s)
+{
+	static const char *const names[] = FS_STAT_NAMES;
+	char name[64], help[128];
+	unsigned int i, j;
+
+	prom_family(f, "elapsed_seconds", "gauge",
+		    "Seconds since the capture started.");
+	fprintf(f, "flowsplice_elapsed_seconds{interface=\"");
+	prom_label(f, ifname);
+	fprintf(f, "\"} %.3f\n", elapsed_s);
+	for (i = 0; i < FS_STAT_MAX; i++) {
+		snprintf(name, sizeof(name), "classifier_%s_packets_total",
+			 names[i]);
+		snprintf(help, sizeof(help),
+			 "Frames the XDP classifier counted as %s.", names[i]);
+		prom_family(f, name, "counter", help);
+		fprintf(f, "flowsplice_%s{interface=\"", name);
+		prom_label(f, ifname);
+		fprintf(f, "\"} %" PRIu64 "\n", s->xdp[i]);
+	}
+	/* A family once, at its first entry: its lines must be together. */
+	for (i = 0; i < NQSTATS; i++) {
+		for (j = 0; j < i && strcmp(qstats[j].prom, qstats[i].prom);
+		     j++)
+			;
+		if (j == i)
+			prom_queue_family(f, ifname, s, i);
+	}
+}
+
+/*
+ * Write render's document to a unique temporary file next to path and
+ * rename it over path: a reader sees the old document or the new one.
+ */
+static int write_atomic(const char *path,
+			void (*render)(FILE *, const char *,
+				       const struct capture_snap *, double),
+			const char *ifname, const struct capture_snap *s,
+			double elapsed_s)
+{
 	char tmp[PATH_MAX];
 	mode_t mode;
-	unsigned int i;
 	FILE *f;
 	int ret, fd;
 
@@ -242,16 +441,7 @@ int capture_stats_json(const char *path, const char *ifname,
 		unlink(tmp);
 		return ret;
 	}
-	fprintf(f, "{\n  \"interface\": \"%s\",\n  \"elapsed_s\": %.3f,\n",
-		ifname, elapsed_s);
-	fprintf(f, "  \"xdp\": {");
-	for (i = 0; i < FS_STAT_MAX; i++)
-		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", names[i],
-			s->xdp[i]);
-	fprintf(f, "},\n  \"queues\": [\n");
-	for (i = 0; i < s->nq; i++)
-		json_queue(f, &s->q[i], i + 1 == s->nq);
-	fprintf(f, "  ]\n}\n");
+	render(f, ifname, s, elapsed_s);
 	if (fflush(f))
 		ret = -errno;
 	else if (ferror(f))
@@ -263,6 +453,18 @@ int capture_stats_json(const char *path, const char *ifname,
 	if (ret)
 		unlink(tmp);
 	return ret;
+}
+
+int capture_stats_json(const char *path, const char *ifname,
+		       const struct capture_snap *s, double elapsed_s)
+{
+	return write_atomic(path, json_doc, ifname, s, elapsed_s);
+}
+
+int capture_stats_prom_file(const char *path, const char *ifname,
+			    const struct capture_snap *s, double elapsed_s)
+{
+	return write_atomic(path, capture_stats_prom, ifname, s, elapsed_s);
 }
 
 int64_t capture_stats_summary(FILE *f, const struct capture_snap *s,

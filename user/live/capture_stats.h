@@ -53,6 +53,19 @@ int capture_stats_json(const char *path, const char *ifname,
 		       const struct capture_snap *s, double elapsed_s);
 
 /*
+ * The snapshot in the Prometheus text exposition format (0.0.4): every
+ * counter of the JSON document, generated from the same table, named
+ * flowsplice_*_total (counters) with labels interface and queue (and
+ * cause for flowsplice_drops_total), with HELP and TYPE lines.
+ * _file: the same document replacing path as capture_stats_json() does
+ * (for node_exporter's textfile collector).  Returns 0 or -errno.
+ */
+void capture_stats_prom(FILE *f, const char *ifname,
+			const struct capture_snap *s, double elapsed_s);
+int capture_stats_prom_file(const char *path, const char *ifname,
+			    const struct capture_snap *s, double elapsed_s);
+
+/*
  * Whether capture_stats_json() can write path: nothing or a regular file
  * there, and a file can be made in its directory (made and removed).
  * Returns 0, or -errno with the cause in why.
