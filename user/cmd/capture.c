@@ -26,6 +26,7 @@
 #include "parse/filter.h"
 #include "tcp/flow_index.h"
 #include "lib/log.h"
+#include "lib/sdnotify.h"
 #include "parse/pkt.h"
 #include "live/worker.h"
 #include "live/xdp_prog.h"
@@ -529,6 +530,28 @@ static void report_unwritten(struct capture *c)
 		bytes, writes);
 }
 
+/* Type=notify: a failure to tell the service manager is worth a line. */
+static void notify(const char *state)
+{
+	int ret = sdnotify_send(state);
+
+	if (ret)
+		pr_warn("cannot notify the service manager ($NOTIFY_SOCKET) of "
+			"%s: %s\n",
+			state, strerror(-ret));
+}
+
+/* Once every worker runs and the classifier redirects to their sockets. */
+static void notify_ready(const struct capture *c)
+{
+	char state[128];
+
+	snprintf(state, sizeof(state),
+		 "READY=1\nSTATUS=capturing on %s, %u queue(s)",
+		 c->o->ifname, c->nq);
+	notify(state);
+}
+
 static int capture_run(struct capture *c, const sigset_t *sigs)
 {
 	uint64_t xdp[FS_STAT_MAX] = {0}, *qredir;
@@ -541,8 +564,11 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 	worker_group_update_clock(&c->g);
 	c->start_ns = mono_ns();
 	ret = worker_group_start(&c->g, &started);
-	if (!ret)
+	if (!ret) {
+		notify_ready(c);
 		ret = run_loop(c, sigs);
+	}
+	notify("STOPPING=1");
 	capture_detach(c, xdp, qredir);
 	worker_group_stop(&c->g);
 	join_workers(c, sigs, started);
