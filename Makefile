@@ -38,7 +38,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all test demo bench install clean deps unit-tests fuzz
+.PHONY: all test demo bench install install-files clean deps unit-tests fuzz
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
@@ -104,7 +104,7 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 $(BUILD)/obj/%.o: user/%.c | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) $(DEPFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/asan/obj/%.o: user/%.c | $(BUILD)
 	$(call msg,CC-SAN,$@)
@@ -224,12 +224,24 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/bench/run.sh
 
-install: all
+install: all install-files
+
+# What a package holds (debian/rules calls this after building the two).
+# The unit goes under $(UNITDIR) and the options under $(SYSCONFDIR).
+UNITDIR    ?= /lib/systemd/system
+SYSCONFDIR ?= /etc
+install-files:
 	install -D -m 0755 $(BUILD)/flowsplice $(DESTDIR)$(PREFIX)/sbin/flowsplice
 	install -D -m 0644 $(BUILD)/classifier.bpf.o \
 		$(DESTDIR)$(PREFIX)/lib/flowsplice/classifier.bpf.o
 	install -D -m 0644 man/flowsplice.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man8/flowsplice.8
+	sed 's|/usr/sbin/flowsplice|$(PREFIX)/sbin/flowsplice|' \
+		'systemd/flowsplice@.service' >'$(BUILD)/flowsplice@.service'
+	install -D -m 0644 '$(BUILD)/flowsplice@.service' \
+		'$(DESTDIR)$(UNITDIR)/flowsplice@.service'
+	install -D -m 0644 systemd/flowsplice.default \
+		$(DESTDIR)$(SYSCONFDIR)/default/flowsplice
 
 clean:
 	rm -rf $(BUILD)
