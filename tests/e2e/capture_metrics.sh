@@ -34,11 +34,7 @@ topo_bg cap "$FS_BIN" capture -i "$CAP_IF" tcp port 5201 \
 	--metrics "127.0.0.1:$PORT" --metrics-file "$OUT/m.prom" \
 	2>"$OUT/cap.log"
 pid=$TOPO_BG_PID
-for _ in $(seq 100); do
-	[ -s "$OUT/stats.json" ] && break
-	kill -0 "$pid" 2>/dev/null || { cat "$OUT/cap.log"; die "capture exited"; }
-	sleep 0.1
-done
+wait_started "$OUT/stats.json" "$pid" "$OUT/cap.log"
 [ -s "$OUT/m.prom" ] || { cat "$OUT/cap.log"; die "no --metrics-file"; }
 
 topo_bg a "$TCPXFER" client --connect "$IP_B:5201" --conns 4 --parallel 2 \

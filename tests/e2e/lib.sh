@@ -60,6 +60,9 @@
 #   loss_off DIR [before|after]
 #   loss_stats DIR [before|after]   "data_pkts dropped dropped_bytes"
 #   need_bpffs                 mount bpffs at /sys/fs/bpf if missing
+#   wait_started FILE PID LOG  until a capture (PID) has written FILE (its
+#                              --stats-json); dies with LOG if it exits
+#                              first or takes over 10 s
 #   log MSG, die MSG (exit 1), skip MSG (exit 77)
 #
 # Example:
@@ -180,6 +183,17 @@ topo_bg() { # ns cmd...
 }
 
 # Wait until something listens on a TCP port in a namespace.
+wait_started() { # file pid log
+	local i
+	for i in $(seq 100); do
+		[ -s "$1" ] && return 0
+		kill -0 "$2" 2>/dev/null || { cat "$3" >&2; die "capture exited early"; }
+		sleep 0.1
+	done
+	cat "$3" >&2
+	die "capture did not start in 10 s"
+}
+
 wait_port() { # ns port [timeout_s]
 	local ns port=$2 limit=${3:-10} i
 	ns=$(_topo_ns "$1")

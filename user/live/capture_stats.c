@@ -353,6 +353,14 @@ static void prom_label(FILE *f, const char *v)
 	}
 }
 
+/* "flowsplice_NAME{interface="IFNAME"": the caller adds labels and "}". */
+static void prom_sample(FILE *f, const char *name, const char *ifname)
+{
+	fprintf(f, "flowsplice_%s{interface=\"", name);
+	prom_label(f, ifname);
+	fputc('"', f);
+}
+
 static void prom_family(FILE *f, const char *name, const char *type,
 			const char *help)
 {
@@ -371,9 +379,8 @@ static void prom_queue_family(FILE *f, const char *ifname,
 		for (i = first; i < NQSTATS; i++) {
 			if (strcmp(qstats[i].prom, st->prom))
 				continue;
-			fprintf(f, "flowsplice_%s{interface=\"", st->prom);
-			prom_label(f, ifname);
-			fprintf(f, "\",queue=\"%u\"", s->q[q].queue);
+			prom_sample(f, st->prom, ifname);
+			fprintf(f, ",queue=\"%u\"", s->q[q].queue);
 			if (qstats[i].cause)
 				fprintf(f, ",cause=\"%s\"", qstats[i].cause);
 			fprintf(f, "} %" PRIu64 "\n",
@@ -390,18 +397,16 @@ void capture_stats_prom(FILE *f, const char *ifname,
 
 	prom_family(f, "elapsed_seconds", "gauge",
 		    "Seconds since the capture started.");
-	fprintf(f, "flowsplice_elapsed_seconds{interface=\"");
-	prom_label(f, ifname);
-	fprintf(f, "\"} %.3f\n", elapsed_s);
+	prom_sample(f, "elapsed_seconds", ifname);
+	fprintf(f, "} %.3f\n", elapsed_s);
 	for (i = 0; i < FS_STAT_MAX; i++) {
 		snprintf(name, sizeof(name), "classifier_%s_packets_total",
 			 names[i]);
 		snprintf(help, sizeof(help),
 			 "Frames the XDP classifier counted as %s.", names[i]);
 		prom_family(f, name, "counter", help);
-		fprintf(f, "flowsplice_%s{interface=\"", name);
-		prom_label(f, ifname);
-		fprintf(f, "\"} %" PRIu64 "\n", s->xdp[i]);
+		prom_sample(f, name, ifname);
+		fprintf(f, "} %" PRIu64 "\n", s->xdp[i]);
 	}
 	/* A family once, at its first entry: its lines must be together. */
 	for (i = 0; i < NQSTATS; i++) {
