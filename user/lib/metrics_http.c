@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -177,6 +179,10 @@ static void send_all(int fd, const char *p, size_t len, long long deadline)
 	}
 }
 
+/*
+ * The answer: status ("404 Not Found"), and as the body the document
+ * (body_doc: 503 until the first one is published) or the status line.
+ */
 static void respond(struct metrics_http *m, int fd, const char *status,
 		    bool body_doc, bool head)
 {
@@ -188,24 +194,33 @@ static void respond(struct metrics_http *m, int fd, const char *status,
 
 	if (body_doc) {
 		pthread_mutex_lock(&m->lock);
-		doc = m->doc ? malloc(m->len) : NULL;
+		doc = m->doc ? malloc(m->len ? m->len : 1) : NULL;
 		if (doc) {
 			memcpy(doc, m->doc, m->len);
 			len = m->len;
+			m->scrapes++;
 		}
-		m->scrapes++;
 		pthread_mutex_unlock(&m->lock);
-	} else {
-		doc = strdup(status);
-		len = doc ? strlen(doc) : 0;
+		if (!doc) {
+			body_doc = false;
+			status = "503 Service Unavailable";
+		}
+	}
+	if (!body_doc) {
+		len = strlen(status) + 1; /* and a newline */
+		doc = malloc(len + 1);
+		if (doc)
+			snprintf(doc, len + 1, "%s\n", status);
+		else
+			len = 0;
 	}
 	n = snprintf(hdr, sizeof(hdr),
 		     "HTTP/1.0 %s\r\nContent-Type: %s\r\n"
 		     "Content-Length: %zu\r\nConnection: close\r\n\r\n",
 		     status, body_doc ? ctype : "text/plain", len);
 	send_all(fd, hdr, n, deadline);
-	if (!head)
-		send_all(fd, doc ? doc : "", len, deadline);
+	if (!head && doc)
+		send_all(fd, doc, len, deadline);
 	free(doc);
 }
 
@@ -216,17 +231,17 @@ static void serve_one(struct metrics_http *m, int fd)
 
 	if (read_head(fd, req, sizeof(req)) < 0 ||
 	    sscanf(req, "%7s %255s", method, path) != 2) {
-		respond(m, fd, "400 Bad Request\n", false, false);
+		respond(m, fd, "400 Bad Request", false, false);
 		return;
 	}
 	head = !strcmp(method, "HEAD");
 	if (strcmp(method, "GET") && !head) {
-		respond(m, fd, "405 Method Not Allowed\n", false, false);
+		respond(m, fd, "405 Method Not Allowed", false, false);
 		return;
 	}
 	path[strcspn(path, "?")] = 0;
 	if (strcmp(path, "/metrics"))
-		respond(m, fd, "404 Not Found\n", false, head);
+		respond(m, fd, "404 Not Found", false, head);
 	else
 		respond(m, fd, "200 OK", true, head);
 }
@@ -249,8 +264,13 @@ static void *serve(void *arg)
 		if (!(p[0].revents & POLLIN))
 			continue;
 		fd = accept4(m->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			/* Out of descriptors or memory: not a busy loop. */
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				poll(NULL, 0, 100);
 			continue;
+		}
 		serve_one(m, fd);
 		close(fd);
 	}
@@ -278,6 +298,18 @@ int metrics_http_publish(struct metrics_http *m, const char *doc, size_t len)
 	m->len = len;
 	pthread_mutex_unlock(&m->lock);
 	return 0;
+}
+
+int metrics_http_port(struct metrics_http *m)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(m->lfd, (struct sockaddr *)&ss, &len))
+		return -errno;
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
 unsigned long metrics_http_scrapes(struct metrics_http *m)

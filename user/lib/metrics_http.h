@@ -2,8 +2,8 @@
 /*
  * metrics_http: a tiny HTTP/1.0 server for Prometheus scrapes (--metrics
  * ADDR:PORT).  One thread of its own, never a worker's loop; it answers
- * GET (and HEAD) /metrics with the last document published, 404 for any
- * other path, 405 for other methods, one connection at a time, each
+ * GET (and HEAD) /metrics with the last document published (503 before
+ * the first), 404 for any other path, 405 for other methods, one connection at a time, each
  * bounded in size (4 KiB of request) and time (2 s to send the request,
  * 2 s to take the answer), then closed.  The publisher (the stats
  * interval, on the main thread) copies a document in under a mutex; a
@@ -34,6 +34,9 @@ int metrics_http_start(struct metrics_http *m);
 
 /* Replace the document served (copied).  0 or -ENOMEM. */
 int metrics_http_publish(struct metrics_http *m, const char *doc, size_t len);
+
+/* The port bound (the one given, or the kernel's pick for port 0). */
+int metrics_http_port(struct metrics_http *m);
 
 /* Requests answered 200 so far (for tests and the log). */
 unsigned long metrics_http_scrapes(struct metrics_http *m);
