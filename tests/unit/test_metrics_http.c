@@ -76,13 +76,16 @@ static void test_answers(void)
 	snprintf(want, sizeof(want), "\r\nContent-Length: %zu\r\n",
 		 strlen(doc));
 	CHECK(strstr(buf, want) != NULL);
-	CHECK(strstr(buf, "\r\n\r\n") && !strcmp(strstr(buf, "\r\n\r\n") + 4, doc));
-	CHECK(ask(port, "HEAD /metrics HTTP/1.0\r\n\r\n", buf, sizeof(buf)) > 0);
+	CHECK(strstr(buf, "\r\n\r\n") &&
+	      !strcmp(strstr(buf, "\r\n\r\n") + 4, doc));
+	CHECK(ask(port, "HEAD /metrics HTTP/1.0\r\n\r\n", buf, sizeof(buf)) >
+	      0);
 	CHECK(!strncmp(buf, "HTTP/1.0 200 OK\r\n", 17));
 	CHECK(strstr(buf, "\r\n\r\n") && !strstr(buf, "\r\n\r\n")[4]);
 	CHECK(ask(port, "GET / HTTP/1.0\r\n\r\n", buf, sizeof(buf)) > 0);
 	CHECK(!strncmp(buf, "HTTP/1.0 404 Not Found\r\n", 24));
-	CHECK(ask(port, "POST /metrics HTTP/1.0\r\n\r\n", buf, sizeof(buf)) > 0);
+	CHECK(ask(port, "POST /metrics HTTP/1.0\r\n\r\n", buf, sizeof(buf)) >
+	      0);
 	CHECK(!strncmp(buf, "HTTP/1.0 405 ", 13));
 	CHECK(ask(port, "\r\n\r\n", buf, sizeof(buf)) > 0);
 	CHECK(!strncmp(buf, "HTTP/1.0 400 ", 13));
@@ -92,7 +95,7 @@ static void test_answers(void)
 
 static void test_bad_addresses(void)
 {
-	static const char *const bad[] = {"9464", "127.0.0.1", "host:80",
+	static const char *const bad[] = {"9464",    "127.0.0.1",   "host:80",
 					  "[::1:80", "127.0.0.1:x", ":"};
 	struct metrics_http *m;
 	char why[128];

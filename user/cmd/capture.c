@@ -147,8 +147,7 @@ static enum cli_result capture_parse(struct capture_opts *o, int argc,
 			"fill ring entries per socket, a power of 2 (default: "
 			"16384, or half of --frames if that is less)",
 			64, 1u << 16),
-		CLI_OPT("relinquish-privileges", 'Z', CLI_STR, &o->user,
-			"USER",
+		CLI_OPT("relinquish-privileges", 'Z', CLI_STR, &o->user, "USER",
 			"once capturing, run as USER and its groups with no "
 			"capabilities (a helper process keeps the right to "
 			"detach the classifier); USER must be able to write "
@@ -547,8 +546,8 @@ static void notify_ready(const struct capture *c)
 	char state[128];
 
 	snprintf(state, sizeof(state),
-		 "READY=1\nSTATUS=capturing on %s, %u queue(s)",
-		 c->o->ifname, c->nq);
+		 "READY=1\nSTATUS=capturing on %s, %u queue(s)", c->o->ifname,
+		 c->nq);
 	notify(state);
 }
 

@@ -37,8 +37,8 @@ int capture_privs_lookup(struct capture *c)
 		pr_warn("-Z %s: %s\n", c->o->user, why);
 		return ret;
 	}
-	c->streams_dir_made = c->o->streams && lstat(c->o->streams, &sb) &&
-			      errno == ENOENT;
+	c->streams_dir_made =
+		c->o->streams && lstat(c->o->streams, &sb) && errno == ENOENT;
 	return 0;
 }
 
@@ -64,17 +64,16 @@ static int give_outputs(const struct capture *c)
 	unsigned int i;
 	int ret = 0;
 
-	for (i = 0; i < c->nq && c->o->write; i++)
+	for (i = 0; !ret && i < c->nq; i++)
 		if (c->g.all[i].pcap)
-			ret = ret ?: give(c, pcap_out_current_path(
-					       c->g.all[i].pcap));
-	if (!c->o->streams)
+			ret = give(c, pcap_out_current_path(c->g.all[i].pcap));
+	if (ret || !c->o->streams)
 		return ret;
 	if (c->streams_dir_made)
-		ret = ret ?: give(c, c->o->streams);
-	for (i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
+		ret = give(c, c->o->streams);
+	for (i = 0; !ret && i < sizeof(made) / sizeof(made[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", c->o->streams, made[i]);
-		ret = ret ?: give(c, path);
+		ret = give(c, path);
 	}
 	return ret;
 }

@@ -60,11 +60,12 @@ static int split_addr(const char *addr, char *host, size_t hlen,
 
 static int listen_on(const char *addr, char *why, size_t whylen)
 {
-	struct addrinfo hints = {
+	const struct addrinfo hints = {
 		.ai_family = AF_UNSPEC,
 		.ai_socktype = SOCK_STREAM,
 		.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
-	}, *ai;
+	};
+	struct addrinfo *ai;
 	const char *port;
 	char host[64];
 	int fd, one = 1, ret;

@@ -112,8 +112,10 @@ static int verify(const struct privdrop *pd, char *why, size_t whylen)
 		return -errno;
 	if (r != pd->uid || e != pd->uid || s != pd->uid || rg != pd->gid ||
 	    eg != pd->gid || sg != pd->gid) {
-		snprintf(why, whylen, "uids %u/%u/%u gids %u/%u/%u after the "
-			 "drop", r, e, s, rg, eg, sg);
+		snprintf(why, whylen,
+			 "uids %u/%u/%u gids %u/%u/%u after the "
+			 "drop",
+			 r, e, s, rg, eg, sg);
 		return -EPERM;
 	}
 	ret = privdrop_caps(&eff, &prm, &bnd);
@@ -123,8 +125,10 @@ static int verify(const struct privdrop *pd, char *why, size_t whylen)
 		return ret;
 	}
 	if (eff || prm || bnd) {
-		snprintf(why, whylen, "capabilities left: effective %llx "
-			 "permitted %llx bounding %llx", eff, prm, bnd);
+		snprintf(why, whylen,
+			 "capabilities left: effective %llx "
+			 "permitted %llx bounding %llx",
+			 eff, prm, bnd);
 		return -EPERM;
 	}
 	return 0;
