@@ -116,6 +116,66 @@ static void test_records(void)
 	writer_destroy(w);
 }
 
+/*
+ * -s: a record carries at most snaplen bytes, from the headroom path and
+ * across pieces, keeps the wire length, and the header names snaplen.
+ */
+static void test_snaplen(void)
+{
+	const char *dir = t_tmpdir();
+	struct pcap_out_opts o = {.linktype = LINKTYPE_ETHERNET, .snaplen = 70};
+	struct frame fr[2];
+	struct pcap_rec_hdr h;
+	struct pcap_out *po;
+	struct iovec iov[2];
+	struct buf *bufs[2];
+	uint8_t file[1024];
+	struct writer *w;
+	char path[256];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/snap.pcap", dir);
+	o.path = path;
+	CHECK_EQ(writer_create(&w, NULL), 0);
+	CHECK_EQ(pcap_out_open(&po, w, &o), 0);
+	frame_init(&fr[0], 1);
+	frame_init(&fr[1], 2);
+	iov[0] = (struct iovec){fr[0].pkt, 100};
+	bufs[0] = &fr[0].b;
+	CHECK_EQ(pcap_out_record(po, 1000000000ull, fr[0].headroom, iov, bufs,
+				 1, 100),
+		 0);
+	/* 50 + 40 bytes in two pieces: the second one cut at 20 */
+	iov[0] = (struct iovec){fr[0].pkt, 50};
+	iov[1] = (struct iovec){fr[1].pkt, 40};
+	bufs[1] = &fr[1].b;
+	CHECK_EQ(pcap_out_record(po, 2000000000ull, NULL, iov, bufs, 2, 1514),
+		 0);
+	/* shorter than snaplen: whole */
+	iov[0] = (struct iovec){fr[1].pkt, 60};
+	bufs[0] = &fr[1].b;
+	CHECK_EQ(pcap_out_record(po, 3000000000ull, NULL, iov, bufs, 1, 60), 0);
+	CHECK_EQ(pcap_out_close(po), 0);
+	fd = open(path, O_RDONLY);
+	n = read(fd, file, sizeof(file));
+	close(fd);
+	CHECK_EQ(n, 24 + 16 + 70 + 16 + 70 + 16 + 60);
+	CHECK_EQ(*(uint32_t *)(file + 16), 70);
+	memcpy(&h, file + 24, sizeof(h));
+	CHECK_EQ(h.caplen, 70);
+	CHECK_EQ(h.len, 100);
+	CHECK(!memcmp(file + 40, fr[0].pkt, 70));
+	memcpy(&h, file + 110, sizeof(h));
+	CHECK_EQ(h.caplen, 70);
+	CHECK_EQ(h.len, 1514);
+	CHECK(!memcmp(file + 126, fr[0].pkt, 50));
+	CHECK(!memcmp(file + 176, fr[1].pkt, 20));
+	memcpy(&h, file + 196, sizeof(h));
+	CHECK_EQ(h.caplen, 60);
+	CHECK_EQ(h.len, 60);
+	writer_destroy(w);
+}
+
 static void test_rotation(void)
 {
 	const char *dir = t_tmpdir();
@@ -380,11 +440,9 @@ static void disk_full(void)
 }
 
 static const struct t_case cases[] = {
-	T_CASE(test_records),
-	T_CASE(test_rotation),
-	T_CASE(test_rotation_open_fails),
-	T_CASE(test_path_copied),
-	T_CASE(disk_full),
+	T_CASE(test_records),	  T_CASE(test_snaplen),
+	T_CASE(test_rotation),	  T_CASE(test_rotation_open_fails),
+	T_CASE(test_path_copied), T_CASE(disk_full),
 };
 
 T_MAIN(cases)

@@ -21,6 +21,7 @@
 #include "cmd/capture_int.h"
 #include "live/capture_stats.h"
 #include "cmd/flow_opts.h"
+#include "cmd/pcap_opts.h"
 #include "lib/cli.h"
 #include "cmd/commands.h"
 #include "parse/filter.h"
@@ -62,6 +63,7 @@ static enum cli_result capture_parse(struct capture_opts *o, int argc,
 		CLI_OPT("write", 'w', CLI_STR, &o->write, "FILE",
 			"write packets to pcap FILE (nanosecond timestamps); "
 			"with several queues, FILE.qN per queue"),
+		PCAP_OPTS(o, 's'),
 		CLI_OPT("streams", 0, CLI_STR, &o->streams, "DIR",
 			"reassemble each TCP direction into "
 			"DIR/<id / 1000>/<id>-...{c2s,s2c}, with "

@@ -27,6 +27,8 @@ struct capture_opts {
 	int xdp_mode;
 	int hold_policy;
 	int pcap_io;
+	int format; /* enum pcap_out_format */
+	unsigned int snaplen;
 	unsigned int flush_ms;
 	unsigned int max_flows;
 	unsigned int idle_timeout;

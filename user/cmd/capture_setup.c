@@ -73,6 +73,7 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 		.rotate_bytes = rotate_bytes,
 		.rotate_secs = c->o->rotate_secs,
 		.linktype = LINKTYPE_ETHERNET,
+		.snaplen = c->o->snaplen,
 		.direct = c->o->pcap_io == 0,
 	};
 	struct worker_outputs wo = {

@@ -292,13 +292,15 @@ int pcap_out_record(struct pcap_out *po, uint64_t ts_ns, void *hdr,
 		    unsigned int nfrag, uint32_t wirelen)
 {
 	struct pcap_rec_hdr h;
-	uint32_t caplen = 0;
+	uint32_t caplen, wholelen = 0, left, n;
 	uint64_t rec_off;
 	unsigned int i;
 	int ret;
 
+	/* -s: the pieces as far as snaplen reaches; len stays the wire's. */
 	for (i = 0; i < nfrag; i++)
-		caplen += frags[i].iov_len;
+		wholelen += frags[i].iov_len;
+	caplen = wholelen < po->o.snaplen ? wholelen : po->o.snaplen;
 	if (!po->f) {
 		/* The last rotation could not open its file: try again. */
 		ret = open_next(po);
@@ -320,25 +322,29 @@ int pcap_out_record(struct pcap_out *po, uint64_t ts_ns, void *hdr,
 	h.ts_sec = ts_ns / 1000000000ull;
 	h.ts_frac = ts_ns % 1000000000ull;
 	h.caplen = caplen;
-	h.len = wirelen > caplen ? wirelen : caplen;
+	h.len = wirelen > wholelen ? wirelen : wholelen;
 
+	left = caplen;
+	n = frags[0].iov_len < left ? frags[0].iov_len : left;
 	if (hdr) {
 		/* Header and first piece leave as one span of the frame. */
 		memcpy(hdr, &h, sizeof(h));
-		ret = writer_write(po->w, po->f, po->off, hdr,
-				   sizeof(h) + frags[0].iov_len, bufs[0]);
+		ret = writer_write(po->w, po->f, po->off, hdr, sizeof(h) + n,
+				   bufs[0]);
 	} else {
 		ret = writer_write_copy(po->w, po->f, po->off, &h, sizeof(h));
-		if (!ret)
+		if (!ret && n)
 			ret = writer_write(po->w, po->f, po->off + sizeof(h),
-					   frags[0].iov_base, frags[0].iov_len,
-					   bufs[0]);
+					   frags[0].iov_base, n, bufs[0]);
 	}
-	po->off += sizeof(h) + frags[0].iov_len;
-	for (i = 1; i < nfrag && !ret; i++) {
-		ret = writer_write(po->w, po->f, po->off, frags[i].iov_base,
-				   frags[i].iov_len, bufs[i]);
-		po->off += frags[i].iov_len;
+	po->off += sizeof(h) + n;
+	left -= n;
+	for (i = 1; i < nfrag && left && !ret; i++) {
+		n = frags[i].iov_len < left ? frags[i].iov_len : left;
+		ret = writer_write(po->w, po->f, po->off, frags[i].iov_base, n,
+				   bufs[i]);
+		po->off += n;
+		left -= n;
 	}
 	if (ret) {
 		/* Whatever of it was queued is cut at close. */

@@ -22,6 +22,13 @@
 
 #define PCAP_MAGIC_NSEC 0xa1b23c4du
 #define PCAP_REC_HDR_LEN 16
+/* tcpdump's MAXIMUM_SNAPLEN, also what -s 0 means */
+#define PCAP_OUT_MAX_SNAPLEN 262144u
+
+enum pcap_out_format {
+	PCAP_OUT_PCAP,
+	PCAP_OUT_PCAPNG,
+};
 
 struct pcap_rec_hdr {
 	uint32_t ts_sec;
@@ -35,6 +42,10 @@ struct pcap_out_opts {
 	uint64_t rotate_bytes; /* -C: 0 = never */
 	unsigned int rotate_secs; /* -G: 0 = never */
 	int linktype; /* LINKTYPE_* */
+	/*
+	 * -s: a record carries at most snaplen bytes of the packet and keeps
+	 * its length on the wire; 0: PCAP_OUT_MAX_SNAPLEN.
+	 */
 	uint32_t snaplen;
 	/*
 	 * O_DIRECT through the writer's aligned staging blocks (pcap files
