@@ -21,7 +21,7 @@
 /* A frame with headroom in front of the packet, like a UMEM frame. */
 struct frame {
 	struct buf b;
-	uint8_t headroom[PCAP_REC_HDR_LEN];
+	uint8_t headroom[PCAP_OUT_HDR_ROOM];
 	uint8_t pkt[128];
 };
 
@@ -173,6 +173,122 @@ static void test_snaplen(void)
 	memcpy(&h, file + 196, sizeof(h));
 	CHECK_EQ(h.caplen, 60);
 	CHECK_EQ(h.len, 60);
+	writer_destroy(w);
+}
+
+static void test_isb(void *ctx, struct pcapng_isb_vals *v)
+{
+	unsigned int *calls = ctx;
+
+	(*calls)++;
+	v->start_ns = 1000000000ull;
+	v->ifrecv = 10 * *calls;
+	v->ifdrop = 3 * *calls;
+	v->osdrop = *calls;
+}
+
+/* Block types of a pcapng file in order; drops and queues of its EPBs. */
+static int ng_walk(const char *path, uint32_t *types, int max, uint64_t *drops,
+		   uint32_t *queue)
+{
+	uint8_t d[4096];
+	int fd = open(path, O_RDONLY), n, off = 0, k = 0;
+
+	n = read(fd, d, sizeof(d));
+	close(fd);
+	*drops = 0;
+	while (off + 12 <= n && k < max) {
+		uint32_t t, len, caplen, o, endlen;
+
+		memcpy(&t, d + off, 4);
+		memcpy(&len, d + off + 4, 4);
+		memcpy(&endlen, d + off + len - 4, 4);
+		if (len < 12 || off + (int)len > n || endlen != len)
+			return -1;
+		types[k++] = t;
+		if (t == PCAPNG_EPB) {
+			memcpy(&caplen, d + off + 20, 4);
+			for (o = 28 + ((caplen + 3) & ~3u); o + 4 < len - 4;) {
+				uint16_t code, olen;
+				uint64_t v = 0;
+
+				memcpy(&code, d + off + o, 2);
+				memcpy(&olen, d + off + o + 2, 2);
+				memcpy(&v, d + off + o + 4,
+				       olen < 8 ? olen : 8);
+				if (code == 4)
+					*drops += v;
+				if (code == 6)
+					*queue = v;
+				o += 4 + ((olen + 3) & ~3u);
+			}
+		}
+		off += len;
+	}
+	return off == n ? k : -1;
+}
+
+/*
+ * pcapng: section and interface headers at each file's start, EPBs with
+ * epb_queue and epb_dropcount (only when drops were counted), an ISB at
+ * rotation and at close with the callback's values; tshark agrees.
+ */
+static void test_pcapng(void)
+{
+	const char *dir = t_tmpdir();
+	unsigned int calls = 0;
+	struct pcap_out_opts o = {.linktype = LINKTYPE_ETHERNET,
+				  .format = PCAP_OUT_PCAPNG,
+				  .ifname = "cap0",
+				  .rotate_bytes = 520,
+				  .isb = test_isb,
+				  .isb_ctx = &calls};
+	struct pcap_out_pkt pk = {.wirelen = 100, .queue = 3};
+	uint32_t types[16], q = 0;
+	struct frame fr;
+	struct pcap_out *po;
+	struct writer *w;
+	struct iovec iov = {fr.pkt, 99};
+	struct buf *b = &fr.b;
+	char path[256], name[300], cmd[1024];
+	uint64_t drops;
+	int i;
+
+	frame_init(&fr, 4);
+	snprintf(path, sizeof(path), "%s/x.pcapng", dir);
+	o.path = path;
+	CHECK_EQ(writer_create(&w, NULL), 0);
+	CHECK_EQ(pcap_out_open(&po, w, &o), 0);
+	for (i = 0; i < 4; i++) {
+		pk.ts_ns = 1000000000ull * (i + 1) + 7;
+		pk.drops = i == 1 ? 5 : 0;
+		CHECK_EQ(pcap_out_packet(po, &pk, i & 1 ? fr.headroom : NULL,
+					 &iov, &b, 1),
+			 0);
+	}
+	CHECK_EQ(pcap_out_close(po), 0);
+	CHECK_EQ(calls, 2);
+	/* SHB+IDB ~120 bytes, EPBs of 28 + 100 + options + 4: 2 per file */
+	CHECK_EQ(ng_walk(path, types, 16, &drops, &q), 5);
+	CHECK_EQ(types[0], PCAPNG_SHB);
+	CHECK_EQ(types[1], PCAPNG_IDB);
+	CHECK_EQ(types[2], PCAPNG_EPB);
+	CHECK_EQ(types[3], PCAPNG_EPB);
+	CHECK_EQ(types[4], PCAPNG_ISB);
+	CHECK_EQ(drops, 5);
+	CHECK_EQ(q, 3);
+	snprintf(name, sizeof(name), "%s1", path);
+	CHECK_EQ(ng_walk(name, types, 16, &drops, &q), 5);
+	CHECK_EQ(drops, 0);
+	snprintf(cmd, sizeof(cmd),
+		 "command -v tshark >/dev/null || exit 0; "
+		 "test \"$(tshark -r %s -T fields -e frame.interface_queue "
+		 "-e frame.drop_count -e frame.len -e frame.cap_len "
+		 "-e frame.time_epoch 2>/dev/null | tr '\\t\\n' ' ;')\" = "
+		 "'3  100 99 1.000000007;3 5 100 99 2.000000007;' && "
+		 "capinfos %s 2>/dev/null | grep -q 'Name = cap0'",
+		 path, path);
+	CHECK_EQ(system(cmd), 0);
 	writer_destroy(w);
 }
 
@@ -440,9 +556,13 @@ static void disk_full(void)
 }
 
 static const struct t_case cases[] = {
-	T_CASE(test_records),	  T_CASE(test_snaplen),
-	T_CASE(test_rotation),	  T_CASE(test_rotation_open_fails),
-	T_CASE(test_path_copied), T_CASE(disk_full),
+	T_CASE(test_records),
+	T_CASE(test_snaplen),
+	T_CASE(test_pcapng),
+	T_CASE(test_rotation),
+	T_CASE(test_rotation_open_fails),
+	T_CASE(test_path_copied),
+	T_CASE(disk_full),
 };
 
 T_MAIN(cases)

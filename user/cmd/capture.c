@@ -61,7 +61,8 @@ static enum cli_result capture_parse(struct capture_opts *o, int argc,
 		CLI_OPT("interface", 'i', CLI_STR, &o->ifname, "IFACE",
 			"interface to capture on (required)"),
 		CLI_OPT("write", 'w', CLI_STR, &o->write, "FILE",
-			"write packets to pcap FILE (nanosecond timestamps); "
+			"write packets to FILE (pcap, nanosecond timestamps, "
+			"or --format pcapng); "
 			"with several queues, FILE.qN per queue"),
 		PCAP_OPTS(o, 's'),
 		CLI_OPT("streams", 0, CLI_STR, &o->streams, "DIR",

@@ -74,6 +74,8 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 		.rotate_secs = c->o->rotate_secs,
 		.linktype = LINKTYPE_ETHERNET,
 		.snaplen = c->o->snaplen,
+		.format = c->o->format,
+		.ifname = c->o->ifname,
 		.direct = c->o->pcap_io == 0,
 	};
 	struct worker_outputs wo = {

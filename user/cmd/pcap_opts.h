@@ -20,7 +20,12 @@
 			  "-w records carry at most BYTES of each packet "    \
 			  "and keep its length on the wire (as tcpdump -s); " \
 			  "0: 262144; streams are unaffected",                \
-			  0, PCAP_OUT_MAX_SNAPLEN, PCAP_OUT_MAX_SNAPLEN)
+			  0, PCAP_OUT_MAX_SNAPLEN, PCAP_OUT_MAX_SNAPLEN),     \
+		CLI_OPT_ENUM_DEF("format", 0, &(o)->format, "FORMAT",         \
+				 "-w file format: pcap (nanosecond "          \
+				 "timestamps) or pcapng (interface, queue "   \
+				 "and drop counts)",                          \
+				 PCAP_OPTS_FORMATS, PCAP_OUT_PCAP)
 
 /* In the order of enum pcap_out_format. */
 #define PCAP_OPTS_FORMATS ((const char *const[]){"pcap", "pcapng", NULL})

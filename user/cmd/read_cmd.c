@@ -73,7 +73,7 @@ static enum cli_result parse_opts(struct read_opts *o, int argc, char **argv,
 		CLI_OPT("streams", 's', CLI_STR, &o->streams, "DIR",
 			"write each TCP direction to DIR, and DIR/flows.jsonl"),
 		CLI_OPT("write", 'w', CLI_STR, &o->write, "FILE",
-			"write the matching packets to a pcap file"),
+			"write the matching packets to a pcap (or pcapng) file"),
 		PCAP_OPTS(o, 0),
 		FLOW_OPTS(o, ""),
 		CLI_OPT_DEF("closed-timeout", 0, CLI_UINT, &o->closed_timeout,
@@ -139,6 +139,7 @@ static int open_outputs(struct reader_run *rr)
 			.path = rr->o->write,
 			.linktype = pcap_reader_linktype(rr->rd),
 			.snaplen = rr->o->snaplen,
+			.format = rr->o->format,
 		};
 
 		ret = pcap_out_open(&rr->po, rr->pw, &po);

@@ -27,11 +27,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lib/log.h"
 #include "out/pcap_out.h"
+#include "out/pcapng_enc.h"
+
+#ifndef FS_VERSION
+#define FS_VERSION "0.1.0"
+#endif
 
 struct pcap_file_hdr {
 	uint32_t magic;
@@ -72,6 +78,10 @@ struct pcap_out {
 	unsigned int seq; /* files opened in this interval */
 	int64_t interval; /* start of the -G interval, seconds */
 	char *base; /* our copy of o.path: the caller's may not outlive us */
+	char *ifname; /* our copy of o.ifname */
+	/* what every file starts with: its bytes stay until po is freed */
+	uint8_t fhdr[1024];
+	uint32_t fhdr_len;
 	char path[PATH_MAX];
 };
 
@@ -106,6 +116,21 @@ static int make_name(struct pcap_out *po, char *out, size_t len)
 }
 
 /*
+ * A record's length from its first 16 bytes (pcap: the record header;
+ * pcapng: type and total length), 0 if they cannot be ours.
+ */
+static uint64_t rec_len(const struct pcap_out *po, const uint32_t h[4])
+{
+	if (po->o.format == PCAP_OUT_PCAPNG)
+		return (h[0] == PCAPNG_EPB || h[0] == PCAPNG_ISB) &&
+				       h[1] >= 12 && !(h[1] & 3) &&
+				       h[1] <= po->o.snaplen + 128
+			       ? h[1]
+			       : 0;
+	return h[2] <= po->o.snaplen ? PCAP_REC_HDR_LEN + h[2] : 0;
+}
+
+/*
  * The end of the last record wholly on disk in a failed file, and the
  * records before it: from the last mark below the first failure, walk the
  * record headers as far as they fit.
@@ -113,8 +138,8 @@ static int make_name(struct pcap_out *po, char *out, size_t len)
 static uint64_t cut_point(struct pcap_out *po, uint64_t *kept)
 {
 	uint64_t good = wfile_written_prefix(po->f);
-	uint64_t off = sizeof(struct pcap_file_hdr), n = 0;
-	struct pcap_rec_hdr h;
+	uint64_t off = po->fhdr_len, n = 0, len;
+	uint32_t h[4];
 	unsigned int i;
 	int fd;
 
@@ -141,16 +166,36 @@ static uint64_t cut_point(struct pcap_out *po, uint64_t *kept)
 			strerror(-fd));
 	} else {
 		while (off + sizeof(h) <= good &&
-		       pread(fd, &h, sizeof(h), off) == sizeof(h) &&
-		       h.caplen <= po->o.snaplen &&
-		       off + sizeof(h) + h.caplen <= good) {
-			off += sizeof(h) + h.caplen;
+		       pread(fd, h, sizeof(h), off) == sizeof(h) &&
+		       (len = rec_len(po, h)) && off + len <= good) {
+			off += len;
 			n++;
 		}
 		close(fd);
 	}
 	*kept = n;
 	return off;
+}
+
+/* pcapng: the interface's counters so far end the file (not a failed one). */
+static void write_isb(struct pcap_out *po)
+{
+	struct pcapng_isb_vals v = {PCAPNG_UNKNOWN, PCAPNG_UNKNOWN,
+				    PCAPNG_UNKNOWN, PCAPNG_UNKNOWN,
+				    PCAPNG_UNKNOWN};
+	uint8_t b[256];
+	struct timespec ts;
+	size_t n;
+
+	if (po->o.format != PCAP_OUT_PCAPNG || !po->o.isb ||
+	    po->bad != NO_OFF || wfile_errors(po->f))
+		return;
+	po->o.isb(po->o.isb_ctx, &v);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	n = pcapng_isb(b, sizeof(b), 0, ts.tv_sec * 1000000000ull + ts.tv_nsec,
+		       &v);
+	if (n && !writer_write_copy(po->w, po->f, po->off, b, n))
+		po->off += n;
 }
 
 /*
@@ -162,6 +207,7 @@ static int close_file(struct pcap_out *po)
 	uint64_t end = NO_OFF, kept;
 	int ret, r;
 
+	write_isb(po);
 	ret = writer_settle(po->w, po->f);
 	if (!ret && po->seekable &&
 	    (wfile_errors(po->f) || po->bad != NO_OFF)) {
@@ -179,7 +225,8 @@ static int close_file(struct pcap_out *po)
 	return ret ? ret : r;
 }
 
-static int open_next(struct pcap_out *po)
+/* What each file starts with: a pcap header, or pcapng's SHB and IDB. */
+static int build_file_hdr(struct pcap_out *po)
 {
 	struct pcap_file_hdr h = {
 		.magic = PCAP_MAGIC_NSEC,
@@ -188,6 +235,30 @@ static int open_next(struct pcap_out *po)
 		.snaplen = po->o.snaplen,
 		.linktype = po->o.linktype,
 	};
+	char os[sizeof(((struct utsname *)0)->sysname) * 2 + 2] = "";
+	struct utsname u;
+	size_t n, m;
+
+	if (po->o.format != PCAP_OUT_PCAPNG) {
+		memcpy(po->fhdr, &h, sizeof(h));
+		po->fhdr_len = sizeof(h);
+		return 0;
+	}
+	if (!uname(&u))
+		snprintf(os, sizeof(os), "%s %s", u.sysname, u.release);
+	n = pcapng_shb(po->fhdr, sizeof(po->fhdr), os,
+		       "flowsplice " FS_VERSION);
+	m = n ? pcapng_idb(po->fhdr + n, sizeof(po->fhdr) - n, po->o.linktype,
+			   po->o.snaplen, po->ifname)
+	      : 0;
+	if (!m)
+		return -ENAMETOOLONG;
+	po->fhdr_len = n + m;
+	return 0;
+}
+
+static int open_next(struct pcap_out *po)
+{
 	struct stat sb;
 	int ret;
 
@@ -209,11 +280,11 @@ static int open_next(struct pcap_out *po)
 	po->files++;
 	po->seq++;
 	po->file_records = 0;
-	po->off = sizeof(h);
+	po->off = po->fhdr_len;
 	po->bad = NO_OFF;
 	po->nmark = 0;
 	po->next_mark = PCAP_MARK_EVERY;
-	return writer_write_copy(po->w, po->f, 0, &h, sizeof(h));
+	return writer_write(po->w, po->f, 0, po->fhdr, po->fhdr_len, NULL);
 }
 
 int pcap_out_open(struct pcap_out **out, struct writer *w,
@@ -228,13 +299,19 @@ int pcap_out_open(struct pcap_out **out, struct writer *w,
 	po->w = w;
 	po->o = *opts;
 	po->base = strdup(opts->path);
-	if (!po->base) {
-		free(po);
-		return -ENOMEM;
-	}
+	po->ifname = opts->ifname ? strdup(opts->ifname) : NULL;
 	po->o.path = po->base;
+	po->o.ifname = po->ifname;
 	if (!po->o.snaplen)
-		po->o.snaplen = 262144;
+		po->o.snaplen = PCAP_OUT_MAX_SNAPLEN;
+	ret = !po->base || (opts->ifname && !po->ifname) ? -ENOMEM
+							 : build_file_hdr(po);
+	if (ret) {
+		free(po->ifname);
+		free(po->base);
+		free(po);
+		return ret;
+	}
 	if (po->o.rotate_secs) {
 		/* The first file is named for the interval we start in. */
 		int64_t now = time(NULL);
@@ -245,6 +322,7 @@ int pcap_out_open(struct pcap_out **out, struct writer *w,
 	if (ret) {
 		if (po->f)
 			close_file(po);
+		free(po->ifname);
 		free(po->base);
 		free(po);
 		return ret;
@@ -281,18 +359,46 @@ static int maybe_rotate(struct pcap_out *po, uint64_t ts_ns, uint64_t len)
 			return open_next(po);
 		}
 	}
-	if (po->o.rotate_bytes && po->off > sizeof(struct pcap_file_hdr) &&
+	if (po->o.rotate_bytes && po->off > po->fhdr_len &&
 	    po->off + len > po->o.rotate_bytes)
 		return open_next(po);
 	return 0;
 }
 
-int pcap_out_record(struct pcap_out *po, uint64_t ts_ns, void *hdr,
-		    const struct iovec *frags, struct buf *const *bufs,
-		    unsigned int nfrag, uint32_t wirelen)
+/* The record's header into hb: pcap's 16 bytes or an EPB's 28. */
+static uint32_t rec_head(const struct pcap_out *po, uint8_t *hb,
+			 const struct pcap_out_pkt *pk, uint32_t caplen,
+			 uint32_t origlen, const struct pcapng_epb_opts *eo,
+			 uint32_t *total)
 {
-	struct pcap_rec_hdr h;
-	uint32_t caplen, wholelen = 0, left, n;
+	struct pcap_rec_hdr h = {
+		.ts_sec = pk->ts_ns / 1000000000ull,
+		.ts_frac = pk->ts_ns % 1000000000ull,
+		.caplen = caplen,
+		.len = origlen,
+	};
+
+	if (po->o.format == PCAP_OUT_PCAPNG) {
+		*total = pcapng_epb_len(caplen, eo);
+		pcapng_epb_head(hb, 0, pk->ts_ns, caplen, origlen, *total);
+		return PCAPNG_EPB_HDR_LEN;
+	}
+	*total = sizeof(h) + caplen;
+	memcpy(hb, &h, sizeof(h));
+	return sizeof(h);
+}
+
+int pcap_out_packet(struct pcap_out *po, const struct pcap_out_pkt *pk,
+		    void *hdr, const struct iovec *frags,
+		    struct buf *const *bufs, unsigned int nfrag)
+{
+	struct pcapng_epb_opts eo = {
+		.queue = pk->queue == PCAP_OUT_NO_QUEUE ? PCAPNG_UNKNOWN
+							: pk->queue,
+		.drops = pk->drops,
+	};
+	uint8_t hb[PCAP_OUT_HDR_ROOM], tail[PCAPNG_EPB_TAIL_MAX];
+	uint32_t caplen, wholelen = 0, left, n, hlen, total;
 	uint64_t rec_off;
 	unsigned int i;
 	int ret;
@@ -307,7 +413,10 @@ int pcap_out_record(struct pcap_out *po, uint64_t ts_ns, void *hdr,
 		if (ret)
 			return ret;
 	}
-	ret = maybe_rotate(po, ts_ns, caplen + sizeof(h));
+	hlen = rec_head(po, hb, pk, caplen,
+			pk->wirelen > wholelen ? pk->wirelen : wholelen, &eo,
+			&total);
+	ret = maybe_rotate(po, pk->ts_ns, total);
 	if (ret)
 		return ret;
 	if (po->bad != NO_OFF)
@@ -319,25 +428,21 @@ int pcap_out_record(struct pcap_out *po, uint64_t ts_ns, void *hdr,
 		po->next_mark = (rec_off & ~(uint64_t)(PCAP_MARK_EVERY - 1)) +
 				PCAP_MARK_EVERY;
 	}
-	h.ts_sec = ts_ns / 1000000000ull;
-	h.ts_frac = ts_ns % 1000000000ull;
-	h.caplen = caplen;
-	h.len = wirelen > wholelen ? wirelen : wholelen;
-
 	left = caplen;
 	n = frags[0].iov_len < left ? frags[0].iov_len : left;
 	if (hdr) {
 		/* Header and first piece leave as one span of the frame. */
-		memcpy(hdr, &h, sizeof(h));
-		ret = writer_write(po->w, po->f, po->off, hdr, sizeof(h) + n,
-				   bufs[0]);
+		uint8_t *h = (uint8_t *)hdr + PCAP_OUT_HDR_ROOM - hlen;
+
+		memcpy(h, hb, hlen);
+		ret = writer_write(po->w, po->f, po->off, h, hlen + n, bufs[0]);
 	} else {
-		ret = writer_write_copy(po->w, po->f, po->off, &h, sizeof(h));
+		ret = writer_write_copy(po->w, po->f, po->off, hb, hlen);
 		if (!ret && n)
-			ret = writer_write(po->w, po->f, po->off + sizeof(h),
+			ret = writer_write(po->w, po->f, po->off + hlen,
 					   frags[0].iov_base, n, bufs[0]);
 	}
-	po->off += sizeof(h) + n;
+	po->off += hlen + n;
 	left -= n;
 	for (i = 1; i < nfrag && left && !ret; i++) {
 		n = frags[i].iov_len < left ? frags[i].iov_len : left;
@@ -345,6 +450,11 @@ int pcap_out_record(struct pcap_out *po, uint64_t ts_ns, void *hdr,
 				   bufs[i]);
 		po->off += n;
 		left -= n;
+	}
+	if (!ret && po->o.format == PCAP_OUT_PCAPNG) {
+		n = pcapng_epb_tail(tail, caplen, &eo, total);
+		ret = writer_write_copy(po->w, po->f, po->off, tail, n);
+		po->off += n;
 	}
 	if (ret) {
 		/* Whatever of it was queued is cut at close. */
@@ -356,6 +466,16 @@ int pcap_out_record(struct pcap_out *po, uint64_t ts_ns, void *hdr,
 	po->records++;
 	po->file_records++;
 	return 0;
+}
+
+int pcap_out_record(struct pcap_out *po, uint64_t ts_ns, void *hdr,
+		    const struct iovec *frags, struct buf *const *bufs,
+		    unsigned int nfrag, uint32_t wirelen)
+{
+	const struct pcap_out_pkt pk = {
+		.ts_ns = ts_ns, .wirelen = wirelen, .queue = PCAP_OUT_NO_QUEUE};
+
+	return pcap_out_packet(po, &pk, hdr, frags, bufs, nfrag);
 }
 
 uint64_t pcap_out_records(const struct pcap_out *po)
@@ -390,6 +510,7 @@ int pcap_out_close(struct pcap_out *po)
 	if (!po)
 		return 0;
 	ret = pcap_out_finish(po);
+	free(po->ifname);
 	free(po->base);
 	free(po);
 	return ret;

@@ -1,14 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pcap_out: pcap files with nanosecond timestamps, written through the
- * writer, with rotation by size (-C) and by time (-G, aligned to the wall
- * clock).
+ * pcap_out: pcap or pcapng files with nanosecond timestamps, written
+ * through the writer, with rotation by size (-C) and by time (-G,
+ * aligned to the wall clock).
  *
- * A record header is 16 bytes.  pcap_out_record() writes it from space the
- * caller provides just in front of the packet bytes (the UMEM frame's
- * headroom), so header and packet leave in one contiguous write from the
- * frame itself; when the caller has no such space it passes hdr = NULL and
- * the header is copied into writer-owned memory instead.
+ * A record header is 16 bytes (pcap) or 28 (a pcapng enhanced packet
+ * block).  pcap_out_record() writes it from space the caller provides just
+ * in front of the packet bytes (the UMEM frame's headroom), so header and
+ * packet leave in one contiguous write from the frame itself; when the
+ * caller has no such space it passes hdr = NULL and the header is copied
+ * into writer-owned memory instead.  A pcapng block's tail (padding,
+ * options, length) is always copied.
+ *
+ * pcapng: each file starts with a section header (shb_os from uname,
+ * shb_userappl "flowsplice VERSION") and one interface description
+ * (if_name, if_tsresol 9); each packet is an enhanced packet block with
+ * epb_queue and, when drops were counted since the previous one,
+ * epb_dropcount; each file ends with an interface statistics block whose
+ * values come from opts.isb (at rotation and at the end).
  */
 #ifndef FS_PCAP_OUT_H
 #define FS_PCAP_OUT_H
@@ -18,10 +27,13 @@
 #include <sys/uio.h>
 
 #include "lib/buf.h"
+#include "out/pcapng_enc.h"
 #include "out/writer.h"
 
 #define PCAP_MAGIC_NSEC 0xa1b23c4du
 #define PCAP_REC_HDR_LEN 16
+/* Room a caller gives in front of a packet for its record header. */
+#define PCAP_OUT_HDR_ROOM 28
 /* tcpdump's MAXIMUM_SNAPLEN, also what -s 0 means */
 #define PCAP_OUT_MAX_SNAPLEN 262144u
 
@@ -55,6 +67,26 @@ struct pcap_out_opts {
 	 * writer's direct_flush_ms, or at close or rotation.
 	 */
 	bool direct;
+	int format; /* enum pcap_out_format */
+	const char *ifname; /* pcapng if_name (copied); NULL: none */
+	/*
+	 * pcapng: the interface statistics for the block that ends a file
+	 * (fields left PCAPNG_UNKNOWN are left out); NULL: no such block.
+	 * Called where the file is closed: the rotating record's thread,
+	 * or pcap_out_finish()'s.
+	 */
+	void (*isb)(void *ctx, struct pcapng_isb_vals *v);
+	void *isb_ctx;
+};
+
+#define PCAP_OUT_NO_QUEUE UINT32_MAX
+
+/* One packet's record. */
+struct pcap_out_pkt {
+	uint64_t ts_ns;
+	uint32_t wirelen; /* the packet's length on the wire */
+	uint32_t queue; /* pcapng epb_queue; PCAP_OUT_NO_QUEUE: none */
+	uint64_t drops; /* pcapng epb_dropcount: drops since the last one */
 };
 
 struct pcap_out;
@@ -65,9 +97,13 @@ int pcap_out_open(struct pcap_out **out, struct writer *w,
 /*
  * Write one packet made of nfrag pieces (a multi-buffer packet has
  * several), with bufs[i] the owner of frags[i] (may be NULL: see
- * writer_write).  hdr: 16 writable bytes immediately before frags[0]'s
- * bytes, or NULL.  wirelen: the packet's length on the wire.
+ * writer_write).  hdr: PCAP_OUT_HDR_ROOM writable bytes immediately
+ * before frags[0]'s bytes, or NULL.
  */
+int pcap_out_packet(struct pcap_out *po, const struct pcap_out_pkt *pk,
+		    void *hdr, const struct iovec *frags,
+		    struct buf *const *bufs, unsigned int nfrag);
+/* The same without queue or drops; wirelen: the length on the wire. */
 int pcap_out_record(struct pcap_out *po, uint64_t ts_ns, void *hdr,
 		    const struct iovec *frags, struct buf *const *bufs,
 		    unsigned int nfrag, uint32_t wirelen);
