@@ -15,6 +15,7 @@
 #include "fs_shared.h"
 #include "live/worker.h"
 #include "live/xdp_prog.h"
+#include "out/retain.h"
 
 struct capture_opts {
 	const char *ifname;
@@ -24,6 +25,11 @@ struct capture_opts {
 	const char *pin_path;
 	const char *rotate_size;
 	const char *streams;
+	const char *max_disk; /* --max-disk as given */
+	const char *postrotate; /* -z */
+	uint64_t max_disk_bytes; /* --max-disk SIZE, parsed */
+	unsigned int max_disk_pct; /* --max-disk N%, parsed */
+	unsigned int max_files; /* -W */
 	int xdp_mode;
 	int hold_policy;
 	int pcap_io;
@@ -58,6 +64,7 @@ struct capture {
 	struct xdp_prog *prog;
 	struct worker_group g; /* the workers, one per queue, and their run */
 	struct flow_index *index; /* shared by the workers' streams */
+	struct retain *retain; /* -W, --max-disk, -z; NULL without */
 	struct fs_ruleset rules;
 	struct capture_snap prev, cur;
 	uint64_t start_ns;

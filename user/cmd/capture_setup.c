@@ -48,6 +48,36 @@ static void flow_cfg(struct capture *c, struct flow_table_cfg *fc)
 }
 
 /*
+ * -W, --max-disk, -z: the finished files go to the main thread's retain
+ * (one series per queue).  With -C alone, -W is the names' ring (the
+ * worker renames the oldest file aside, retain deletes it); otherwise
+ * retain deletes past N.
+ */
+static int open_retain(struct capture *c, struct pcap_out_opts *po)
+{
+	bool ring = c->o->rotate_size && !c->o->rotate_secs;
+	struct retain_opts ro = {
+		.max_files = ring ? 0 : c->o->max_files,
+		.max_bytes = c->o->max_disk_bytes,
+		.max_pct = c->o->max_disk_pct,
+		.command = c->o->postrotate,
+	};
+	int ret;
+
+	po->max_files = c->o->max_files;
+	if (!c->o->write ||
+	    !(c->o->max_files || c->o->max_disk || c->o->postrotate))
+		return 0;
+	ret = retain_create(&c->retain, &ro, c->nq);
+	if (ret) {
+		pr_warn("out of memory\n");
+		return ret;
+	}
+	po->on_file = retain_on_file;
+	return 0;
+}
+
+/*
  * One writer per worker; one flow table and one streams per worker, all
  * writing into DIR and one shared flows.jsonl.
  */
@@ -90,6 +120,9 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 	unsigned int i;
 	int ret;
 
+	ret = open_retain(c, &po);
+	if (ret)
+		return ret;
 	flow_cfg(c, &fc);
 	ret = worker_group_init(&c->g, c->nq, c->o->streams != NULL, &fc);
 	if (ret)
@@ -108,9 +141,13 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 	po.path = path;
 	for (i = 0; i < c->nq; i++) {
 		pcap_path(c, i, path, sizeof(path));
+		if (c->retain)
+			po.on_file_ctx = retain_series(c->retain, i);
 		ret = worker_init(&c->g.all[i], &wo);
 		if (ret)
 			return ret;
+		if (c->retain)
+			retain_set_current(c->retain, i, c->g.all[i].pcap);
 	}
 	return 0;
 }
@@ -330,6 +367,7 @@ int capture_setup(struct capture *c, uint64_t rotate_bytes)
 void capture_free(struct capture *c)
 {
 	worker_group_fini(&c->g);
+	retain_destroy(c->retain);
 	if (c->index)
 		flow_index_close(c->index);
 	umem_destroy(c->umem);

@@ -76,6 +76,9 @@ struct pcap_out {
 	uint64_t next_mark;
 	unsigned int files;
 	unsigned int seq; /* files opened in this interval */
+	unsigned int digits; /* -W: the count's width in names */
+	uint64_t pub_off; /* off, for pcap_out_current_bytes() */
+	uint64_t dev, ino; /* the current file's */
 	int64_t interval; /* start of the -G interval, seconds */
 	char *base; /* our copy of o.path: the caller's may not outlive us */
 	char *ifname; /* our copy of o.ifname */
@@ -84,6 +87,12 @@ struct pcap_out {
 	uint32_t fhdr_len;
 	char path[PATH_MAX];
 };
+
+/* -C -W without -G: a ring of max_files names, as tcpdump's. */
+static bool cycling(const struct pcap_out *po)
+{
+	return po->o.max_files && po->o.rotate_bytes && !po->o.rotate_secs;
+}
 
 static int make_name(struct pcap_out *po, char *out, size_t len)
 {
@@ -108,8 +117,9 @@ static int make_name(struct pcap_out *po, char *out, size_t len)
 		}
 		base = stamp;
 	}
-	if (po->seq)
-		n = snprintf(out, len, "%s%u", base, po->seq);
+	if (po->seq || po->digits)
+		n = snprintf(out, len, "%s%0*u", base, (int)po->digits,
+			     cycling(po) ? po->seq % po->o.max_files : po->seq);
 	else
 		n = snprintf(out, len, "%s", base);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
@@ -202,8 +212,10 @@ static void write_isb(struct pcap_out *po)
  * Close the current file.  After a failure it ends at the last complete
  * record: the records cut move from records to lost.
  */
-static int close_file(struct pcap_out *po)
+static int close_file(struct pcap_out *po, bool tell)
 {
+	struct pcap_out_file pf = {PCAP_OUT_FINISHED, 0, po->dev, po->ino,
+				   po->path};
 	uint64_t end = NO_OFF, kept;
 	int ret, r;
 
@@ -222,6 +234,9 @@ static int close_file(struct pcap_out *po)
 		pr_warn("%s: cut at %" PRIu64 " bytes, after record %" PRIu64
 			" (the last one on disk before the write failure)\n",
 			po->path, end, kept);
+	pf.bytes = end != NO_OFF ? end : po->off;
+	if (tell && po->o.on_file && po->seekable)
+		po->o.on_file(po->o.on_file_ctx, &pf);
 	return ret ? ret : r;
 }
 
@@ -257,19 +272,49 @@ static int build_file_hdr(struct pcap_out *po)
 	return 0;
 }
 
+/*
+ * -W's ring comes round to the oldest file's name: rename that file away
+ * (one metadata operation) and hand it over, so that freeing its blocks
+ * (an unlink, or the truncate of an open that reuses it) is not this
+ * thread's work.  If nobody takes it, the open truncates it.
+ */
+static void retire(struct pcap_out *po)
+{
+	struct pcap_out_file pf = {.kind = PCAP_OUT_RETIRED};
+	char old[PATH_MAX];
+	const char *slash = strrchr(po->path, '/');
+	int dlen = slash ? slash - po->path + 1 : 0;
+	struct stat sb;
+
+	if (!po->o.on_file || stat(po->path, &sb) || !S_ISREG(sb.st_mode))
+		return;
+	if (snprintf(old, sizeof(old), "%.*s.%s.flowsplice-old", dlen, po->path,
+		     po->path + dlen) >= (int)sizeof(old) ||
+	    rename(po->path, old))
+		return;
+	pf.path = old;
+	pf.bytes = sb.st_size;
+	pf.dev = sb.st_dev;
+	pf.ino = sb.st_ino;
+	if (po->o.on_file(po->o.on_file_ctx, &pf))
+		rename(old, po->path); /* then the open replaces it */
+}
+
 static int open_next(struct pcap_out *po)
 {
 	struct stat sb;
 	int ret;
 
 	if (po->f) {
-		ret = close_file(po);
+		ret = close_file(po, true);
 		if (ret)
 			pr_warn("closing %s: %s\n", po->path, strerror(-ret));
 	}
 	ret = make_name(po, po->path, sizeof(po->path));
 	if (ret)
 		return ret;
+	if (cycling(po) && po->files >= po->o.max_files)
+		retire(po);
 	/* Never wait in open: a FIFO without a reader is -ENXIO. */
 	ret = writer_open(po->w, po->path,
 			  (po->o.direct ? WRITER_DIRECT : 0) | O_NONBLOCK,
@@ -277,10 +322,13 @@ static int open_next(struct pcap_out *po)
 	if (ret)
 		return ret;
 	po->seekable = !stat(po->path, &sb) && S_ISREG(sb.st_mode);
+	po->dev = sb.st_dev;
+	po->ino = sb.st_ino;
 	po->files++;
 	po->seq++;
 	po->file_records = 0;
 	po->off = po->fhdr_len;
+	__atomic_store_n(&po->pub_off, po->off, __ATOMIC_RELAXED);
 	po->bad = NO_OFF;
 	po->nmark = 0;
 	po->next_mark = PCAP_MARK_EVERY;
@@ -291,6 +339,7 @@ int pcap_out_open(struct pcap_out **out, struct writer *w,
 		  const struct pcap_out_opts *opts)
 {
 	struct pcap_out *po;
+	unsigned int n;
 	int ret;
 
 	po = calloc(1, sizeof(*po));
@@ -312,6 +361,9 @@ int pcap_out_open(struct pcap_out **out, struct writer *w,
 		free(po);
 		return ret;
 	}
+	if (po->o.max_files > 1 && po->o.rotate_bytes)
+		for (n = po->o.max_files - 1; n; n /= 10)
+			po->digits++;
 	if (po->o.rotate_secs) {
 		/* The first file is named for the interval we start in. */
 		int64_t now = time(NULL);
@@ -321,7 +373,7 @@ int pcap_out_open(struct pcap_out **out, struct writer *w,
 	ret = open_next(po);
 	if (ret) {
 		if (po->f)
-			close_file(po);
+			close_file(po, false);
 		free(po->ifname);
 		free(po->base);
 		free(po);
@@ -350,7 +402,7 @@ static int maybe_rotate(struct pcap_out *po, uint64_t ts_ns, uint64_t len)
 
 		if (start > po->interval || (fresh && start != po->interval)) {
 			if (fresh) {
-				close_file(po);
+				close_file(po, false);
 				unlink(po->path);
 				po->files = 0;
 			}
@@ -465,6 +517,7 @@ int pcap_out_packet(struct pcap_out *po, const struct pcap_out_pkt *pk,
 	}
 	po->records++;
 	po->file_records++;
+	__atomic_store_n(&po->pub_off, po->off, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -498,9 +551,14 @@ const char *pcap_out_current_path(const struct pcap_out *po)
 	return po->path;
 }
 
+uint64_t pcap_out_current_bytes(const struct pcap_out *po)
+{
+	return __atomic_load_n(&po->pub_off, __ATOMIC_RELAXED);
+}
+
 int pcap_out_finish(struct pcap_out *po)
 {
-	return po && po->f ? close_file(po) : 0;
+	return po && po->f ? close_file(po, true) : 0;
 }
 
 int pcap_out_close(struct pcap_out *po)

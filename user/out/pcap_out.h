@@ -49,6 +49,18 @@ struct pcap_rec_hdr {
 	uint32_t len;
 };
 
+enum pcap_out_file_kind {
+	PCAP_OUT_FINISHED, /* closed: complete on disk */
+	PCAP_OUT_RETIRED, /* -W's oldest, renamed to path, to be deleted */
+};
+
+struct pcap_out_file {
+	enum pcap_out_file_kind kind;
+	uint64_t bytes; /* its length */
+	uint64_t dev, ino; /* its identity, to delete that file and no other */
+	const char *path;
+};
+
 struct pcap_out_opts {
 	const char *path; /* base name (copied); see naming in README */
 	uint64_t rotate_bytes; /* -C: 0 = never */
@@ -77,6 +89,24 @@ struct pcap_out_opts {
 	 */
 	void (*isb)(void *ctx, struct pcapng_isb_vals *v);
 	void *isb_ctx;
+	/*
+	 * -W: with -C and without -G, names cycle through PATH0 ..
+	 * PATH<max_files - 1> (digits padded to the width of max_files - 1,
+	 * PATH alone for 1), as tcpdump's ring buffer; the file a name
+	 * held is renamed away before the name is reused and handed to
+	 * on_file as PCAP_OUT_RETIRED for someone else to delete.  With -C
+	 * and -G, only the count's padding.  0: no limit.
+	 */
+	unsigned int max_files;
+	/*
+	 * Told of each file once it is closed (PCAP_OUT_FINISHED) and of
+	 * each one renamed away (PCAP_OUT_RETIRED), on the thread that
+	 * rotates or finishes; must not wait.  Returns 0, or -errno when it
+	 * cannot take the file (a retired file is then replaced in place:
+	 * the open truncates it).  NULL: nobody is told.
+	 */
+	int (*on_file)(void *ctx, const struct pcap_out_file *f);
+	void *on_file_ctx;
 };
 
 #define PCAP_OUT_NO_QUEUE UINT32_MAX
@@ -118,6 +148,8 @@ uint64_t pcap_out_records(const struct pcap_out *po);
 uint64_t pcap_out_lost(const struct pcap_out *po);
 unsigned int pcap_out_files(const struct pcap_out *po);
 const char *pcap_out_current_path(const struct pcap_out *po);
+/* Bytes in the current file; safe from another thread (relaxed). */
+uint64_t pcap_out_current_bytes(const struct pcap_out *po);
 
 /*
  * Close the current file (after its writes complete, cut if one failed):
