@@ -65,6 +65,11 @@ static enum cli_result capture_parse(struct capture_opts *o, int argc,
 			"or --format pcapng); "
 			"with several queues, FILE.qN per queue"),
 		PCAP_OPTS(o, 's'),
+		CLI_OPT("per-queue-files", 0, CLI_FLAG, &o->per_queue_files,
+			NULL,
+			"with several queues, each queue writes FILE.qN "
+			"instead of all into one FILE (always so with -C or "
+			"-G, or a FIFO)"),
 		CLI_OPT("streams", 0, CLI_STR, &o->streams, "DIR",
 			"reassemble each TCP direction into "
 			"DIR/<id / 1000>/<id>-...{c2s,s2c}, with "
@@ -553,6 +558,31 @@ static void report_unwritten(struct capture *c)
 		bytes, writes);
 }
 
+/* A merged pcapng file ends with one statistics block for all queues. */
+static void merged_isb(struct capture *c)
+{
+	struct pcapng_isb_vals v = {.start_ns = c->g.start_real_ns};
+	unsigned int i;
+	int ret;
+
+	if (!c->merge || c->o->format != PCAP_OUT_PCAPNG)
+		return;
+	for (i = 0; i < c->nq; i++) {
+		const struct queue_snap *q = &c->prev.q[i];
+		uint64_t k = q->k.rx_ring_full + q->k.rx_dropped +
+			     q->k.rx_invalid_descs;
+
+		v.ifrecv += q->w.rx_packets + k;
+		v.ifdrop += k;
+		v.osdrop += q->w.chain_drop + q->w.write_fail;
+		v.usrdeliv += q->w.written;
+	}
+	ret = pcap_out_merge_isb(c->o->write, c->merge, &v);
+	if (ret)
+		pr_warn("cannot end %s with its statistics: %s\n", c->o->write,
+			strerror(-ret));
+}
+
 static int capture_run(struct capture *c, const sigset_t *sigs)
 {
 	uint64_t xdp[FS_STAT_MAX] = {0}, *qredir;
@@ -594,6 +624,7 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 	memcpy(c->prev.xdp, xdp, sizeof(xdp));
 	for (i = 0; i < c->nq; i++)
 		c->prev.q[i].redirected = qredir[i];
+	merged_isb(c);
 	if (c->index) {
 		int r = flow_index_close(c->index);
 

@@ -51,6 +51,7 @@ struct capture_opts {
 	unsigned int frames;
 	unsigned int rx_size;
 	unsigned int fill_size;
+	bool per_queue_files;
 	bool verbose;
 	bool quiet;
 };
@@ -65,6 +66,7 @@ struct capture {
 	struct worker_group g; /* the workers, one per queue, and their run */
 	struct flow_index *index; /* shared by the workers' streams */
 	struct retain *retain; /* -W, --max-disk, -z; NULL without */
+	struct pcap_merge *merge; /* several queues into one -w FILE */
 	struct fs_ruleset rules;
 	struct capture_snap prev, cur;
 	uint64_t start_ns;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 
 #include "cmd/capture_int.h"
@@ -18,11 +19,11 @@
 #include "lib/log.h"
 #include "parse/pkt.h"
 
-/* -w FILE, or FILE.qN with several queues. */
+/* -w FILE, or FILE.qN with several queues unless they share FILE. */
 static void pcap_path(const struct capture *c, unsigned int i, char *path,
 		      size_t size)
 {
-	if (c->nq > 1)
+	if (c->nq > 1 && !c->merge)
 		snprintf(path, size, "%s.q%u", c->o->write, c->queues[i]);
 	else
 		snprintf(path, size, "%s", c->o->write);
@@ -78,6 +79,29 @@ static int open_retain(struct capture *c, struct pcap_out_opts *po)
 }
 
 /*
+ * Several queues into -w FILE: one merged file, unless --per-queue-files,
+ * rotation (-C, -G: merged files do not rotate) or a FIFO (no offsets).
+ */
+static int open_merge(struct capture *c, struct pcap_out_opts *po)
+{
+	struct stat sb;
+	int ret;
+
+	if (c->nq < 2 || !c->o->write || c->o->per_queue_files ||
+	    c->o->rotate_size || c->o->rotate_secs ||
+	    (!stat(c->o->write, &sb) && !S_ISREG(sb.st_mode)))
+		return 0;
+	ret = pcap_merge_create(&c->merge);
+	if (ret) {
+		pr_warn("out of memory\n");
+		return ret;
+	}
+	po->merge = c->merge;
+	po->merge_flush_ms = c->o->flush_ms;
+	return 0;
+}
+
+/*
  * One writer per worker; one flow table and one streams per worker, all
  * writing into DIR and one shared flows.jsonl.
  */
@@ -121,6 +145,8 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 	int ret;
 
 	ret = open_retain(c, &po);
+	if (!ret)
+		ret = open_merge(c, &po);
 	if (ret)
 		return ret;
 	flow_cfg(c, &fc);
@@ -143,6 +169,7 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 		pcap_path(c, i, path, sizeof(path));
 		if (c->retain)
 			po.on_file_ctx = retain_series(c->retain, i);
+		po.merge_first = i == 0;
 		ret = worker_init(&c->g.all[i], &wo);
 		if (ret)
 			return ret;
@@ -368,6 +395,7 @@ void capture_free(struct capture *c)
 {
 	worker_group_fini(&c->g);
 	retain_destroy(c->retain);
+	pcap_merge_destroy(c->merge);
 	if (c->index)
 		flow_index_close(c->index);
 	umem_destroy(c->umem);

@@ -668,6 +668,7 @@ static void *worker_main(void *arg)
 		returns(wk);
 		expire(wk, false);
 		read_kernel_drops(wk);
+		pcap_out_poll(wk->pcap);
 		ret = writer_submit(wk->w);
 		if (ret)
 			pr_warn("queue %u: io_uring submit: %s\n",

@@ -79,6 +79,7 @@ struct pcap_out {
 	unsigned int digits; /* -W: the count's width in names */
 	uint64_t pub_off; /* off, for pcap_out_current_bytes() */
 	uint64_t dev, ino; /* the current file's */
+	struct pcap_stage *stage; /* merged file: this writer's batches */
 	int64_t interval; /* start of the -G interval, seconds */
 	char *base; /* our copy of o.path: the caller's may not outlive us */
 	char *ifname; /* our copy of o.ifname */
@@ -208,6 +209,26 @@ static void write_isb(struct pcap_out *po)
 		po->off += n;
 }
 
+/* A merged file: the last batch, its writes, the close (size kept). */
+static int close_merged(struct pcap_out *po)
+{
+	struct pcap_out_file pf = {PCAP_OUT_FINISHED, 0, po->dev, po->ino,
+				   po->path};
+	int ret = pcap_stage_flush(po->stage), r;
+
+	r = writer_settle(po->w, po->f);
+	ret = ret ? ret : r;
+	r = writer_close(po->w, po->f);
+	ret = ret ? ret : r;
+	po->f = NULL;
+	pcap_stage_destroy(po->stage);
+	po->stage = NULL;
+	pf.bytes = pcap_merge_end(po->o.merge);
+	if (po->o.merge_first && po->o.on_file)
+		po->o.on_file(po->o.on_file_ctx, &pf);
+	return ret;
+}
+
 /*
  * Close the current file.  After a failure it ends at the last complete
  * record: the records cut move from records to lost.
@@ -219,6 +240,8 @@ static int close_file(struct pcap_out *po, bool tell)
 	uint64_t end = NO_OFF, kept;
 	int ret, r;
 
+	if (po->stage)
+		return close_merged(po);
 	write_isb(po);
 	ret = writer_settle(po->w, po->f);
 	if (!ret && po->seekable &&
@@ -300,6 +323,33 @@ static void retire(struct pcap_out *po)
 		rename(old, po->path); /* then the open replaces it */
 }
 
+/*
+ * A merged file: the first opener truncates it and reserves and writes
+ * the header at offset 0; the others open it as it is.
+ */
+static int open_merged(struct pcap_out *po)
+{
+	struct stat sb;
+	int ret;
+
+	ret = writer_open(po->w, po->path, po->o.merge_first ? 0 : WRITER_KEEP,
+			  &po->f);
+	if (ret)
+		return ret;
+	if (!stat(po->path, &sb)) {
+		po->dev = sb.st_dev;
+		po->ino = sb.st_ino;
+	}
+	po->files++;
+	ret = pcap_stage_create(&po->stage, po->w, po->f, po->o.merge,
+				po->o.merge_flush_ms * 1000000ull);
+	if (ret || !po->o.merge_first)
+		return ret;
+	if (pcap_merge_reserve(po->o.merge, po->fhdr_len) != 0)
+		return -EINVAL; /* another one wrote first */
+	return writer_write(po->w, po->f, 0, po->fhdr, po->fhdr_len, NULL);
+}
+
 static int open_next(struct pcap_out *po)
 {
 	struct stat sb;
@@ -315,6 +365,8 @@ static int open_next(struct pcap_out *po)
 		return ret;
 	if (cycling(po) && po->files >= po->o.max_files)
 		retire(po);
+	if (po->o.merge)
+		return open_merged(po);
 	/* Never wait in open: a FIFO without a reader is -ENXIO. */
 	ret = writer_open(po->w, po->path,
 			  (po->o.direct ? WRITER_DIRECT : 0) | O_NONBLOCK,
@@ -440,6 +492,32 @@ static uint32_t rec_head(const struct pcap_out *po, uint8_t *hb,
 	return sizeof(h);
 }
 
+/* A merged file's record: copied whole into this writer's batch. */
+static int stage_record(struct pcap_out *po, const uint8_t *hb, uint32_t hlen,
+			const struct iovec *frags, unsigned int nfrag,
+			uint32_t caplen, const struct pcapng_epb_opts *eo,
+			uint32_t total)
+{
+	uint8_t *p = pcap_stage_room(po->stage, total);
+	uint32_t left = caplen, n;
+	unsigned int i;
+
+	if (!p)
+		return wfile_error(po->f) ? wfile_error(po->f) : -EIO;
+	memcpy(p, hb, hlen);
+	p += hlen;
+	for (i = 0; i < nfrag && left; i++) {
+		n = frags[i].iov_len < left ? frags[i].iov_len : left;
+		memcpy(p, frags[i].iov_base, n);
+		p += n;
+		left -= n;
+	}
+	if (po->o.format == PCAP_OUT_PCAPNG)
+		pcapng_epb_tail(p, caplen, eo, total);
+	po->records++;
+	return 0;
+}
+
 int pcap_out_packet(struct pcap_out *po, const struct pcap_out_pkt *pk,
 		    void *hdr, const struct iovec *frags,
 		    struct buf *const *bufs, unsigned int nfrag)
@@ -468,6 +546,9 @@ int pcap_out_packet(struct pcap_out *po, const struct pcap_out_pkt *pk,
 	hlen = rec_head(po, hb, pk, caplen,
 			pk->wirelen > wholelen ? pk->wirelen : wholelen, &eo,
 			&total);
+	if (po->stage)
+		return stage_record(po, hb, hlen, frags, nfrag, caplen, &eo,
+				    total);
 	ret = maybe_rotate(po, pk->ts_ns, total);
 	if (ret)
 		return ret;
@@ -549,6 +630,37 @@ unsigned int pcap_out_files(const struct pcap_out *po)
 const char *pcap_out_current_path(const struct pcap_out *po)
 {
 	return po->path;
+}
+
+void pcap_out_poll(struct pcap_out *po)
+{
+	struct timespec ts;
+
+	if (!po || !po->stage)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	pcap_stage_poll(po->stage, ts.tv_sec * 1000000000ull + ts.tv_nsec);
+}
+
+int pcap_out_merge_isb(const char *path, struct pcap_merge *m,
+		       const struct pcapng_isb_vals *v)
+{
+	struct timespec ts;
+	uint8_t b[256];
+	size_t n;
+	int fd, ret = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	n = pcapng_isb(b, sizeof(b), 0, ts.tv_sec * 1000000000ull + ts.tv_nsec,
+		       v);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (pwrite(fd, b, n, pcap_merge_reserve(m, n)) != (ssize_t)n)
+		ret = -EIO;
+	if (close(fd) && !ret)
+		ret = -errno;
+	return ret;
 }
 
 uint64_t pcap_out_current_bytes(const struct pcap_out *po)

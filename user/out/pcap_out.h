@@ -27,6 +27,7 @@
 #include <sys/uio.h>
 
 #include "lib/buf.h"
+#include "out/pcap_merge.h"
 #include "out/pcapng_enc.h"
 #include "out/writer.h"
 
@@ -107,6 +108,17 @@ struct pcap_out_opts {
 	 */
 	int (*on_file)(void *ctx, const struct pcap_out_file *f);
 	void *on_file_ctx;
+	/*
+	 * One file shared with other pcap_outs (pcap_merge.h): records go
+	 * in batches at reserved offsets, written buffered; no rotation,
+	 * no cut after a failure, no statistics block (see
+	 * pcap_out_merge_isb).  merge_first: this one truncates the file
+	 * and writes its header (open it before the others); it alone
+	 * tells on_file.  merge_flush_ms: a batch's longest wait.
+	 */
+	struct pcap_merge *merge;
+	bool merge_first;
+	unsigned int merge_flush_ms;
 };
 
 #define PCAP_OUT_NO_QUEUE UINT32_MAX
@@ -150,6 +162,16 @@ unsigned int pcap_out_files(const struct pcap_out *po);
 const char *pcap_out_current_path(const struct pcap_out *po);
 /* Bytes in the current file; safe from another thread (relaxed). */
 uint64_t pcap_out_current_bytes(const struct pcap_out *po);
+
+/* Merged file: send a batch past its flush interval.  Never waits. */
+void pcap_out_poll(struct pcap_out *po);
+
+/*
+ * Merged pcapng file, once every pcap_out of it is closed: one interface
+ * statistics block for all queues at its end.  0 or -errno.
+ */
+int pcap_out_merge_isb(const char *path, struct pcap_merge *m,
+		       const struct pcapng_isb_vals *v);
 
 /*
  * Close the current file (after its writes complete, cut if one failed):
