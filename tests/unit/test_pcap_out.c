@@ -546,7 +546,39 @@ static long count_records(const char *path)
 }
 
 /*
- * Disk full (a 256 KiB tmpfs) in direct and buffered mode: the file ends
+ * Enhanced packet blocks of a pcapng file that must end exactly after a
+ * whole block (-4: a block of another type after the headers).
+ */
+static long count_epbs(const char *path)
+{
+	uint32_t h[2];
+	long n = 0, k = 0;
+	off_t off = 0;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	while (pread(fd, h, sizeof(h), off) == sizeof(h)) {
+		if (h[1] < 12 || (h[1] & 3)) {
+			n = -2;
+			break;
+		}
+		if (k++ >= 2 && h[0] != PCAPNG_EPB) {
+			n = -4;
+			break;
+		}
+		n += h[0] == PCAPNG_EPB;
+		off += h[1];
+	}
+	if (n >= 0 && off != lseek(fd, 0, SEEK_END))
+		n = -3;
+	close(fd);
+	return n;
+}
+
+/*
+ * Disk full (a 256 KiB tmpfs) in direct and buffered mode, pcap and
+ * pcapng: the file ends
  * at its last complete record, the records counted written are exactly
  * those in the file, and every record offered is written, refused or
  * lost; close reports ENOSPC.
@@ -571,9 +603,10 @@ static int disk_full_child(void)
 		return T_EXIT_SKIP;
 	}
 	frame_init(&fr, 3);
-	for (mode = 0; mode < 2; mode++) {
+	for (mode = 0; mode < 4; mode++) {
 		struct pcap_out_opts o = {.linktype = LINKTYPE_ETHERNET,
-					  .direct = mode == 0,
+					  .direct = !(mode & 1),
+					  .format = mode >> 1,
 					  .path = path};
 		uint64_t refused = 0;
 		struct pcap_out *po;
@@ -593,10 +626,13 @@ static int disk_full_child(void)
 		CHECK(refused + pcap_out_lost(po) > 0);
 		CHECK_EQ(pcap_out_records(po) + pcap_out_lost(po) + refused,
 			 4000);
-		CHECK_EQ(count_records(path), (long)pcap_out_records(po));
+		CHECK_EQ(o.format ? count_epbs(path) : count_records(path),
+			 (long)pcap_out_records(po));
 		CHECK(pcap_out_records(po) > 1000);
-		fprintf(stderr, "%s: %llu records, %llu lost, %llu refused\n",
-			mode ? "buffered" : "direct",
+		fprintf(stderr,
+			"%s %s: %llu records, %llu lost, %llu refused\n",
+			o.format ? "pcapng" : "pcap",
+			mode & 1 ? "buffered" : "direct",
 			(unsigned long long)pcap_out_records(po),
 			(unsigned long long)pcap_out_lost(po),
 			(unsigned long long)refused);
