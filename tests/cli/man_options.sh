@@ -2,8 +2,8 @@
 # man/flowsplice.8 covers every command and option: each command that
 # `flowsplice --help` lists has a "COMMAND OPTIONS" section (its NAME
 # in capitals) in which every long and short option of its --help
-# appears (the shared flow settings may appear in "FLOW SETTINGS"
-# instead), and no option named there (a .TP entry) is one --help no
+# appears (the options capture and read share may appear in "FLOW
+# SETTINGS" or "CAPTURE FILES" instead), and no option named there (a .TP entry) is one --help no
 # longer has.  The top-level --help and --version (-h, -V) appear too.
 set -u
 cd "${FS_ROOT:-$(dirname "$0")/../..}"
@@ -34,7 +34,7 @@ for o in --help -h --version -V; do
 	has_opt "$(section SYNOPSIS; section DESCRIPTION)" "$o" ||
 		fail "top-level $o is not in SYNOPSIS or DESCRIPTION"
 done
-shared=$(section "FLOW SETTINGS")
+shared=$(section "FLOW SETTINGS"; section "CAPTURE FILES")
 n=0
 for c in $cmds; do
 	C=$(tr a-z A-Z <<<"$c")
@@ -44,7 +44,7 @@ for c in $cmds; do
 	for o in $(help_opts <<<"$helptext"); do
 		n=$((n + 1))
 		has_opt "$sec" "$o" || has_opt "$shared" "$o" ||
-			fail "$c $o is in --help but not in '$C OPTIONS' (or FLOW SETTINGS)"
+			fail "$c $o is in --help but not in '$C OPTIONS' (or FLOW SETTINGS, CAPTURE FILES)"
 	done
 	# Every option the section's entries name is still one of --help's.
 	for o in $(grep -A1 '^\.TP' <<<"$sec" | grep -v '^\.TP\|^--' |

@@ -21,7 +21,7 @@
 /* A frame with headroom in front of the packet, like a UMEM frame. */
 struct frame {
 	struct buf b;
-	uint8_t headroom[PCAP_REC_HDR_LEN];
+	uint8_t headroom[PCAP_OUT_HDR_ROOM];
 	uint8_t pkt[128];
 };
 
@@ -114,6 +114,253 @@ static void test_records(void)
 		path, path);
 	CHECK_EQ(system(cmd), 0);
 	writer_destroy(w);
+}
+
+/*
+ * -s: a record carries at most snaplen bytes, from the headroom path and
+ * across pieces, keeps the wire length, and the header names snaplen.
+ */
+static void test_snaplen(void)
+{
+	const char *dir = t_tmpdir();
+	struct pcap_out_opts o = {.linktype = LINKTYPE_ETHERNET, .snaplen = 70};
+	struct frame fr[2];
+	struct pcap_rec_hdr h;
+	struct pcap_out *po;
+	struct iovec iov[2];
+	struct buf *bufs[2];
+	uint8_t file[1024];
+	struct writer *w;
+	char path[256];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/snap.pcap", dir);
+	o.path = path;
+	CHECK_EQ(writer_create(&w, NULL), 0);
+	CHECK_EQ(pcap_out_open(&po, w, &o), 0);
+	frame_init(&fr[0], 1);
+	frame_init(&fr[1], 2);
+	iov[0] = (struct iovec){fr[0].pkt, 100};
+	bufs[0] = &fr[0].b;
+	CHECK_EQ(pcap_out_record(po, 1000000000ull, fr[0].headroom, iov, bufs,
+				 1, 100),
+		 0);
+	/* 50 + 40 bytes in two pieces: the second one cut at 20 */
+	iov[0] = (struct iovec){fr[0].pkt, 50};
+	iov[1] = (struct iovec){fr[1].pkt, 40};
+	bufs[1] = &fr[1].b;
+	CHECK_EQ(pcap_out_record(po, 2000000000ull, NULL, iov, bufs, 2, 1514),
+		 0);
+	/* shorter than snaplen: whole */
+	iov[0] = (struct iovec){fr[1].pkt, 60};
+	bufs[0] = &fr[1].b;
+	CHECK_EQ(pcap_out_record(po, 3000000000ull, NULL, iov, bufs, 1, 60), 0);
+	CHECK_EQ(pcap_out_close(po), 0);
+	fd = open(path, O_RDONLY);
+	n = read(fd, file, sizeof(file));
+	close(fd);
+	CHECK_EQ(n, 24 + 16 + 70 + 16 + 70 + 16 + 60);
+	CHECK_EQ(*(uint32_t *)(file + 16), 70);
+	memcpy(&h, file + 24, sizeof(h));
+	CHECK_EQ(h.caplen, 70);
+	CHECK_EQ(h.len, 100);
+	CHECK(!memcmp(file + 40, fr[0].pkt, 70));
+	memcpy(&h, file + 110, sizeof(h));
+	CHECK_EQ(h.caplen, 70);
+	CHECK_EQ(h.len, 1514);
+	CHECK(!memcmp(file + 126, fr[0].pkt, 50));
+	CHECK(!memcmp(file + 176, fr[1].pkt, 20));
+	memcpy(&h, file + 196, sizeof(h));
+	CHECK_EQ(h.caplen, 60);
+	CHECK_EQ(h.len, 60);
+	writer_destroy(w);
+}
+
+static void test_isb(void *ctx, struct pcapng_isb_vals *v)
+{
+	unsigned int *calls = ctx;
+
+	(*calls)++;
+	v->start_ns = 1000000000ull;
+	v->ifrecv = 10 * *calls;
+	v->ifdrop = 3 * *calls;
+	v->osdrop = *calls;
+}
+
+/* Block types of a pcapng file in order; drops and queues of its EPBs. */
+static int ng_walk(const char *path, uint32_t *types, int max, uint64_t *drops,
+		   uint32_t *queue)
+{
+	uint8_t d[4096];
+	int fd = open(path, O_RDONLY), n, off = 0, k = 0;
+
+	n = read(fd, d, sizeof(d));
+	close(fd);
+	*drops = 0;
+	while (off + 12 <= n && k < max) {
+		uint32_t t, len, caplen, o, endlen;
+
+		memcpy(&t, d + off, 4);
+		memcpy(&len, d + off + 4, 4);
+		memcpy(&endlen, d + off + len - 4, 4);
+		if (len < 12 || off + (int)len > n || endlen != len)
+			return -1;
+		types[k++] = t;
+		if (t == PCAPNG_EPB) {
+			memcpy(&caplen, d + off + 20, 4);
+			for (o = 28 + ((caplen + 3) & ~3u); o + 4 < len - 4;) {
+				uint16_t code, olen;
+				uint64_t v = 0;
+
+				memcpy(&code, d + off + o, 2);
+				memcpy(&olen, d + off + o + 2, 2);
+				memcpy(&v, d + off + o + 4,
+				       olen < 8 ? olen : 8);
+				if (code == 4)
+					*drops += v;
+				if (code == 6)
+					*queue = v;
+				o += 4 + ((olen + 3) & ~3u);
+			}
+		}
+		off += len;
+	}
+	return off == n ? k : -1;
+}
+
+/*
+ * pcapng: section and interface headers at each file's start, EPBs with
+ * epb_queue and epb_dropcount (only when drops were counted), an ISB at
+ * rotation and at close with the callback's values; tshark agrees.
+ */
+static void test_pcapng(void)
+{
+	const char *dir = t_tmpdir();
+	unsigned int calls = 0;
+	struct pcap_out_opts o = {.linktype = LINKTYPE_ETHERNET,
+				  .format = PCAP_OUT_PCAPNG,
+				  .ifname = "cap0",
+				  .rotate_bytes = 520,
+				  .isb = test_isb,
+				  .isb_ctx = &calls};
+	struct pcap_out_pkt pk = {.wirelen = 100, .queue = 3};
+	uint32_t types[16], q = 0;
+	struct frame fr;
+	struct pcap_out *po;
+	struct writer *w;
+	struct iovec iov = {fr.pkt, 99};
+	struct buf *b = &fr.b;
+	char path[256], name[300], cmd[1024];
+	uint64_t drops;
+	int i;
+
+	frame_init(&fr, 4);
+	snprintf(path, sizeof(path), "%s/x.pcapng", dir);
+	o.path = path;
+	CHECK_EQ(writer_create(&w, NULL), 0);
+	CHECK_EQ(pcap_out_open(&po, w, &o), 0);
+	for (i = 0; i < 4; i++) {
+		pk.ts_ns = 1000000000ull * (i + 1) + 7;
+		pk.drops = i == 1 ? 5 : 0;
+		CHECK_EQ(pcap_out_packet(po, &pk, i & 1 ? fr.headroom : NULL,
+					 &iov, &b, 1),
+			 0);
+	}
+	CHECK_EQ(pcap_out_close(po), 0);
+	CHECK_EQ(calls, 2);
+	/* SHB+IDB ~120 bytes, EPBs of 28 + 100 + options + 4: 2 per file */
+	CHECK_EQ(ng_walk(path, types, 16, &drops, &q), 5);
+	CHECK_EQ(types[0], PCAPNG_SHB);
+	CHECK_EQ(types[1], PCAPNG_IDB);
+	CHECK_EQ(types[2], PCAPNG_EPB);
+	CHECK_EQ(types[3], PCAPNG_EPB);
+	CHECK_EQ(types[4], PCAPNG_ISB);
+	CHECK_EQ(drops, 5);
+	CHECK_EQ(q, 3);
+	snprintf(name, sizeof(name), "%s1", path);
+	CHECK_EQ(ng_walk(name, types, 16, &drops, &q), 5);
+	CHECK_EQ(drops, 0);
+	snprintf(cmd, sizeof(cmd),
+		 "command -v tshark >/dev/null || exit 0; "
+		 "test \"$(tshark -r %s -T fields -e frame.interface_queue "
+		 "-e frame.drop_count -e frame.len -e frame.cap_len "
+		 "-e frame.time_epoch 2>/dev/null | tr '\\t\\n' ' ;')\" = "
+		 "'3  100 99 1.000000007;3 5 100 99 2.000000007;' && "
+		 "capinfos %s 2>/dev/null | grep -q 'Name = cap0'",
+		 path, path);
+	CHECK_EQ(system(cmd), 0);
+	writer_destroy(w);
+}
+
+/*
+ * Two pcap_outs with their own writers into one merged file: every record
+ * once, whole, in its writer's order; pcapng ends with one statistics
+ * block after pcap_out_merge_isb.
+ */
+static void merged_one(int format)
+{
+	const char *dir = t_tmpdir();
+	struct pcap_out_opts o = {.linktype = LINKTYPE_ETHERNET,
+				  .format = format};
+	struct pcapng_isb_vals v = {1, 10, 2, 0, 8};
+	uint32_t types[64], q;
+	struct pcap_merge *m;
+	struct pcap_out *po[2];
+	struct writer *w[2];
+	struct frame fr;
+	struct iovec iov = {fr.pkt, 90};
+	struct buf *b = &fr.b;
+	uint8_t file[8192];
+	char path[256];
+	uint64_t drops;
+	int i, fd, n, off, seen[2] = {0, 0};
+
+	frame_init(&fr, 6);
+	snprintf(path, sizeof(path), "%s/m.%d", dir, format);
+	o.path = path;
+	CHECK_EQ(pcap_merge_create(&m), 0);
+	o.merge = m;
+	for (i = 0; i < 2; i++) {
+		o.merge_first = i == 0;
+		CHECK_EQ(writer_create(&w[i], NULL), 0);
+		CHECK_EQ(pcap_out_open(&po[i], w[i], &o), 0);
+	}
+	/* 8 records, alternating writers: one batch each, sent at close */
+	for (i = 0; i < 8; i++) {
+		fr.pkt[20] = i;
+		CHECK_EQ(pcap_out_record(po[i & 1], 1000000000ull * (i + 1),
+					 NULL, &iov, &b, 1, 90),
+			 0);
+	}
+	CHECK_EQ(pcap_out_close(po[1]), 0);
+	CHECK_EQ(pcap_out_close(po[0]), 0);
+	if (format == PCAP_OUT_PCAPNG) {
+		CHECK_EQ(pcap_out_merge_isb(path, m, &v), 0);
+		CHECK_EQ(ng_walk(path, types, 64, &drops, &q), 2 + 8 + 1);
+		CHECK_EQ(types[10], PCAPNG_ISB);
+	} else {
+		fd = open(path, O_RDONLY);
+		n = read(fd, file, sizeof(file));
+		close(fd);
+		CHECK_EQ(n, 24 + 8 * (16 + 90));
+		for (off = 24; off + 16 <= n; off += 16 + 90) {
+			int k = file[off + 16 + 20];
+
+			CHECK(k >= 0 && k < 8);
+			seen[k & 1] += 1 << (k >> 1);
+		}
+		CHECK_EQ(seen[0], 15);
+		CHECK_EQ(seen[1], 15);
+	}
+	writer_destroy(w[0]);
+	writer_destroy(w[1]);
+	pcap_merge_destroy(m);
+}
+
+static void merged(void)
+{
+	merged_one(PCAP_OUT_PCAP);
+	merged_one(PCAP_OUT_PCAPNG);
 }
 
 static void test_rotation(void)
@@ -299,7 +546,39 @@ static long count_records(const char *path)
 }
 
 /*
- * Disk full (a 256 KiB tmpfs) in direct and buffered mode: the file ends
+ * Enhanced packet blocks of a pcapng file that must end exactly after a
+ * whole block (-4: a block of another type after the headers).
+ */
+static long count_epbs(const char *path)
+{
+	uint32_t h[2];
+	long n = 0, k = 0;
+	off_t off = 0;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	while (pread(fd, h, sizeof(h), off) == sizeof(h)) {
+		if (h[1] < 12 || (h[1] & 3)) {
+			n = -2;
+			break;
+		}
+		if (k++ >= 2 && h[0] != PCAPNG_EPB) {
+			n = -4;
+			break;
+		}
+		n += h[0] == PCAPNG_EPB;
+		off += h[1];
+	}
+	if (n >= 0 && off != lseek(fd, 0, SEEK_END))
+		n = -3;
+	close(fd);
+	return n;
+}
+
+/*
+ * Disk full (a 256 KiB tmpfs) in direct and buffered mode, pcap and
+ * pcapng: the file ends
  * at its last complete record, the records counted written are exactly
  * those in the file, and every record offered is written, refused or
  * lost; close reports ENOSPC.
@@ -324,9 +603,10 @@ static int disk_full_child(void)
 		return T_EXIT_SKIP;
 	}
 	frame_init(&fr, 3);
-	for (mode = 0; mode < 2; mode++) {
+	for (mode = 0; mode < 4; mode++) {
 		struct pcap_out_opts o = {.linktype = LINKTYPE_ETHERNET,
-					  .direct = mode == 0,
+					  .direct = !(mode & 1),
+					  .format = mode >> 1,
 					  .path = path};
 		uint64_t refused = 0;
 		struct pcap_out *po;
@@ -346,10 +626,13 @@ static int disk_full_child(void)
 		CHECK(refused + pcap_out_lost(po) > 0);
 		CHECK_EQ(pcap_out_records(po) + pcap_out_lost(po) + refused,
 			 4000);
-		CHECK_EQ(count_records(path), (long)pcap_out_records(po));
+		CHECK_EQ(o.format ? count_epbs(path) : count_records(path),
+			 (long)pcap_out_records(po));
 		CHECK(pcap_out_records(po) > 1000);
-		fprintf(stderr, "%s: %llu records, %llu lost, %llu refused\n",
-			mode ? "buffered" : "direct",
+		fprintf(stderr,
+			"%s %s: %llu records, %llu lost, %llu refused\n",
+			o.format ? "pcapng" : "pcap",
+			mode & 1 ? "buffered" : "direct",
 			(unsigned long long)pcap_out_records(po),
 			(unsigned long long)pcap_out_lost(po),
 			(unsigned long long)refused);
@@ -381,10 +664,13 @@ static void disk_full(void)
 
 static const struct t_case cases[] = {
 	T_CASE(test_records),
+	T_CASE(test_snaplen),
+	T_CASE(test_pcapng),
 	T_CASE(test_rotation),
 	T_CASE(test_rotation_open_fails),
 	T_CASE(test_path_copied),
 	T_CASE(disk_full),
+	T_CASE(merged),
 };
 
 T_MAIN(cases)

@@ -21,6 +21,7 @@
 #include "cmd/capture_int.h"
 #include "live/capture_stats.h"
 #include "cmd/flow_opts.h"
+#include "cmd/pcap_opts.h"
 #include "lib/cli.h"
 #include "cmd/commands.h"
 #include "parse/filter.h"
@@ -61,8 +62,15 @@ static enum cli_result capture_parse(struct capture_opts *o, int argc,
 		CLI_OPT("interface", 'i', CLI_STR, &o->ifname, "IFACE",
 			"interface to capture on (required)"),
 		CLI_OPT("write", 'w', CLI_STR, &o->write, "FILE",
-			"write packets to pcap FILE (nanosecond timestamps); "
+			"write packets to FILE (pcap, nanosecond timestamps, "
+			"or --format pcapng); "
 			"with several queues, FILE.qN per queue"),
+		PCAP_OPTS(o, 's'),
+		CLI_OPT("per-queue-files", 0, CLI_FLAG, &o->per_queue_files,
+			NULL,
+			"with several queues, each queue writes FILE.qN "
+			"instead of all into one FILE (always so with -C or "
+			"-G, or a FIFO)"),
 		CLI_OPT("streams", 0, CLI_STR, &o->streams, "DIR",
 			"reassemble each TCP direction into "
 			"DIR/<id / 1000>/<id>-...{c2s,s2c}, with "
@@ -105,6 +113,22 @@ static enum cli_result capture_parse(struct capture_opts *o, int argc,
 			"start a new file every SECS seconds, aligned to the "
 			"wall clock; FILE may hold strftime(3) conversions",
 			1, 0),
+		CLI_OPT_RANGE(
+			"max-files", 'W', CLI_UINT, &o->max_files, "N",
+			"with -C or -G, keep at most N files per output "
+			"(the current one included): with -C alone the "
+			"names cycle through FILE0..FILE<N-1>, as tcpdump's "
+			"ring buffer; otherwise the oldest are deleted",
+			1, 0),
+		CLI_OPT("max-disk", 0, CLI_STR, &o->max_disk, "SIZE|N%",
+			"with -C or -G, delete the oldest finished files to "
+			"keep the capture files under SIZE (K/M/G suffixes) "
+			"or the file system under N% use"),
+		CLI_OPT("postrotate-command", 'z', CLI_STR, &o->postrotate,
+			"CMD",
+			"run CMD FILE on each finished -w file (as tcpdump "
+			"-z), " RETAIN_MAX_JOBS_STR " at most at once, the "
+			"rest queued; capture never waits for them"),
 		CLI_OPT_RANGE(
 			"duration", 'd', CLI_UINT, &o->duration, "SECS",
 			"stop after SECS seconds (default: until SIGINT or "
@@ -270,6 +294,55 @@ static int parse_rotate_size(const char *s, uint64_t *out)
 	return ret ? ret : *out ? 0 : -EINVAL;
 }
 
+/* --max-disk: "N%" (1..99) or a size (K/M/G), never 0. */
+static int parse_max_disk(struct capture_opts *o)
+{
+	char *end;
+	unsigned long v;
+
+	if (!o->max_disk)
+		return 0;
+	errno = 0;
+	v = strtoul(o->max_disk, &end, 10);
+	if (end != o->max_disk && !strcmp(end, "%") && *o->max_disk != '-') {
+		if (errno || v < 1 || v > 99)
+			return -ERANGE;
+		o->max_disk_pct = v;
+		return 0;
+	}
+	if (cli_parse_size(o->max_disk, &o->max_disk_bytes) ||
+	    !o->max_disk_bytes)
+		return -EINVAL;
+	return 0;
+}
+
+/* -W, --max-disk and -z: what they need, and --max-disk's value. */
+static int check_file_opts(struct capture_opts *o)
+{
+	bool rot = o->rotate_size || o->rotate_secs;
+
+	if ((o->max_files || o->max_disk || o->postrotate) && !o->write) {
+		pr_warn("-W, --max-disk and -z need -w FILE\n");
+		return -EINVAL;
+	}
+	if ((o->max_files || o->max_disk) && !rot) {
+		pr_warn("-W and --max-disk need -C or -G (there is only one "
+			"file otherwise)\n");
+		return -EINVAL;
+	}
+	if (o->postrotate && !*o->postrotate) {
+		pr_warn("-z needs a command\n");
+		return -EINVAL;
+	}
+	if (parse_max_disk(o)) {
+		pr_warn("invalid --max-disk '%s': a size (e.g. 500M, 2G) or a "
+			"file system use from 1%% to 99%%\n",
+			o->max_disk);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int check_opts(struct capture_opts *o, uint64_t *rotate_bytes)
 {
 	int ret;
@@ -321,7 +394,7 @@ static int check_opts(struct capture_opts *o, uint64_t *rotate_bytes)
 		pr_warn("invalid -C size '%s'\n", o->rotate_size);
 		return -EINVAL;
 	}
-	return 0;
+	return check_file_opts(o);
 }
 
 static void snapshot(struct capture *c, struct capture_snap *s)
@@ -332,6 +405,9 @@ static void snapshot(struct capture *c, struct capture_snap *s)
 	s->time_ns = mono_ns();
 	s->nq = c->nq;
 	s->pcap = c->o->write != NULL;
+	s->retain = c->retain != NULL;
+	if (c->retain)
+		retain_get_stats(c->retain, &s->files);
 	if (c->prog && qredir)
 		capture_read_xdp(c, s->xdp, qredir);
 	for (i = 0; i < c->nq; i++) {
@@ -443,6 +519,8 @@ static int run_loop(struct capture *c, const sigset_t *sigs)
 	uint64_t tick = (c->o->stats_interval ? c->o->stats_interval : 1) *
 			1000000000ull;
 	uint64_t next = c->start_ns + tick;
+	/* Retention and -z keep up with rotations between stats lines. */
+	uint64_t most = c->retain ? 100000000ull : 1000000000ull;
 
 	for (;;) {
 		uint64_t now = mono_ns(), wait = next > now ? next - now : 0;
@@ -452,12 +530,13 @@ static int run_loop(struct capture *c, const sigset_t *sigs)
 			return 0;
 		if (end && end - now < wait)
 			wait = end - now;
-		if (wait > 1000000000ull)
-			wait = 1000000000ull;
+		if (wait > most)
+			wait = most;
 		ts.tv_sec = wait / 1000000000ull;
 		ts.tv_nsec = wait % 1000000000ull;
 		if (sigtimedwait(sigs, NULL, &ts) > 0)
 			return 0;
+		retain_poll(c->retain);
 		if (iface_gone(c)) {
 			pr_warn("interface %s disappeared: stopping (if it was "
 				"moved to another network namespace rather "
@@ -551,6 +630,31 @@ static void notify_ready(const struct capture *c)
 	notify(state);
 }
 
+/* A merged pcapng file ends with one statistics block for all queues. */
+static void merged_isb(struct capture *c)
+{
+	struct pcapng_isb_vals v = {.start_ns = c->g.start_real_ns};
+	unsigned int i;
+	int ret;
+
+	if (!c->merge || c->o->format != PCAP_OUT_PCAPNG)
+		return;
+	for (i = 0; i < c->nq; i++) {
+		const struct queue_snap *q = &c->prev.q[i];
+		uint64_t k = q->k.rx_ring_full + q->k.rx_dropped +
+			     q->k.rx_invalid_descs;
+
+		v.ifrecv += q->w.rx_packets + k;
+		v.ifdrop += k;
+		v.osdrop += q->w.chain_drop + q->w.write_fail;
+		v.usrdeliv += q->w.written;
+	}
+	ret = pcap_out_merge_isb(c->o->write, c->merge, &v);
+	if (ret)
+		pr_warn("cannot end %s with its statistics: %s\n", c->o->write,
+			strerror(-ret));
+}
+
 static int capture_run(struct capture *c, const sigset_t *sigs)
 {
 	uint64_t xdp[FS_STAT_MAX] = {0}, *qredir;
@@ -582,6 +686,10 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 		if (!ret)
 			ret = -ECANCELED;
 	}
+	/* Every file closed: the last ones' retention and commands. */
+	for (i = 0; c->retain && i < c->nq; i++)
+		retain_set_current(c->retain, i, NULL);
+	retain_finish(c->retain, sigs);
 	/*
 	 * Final counters: workers drained and every file closed (a direct
 	 * pcap's last block leaves at close); classifier values from before
@@ -591,6 +699,7 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 	memcpy(c->prev.xdp, xdp, sizeof(xdp));
 	for (i = 0; i < c->nq; i++)
 		c->prev.q[i].redirected = qredir[i];
+	merged_isb(c);
 	if (c->index) {
 		int r = flow_index_close(c->index);
 

@@ -17,6 +17,7 @@
 #include "fs_shared.h"
 #include "live/worker.h"
 #include "live/xdp_prog.h"
+#include "out/retain.h"
 
 struct capture_opts {
 	const char *ifname;
@@ -29,9 +30,16 @@ struct capture_opts {
 	const char *user; /* -Z */
 	const char *metrics; /* ADDR:PORT */
 	const char *metrics_file;
+	const char *max_disk; /* --max-disk as given */
+	const char *postrotate; /* -z */
+	uint64_t max_disk_bytes; /* --max-disk SIZE, parsed */
+	unsigned int max_disk_pct; /* --max-disk N%, parsed */
+	unsigned int max_files; /* -W */
 	int xdp_mode;
 	int hold_policy;
 	int pcap_io;
+	int format; /* enum pcap_out_format */
+	unsigned int snaplen;
 	unsigned int flush_ms;
 	unsigned int max_flows;
 	unsigned int idle_timeout;
@@ -48,6 +56,7 @@ struct capture_opts {
 	unsigned int frames;
 	unsigned int rx_size;
 	unsigned int fill_size;
+	bool per_queue_files;
 	bool verbose;
 	bool quiet;
 };
@@ -61,6 +70,8 @@ struct capture {
 	struct xdp_prog *prog;
 	struct worker_group g; /* the workers, one per queue, and their run */
 	struct flow_index *index; /* shared by the workers' streams */
+	struct retain *retain; /* -W, --max-disk, -z; NULL without */
+	struct pcap_merge *merge; /* several queues into one -w FILE */
 	struct fs_ruleset rules;
 	struct capture_snap prev, cur;
 	uint64_t start_ns;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 
 #include "cmd/capture_int.h"
@@ -18,11 +19,11 @@
 #include "lib/log.h"
 #include "parse/pkt.h"
 
-/* -w FILE, or FILE.qN with several queues. */
+/* -w FILE, or FILE.qN with several queues unless they share FILE. */
 static void pcap_path(const struct capture *c, unsigned int i, char *path,
 		      size_t size)
 {
-	if (c->nq > 1)
+	if (c->nq > 1 && !c->merge)
 		snprintf(path, size, "%s.q%u", c->o->write, c->queues[i]);
 	else
 		snprintf(path, size, "%s", c->o->write);
@@ -45,6 +46,59 @@ static void flow_cfg(struct capture *c, struct flow_table_cfg *fc)
 	fc->reasm.hold_unref = worker_hold_unref;
 	fc->reasm.ooo_per_flow = c->o->ooo_per_flow;
 	fc->reasm.ooo_total = c->o->ooo_total;
+}
+
+/*
+ * -W, --max-disk, -z: the finished files go to the main thread's retain
+ * (one series per queue).  With -C alone, -W is the names' ring (the
+ * worker renames the oldest file aside, retain deletes it); otherwise
+ * retain deletes past N.
+ */
+static int open_retain(struct capture *c, struct pcap_out_opts *po)
+{
+	bool ring = c->o->rotate_size && !c->o->rotate_secs;
+	struct retain_opts ro = {
+		.max_files = ring ? 0 : c->o->max_files,
+		.max_bytes = c->o->max_disk_bytes,
+		.max_pct = c->o->max_disk_pct,
+		.command = c->o->postrotate,
+	};
+	int ret;
+
+	po->max_files = c->o->max_files;
+	if (!c->o->write ||
+	    !(c->o->max_files || c->o->max_disk || c->o->postrotate))
+		return 0;
+	ret = retain_create(&c->retain, &ro, c->nq);
+	if (ret) {
+		pr_warn("out of memory\n");
+		return ret;
+	}
+	po->on_file = retain_on_file;
+	return 0;
+}
+
+/*
+ * Several queues into -w FILE: one merged file, unless --per-queue-files,
+ * rotation (-C, -G: merged files do not rotate) or a FIFO (no offsets).
+ */
+static int open_merge(struct capture *c, struct pcap_out_opts *po)
+{
+	struct stat sb;
+	int ret;
+
+	if (c->nq < 2 || !c->o->write || c->o->per_queue_files ||
+	    c->o->rotate_size || c->o->rotate_secs ||
+	    (!stat(c->o->write, &sb) && !S_ISREG(sb.st_mode)))
+		return 0;
+	ret = pcap_merge_create(&c->merge);
+	if (ret) {
+		pr_warn("out of memory\n");
+		return ret;
+	}
+	po->merge = c->merge;
+	po->merge_flush_ms = c->o->flush_ms;
+	return 0;
 }
 
 /*
@@ -73,6 +127,9 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 		.rotate_bytes = rotate_bytes,
 		.rotate_secs = c->o->rotate_secs,
 		.linktype = LINKTYPE_ETHERNET,
+		.snaplen = c->o->snaplen,
+		.format = c->o->format,
+		.ifname = c->o->ifname,
 		.direct = c->o->pcap_io == 0,
 	};
 	struct worker_outputs wo = {
@@ -87,6 +144,11 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 	unsigned int i;
 	int ret;
 
+	ret = open_retain(c, &po);
+	if (!ret)
+		ret = open_merge(c, &po);
+	if (ret)
+		return ret;
 	flow_cfg(c, &fc);
 	ret = worker_group_init(&c->g, c->nq, c->o->streams != NULL, &fc);
 	if (ret)
@@ -105,9 +167,14 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 	po.path = path;
 	for (i = 0; i < c->nq; i++) {
 		pcap_path(c, i, path, sizeof(path));
+		if (c->retain)
+			po.on_file_ctx = retain_series(c->retain, i);
+		po.merge_first = i == 0;
 		ret = worker_init(&c->g.all[i], &wo);
 		if (ret)
 			return ret;
+		if (c->retain)
+			retain_set_current(c->retain, i, c->g.all[i].pcap);
 	}
 	return 0;
 }
@@ -338,6 +405,8 @@ void capture_free(struct capture *c)
 {
 	metrics_http_close(c->metrics);
 	worker_group_fini(&c->g);
+	retain_destroy(c->retain);
+	pcap_merge_destroy(c->merge);
 	if (c->index)
 		flow_index_close(c->index);
 	umem_destroy(c->umem);

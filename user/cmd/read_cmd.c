@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "cmd/flow_opts.h"
+#include "cmd/pcap_opts.h"
 #include "lib/cli.h"
 #include "cmd/commands.h"
 #include "parse/filter.h"
@@ -39,6 +40,8 @@ struct read_opts {
 	uint64_t ooo_per_flow;
 	uint64_t ooo_total;
 	int hold_policy;
+	int format; /* enum pcap_out_format */
+	unsigned int snaplen;
 	unsigned int max_open;
 	uint64_t write_once;
 	int stream_io;
@@ -70,7 +73,8 @@ static enum cli_result parse_opts(struct read_opts *o, int argc, char **argv,
 		CLI_OPT("streams", 's', CLI_STR, &o->streams, "DIR",
 			"write each TCP direction to DIR, and DIR/flows.jsonl"),
 		CLI_OPT("write", 'w', CLI_STR, &o->write, "FILE",
-			"write the matching packets to a pcap file"),
+			"write the matching packets to a pcap (or pcapng) file"),
+		PCAP_OPTS(o, 0),
 		FLOW_OPTS(o, ""),
 		CLI_OPT_DEF("closed-timeout", 0, CLI_UINT, &o->closed_timeout,
 			    "SECS",
@@ -134,7 +138,8 @@ static int open_outputs(struct reader_run *rr)
 		struct pcap_out_opts po = {
 			.path = rr->o->write,
 			.linktype = pcap_reader_linktype(rr->rd),
-			.snaplen = PCAP_MAX_CAPLEN,
+			.snaplen = rr->o->snaplen,
+			.format = rr->o->format,
 		};
 
 		ret = pcap_out_open(&rr->po, rr->pw, &po);

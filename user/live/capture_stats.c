@@ -243,6 +243,18 @@ static void json_queue(FILE *f, const struct queue_snap *q, int last)
 	fprintf(f, "%s}%s\n", obj ? "}" : "", last ? "" : ",");
 }
 
+/* -W, --max-disk, -z: the finished files and what became of them. */
+static void json_files(FILE *f, const struct retain_stats *r)
+{
+	fprintf(f,
+		"  \"files\": {\"finished\": %" PRIu64 ", \"deleted\": %" PRIu64
+		", \"deleted_bytes\": %" PRIu64 ", \"delete_errors\": %" PRIu64
+		", \"commands\": %" PRIu64 ", \"commands_failed\": %" PRIu64
+		", \"commands_waiting\": %" PRIu64 "},\n",
+		r->finished, r->deleted, r->deleted_bytes, r->delete_errors,
+		r->commands, r->commands_failed, r->commands_waiting);
+}
+
 static const char *file_kind(mode_t mode)
 {
 	switch (mode & S_IFMT) {
@@ -334,7 +346,10 @@ static void json_doc(FILE *f, const char *ifname, const struct capture_snap *s,
 	for (i = 0; i < FS_STAT_MAX; i++)
 		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", names[i],
 			s->xdp[i]);
-	fprintf(f, "},\n  \"queues\": [\n");
+	fprintf(f, "},\n");
+	if (s->retain)
+		json_files(f, &s->files);
+	fprintf(f, "  \"queues\": [\n");
 	for (i = 0; i < s->nq; i++)
 		json_queue(f, &s->q[i], i + 1 == s->nq);
 	fprintf(f, "  ]\n}\n");
@@ -545,6 +560,16 @@ int64_t capture_stats_summary(FILE *f, const struct capture_snap *s,
 			" writes failed in the kernel (see the log for which "
 			"file)\n",
 			t.wr_errors);
+	if (s->retain)
+		fprintf(f,
+			"  files: %" PRIu64 " finished, %" PRIu64
+			" deleted (%" PRIu64 " bytes, %" PRIu64
+			" failed), %" PRIu64 " -z commands (%" PRIu64
+			" failed, %" PRIu64 " not started)\n",
+			s->files.finished, s->files.deleted,
+			s->files.deleted_bytes, s->files.delete_errors,
+			s->files.commands, s->files.commands_failed,
+			s->files.commands_waiting);
 	if (t.flows)
 		fprintf(f,
 			"  streams: %" PRIu64 " flows (%" PRIu64

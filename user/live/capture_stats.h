@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "fs_shared.h"
+#include "out/retain.h"
 #include "live/worker.h"
 
 /* The socket's XDP_STATISTICS, in plain uint64_t. */
@@ -36,6 +37,8 @@ struct capture_snap {
 	uint64_t xdp[FS_STAT_MAX];
 	unsigned int nq;
 	bool pcap; /* -w: every processed packet is written or write_fail */
+	bool retain; /* -W, --max-disk or -z: files counted */
+	struct retain_stats files;
 	struct queue_snap *q; /* nq entries */
 };
 

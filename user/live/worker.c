@@ -33,6 +33,7 @@
 #define RX_BATCH 64
 #define HANDOFF_RING 1024
 #define EXPIRE_EVERY_NS 100000000ull
+#define KDROPS_EVERY_NS 10000000ull
 
 /* A packet handed to its flow's owner: descriptors only, no bytes. */
 struct handoff {
@@ -184,9 +185,29 @@ static int open_streams(struct worker *wk, const struct worker_outputs *o)
 	return ret;
 }
 
+/*
+ * pcapng interface statistics of this queue, read where a file closes
+ * (this worker at rotation, the main thread at the end): the socket's
+ * kernel counters (one getsockopt) and the worker's own.
+ */
+static void worker_isb(void *ctx, struct pcapng_isb_vals *v)
+{
+	struct worker *wk = ctx;
+	struct xdp_statistics k;
+
+	v->start_ns = wk->g->start_real_ns;
+	v->osdrop = wk->st.chain_drop + wk->st.write_fail;
+	v->usrdeliv = wk->st.written;
+	if (wk->q.xsk && !xskq_stats(&wk->q, &k)) {
+		v->ifdrop = k.rx_ring_full + k.rx_dropped + k.rx_invalid_descs;
+		v->ifrecv = wk->st.rx_packets + v->ifdrop;
+	}
+}
+
 int worker_init(struct worker *wk, const struct worker_outputs *o)
 {
 	struct writer_opts wopts = *o->wopts;
+	struct pcap_out_opts po;
 	int ret;
 
 	wopts.abort = &wk->g->abort;
@@ -196,7 +217,11 @@ int worker_init(struct worker *wk, const struct worker_outputs *o)
 		return ret;
 	}
 	if (o->pcap) {
-		ret = pcap_out_open(&wk->pcap, wk->w, o->pcap);
+		po = *o->pcap;
+		wk->ng_drops = po.format == PCAP_OUT_PCAPNG;
+		po.isb = worker_isb;
+		po.isb_ctx = wk;
+		ret = pcap_out_open(&wk->pcap, wk->w, &po);
 		if (ret == -ENXIO)
 			pr_warn("cannot write %s: a FIFO that no process reads "
 				"(start the reader first)\n",
@@ -282,20 +307,61 @@ static void put_all(struct buf *const *bufs, unsigned int n)
 		buf_put(bufs[i]);
 }
 
+/*
+ * pcapng drop counts: the kernel's drops on this socket, read every
+ * KDROPS_EVERY_NS (one getsockopt, never per packet), so that a burst's
+ * drops land on the packets around it.
+ */
+static void read_kernel_drops(struct worker *wk)
+{
+	struct xdp_statistics k;
+	uint64_t now;
+
+	if (!wk->ng_drops)
+		return;
+	now = now_real_ns();
+	if (now - wk->kdrops_ns < KDROPS_EVERY_NS)
+		return;
+	wk->kdrops_ns = now;
+	if (!xskq_stats(&wk->q, &k))
+		wk->kdrops = k.rx_ring_full + k.rx_dropped + k.rx_invalid_descs;
+}
+
+/*
+ * Drops of this queue counted since the last record (pcapng
+ * epb_dropcount): the worker's own at once, the kernel's as last read.
+ */
+static uint64_t new_drops(struct worker *wk)
+{
+	uint64_t all = wk->st.chain_drop + wk->st.write_fail + wk->kdrops;
+	uint64_t d = all > wk->drops_told ? all - wk->drops_told : 0;
+
+	wk->drops_told = all > wk->drops_told ? all : wk->drops_told;
+	return d;
+}
+
 /* Write and reassemble a packet of a flow this worker owns. */
 static void process(struct worker *wk, uint64_t ts, const struct iovec *frag,
 		    struct buf *const *bufs, unsigned int nfrag, uint32_t len,
-		    const struct pkt *parsed, enum pkt_status pst)
+		    uint32_t queue, const struct pkt *parsed,
+		    enum pkt_status pst)
 {
 	struct pkt p;
 
 	STAT_ADD(wk, processed, 1);
 	if (wk->pcap) {
+		struct pcap_out_pkt pk = {
+			.ts_ns = ts,
+			.wirelen = len,
+			.queue = queue,
+			.drops = new_drops(wk),
+		};
+
 		/* The record header goes into the headroom of the frame. */
-		if (pcap_out_record(wk->pcap, ts,
+		if (pcap_out_packet(wk->pcap, &pk,
 				    (uint8_t *)frag[0].iov_base -
-					    PCAP_REC_HDR_LEN,
-				    frag, bufs, nfrag, len))
+					    PCAP_OUT_HDR_ROOM,
+				    frag, bufs, nfrag))
 			STAT_ADD(wk, write_fail, 1);
 		else
 			STAT_ADD(wk, written, 1);
@@ -388,7 +454,7 @@ static void chain_done(struct worker *wk)
 		parsed = &p;
 	}
 	process(wk, wk->chain_ts, wk->frag, wk->fbuf, wk->nfrag, wk->chain_len,
-		parsed, pst);
+		wk->q.queue_id, parsed, pst);
 out:
 	wk->nfrag = 0;
 	wk->chain_len = 0;
@@ -457,7 +523,8 @@ static unsigned int inbox(struct worker *wk)
 					bufs[k] = &f->b;
 				}
 				process(wk, h[i].ts, frag, bufs, h[i].nfrag,
-					h[i].len, NULL, PKT_OK);
+					h[i].len, wk->g->all[j].q.queue_id,
+					NULL, PKT_OK);
 			}
 			STAT_ADD(wk, handed_in, n);
 			total += n;
@@ -600,6 +667,8 @@ static void *worker_main(void *arg)
 		n += inbox(wk);
 		returns(wk);
 		expire(wk, false);
+		read_kernel_drops(wk);
+		pcap_out_poll(wk->pcap);
 		ret = writer_submit(wk->w);
 		if (ret)
 			pr_warn("queue %u: io_uring submit: %s\n",
@@ -620,6 +689,7 @@ int worker_group_start(struct worker_group *g, unsigned int *started)
 
 	g->stop = 0;
 	g->abort = 0;
+	g->start_real_ns = now_real_ns();
 	g->phase_rx_done = 0;
 	g->phase_inbox_done = 0;
 	__atomic_store_n(&g->gate, 0, __ATOMIC_RELEASE);

@@ -93,6 +93,11 @@ struct worker {
 	struct writer *w;
 	struct pcap_out *pcap;
 	uint64_t pcap_lost; /* pcap_out_lost() already moved out of written */
+	/* pcapng: the kernel's drops on this socket as last read, and when */
+	bool ng_drops;
+	uint64_t kdrops;
+	uint64_t kdrops_ns;
+	uint64_t drops_told; /* drops given to pcapng records so far */
 	struct flow_table *ft;
 	struct streams *streams;
 	pthread_t thread;
@@ -137,6 +142,7 @@ struct worker_group {
 	unsigned int phase_inbox_done;
 	/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns, refreshed by the main thread */
 	int64_t mono_to_real;
+	uint64_t start_real_ns; /* worker_group_start(), wall clock */
 };
 
 /*

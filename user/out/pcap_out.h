@@ -1,14 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pcap_out: pcap files with nanosecond timestamps, written through the
- * writer, with rotation by size (-C) and by time (-G, aligned to the wall
- * clock).
+ * pcap_out: pcap or pcapng files with nanosecond timestamps, written
+ * through the writer, with rotation by size (-C) and by time (-G,
+ * aligned to the wall clock).
  *
- * A record header is 16 bytes.  pcap_out_record() writes it from space the
- * caller provides just in front of the packet bytes (the UMEM frame's
- * headroom), so header and packet leave in one contiguous write from the
- * frame itself; when the caller has no such space it passes hdr = NULL and
- * the header is copied into writer-owned memory instead.
+ * A record header is 16 bytes (pcap) or 28 (a pcapng enhanced packet
+ * block).  pcap_out_record() writes it from space the caller provides just
+ * in front of the packet bytes (the UMEM frame's headroom), so header and
+ * packet leave in one contiguous write from the frame itself; when the
+ * caller has no such space it passes hdr = NULL and the header is copied
+ * into writer-owned memory instead.  A pcapng block's tail (padding,
+ * options, length) is always copied.
+ *
+ * pcapng: each file starts with a section header (shb_os from uname,
+ * shb_userappl "flowsplice VERSION") and one interface description
+ * (if_name, if_tsresol 9); each packet is an enhanced packet block with
+ * epb_queue and, when drops were counted since the previous one,
+ * epb_dropcount; each file ends with an interface statistics block whose
+ * values come from opts.isb (at rotation and at the end).
  */
 #ifndef FS_PCAP_OUT_H
 #define FS_PCAP_OUT_H
@@ -18,10 +27,21 @@
 #include <sys/uio.h>
 
 #include "lib/buf.h"
+#include "out/pcap_merge.h"
+#include "out/pcapng_enc.h"
 #include "out/writer.h"
 
 #define PCAP_MAGIC_NSEC 0xa1b23c4du
 #define PCAP_REC_HDR_LEN 16
+/* Room a caller gives in front of a packet for its record header. */
+#define PCAP_OUT_HDR_ROOM 28
+/* tcpdump's MAXIMUM_SNAPLEN, also what -s 0 means */
+#define PCAP_OUT_MAX_SNAPLEN 262144u
+
+enum pcap_out_format {
+	PCAP_OUT_PCAP,
+	PCAP_OUT_PCAPNG,
+};
 
 struct pcap_rec_hdr {
 	uint32_t ts_sec;
@@ -30,11 +50,27 @@ struct pcap_rec_hdr {
 	uint32_t len;
 };
 
+enum pcap_out_file_kind {
+	PCAP_OUT_FINISHED, /* closed: complete on disk */
+	PCAP_OUT_RETIRED, /* -W's oldest, renamed to path, to be deleted */
+};
+
+struct pcap_out_file {
+	enum pcap_out_file_kind kind;
+	uint64_t bytes; /* its length */
+	uint64_t dev, ino; /* its identity, to delete that file and no other */
+	const char *path;
+};
+
 struct pcap_out_opts {
 	const char *path; /* base name (copied); see naming in README */
 	uint64_t rotate_bytes; /* -C: 0 = never */
 	unsigned int rotate_secs; /* -G: 0 = never */
 	int linktype; /* LINKTYPE_* */
+	/*
+	 * -s: a record carries at most snaplen bytes of the packet and keeps
+	 * its length on the wire; 0: PCAP_OUT_MAX_SNAPLEN.
+	 */
 	uint32_t snaplen;
 	/*
 	 * O_DIRECT through the writer's aligned staging blocks (pcap files
@@ -44,6 +80,55 @@ struct pcap_out_opts {
 	 * writer's direct_flush_ms, or at close or rotation.
 	 */
 	bool direct;
+	int format; /* enum pcap_out_format */
+	const char *ifname; /* pcapng if_name (copied); NULL: none */
+	/*
+	 * pcapng: the interface statistics for the block that ends a file
+	 * (fields left PCAPNG_UNKNOWN are left out); NULL: no such block.
+	 * Called where the file is closed: the rotating record's thread,
+	 * or pcap_out_finish()'s.
+	 */
+	void (*isb)(void *ctx, struct pcapng_isb_vals *v);
+	void *isb_ctx;
+	/*
+	 * -W: with -C and without -G, names cycle through PATH0 ..
+	 * PATH<max_files - 1> (digits padded to the width of max_files - 1,
+	 * PATH alone for 1), as tcpdump's ring buffer; the file a name
+	 * held is renamed away before the name is reused and handed to
+	 * on_file as PCAP_OUT_RETIRED for someone else to delete.  With -C
+	 * and -G, only the count's padding.  0: no limit.
+	 */
+	unsigned int max_files;
+	/*
+	 * Told of each file once it is closed (PCAP_OUT_FINISHED) and of
+	 * each one renamed away (PCAP_OUT_RETIRED), on the thread that
+	 * rotates or finishes; must not wait.  Returns 0, or -errno when it
+	 * cannot take the file (a retired file is then replaced in place:
+	 * the open truncates it).  NULL: nobody is told.
+	 */
+	int (*on_file)(void *ctx, const struct pcap_out_file *f);
+	void *on_file_ctx;
+	/*
+	 * One file shared with other pcap_outs (pcap_merge.h): records go
+	 * in batches at reserved offsets, written buffered; no rotation,
+	 * no cut after a failure, no statistics block (see
+	 * pcap_out_merge_isb).  merge_first: this one truncates the file
+	 * and writes its header (open it before the others); it alone
+	 * tells on_file.  merge_flush_ms: a batch's longest wait.
+	 */
+	struct pcap_merge *merge;
+	bool merge_first;
+	unsigned int merge_flush_ms;
+};
+
+#define PCAP_OUT_NO_QUEUE UINT32_MAX
+
+/* One packet's record. */
+struct pcap_out_pkt {
+	uint64_t ts_ns;
+	uint32_t wirelen; /* the packet's length on the wire */
+	uint32_t queue; /* pcapng epb_queue; PCAP_OUT_NO_QUEUE: none */
+	uint64_t drops; /* pcapng epb_dropcount: drops since the last one */
 };
 
 struct pcap_out;
@@ -54,9 +139,13 @@ int pcap_out_open(struct pcap_out **out, struct writer *w,
 /*
  * Write one packet made of nfrag pieces (a multi-buffer packet has
  * several), with bufs[i] the owner of frags[i] (may be NULL: see
- * writer_write).  hdr: 16 writable bytes immediately before frags[0]'s
- * bytes, or NULL.  wirelen: the packet's length on the wire.
+ * writer_write).  hdr: PCAP_OUT_HDR_ROOM writable bytes immediately
+ * before frags[0]'s bytes, or NULL.
  */
+int pcap_out_packet(struct pcap_out *po, const struct pcap_out_pkt *pk,
+		    void *hdr, const struct iovec *frags,
+		    struct buf *const *bufs, unsigned int nfrag);
+/* The same without queue or drops; wirelen: the length on the wire. */
 int pcap_out_record(struct pcap_out *po, uint64_t ts_ns, void *hdr,
 		    const struct iovec *frags, struct buf *const *bufs,
 		    unsigned int nfrag, uint32_t wirelen);
@@ -71,6 +160,18 @@ uint64_t pcap_out_records(const struct pcap_out *po);
 uint64_t pcap_out_lost(const struct pcap_out *po);
 unsigned int pcap_out_files(const struct pcap_out *po);
 const char *pcap_out_current_path(const struct pcap_out *po);
+/* Bytes in the current file; safe from another thread (relaxed). */
+uint64_t pcap_out_current_bytes(const struct pcap_out *po);
+
+/* Merged file: send a batch past its flush interval.  Never waits. */
+void pcap_out_poll(struct pcap_out *po);
+
+/*
+ * Merged pcapng file, once every pcap_out of it is closed: one interface
+ * statistics block for all queues at its end.  0 or -errno.
+ */
+int pcap_out_merge_isb(const char *path, struct pcap_merge *m,
+		       const struct pcapng_isb_vals *v);
 
 /*
  * Close the current file (after its writes complete, cut if one failed):
