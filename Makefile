@@ -24,7 +24,7 @@ LDFLAGS ?=
 WARN    := -Wall -Wextra -Werror
 CPPFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE -Iheaders -Iuser -I$(BUILD)
 DEPFLAGS = -MMD -MP
-LDLIBS  := -lxdp -lbpf -luring -lelf -lz -lpthread
+LDLIBS  := -lxdp -lbpf -luring -lpcap -lelf -lz -lpthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
 

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xdp_filter: loads translated filters.  The verifier's log is read only
+ * when a load fails, so a good filter costs one load.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "live/xdp_filter.h"
+
+#ifndef BPF_F_XDP_HAS_FRAGS
+#define BPF_F_XDP_HAS_FRAGS (1U << 5)
+#endif
+
+#define LOG_SIZE (1 << 20)
+
+/* The log's last non-empty line: where the verifier stopped. */
+static void last_line(char *log, char *why, size_t whylen)
+{
+	char *end = log + strlen(log), *start;
+
+	while (end > log && (end[-1] == '\n' || end[-1] == ' '))
+		*--end = '\0';
+	start = strrchr(log, '\n');
+	snprintf(why, whylen, "%s", start ? start + 1 : log);
+}
+
+int xdp_filter_load(const struct cbpf_prog *p, char *why, size_t whylen)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .prog_flags = BPF_F_XDP_HAS_FRAGS);
+	char *log;
+	int fd, err;
+
+	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "fs_filter", "GPL", p->insns,
+			   p->len, &o);
+	if (fd >= 0)
+		return fd;
+	err = -errno;
+	log = calloc(1, LOG_SIZE);
+	if (!log) {
+		snprintf(why, whylen, "%s", strerror(-err));
+		return err;
+	}
+	o.log_buf = log;
+	o.log_size = LOG_SIZE;
+	o.log_level = 1;
+	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "fs_filter", "GPL", p->insns,
+			   p->len, &o);
+	if (fd >= 0) {
+		/* Loaded with the log on: keep it. */
+		free(log);
+		return fd;
+	}
+	if (log[0])
+		last_line(log, why, whylen);
+	else
+		snprintf(why, whylen, "%s", strerror(-err));
+	free(log);
+	return err;
+}
