@@ -545,19 +545,22 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 /* 0, CMD_USAGE or -errno, each with its message. */
 static int capture_init(struct capture *c, int argc, char **argv)
 {
-	char err[256], *expr;
+	char err[512], *expr;
 	unsigned int nrx;
 	int ret;
 
 	expr = filter_join_args(argc, argv);
 	if (!expr)
 		goto nomem;
-	ret = filter_parse(expr, &c->rules, err, sizeof(err));
+	ret = filter_plan_new(expr, &c->plan, err, sizeof(err));
 	free(expr);
+	if (ret == -ENOMEM)
+		goto nomem;
 	if (ret) {
 		pr_warn("bad filter: %s\n", err);
 		return CMD_USAGE;
 	}
+	pr_info("filter path: %s\n", c->plan->why);
 	c->ifindex = if_nametoindex(c->o->ifname);
 	if (!c->ifindex) {
 		pr_warn("no such interface: %s\n", c->o->ifname);

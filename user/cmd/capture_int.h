@@ -13,6 +13,7 @@
 #include "live/capture_stats.h"
 #include "tcp/flow_index.h"
 #include "fs_shared.h"
+#include "parse/filter_plan.h"
 #include "live/worker.h"
 #include "live/xdp_prog.h"
 
@@ -56,7 +57,7 @@ struct capture {
 	struct xdp_prog *prog;
 	struct worker_group g; /* the workers, one per queue, and their run */
 	struct flow_index *index; /* shared by the workers' streams */
-	struct fs_ruleset rules;
+	struct filter_plan *plan; /* the filter and its path */
 	struct capture_snap prev, cur;
 	uint64_t start_ns;
 	int stats_json_err; /* the last --stats-json write's, logged once */

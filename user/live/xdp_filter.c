@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 
@@ -60,5 +61,52 @@ int xdp_filter_load(const struct cbpf_prog *p, char *why, size_t whylen)
 	else
 		snprintf(why, whylen, "%s", strerror(-err));
 	free(log);
+	return err;
+}
+
+static int apply_bpf(struct xdp_prog *xp, const struct filter_plan *fp,
+		     char *why, size_t whylen)
+{
+	const struct sock_filter *classic;
+	struct cbpf_maps maps;
+	struct cbpf_prog ep;
+	size_t n;
+	int fd, err;
+
+	xdp_prog_filter_maps(xp, &maps);
+	classic = pcap_expr_insns(fp->px, &n);
+	err = cbpf_xlate(classic, n, &maps, &ep, why, whylen);
+	if (err)
+		return err;
+	fd = xdp_filter_load(&ep, why, whylen);
+	cbpf_prog_free(&ep);
+	if (fd < 0)
+		return fd;
+	err = xdp_prog_set_filter(xp, fd);
+	if (err)
+		snprintf(why, whylen, "installing the filter: %s",
+			 strerror(-err));
+	close(fd);
+	return err;
+}
+
+int xdp_filter_apply(struct xdp_prog *xp, const struct filter_plan *fp,
+		     char *why, size_t whylen)
+{
+	long gen;
+	int err;
+
+	if (fp->path == FILTER_PATH_BPF)
+		return apply_bpf(xp, fp, why, whylen);
+	gen = xdp_prog_set_rules(xp, &fp->rules);
+	if (gen < 0) {
+		snprintf(why, whylen, "installing the rules: %s",
+			 strerror((int)-gen));
+		return (int)gen;
+	}
+	err = xdp_prog_set_filter(xp, -1);
+	if (err)
+		snprintf(why, whylen, "removing the translated filter: %s",
+			 strerror(-err));
 	return err;
 }

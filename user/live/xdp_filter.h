@@ -10,12 +10,24 @@
 
 #include <stddef.h>
 
+#include "live/xdp_prog.h"
 #include "parse/cbpf_xlate.h"
+#include "parse/filter_plan.h"
 
 /*
  * Load p; returns the program fd, or -errno with the verifier's last
  * words in why.
  */
 int xdp_filter_load(const struct cbpf_prog *p, char *why, size_t whylen);
+
+/*
+ * Put fp into effect on the classifier xp: the rule set (written, then
+ * the translated filter, if any, removed: one atomic switch), or libpcap's
+ * program translated against xp's maps, loaded and swapped into fs_progs
+ * (atomic: a frame runs the old filter or the new one).  Returns 0, or
+ * -errno with the cause in why.
+ */
+int xdp_filter_apply(struct xdp_prog *xp, const struct filter_plan *fp,
+		     char *why, size_t whylen);
 
 #endif /* FS_XDP_FILTER_H */
