@@ -32,7 +32,12 @@ static void last_line(char *log, char *why, size_t whylen)
 
 int xdp_filter_load(const struct cbpf_prog *p, char *why, size_t whylen)
 {
-	LIBBPF_OPTS(bpf_prog_load_opts, o, .prog_flags = BPF_F_XDP_HAS_FRAGS);
+	/*
+	 * A tail call needs the caller's flavour: frags, and the attach
+	 * type libbpf gives an "xdp.frags" section (the kernel compares both).
+	 */
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .prog_flags = BPF_F_XDP_HAS_FRAGS,
+		    .expected_attach_type = BPF_XDP);
 	char *log;
 	int fd, err;
 
