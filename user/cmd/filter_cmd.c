@@ -349,13 +349,13 @@ int cmd_filter(int argc, char **argv)
 		}
 		if (opt.ifname && opt.print_prog)
 			ret = print_program(fp);
-		else if (opt.ifname)
-			printf("path: %s\n", fp->why);
-		else
+		else if (!opt.ifname)
 			ret = print_plan(&opt, fp);
 	}
 	if (!ret && opt.ifname)
 		ret = apply_live(&opt, fp);
+	if (!ret && opt.ifname && fp)
+		printf("path: %s\n", fp->why);
 out:
 	free(expr);
 	filter_plan_free(fp);
