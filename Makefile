@@ -119,8 +119,9 @@ $(ASAN_LIB): $(ASAN_LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-# Only the module that embeds the classifier needs its skeleton.
+# Only the modules that embed the classifier need its skeleton.
 $(BUILD)/obj/live/xdp_prog.o $(BUILD)/asan/obj/live/xdp_prog.o: $(SKELS)
+$(BUILD)/tools/obj/filtertest/xrun.o: $(SKELS)
 
 $(BUILD)/flowsplice: $(BUILD)/obj/cmd/main.o $(LIB)
 	$(call msg,LINK,$@)
