@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "filtertest.h"
+#include "parse/filter_plan.h"
 #include "parse/pkt.h"
 
 #define NV4 6
@@ -50,6 +51,9 @@ static const char *const fixed[] = {
 	"ip[2:2] = 0", "ip[1] & 0xfc != 0", "ether[12:2] < 1536",
 	"stp", "llc", "ip and ip[0] & 0xf0 != 0x40",
 	"not ip6 and not ip and not arp",
+	FILTER_PLAN_DEFAULT,
+	"vlan and tcp or udp",
+	"tcp or vlan and udp",
 };
 
 struct seen {

@@ -36,10 +36,11 @@ static const char *const pcap_ios[] = {"direct", "buffered", NULL};
 static const struct cli_cmd capture_cmd = {
 	.name = "capture",
 	.args = "-i IFACE [FILTER...]",
-	.summary = "Steer the packets that match FILTER (pcap-filter subset, "
-		   "default \"" FILTER_DEFAULT "\")\ninto AF_XDP sockets, one "
-		   "per RX queue, and write them to disk through\nio_uring. "
-		   "Everything else reaches the kernel untouched.",
+	.summary = "Steer the packets that match FILTER (pcap-filter(7), "
+		   "as tcpdump reads it;\ndefault: all TCP, also behind up to "
+		   "four VLAN tags) into AF_XDP sockets,\none per RX queue, "
+		   "and write them to disk through io_uring. Everything\nelse "
+		   "reaches the kernel untouched.",
 	.details = "Exit status: 0 on success, 1 on a runtime error, 2 on a "
 		   "usage error.\nSIGINT, SIGTERM, SIGHUP or SIGQUIT (the last "
 		   "two unless ignored, as under\nnohup) stops the capture "

@@ -19,6 +19,7 @@
 #include "lib/cli.h"
 #include "cmd/commands.h"
 #include "parse/filter.h"
+#include "parse/filter_plan.h"
 #include "parse/pcap_expr.h"
 #include "tcp/flow_table.h"
 #include "lib/log.h"
@@ -52,8 +53,10 @@ static const struct cli_cmd read_cmd = {
 	.summary = "Reassemble the TCP flows of a pcap/pcapng file, or copy "
 		   "its matching packets.",
 	.details =
-		"At least one of --streams and -w is needed.  FILTER uses "
-		"the capture syntax\n(default: tcp).  Stream files are named\n"
+		"At least one of --streams and -w is needed.  FILTER is "
+		"pcap-filter(7),\nmatched by libpcap as tcpdump -r does "
+		"(default: all TCP, also behind up\nto four VLAN tags).  "
+		"Stream files are named\n"
 		"  DIR/<id / 1000>/<id>-<client>.<port>-<server>.<port>.c2s "
 		"and .s2c\n"
 		"(IPv6 with '_' for ':'); byte k of a file is stream byte k, "
@@ -406,7 +409,8 @@ static int parse_filter(struct reader_run *rr, int argc, char **argv)
 	char err[512], *expr;
 	int ret;
 
-	expr = argc ? filter_join_args(argc, argv) : strdup(FILTER_DEFAULT);
+	expr = argc ? filter_join_args(argc, argv)
+		    : strdup(FILTER_PLAN_DEFAULT);
 	if (!expr) {
 		pr_warn("out of memory\n");
 		return -ENOMEM;

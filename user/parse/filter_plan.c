@@ -138,7 +138,7 @@ int filter_plan_new(const char *expr, struct filter_plan **out, char *err,
 	if (!fp)
 		return -ENOMEM;
 	if (!*expr)
-		expr = FILTER_DEFAULT;
+		expr = FILTER_PLAN_DEFAULT;
 	ret = pcap_expr_new(expr, PCAP_EXPR_ETHERNET, &fp->px, err, errlen);
 	if (ret) {
 		free(fp);

@@ -17,6 +17,15 @@
 #include "fs_shared.h"
 #include "parse/pcap_expr.h"
 
+/*
+ * What no expression means: every TCP frame, also behind up to four VLAN
+ * tags (each libpcap "vlan" moves the offsets of what follows it by the
+ * 4 bytes of a tag, so each level nests inside the previous one).
+ */
+#define FILTER_PLAN_DEFAULT                                     \
+	"tcp or (vlan and (tcp or (vlan and (tcp or (vlan and " \
+	"(tcp or (vlan and tcp)))))))"
+
 enum filter_path {
 	FILTER_PATH_RULES, /* the classifier's rule set */
 	FILTER_PATH_BPF, /* libpcap's program, translated */
@@ -30,7 +39,7 @@ struct filter_plan {
 };
 
 /*
- * Plan expr (an empty string means FILTER_DEFAULT).  Returns 0 with *out
+ * Plan expr (an empty string means FILTER_PLAN_DEFAULT).  Returns 0 with *out
  * allocated (filter_plan_free()), -EINVAL with libpcap's message in err,
  * or -ENOMEM.
  */
