@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * classifier: the XDP program in front of every capture queue.  It parses
- * Ethernet (up to two VLAN tags), IPv4/IPv6 (options, extension headers,
- * fragments) and TCP/UDP with bounds-checked cursors, evaluates the active
- * rule set of fs_rules (a DNF, see headers/fs_shared.h) and redirects a
- * matching frame to the AF_XDP socket of its RX queue, with a struct
- * fs_meta in front of it.  Everything else, malformed frames included,
+ * Ethernet (up to four VLAN tags, 802.1Q and 802.1ad in any order),
+ * IPv4/IPv6 (options, extension headers, fragments) and TCP/UDP with
+ * bounds-checked cursors for its counters; then a translated filter in
+ * fs_progs, when one is installed, decides by tail call, or else the
+ * active rule set of fs_rules (a DNF, see headers/fs_shared.h, read with
+ * libpcap's meaning) does.  A matching frame goes to the AF_XDP socket of
+ * its RX queue with a struct fs_meta in front of it; everything else
  * goes to the kernel untouched.  Owns the maps xsks, fs_rules, fs_ctl,
- * fs_stats and fs_qstats, all pinned by name when a pin root is given.
+ * fs_stats, fs_qstats and fs_progs, all pinned by name when a pin root is
+ * given.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>

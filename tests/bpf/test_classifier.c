@@ -992,6 +992,39 @@ static void test_tail_call(void)
 		 !r.err && r.d[FS_STAT_MATCHED] == 1, "did not match");
 }
 
+/*
+ * The parser walks up to four tags, 802.1Q and 802.1ad in any order: a
+ * fragment behind four is counted as one, behind five it is not IP.
+ */
+static void test_vlan_stack(void)
+{
+	static const uint16_t tpid[] = {ETH_P_8021AD, ETH_P_8021Q,
+					ETH_P_8021Q, ETH_P_8021AD,
+					ETH_P_8021Q};
+	static struct pb f;
+	char name[64];
+	struct result r;
+	int n, i;
+
+	for (n = 1; n <= 5; n++) {
+		pb_init(&f);
+		pb_eth(&f, NULL, NULL, tpid[0]);
+		for (i = 0; i < n; i++)
+			pb_vlan(&f, 10 + i, i + 1 < n ? tpid[i + 1] : ETH_P_IP);
+		pb_ipv4(&f, &(struct pb_ip4){.proto = IPPROTO_TCP,
+					     .frag = 0x2000});
+		pb_tcp(&f, &(struct pb_tcp){.sport = 1, .dport = 2});
+		pb_finish(&f);
+		run(f.b, f.len, &r);
+		snprintf(name, sizeof(name), "%d tags: fragment counted %s", n,
+			 n <= 4 ? "yes" : "no");
+		t_report(name,
+			 !r.err && r.d[FS_STAT_MALFORMED] == 0 &&
+				 r.d[FS_STAT_FRAGMENT] == (n <= 4),
+			 "wrong fragment or malformed count");
+	}
+}
+
 /* A matched frame leaves struct fs_meta in front of it. */
 static void test_meta(void)
 {
@@ -1107,6 +1140,7 @@ static const struct t_case cases[] = {
 	T_CASE(test_slot_flip),
 	T_CASE(test_filter_exprs),
 	T_CASE(test_tail_call),
+	T_CASE(test_vlan_stack),
 	T_CASE(test_meta),
 	T_CASE(test_multibuf),
 };
