@@ -32,8 +32,12 @@
 #include <linux/filter.h>
 #include <stddef.h>
 
-/* Classic programs longer than this are refused (the kernel's limit). */
-#define CBPF_MAX_INSNS 4096
+/*
+ * Classic programs longer than this are refused.  Above the kernel's 4096
+ * for classic BPF: libpcap emits more for long host lists, and the eBPF
+ * verifier takes up to a million instructions.
+ */
+#define CBPF_MAX_INSNS 65536
 
 /* The classifier's maps the verdict epilogue uses (fds in this process). */
 struct cbpf_maps {
