@@ -529,7 +529,8 @@ static void test_variants(void)
 	CHECK_EQ(load_rules(&rs), 0);
 	for (i = 0; i < NVARIANTS; i++) {
 		const struct variant *v = &variants[i];
-		bool ip = pcap_says("ip or ip6", frames[i].b, frames[i].len) == 1,
+		bool ip = pcap_says("ip or ip6", frames[i].b, frames[i].len) ==
+			  1,
 		     ok;
 
 		snprintf(name, sizeof(name), "parse %s", v->name);
@@ -956,7 +957,8 @@ static void test_tail_call(void)
 		if (fd < 0)
 			continue;
 		if (bpf_map_update_elem(progs, &k, &fd, BPF_ANY))
-			fprintf(stderr, "fs_progs update: %s\n", strerror(errno));
+			fprintf(stderr, "fs_progs update: %s\n",
+				strerror(errno));
 		close(fd);
 		for (i = 0, bad = 0; i < NVARIANTS; i++) {
 			want = pcap_says(tx[e], frames[i].b, frames[i].len);
@@ -965,7 +967,8 @@ static void test_tail_call(void)
 			if (r.err || r.retval != XDP_PASS ||
 			    (int)r.d[FS_STAT_MATCHED] != want ||
 			    (int)r.d[FS_STAT_NOSOCK] != want ||
-			    r.d[FS_STAT_SEEN] != 1 || r.d[FS_STAT_PASSED] != 1 ||
+			    r.d[FS_STAT_SEEN] != 1 ||
+			    r.d[FS_STAT_PASSED] != 1 ||
 			    r.d[FS_STAT_REDIRECTED] != 0 ||
 			    (want && (r.out_len != frames[i].len + sizeof(m) ||
 				      m.magic != FS_META_MAGIC)) ||
@@ -998,9 +1001,8 @@ static void test_tail_call(void)
  */
 static void test_vlan_stack(void)
 {
-	static const uint16_t tpid[] = {ETH_P_8021AD, ETH_P_8021Q,
-					ETH_P_8021Q, ETH_P_8021AD,
-					ETH_P_8021Q};
+	static const uint16_t tpid[] = {ETH_P_8021AD, ETH_P_8021Q, ETH_P_8021Q,
+					ETH_P_8021AD, ETH_P_8021Q};
 	static struct pb f;
 	char name[64];
 	struct result r;
@@ -1011,8 +1013,8 @@ static void test_vlan_stack(void)
 		pb_eth(&f, NULL, NULL, tpid[0]);
 		for (i = 0; i < n; i++)
 			pb_vlan(&f, 10 + i, i + 1 < n ? tpid[i + 1] : ETH_P_IP);
-		pb_ipv4(&f, &(struct pb_ip4){.proto = IPPROTO_TCP,
-					     .frag = 0x2000});
+		pb_ipv4(&f,
+			&(struct pb_ip4){.proto = IPPROTO_TCP, .frag = 0x2000});
 		pb_tcp(&f, &(struct pb_tcp){.sport = 1, .dport = 2});
 		pb_finish(&f);
 		run(f.b, f.len, &r);

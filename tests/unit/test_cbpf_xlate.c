@@ -53,8 +53,8 @@ static int run_prog(const struct sock_filter *p, size_t n, uint32_t len,
 	cbpf_prog_free(&ep);
 	if (fd < 0)
 		return fd;
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame,
-		    .data_size_in = len, .repeat = 1);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
+		    .repeat = 1);
 	ret = bpf_prog_test_run_opts(fd, &o) ? -errno : (int)o.retval;
 	close(fd);
 	return ret;
@@ -89,10 +89,14 @@ static void run_table(const struct pcase *c, size_t n)
 static void test_ld_abs(void)
 {
 	static const struct pcase c[] = {
-		{"ld w", {S(BPF_LD | BPF_W | BPF_ABS, 4), EXPECT_A(0x04050607)},
-		 0, 1},
-		{"ld h", {S(BPF_LD | BPF_H | BPF_ABS, 10), EXPECT_A(0x0a0b)},
-		 0, 1},
+		{"ld w",
+		 {S(BPF_LD | BPF_W | BPF_ABS, 4), EXPECT_A(0x04050607)},
+		 0,
+		 1},
+		{"ld h",
+		 {S(BPF_LD | BPF_H | BPF_ABS, 10), EXPECT_A(0x0a0b)},
+		 0,
+		 1},
 		{"ld b", {S(BPF_LD | BPF_B | BPF_ABS, 63), EXPECT_A(63)}, 0, 1},
 		{"ld h at the end",
 		 {S(BPF_LD | BPF_H | BPF_ABS, 62), EXPECT_A(0x3e3f)},
@@ -102,8 +106,10 @@ static void test_ld_abs(void)
 		 {S(BPF_LD | BPF_W | BPF_ABS, 62), RET1},
 		 0,
 		 0},
-		{"ld b at len: no match", {S(BPF_LD | BPF_B | BPF_ABS, 64), RET1},
-		 0, 0},
+		{"ld b at len: no match",
+		 {S(BPF_LD | BPF_B | BPF_ABS, 64), RET1},
+		 0,
+		 0},
 		{"ld at 2^31: no match",
 		 {S(BPF_LD | BPF_B | BPF_ABS, 0x80000000u), RET1},
 		 0,
@@ -153,18 +159,23 @@ static void test_ld_ind(void)
 static void test_ld_len_imm_mem(void)
 {
 	static const struct pcase c[] = {
-		{"ld len", {S(BPF_LD | BPF_W | BPF_LEN, 0), EXPECT_A(64)}, 0, 1},
+		{"ld len",
+		 {S(BPF_LD | BPF_W | BPF_LEN, 0), EXPECT_A(64)},
+		 0,
+		 1},
 		{"ldx len, txa",
 		 {S(BPF_LDX | BPF_W | BPF_LEN, 0), S(BPF_MISC | BPF_TXA, 0),
 		  EXPECT_A(100)},
 		 100,
 		 1},
-		{"ld imm", {S(BPF_LD | BPF_IMM, 0xdeadbeef), EXPECT_A(0xdeadbeef)},
-		 0, 1},
+		{"ld imm",
+		 {S(BPF_LD | BPF_IMM, 0xdeadbeef), EXPECT_A(0xdeadbeef)},
+		 0,
+		 1},
 		{"st, ldx mem, txa",
-		 {S(BPF_LD | BPF_IMM, 77), S(BPF_ST, 3),
-		  S(BPF_LD | BPF_IMM, 0), S(BPF_LDX | BPF_MEM, 3),
-		  S(BPF_MISC | BPF_TXA, 0), EXPECT_A(77)},
+		 {S(BPF_LD | BPF_IMM, 77), S(BPF_ST, 3), S(BPF_LD | BPF_IMM, 0),
+		  S(BPF_LDX | BPF_MEM, 3), S(BPF_MISC | BPF_TXA, 0),
+		  EXPECT_A(77)},
 		 0,
 		 1},
 		{"stx, ld mem",
@@ -189,20 +200,29 @@ static void test_ld_len_imm_mem(void)
 		 {S(BPF_LDX | BPF_B | BPF_MSH, 64), RET1},
 		 0,
 		 0},
-		{"tax", {S(BPF_LD | BPF_IMM, 3), S(BPF_MISC | BPF_TAX, 0),
-			 S(BPF_LD | BPF_IMM, 0), S(BPF_MISC | BPF_TXA, 0),
-			 EXPECT_A(3)}, 0, 1},
+		{"tax",
+		 {S(BPF_LD | BPF_IMM, 3), S(BPF_MISC | BPF_TAX, 0),
+		  S(BPF_LD | BPF_IMM, 0), S(BPF_MISC | BPF_TXA, 0),
+		  EXPECT_A(3)},
+		 0,
+		 1},
 	};
 
 	run_table(c, T_ARRAY_SIZE(c));
 }
 
-#define ALU_K(op, a, k, want)                                          \
-	{#op " K", {S(BPF_LD | BPF_IMM, a), S(BPF_ALU | (op) | BPF_K, k), \
-		    EXPECT_A(want)}, 0, 1}
-#define ALU_X(op, a, x, want)                                        \
-	{#op " X", {S(BPF_LD | BPF_IMM, a), S(BPF_LDX | BPF_IMM, x),    \
-		    S(BPF_ALU | (op) | BPF_X, 0), EXPECT_A(want)}, 0, 1}
+#define ALU_K(op, a, k, want)                                              \
+	{                                                                  \
+#op " K", {S(BPF_LD | BPF_IMM, a),                         \
+			   S(BPF_ALU | (op) | BPF_K, k), EXPECT_A(want) }, \
+			   0, 1                                            \
+	}
+#define ALU_X(op, a, x, want)                                               \
+	{                                                                   \
+#op " X", {S(BPF_LD | BPF_IMM, a), S(BPF_LDX | BPF_IMM, x), \
+			   S(BPF_ALU | (op) | BPF_X, 0), EXPECT_A(want) },  \
+			   0, 1                                             \
+	}
 
 static void test_alu(void)
 {
@@ -251,11 +271,13 @@ static void test_div_zero(void)
 {
 	static const struct pcase c[] = {
 		{"div by X == 0: no match",
-		 {S(BPF_LD | BPF_IMM, 5), S(BPF_ALU | BPF_DIV | BPF_X, 0), RET1},
+		 {S(BPF_LD | BPF_IMM, 5), S(BPF_ALU | BPF_DIV | BPF_X, 0),
+		  RET1},
 		 0,
 		 0},
 		{"mod by X == 0: no match",
-		 {S(BPF_LD | BPF_IMM, 5), S(BPF_ALU | BPF_MOD | BPF_X, 0), RET1},
+		 {S(BPF_LD | BPF_IMM, 5), S(BPF_ALU | BPF_MOD | BPF_X, 0),
+		  RET1},
 		 0,
 		 0},
 		{"div by X == 1",
@@ -269,8 +291,12 @@ static void test_div_zero(void)
 }
 
 #define JCASE(name, a, code, k, x, want)                                  \
-	{name, {S(BPF_LD | BPF_IMM, a), S(BPF_LDX | BPF_IMM, x),             \
-		J(BPF_JMP | (code), k, 1, 0), RET0, RET1}, 0, want}
+	{                                                                 \
+		name,                                                     \
+			{S(BPF_LD | BPF_IMM, a), S(BPF_LDX | BPF_IMM, x), \
+			 J(BPF_JMP | (code), k, 1, 0), RET0, RET1},       \
+			0, want                                           \
+	}
 
 static void test_jumps(void)
 {
@@ -293,21 +319,22 @@ static void test_jumps(void)
 		 0,
 		 1},
 		{"jset jt 0, false",
-		 {S(BPF_LD | BPF_IMM, 4), J(BPF_JMP | BPF_JSET | BPF_K, 3, 0, 1),
-		  RET0, RET1},
+		 {S(BPF_LD | BPF_IMM, 4),
+		  J(BPF_JMP | BPF_JSET | BPF_K, 3, 0, 1), RET0, RET1},
 		 0,
 		 1},
-		{"ja",
-		 {S(BPF_JMP | BPF_JA, 1), RET0, RET1},
-		 0,
-		 1},
+		{"ja", {S(BPF_JMP | BPF_JA, 1), RET0, RET1}, 0, 1},
 		{"jt == jf",
 		 {J(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 1), RET0, RET1},
 		 0,
 		 1},
-		{"ret A 0", {S(BPF_LD | BPF_IMM, 0), S(BPF_RET | BPF_A, 0)}, 0,
+		{"ret A 0",
+		 {S(BPF_LD | BPF_IMM, 0), S(BPF_RET | BPF_A, 0)},
+		 0,
 		 0},
-		{"ret A 7", {S(BPF_LD | BPF_IMM, 7), S(BPF_RET | BPF_A, 0)}, 0,
+		{"ret A 7",
+		 {S(BPF_LD | BPF_IMM, 7), S(BPF_RET | BPF_A, 0)},
+		 0,
 		 1},
 	};
 
@@ -322,11 +349,14 @@ static void test_rejects(void)
 		size_t n;
 	} c[] = {
 		{"unknown opcode", {S(0xff, 0), RET1}, 2},
-		{"jump past the end", {J(BPF_JMP | BPF_JEQ | BPF_K, 0, 5, 0), RET1},
+		{"jump past the end",
+		 {J(BPF_JMP | BPF_JEQ | BPF_K, 0, 5, 0), RET1},
 		 2},
 		{"ja past the end", {S(BPF_JMP | BPF_JA, 1), RET1}, 2},
 		{"M[16]", {S(BPF_ST, 16), RET1}, 2},
-		{"div by constant 0", {S(BPF_ALU | BPF_DIV | BPF_K, 0), RET1}, 2},
+		{"div by constant 0",
+		 {S(BPF_ALU | BPF_DIV | BPF_K, 0), RET1},
+		 2},
 		{"no return at the end", {S(BPF_LD | BPF_IMM, 1)}, 1},
 		{"empty", {RET1}, 0},
 		{"ancillary load opcode (BPF_LD|BPF_B|BPF_MSH)",
@@ -422,8 +452,8 @@ static void test_libpcap_program(void)
 	size_t n;
 	int got;
 
-	CHECK_EQ(pcap_expr_new("ether[12:2] = 0x0c0d and len >= 64", 1, &e,
-			       why, sizeof(why)),
+	CHECK_EQ(pcap_expr_new("ether[12:2] = 0x0c0d and len >= 64", 1, &e, why,
+			       sizeof(why)),
 		 0);
 	p = pcap_expr_insns(e, &n);
 	got = run_prog(p, n, 64, why, sizeof(why));
@@ -436,11 +466,11 @@ static void test_libpcap_program(void)
 }
 
 static const struct t_case cases[] = {
-	T_CASE(test_ld_abs),   T_CASE(test_ld_ind),
+	T_CASE(test_ld_abs),	     T_CASE(test_ld_ind),
 	T_CASE(test_ld_len_imm_mem), T_CASE(test_alu),
-	T_CASE(test_div_zero), T_CASE(test_jumps),
-	T_CASE(test_rejects),  T_CASE(test_multibuf),
-	T_CASE(test_long_program), T_CASE(test_libpcap_program),
+	T_CASE(test_div_zero),	     T_CASE(test_jumps),
+	T_CASE(test_rejects),	     T_CASE(test_multibuf),
+	T_CASE(test_long_program),   T_CASE(test_libpcap_program),
 };
 
 int main(int argc, char **argv)

@@ -121,7 +121,8 @@ fail:
 	printf("| %s | %s | | not possible: %s | | |\n", c->name,
 	       c->how == H_RULES ? "rules" : "bpf",
 	       ret == -E2BIG ? "more than the rule set holds (16 terms)"
-			     : why[0] ? why : strerror(-ret));
+	       : why[0]	     ? why
+			     : strerror(-ret));
 	filter_plan_free(fp);
 	return 0;
 }
@@ -161,8 +162,7 @@ int bench_main(int argc, char **argv)
 	pb_ipv4(f, &(struct pb_ip4){.proto = IPPROTO_TCP,
 				    .src = "\xc6\x12\x00\x01",
 				    .dst = "\xc6\x12\x01\x02"});
-	pb_tcp(f, &(struct pb_tcp){.sport = 40000, .dport = 80,
-				   .flags = 0x18});
+	pb_tcp(f, &(struct pb_tcp){.sport = 40000, .dport = 80, .flags = 0x18});
 	pb_payload(f, NULL, 20);
 	pb_finish(f);
 	ret = xrun_open(&x);

@@ -78,7 +78,8 @@ static long same_frames(const char *out, const struct frame_file *ff,
 		j++;
 	}
 	if (j != got.n) {
-		snprintf(why, whylen, "%zu frames more than libpcap", got.n - j);
+		snprintf(why, whylen, "%zu frames more than libpcap",
+			 got.n - j);
 		n = -1;
 	}
 	frames_free(&got);
@@ -122,8 +123,7 @@ static long xdp_agree(struct xrun *x, struct pcap_expr *px,
 }
 
 static int one_expr(struct xrun *x, const char *expr, struct frame_file *ff,
-		    size_t nf, bool tcpdump, const char *tmp,
-		    struct counts *c)
+		    size_t nf, bool tcpdump, const char *tmp, struct counts *c)
 {
 	char out[512], why[256], err[512];
 	const char *bin = getenv("FS_BIN");
@@ -138,14 +138,14 @@ static int one_expr(struct xrun *x, const char *expr, struct frame_file *ff,
 	ret = filter_plan_new(expr, &fp, err, sizeof(err));
 	if (ret == -EINVAL) {
 		/* flowsplice must refuse it too, with exit status 2. */
-		char *argv[] = {(char *)bin,	     "read", "-r", ff[0].path,
-				"-w",		     out,    (char *)expr,
-				NULL};
+		char *argv[] = {(char *)bin, "read", "-r",	   ff[0].path,
+				"-w",	     out,    (char *)expr, NULL};
 
 		snprintf(out, sizeof(out), "%s/rej.pcap", tmp);
 		c->rejected++;
 		if (run_quiet(argv) != 2) {
-			fprintf(stderr, "DIFF '%s': libpcap refuses it (%s), "
+			fprintf(stderr,
+				"DIFF '%s': libpcap refuses it (%s), "
 				"flowsplice read does not exit 2\n",
 				expr, err);
 			c->bad++;
@@ -177,16 +177,15 @@ static int one_expr(struct xrun *x, const char *expr, struct frame_file *ff,
 		return -ENOMEM;
 	}
 	for (i = 0; i < nf; i++) {
-		char *rd[] = {(char *)bin, "read", "-r", ff[i].path, "-w", out,
-			      (char *)expr, NULL};
-		char *td[] = {"tcpdump", "-r", ff[i].path, "-w", out,
-			      (char *)expr, NULL};
+		char *rd[] = {(char *)bin, "read", "-r",	 ff[i].path,
+			      "-w",	   out,	   (char *)expr, NULL};
+		char *td[] = {"tcpdump", "-r",	       ff[i].path, "-w",
+			      out,	 (char *)expr, NULL};
 
 		for (j = 0; j < ff[i].n; j++) {
-			m = pcap_expr_match(fp->px, 1, ff[i].f[j].data,
-					    ff[i].f[j].caplen,
-					    ff[i].f[j].wirelen, err,
-					    sizeof(err));
+			m = pcap_expr_match(
+				fp->px, 1, ff[i].f[j].data, ff[i].f[j].caplen,
+				ff[i].f[j].wirelen, err, sizeof(err));
 			want[j] = m == 1;
 		}
 		c->lib += ff[i].n;
@@ -194,8 +193,9 @@ static int one_expr(struct xrun *x, const char *expr, struct frame_file *ff,
 		ret = run_quiet(rd);
 		n = ret ? -1 : same_frames(out, &ff[i], want, why, sizeof(why));
 		if (n < 0) {
-			fprintf(stderr, "DIFF '%s': flowsplice read on %s: %s\n",
-				expr, ff[i].path, ret ? "failed" : why);
+			fprintf(stderr,
+				"DIFF '%s': flowsplice read on %s: %s\n", expr,
+				ff[i].path, ret ? "failed" : why);
 			c->bad++;
 		}
 		c->fsread += ff[i].n;
@@ -204,8 +204,9 @@ static int one_expr(struct xrun *x, const char *expr, struct frame_file *ff,
 					  : same_frames(out, &ff[i], want, why,
 							sizeof(why));
 			if (n < 0) {
-				fprintf(stderr, "DIFF '%s': tcpdump -r %s: %s\n",
-					expr, ff[i].path, why);
+				fprintf(stderr,
+					"DIFF '%s': tcpdump -r %s: %s\n", expr,
+					ff[i].path, why);
 				c->bad++;
 			}
 			c->tcpdump += ff[i].n;
@@ -268,8 +269,8 @@ int diff_main(int argc, char **argv)
 			return 2;
 	}
 	snprintf(synth, sizeof(synth), "%s/synthetic.pcap", tmp);
-	if (synth_write(synth) || frames_load(synth, &ff[nf++], err,
-					      sizeof(err))) {
+	if (synth_write(synth) ||
+	    frames_load(synth, &ff[nf++], err, sizeof(err))) {
 		fprintf(stderr, "synthetic capture: %s\n", err);
 		return 1;
 	}
@@ -292,8 +293,9 @@ int diff_main(int argc, char **argv)
 	     line = strtok_r(NULL, "\n", &save), k++) {
 		if (k % every)
 			continue;
-		ret = one_expr(&x, line, ff, nf, tcpdump_every > 0 &&
-					 (k / every) % tcpdump_every == 0,
+		ret = one_expr(&x, line, ff, nf,
+			       tcpdump_every > 0 &&
+				       (k / every) % tcpdump_every == 0,
 			       tmp, &c);
 	}
 	xrun_close(&x);

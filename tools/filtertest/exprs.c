@@ -19,37 +19,95 @@
 #define NMAC 2
 
 static const char *const fixed[] = {
-	"tcp", "udp", "icmp", "arp", "ip", "ip6", "sctp", "icmp6",
-	"vlan", "vlan and tcp", "vlan and ip", "not vlan", "vlan and vlan",
-	"vlan and vlan and ip", "vlan 100", "vlan 101 and tcp",
+	"tcp",
+	"udp",
+	"icmp",
+	"arp",
+	"ip",
+	"ip6",
+	"sctp",
+	"icmp6",
+	"vlan",
+	"vlan and tcp",
+	"vlan and ip",
+	"not vlan",
+	"vlan and vlan",
+	"vlan and vlan and ip",
+	"vlan 100",
+	"vlan 101 and tcp",
 	"vlan 100 and vlan 101 and vlan 102 and vlan 103 and udp",
-	"not tcp", "not ip", "not udp and not tcp", "not (tcp or udp)",
-	"not tcp and port 80", "tcp or udp and port 53",
-	"tcp and (port 80 or port 443)", "ip and not tcp",
-	"port 0", "port 65535", "src port 0", "udp dst port 65535",
-	"port 80", "port 443", "port 53", "tcp port 80", "udp port 53",
-	"not port 80", "tcp and not port 22 and not port 80",
-	"portrange 1-1023", "portrange 1024-65535", "src portrange 80-90",
-	"dst portrange 90-80", "port 010", "port 0x50", "net 0",
-	"host 01.2.3.4", "greater 100", "less 60", "greater 1000",
-	"len > 1500", "len <= 66", "ip and len > 100 and tcp",
+	"not tcp",
+	"not ip",
+	"not udp and not tcp",
+	"not (tcp or udp)",
+	"not tcp and port 80",
+	"tcp or udp and port 53",
+	"tcp and (port 80 or port 443)",
+	"ip and not tcp",
+	"port 0",
+	"port 65535",
+	"src port 0",
+	"udp dst port 65535",
+	"port 80",
+	"port 443",
+	"port 53",
+	"tcp port 80",
+	"udp port 53",
+	"not port 80",
+	"tcp and not port 22 and not port 80",
+	"portrange 1-1023",
+	"portrange 1024-65535",
+	"src portrange 80-90",
+	"dst portrange 90-80",
+	"port 010",
+	"port 0x50",
+	"net 0",
+	"host 01.2.3.4",
+	"greater 100",
+	"less 60",
+	"greater 1000",
+	"len > 1500",
+	"len <= 66",
+	"ip and len > 100 and tcp",
 	"tcp[tcpflags] & tcp-syn != 0",
 	"tcp[tcpflags] & (tcp-syn|tcp-fin) != 0",
-	"tcp[tcpflags] == tcp-ack", "tcp[tcpflags] & tcp-rst != 0",
-	"tcp[13] & 0x18 = 0x18", "tcp[13] == 0x12",
-	"ip[6:2] & 0x1fff != 0", "ip[6:2] & 0x3fff != 0", "ip[8] < 64",
-	"ip[0] & 0xf > 5", "ip6 and tcp", "ip6 and udp", "ip proto 6",
-	"ip6 proto 17", "ip6 and ip6[6] == 44", "ether broadcast",
-	"ether multicast", "ip multicast", "ip broadcast",
-	"ether proto 0x0806", "ether[0] & 1 = 1", "tcp[0:2] > 1024",
-	"udp[0:2] = 53", "tcp[2:2] < 1024 and tcp[0:2] >= 1024",
-	"ip[2:2] > 576", "ip[2:2] / 4 > 100", "ip[2:2] % 7 = 3",
+	"tcp[tcpflags] == tcp-ack",
+	"tcp[tcpflags] & tcp-rst != 0",
+	"tcp[13] & 0x18 = 0x18",
+	"tcp[13] == 0x12",
+	"ip[6:2] & 0x1fff != 0",
+	"ip[6:2] & 0x3fff != 0",
+	"ip[8] < 64",
+	"ip[0] & 0xf > 5",
+	"ip6 and tcp",
+	"ip6 and udp",
+	"ip proto 6",
+	"ip6 proto 17",
+	"ip6 and ip6[6] == 44",
+	"ether broadcast",
+	"ether multicast",
+	"ip multicast",
+	"ip broadcast",
+	"ether proto 0x0806",
+	"ether[0] & 1 = 1",
+	"tcp[0:2] > 1024",
+	"udp[0:2] = 53",
+	"tcp[2:2] < 1024 and tcp[0:2] >= 1024",
+	"ip[2:2] > 576",
+	"ip[2:2] / 4 > 100",
+	"ip[2:2] % 7 = 3",
 	"ip[2:2] / (ip[0] & 0) > 0",
 	"(ip[2:2] - ((ip[0]&0xf)<<2)) - ((tcp[12]&0xf0)>>2) != 0",
 	"tcp[((tcp[12:1] & 0xf0) >> 2):4] = 0x47455420",
-	"tcp[20:4] = 0", "net 198.18.0.0/15", "udp and udp[4:2] < 8",
-	"ip[2:2] = 0", "ip[1] & 0xfc != 0", "ether[12:2] < 1536",
-	"stp", "llc", "ip and ip[0] & 0xf0 != 0x40",
+	"tcp[20:4] = 0",
+	"net 198.18.0.0/15",
+	"udp and udp[4:2] < 8",
+	"ip[2:2] = 0",
+	"ip[1] & 0xfc != 0",
+	"ether[12:2] < 1536",
+	"stp",
+	"llc",
+	"ip and ip[0] & 0xf0 != 0x40",
 	"not ip6 and not ip and not arp",
 	FILTER_PLAN_DEFAULT,
 	"vlan and tcp or udp",
@@ -108,16 +166,16 @@ static void collect(struct seen *s, const struct frame_file *files, size_t n)
 			if (p.family == 4) {
 				add_v4(s, p.src.a[0]);
 			} else if (p.family == 6 && s->n6 < NV6) {
-				for (k = 0; k < s->n6 &&
-					    memcmp(s->v6[k], p.src.a, 16);
+				for (k = 0;
+				     k < s->n6 && memcmp(s->v6[k], p.src.a, 16);
 				     k++)
 					;
 				if (k == s->n6)
 					memcpy(s->v6[s->n6++], p.src.a, 16);
 			}
 			if (p.has_ports)
-				add_port(s, p.sport < p.dport ? p.sport
-							      : p.dport);
+				add_port(s,
+					 p.sport < p.dport ? p.sport : p.dport);
 			if (s->nm < NMAC && f->caplen >= 12 &&
 			    (s->nm == 0 || memcmp(s->mac[0], f->data + 6, 6)))
 				memcpy(s->mac[s->nm++], f->data + 6, 6);
@@ -128,14 +186,14 @@ static void collect(struct seen *s, const struct frame_file *files, size_t n)
 static void per_v4(FILE *o, const char *a, const char *b, const char *net,
 		   unsigned int port, unsigned int q)
 {
-	fprintf(o, "host %s\nsrc host %s\ndst host %s\nnot host %s\n", a, a,
-		a, a);
+	fprintf(o, "host %s\nsrc host %s\ndst host %s\nnot host %s\n", a, a, a,
+		a);
 	fprintf(o, "ip host %s\narp host %s\nhost %s and tcp\n", a, a, a);
 	fprintf(o, "host %s and port %u\n", a, port);
 	fprintf(o, "(host %s and port %u) or (host %s and not port %u)\n", a,
 		port, b, q);
-	fprintf(o, "host %s or host %s\nsrc host %s and dst host %s\n", a, b,
-		a, b);
+	fprintf(o, "host %s or host %s\nsrc host %s and dst host %s\n", a, b, a,
+		b);
 	fprintf(o, "net %s/24\nsrc net %s/24\nnot dst net %s/16\n", net, net,
 		net);
 	fprintf(o, "src host %s or (dst host %s) or %s\n", a, b, b);
@@ -145,11 +203,11 @@ static void per_v4(FILE *o, const char *a, const char *b, const char *net,
 
 static void per_port(FILE *o, unsigned int p, unsigned int q)
 {
-	fprintf(o, "port %u\nsrc port %u\ndst port %u\ntcp port %u\n", p, p,
-		p, p);
+	fprintf(o, "port %u\nsrc port %u\ndst port %u\ntcp port %u\n", p, p, p,
+		p);
 	fprintf(o, "udp port %u\nnot port %u\ntcp and not port %u\n", p, p, p);
-	fprintf(o, "portrange %u-%u\ntcp src port %u or udp\n",
-		p < q ? p : q, p < q ? q : p, p);
+	fprintf(o, "portrange %u-%u\ntcp src port %u or udp\n", p < q ? p : q,
+		p < q ? q : p, p);
 	fprintf(o, "port %u or %u\ntcp port %u and greater 200\n", p, q, p);
 	fprintf(o, "tcp dst port %u or %u\n", p, q);
 }
@@ -173,8 +231,7 @@ int exprs_write(FILE *o, const struct frame_file *files, size_t nfiles)
 		inet_ntop(AF_INET, &s.v4[k], a, sizeof(a));
 		inet_ntop(AF_INET, &s.v4[(k + 1) % s.n4], b, sizeof(b));
 		inet_ntop(AF_INET, &n24, net, sizeof(net));
-		per_v4(o, a, b, net, s.port[k % s.np],
-		       s.port[(k + 1) % s.np]);
+		per_v4(o, a, b, net, s.port[k % s.np], s.port[(k + 1) % s.np]);
 	}
 	for (k = 0; k < s.np; k++)
 		per_port(o, s.port[k], s.port[(k + 1) % s.np]);

@@ -41,8 +41,8 @@ int xrun_set_none(struct xrun *x);
 int xrun_frame(struct xrun *x, const uint8_t *b, uint32_t len);
 
 /* Nanoseconds per run over repeat runs of one frame; 0 or -errno. */
-int xrun_bench(struct xrun *x, const uint8_t *b, uint32_t len,
-	       uint32_t repeat, double *ns);
+int xrun_bench(struct xrun *x, const uint8_t *b, uint32_t len, uint32_t repeat,
+	       double *ns);
 
 /* A frame, as read from a capture (data owned by the frame set). */
 struct frame {

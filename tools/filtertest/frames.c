@@ -107,7 +107,8 @@ static void tagged(struct pb *p, const uint16_t *tpid, int proto,
 		pb_vlan(p, 100 + i, i + 1 < n ? tpid[i + 1] : ETH_P_IP);
 	pb_ipv4(p, &(struct pb_ip4){.proto = proto});
 	if (proto == IPPROTO_TCP)
-		pb_tcp(p, &(struct pb_tcp){.sport = sport, .dport = dport,
+		pb_tcp(p, &(struct pb_tcp){.sport = sport,
+					   .dport = dport,
 					   .flags = 0x02});
 	else
 		pb_udp(p, sport, dport);
@@ -134,8 +135,8 @@ static void ip4(struct pb *p, int proto, uint16_t frag, int opts)
 {
 	pb_init(p);
 	pb_eth(p, NULL, NULL, ETH_P_IP);
-	pb_ipv4(p, &(struct pb_ip4){.proto = proto, .frag = frag,
-				    .opt_len = opts});
+	pb_ipv4(p, &(struct pb_ip4){
+			   .proto = proto, .frag = frag, .opt_len = opts});
 }
 
 static void ip6(struct pb *p, const uint8_t *chain, int n)
@@ -208,7 +209,8 @@ int synth_write(const char *path)
 	pb_finish(p);
 	put_rec(f, p, p->len, k++);
 	ip4(p, IPPROTO_TCP, 0, 12); /* options */
-	pb_tcp(p, &(struct pb_tcp){.sport = 443, .dport = 50000, .flags = 0x12});
+	pb_tcp(p,
+	       &(struct pb_tcp){.sport = 443, .dport = 50000, .flags = 0x12});
 	pb_finish(p);
 	put_rec(f, p, p->len, k++);
 	ip4(p, 132, 0, 0); /* SCTP: ports where TCP's are */
@@ -222,7 +224,8 @@ int synth_write(const char *path)
 	for (i = 0; i < sizeof(c6) / sizeof(c6[0]); i++) {
 		ip6(p, c6[i], n6[i]);
 		if (c6[i][n6[i] - 1] == IPPROTO_TCP)
-			pb_tcp(p, &(struct pb_tcp){.sport = 40000, .dport = 443,
+			pb_tcp(p, &(struct pb_tcp){.sport = 40000,
+						   .dport = 443,
 						   .flags = 0x10});
 		else if (c6[i][n6[i] - 1] == IPPROTO_UDP)
 			pb_udp(p, 5353, 53);

@@ -30,7 +30,8 @@ int xrun_open(struct xrun *x)
 	x->skel = classifier__open();
 	if (!x->skel)
 		return -errno;
-	bpf_object__for_each_map(m, x->skel->obj) bpf_map__set_pin_path(m, NULL);
+	bpf_object__for_each_map(m, x->skel->obj)
+		bpf_map__set_pin_path(m, NULL);
 	if (classifier__load(x->skel)) {
 		classifier__destroy(x->skel);
 		x->skel = NULL;
@@ -109,8 +110,8 @@ int xrun_frame(struct xrun *x, const uint8_t *b, uint32_t len)
 	return o.data_size_out != len;
 }
 
-int xrun_bench(struct xrun *x, const uint8_t *b, uint32_t len,
-	       uint32_t repeat, double *ns)
+int xrun_bench(struct xrun *x, const uint8_t *b, uint32_t len, uint32_t repeat,
+	       double *ns)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = b, .data_size_in = len,
 		    .repeat = repeat);

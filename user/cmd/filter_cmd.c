@@ -302,8 +302,8 @@ static int print_plan(const struct filter_opts *opt,
 				ret == -EINVAL ? err : strerror(-ret));
 			return ret == -EINVAL ? CMD_USAGE : ret;
 		}
-		printf("classic: %zu instructions, eBPF: %zu instructions\n",
-		       n, ep.len);
+		printf("classic: %zu instructions, eBPF: %zu instructions\n", n,
+		       ep.len);
 		cbpf_prog_free(&ep);
 	}
 	return opt->print_prog ? print_program(fp) : 0;

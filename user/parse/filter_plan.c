@@ -68,10 +68,9 @@ static bool is_operator(const struct word *w)
 
 static bool is_qualifier(const struct word *w)
 {
-	static const char *const q[] = {"tcp",	"udp", "ip",   "ip6",
-					"host", "net", "port", "portrange",
-					"src",	"dst", "not",  "!",
-					"(",	")",   "mask"};
+	static const char *const q[] = {
+		"tcp", "udp", "ip",  "ip6", "host", "net", "port", "portrange",
+		"src", "dst", "not", "!",   "(",    ")",   "mask"};
 	size_t i;
 
 	for (i = 0; i < sizeof(q) / sizeof(q[0]); i++)

@@ -82,8 +82,8 @@ int pcap_expr_new(const char *expr, uint32_t linktype, struct pcap_expr **out,
 	for (i = 0; i < e->c[0].prog.bf_len; i++) {
 		const struct bpf_insn *in = &e->c[0].prog.bf_insns[i];
 
-		e->classic[i] = (struct sock_filter){in->code, in->jt, in->jf,
-						     in->k};
+		e->classic[i] =
+			(struct sock_filter){in->code, in->jt, in->jf, in->k};
 	}
 	*out = e;
 	return 0;
@@ -109,9 +109,8 @@ const struct sock_filter *pcap_expr_insns(const struct pcap_expr *e,
 	return e->classic;
 }
 
-int pcap_expr_match(struct pcap_expr *e, uint32_t linktype,
-		    const uint8_t *data, uint32_t caplen, uint32_t wirelen,
-		    char *err, size_t errlen)
+int pcap_expr_match(struct pcap_expr *e, uint32_t linktype, const uint8_t *data,
+		    uint32_t caplen, uint32_t wirelen, char *err, size_t errlen)
 {
 	struct pcap_pkthdr h = {.caplen = caplen, .len = wirelen};
 	unsigned int i;

@@ -38,9 +38,9 @@ const struct sock_filter *pcap_expr_insns(const struct pcap_expr *e,
  * is compiled on first use; -EINVAL (message in err) when libpcap refuses
  * the expression for it.  Returns 1 match, 0 no match.
  */
-int pcap_expr_match(struct pcap_expr *e, uint32_t linktype,
-		    const uint8_t *data, uint32_t caplen, uint32_t wirelen,
-		    char *err, size_t errlen);
+int pcap_expr_match(struct pcap_expr *e, uint32_t linktype, const uint8_t *data,
+		    uint32_t caplen, uint32_t wirelen, char *err,
+		    size_t errlen);
 
 /* The classic program, one instruction a line, as tcpdump -d prints it. */
 void pcap_expr_dump(const struct pcap_expr *e, FILE *f);
