@@ -928,7 +928,6 @@ static void test_tail_call(void)
 	int progs = bpf_map__fd(skel->maps.fs_progs);
 	const struct sock_filter *classic;
 	struct pcap_expr *px;
-	struct cbpf_prog ep;
 	char why[256], name[200];
 	unsigned int e, i;
 	uint32_t k = FS_PROG_FILTER;
@@ -945,11 +944,7 @@ static void test_tail_call(void)
 				       sizeof(why)),
 			 0);
 		classic = pcap_expr_insns(px, &n);
-		fd = -1;
-		if (!cbpf_xlate(classic, n, &maps, &ep, why, sizeof(why))) {
-			fd = xdp_filter_load(&ep, why, sizeof(why));
-			cbpf_prog_free(&ep);
-		}
+		fd = xdp_filter_build(classic, n, &maps, why, sizeof(why));
 		pcap_expr_free(px);
 		snprintf(name, sizeof(name), "'%s' translated and loaded",
 			 tx[e]);

@@ -43,14 +43,9 @@ static uint8_t frame[16384];
 static int run_prog(const struct sock_filter *p, size_t n, uint32_t len,
 		    char *why, size_t whylen)
 {
-	struct cbpf_prog ep;
 	int fd, ret;
 
-	ret = cbpf_xlate(p, n, NULL, &ep, why, whylen);
-	if (ret)
-		return ret;
-	fd = xdp_filter_load(&ep, why, whylen);
-	cbpf_prog_free(&ep);
+	fd = xdp_filter_build(p, n, NULL, why, whylen);
 	if (fd < 0)
 		return fd;
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,

@@ -82,16 +82,11 @@ int xrun_set_bpf(struct xrun *x, const struct filter_plan *fp, char *why,
 	};
 	const struct sock_filter *classic;
 	__u32 k = FS_PROG_FILTER;
-	struct cbpf_prog ep;
 	size_t n;
 	int fd, err;
 
 	classic = pcap_expr_insns(fp->px, &n);
-	err = cbpf_xlate(classic, n, &maps, &ep, why, whylen);
-	if (err)
-		return err;
-	fd = xdp_filter_load(&ep, why, whylen);
-	cbpf_prog_free(&ep);
+	fd = xdp_filter_build(classic, n, &maps, why, whylen);
 	if (fd < 0)
 		return fd;
 	err = bpf_map_update_elem(x->progs_fd, &k, &fd, BPF_ANY) ? -errno : 0;

@@ -69,22 +69,31 @@ int xdp_filter_load(const struct cbpf_prog *p, char *why, size_t whylen)
 	return err;
 }
 
+int xdp_filter_build(const struct sock_filter *p, size_t n,
+		     const struct cbpf_maps *maps, char *why, size_t whylen)
+{
+	struct cbpf_prog ep;
+	int fd;
+
+	fd = cbpf_xlate(p, n, maps, &ep, why, whylen);
+	if (fd)
+		return fd;
+	fd = xdp_filter_load(&ep, why, whylen);
+	cbpf_prog_free(&ep);
+	return fd;
+}
+
 static int apply_bpf(struct xdp_prog *xp, const struct filter_plan *fp,
 		     char *why, size_t whylen)
 {
 	const struct sock_filter *classic;
 	struct cbpf_maps maps;
-	struct cbpf_prog ep;
 	size_t n;
 	int fd, err;
 
 	xdp_prog_filter_maps(xp, &maps);
 	classic = pcap_expr_insns(fp->px, &n);
-	err = cbpf_xlate(classic, n, &maps, &ep, why, whylen);
-	if (err)
-		return err;
-	fd = xdp_filter_load(&ep, why, whylen);
-	cbpf_prog_free(&ep);
+	fd = xdp_filter_build(classic, n, &maps, why, whylen);
 	if (fd < 0)
 		return fd;
 	err = xdp_prog_set_filter(xp, fd);

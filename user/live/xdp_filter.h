@@ -21,6 +21,14 @@
 int xdp_filter_load(const struct cbpf_prog *p, char *why, size_t whylen);
 
 /*
+ * Translate the classic program p[0..n-1] (maps: see cbpf_xlate()) and
+ * load it: the program fd, or -errno with the translator's or the
+ * verifier's message in why.
+ */
+int xdp_filter_build(const struct sock_filter *p, size_t n,
+		     const struct cbpf_maps *maps, char *why, size_t whylen);
+
+/*
  * Put fp into effect on the classifier xp: the rule set (written, then
  * the translated filter, if any, removed: one atomic switch), or libpcap's
  * program translated against xp's maps, loaded and swapped into fs_progs
