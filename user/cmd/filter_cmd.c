@@ -49,7 +49,7 @@ static enum cli_result parse_opts(struct filter_opts *o, int argc, char **argv,
 {
 	const struct cli_opt opts[] = {
 		CLI_OPT("interface", 'i', CLI_STR, &o->ifname, "IFACE",
-			"replace the rules of the classifier on IFACE"),
+			"put the filter into effect on the classifier on IFACE"),
 		CLI_OPT("pin-path", 0, CLI_STR, &o->pin_path, "DIR",
 			"with -i: the classifier's maps are pinned in DIR"),
 		CLI_OPT("dump", 0, CLI_FLAG, &o->dump, NULL,
