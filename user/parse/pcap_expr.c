@@ -48,7 +48,8 @@ static int compile(struct pcap_expr *e, uint32_t linktype, char *err,
 	p = pcap_open_dead(dlt_of(linktype), SNAPLEN);
 	if (!p)
 		return -ENOMEM;
-	if (pcap_compile(p, &c->prog, e->text, 1, PCAP_NETMASK_UNKNOWN)) {
+	/* Netmask 0, as tcpdump -r compiles: "ip broadcast" works. */
+	if (pcap_compile(p, &c->prog, e->text, 1, 0)) {
 		snprintf(err, errlen, "%s", pcap_geterr(p));
 		ret = -EINVAL;
 	} else {

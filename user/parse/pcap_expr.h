@@ -3,7 +3,7 @@
  * pcap_expr: a pcap-filter(7) expression compiled by libpcap, the
  * reference for its syntax and meaning.  Compiled with pcap_compile() on a
  * dead handle of each link type it is used with (snapshot 262144,
- * optimised, netmask unknown: as tcpdump -r), and matched with
+ * optimised, netmask 0: as tcpdump -r), and matched with
  * pcap_offline_filter(), libpcap's own interpreter.  Compiling is CPU
  * work only: nothing here waits.
  */
