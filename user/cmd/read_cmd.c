@@ -450,6 +450,13 @@ int cmd_read(int argc, char **argv)
 		pr_warn("%s\n", err);
 		goto out;
 	}
+	/* The input's link type: libpcap may refuse the filter for it. */
+	if (pcap_expr_prepare(rr.px, (uint32_t)pcap_reader_linktype(rr.rd), err,
+			      sizeof(err))) {
+		pr_warn("bad filter for %s: %s\n", opt.input, err);
+		ret = CMD_USAGE;
+		goto close;
+	}
 	if (output_is_input(&opt, rr.rd)) {
 		pr_warn("-w %s is the input file: refusing to "
 			"overwrite it\n",

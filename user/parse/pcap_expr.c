@@ -110,6 +110,17 @@ const struct sock_filter *pcap_expr_insns(const struct pcap_expr *e,
 	return e->classic;
 }
 
+int pcap_expr_prepare(struct pcap_expr *e, uint32_t linktype, char *err,
+		      size_t errlen)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->n; i++)
+		if (e->c[i].linktype == linktype)
+			return 0;
+	return compile(e, linktype, err, errlen);
+}
+
 int pcap_expr_match(struct pcap_expr *e, uint32_t linktype, const uint8_t *data,
 		    uint32_t caplen, uint32_t wirelen, char *err, size_t errlen)
 {

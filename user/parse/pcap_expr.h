@@ -29,6 +29,14 @@ int pcap_expr_new(const char *expr, uint32_t linktype, struct pcap_expr **out,
 		  char *err, size_t errlen);
 void pcap_expr_free(struct pcap_expr *e);
 
+/*
+ * Compile for linktype too, now (a no-op when done already): so that an
+ * input's link type libpcap refuses the expression for is a usage error
+ * before any record is read.  0 or -EINVAL with libpcap's message.
+ */
+int pcap_expr_prepare(struct pcap_expr *e, uint32_t linktype, char *err,
+		      size_t errlen);
+
 /* The classic program for the first link type (for the translator). */
 const struct sock_filter *pcap_expr_insns(const struct pcap_expr *e,
 					  size_t *len);
