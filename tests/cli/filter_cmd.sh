@@ -82,38 +82,10 @@ if [ "$(id -u)" -ne 0 ] || ! command -v xdp-loader >/dev/null ||
 	exit 77
 fi
 
+. "$(dirname "$0")/loader_lib.sh"
+LOADER_TMP="$out $err"
+loader_topo "fsf$$" 198.18.7 || exit 1
 ID=fsf$$
-NS_CAP=$ID-cap
-NS_PEER=$ID-peer
-PIN=/sys/fs/bpf/$ID
-IF=fsf0
-cleanup() {
-	nsenter --net="/run/netns/$NS_CAP" xdp-loader unload "$IF" --all \
-		>/dev/null 2>&1
-	ip netns del "$NS_CAP" 2>/dev/null
-	ip netns del "$NS_PEER" 2>/dev/null
-	rm -rf "$PIN" "$out" "$err"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-# nsenter, not "ip netns exec": that one remounts /sys and hides bpffs.
-in_cap() { nsenter --net="/run/netns/$NS_CAP" "$@"; }
-in_peer() { nsenter --net="/run/netns/$NS_PEER" "$@"; }
-
-if ! { ip netns add "$NS_CAP" && ip netns add "$NS_PEER" &&
-	ip -n "$NS_CAP" link add "$IF" type veth peer name fsf1 \
-		netns "$NS_PEER" &&
-	ip -n "$NS_CAP" addr add 198.18.7.2/24 dev "$IF" &&
-	ip -n "$NS_PEER" addr add 198.18.7.1/24 dev fsf1 &&
-	ip -n "$NS_CAP" link set "$IF" up &&
-	ip -n "$NS_PEER" link set fsf1 up; }; then
-	echo "FAIL  cannot build the veth/netns topology"
-	exit 1
-fi
-if ! mountpoint -q /sys/fs/bpf; then
-	mount -t bpf bpf /sys/fs/bpf || { echo "FAIL  cannot mount bpffs"; exit 1; }
-fi
 
 RUN=in_cap
 expect_err 1 "no flowsplice classifier attached" filter -i lo tcp

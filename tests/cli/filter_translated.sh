@@ -68,34 +68,10 @@ if [ "$(id -u)" -ne 0 ] || ! command -v xdp-loader >/dev/null || [ ! -f "$OBJ" ]
 	exit 77
 fi
 
-ID=fst$$
-NS_CAP=$ID-cap
-NS_PEER=$ID-peer
-PIN=/sys/fs/bpf/$ID
-IF=fst0
-cleanup() {
-	nsenter --net="/run/netns/$NS_CAP" xdp-loader unload "$IF" --all \
-		>/dev/null 2>&1
-	ip netns del "$NS_CAP" 2>/dev/null
-	ip netns del "$NS_PEER" 2>/dev/null
-	rm -rf "$PIN" "$out" "$err"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-in_cap() { nsenter --net="/run/netns/$NS_CAP" "$@"; }
-in_peer() { nsenter --net="/run/netns/$NS_PEER" "$@"; }
-if ! { ip netns add "$NS_CAP" && ip netns add "$NS_PEER" &&
-	ip -n "$NS_CAP" link add "$IF" type veth peer name fst1 \
-		netns "$NS_PEER" &&
-	ip -n "$NS_CAP" addr add 198.18.8.2/24 dev "$IF" &&
-	ip -n "$NS_PEER" addr add 198.18.8.1/24 dev fst1 &&
-	ip -n "$NS_CAP" link set "$IF" up &&
-	ip -n "$NS_PEER" link set fst1 up; }; then
-	echo "FAIL  cannot build the veth/netns topology"
-	exit 1
-fi
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf ||
-	{ echo "FAIL  cannot mount bpffs"; exit 1; }
+. "$(dirname "$0")/loader_lib.sh"
+LOADER_TMP="$out $err"
+loader_topo "fst$$" 198.18.8 || exit 1
+
 in_cap xdp-loader load -m skb -p "$PIN" "$IF" "$OBJ" >"$out" 2>&1 ||
 	{ bad "xdp-loader load"; exit 1; }
 

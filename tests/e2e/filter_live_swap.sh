@@ -74,23 +74,6 @@ grep -q "every redirected packet is accounted for" "$OUT/cap.log" ||
 python3 "$FS_ROOT/tests/e2e/pcap_check.py" "$OUT"/cap.pcap* --port 5201 \
 	--c2s $((C2S + 32)) --s2c "$S2C" --conns 1 || die "payload mismatch"
 
-python3 - "$OUT/stats.json" "$OUT"/cap.pcap* <<'PY' || die "accounting mismatch"
-import json, struct, sys
-st = json.load(open(sys.argv[1]))
-recs = 0
-for path in sys.argv[2:]:
-    data = open(path, "rb").read()
-    off = 24
-    while off < len(data):
-        recs += 1
-        off += 16 + struct.unpack_from("<I", data, off + 8)[0]
-redir = sum(q["redirected"] for q in st["queues"])
-rx = sum(q["rx_packets"] for q in st["queues"])
-written = sum(q["written"] for q in st["queues"])
-drops = sum(sum(q["drops"].values()) for q in st["queues"])
-print(f"xdp matched {st['xdp']['matched']} redirected {redir} "
-      f"received {rx} written {written} in pcap {recs} drops {drops}")
-sys.exit(0 if redir == rx == written == recs and drops == 0 and
-         st["xdp"]["matched"] == redir and st["xdp"]["nosock"] == 0 else 1)
-PY
+python3 "$FS_ROOT/tests/e2e/capture_accounting.py" "$OUT/stats.json" \
+	"$OUT"/cap.pcap* || die "accounting mismatch"
 log "PASS"
