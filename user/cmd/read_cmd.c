@@ -427,6 +427,7 @@ int cmd_read(int argc, char **argv)
 {
 	struct read_opts opt = {0}; /* defaults: the option table's */
 	struct reader_run rr = {.o = &opt};
+	struct pkt probe;
 	char err[512];
 	int first, ret;
 
@@ -450,8 +451,13 @@ int cmd_read(int argc, char **argv)
 		pr_warn("%s\n", err);
 		goto out;
 	}
-	/* The input's link type: libpcap may refuse the filter for it. */
-	if (pcap_expr_prepare(rr.px, (uint32_t)pcap_reader_linktype(rr.rd), err,
+	/*
+	 * The input's link type, when this reader takes it (the first record
+	 * reports one it does not): libpcap may refuse the filter for it.
+	 */
+	if (pkt_parse(NULL, 0, pcap_reader_linktype(rr.rd), &probe) !=
+		    PKT_BAD_LINKTYPE &&
+	    pcap_expr_prepare(rr.px, (uint32_t)pcap_reader_linktype(rr.rd), err,
 			      sizeof(err))) {
 		pr_warn("bad filter for %s: %s\n", opt.input, err);
 		ret = CMD_USAGE;
