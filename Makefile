@@ -24,7 +24,7 @@ LDFLAGS ?=
 WARN    := -Wall -Wextra -Werror
 CPPFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE -Iheaders -Iuser -I$(BUILD)
 DEPFLAGS = -MMD -MP
-LDLIBS  := -lxdp -lbpf -luring -lelf -lz -lpthread
+LDLIBS  := -lxdp -lbpf -luring -lpcap -lelf -lz -lpthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
 
@@ -119,8 +119,9 @@ $(ASAN_LIB): $(ASAN_LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-# Only the module that embeds the classifier needs its skeleton.
+# Only the modules that embed the classifier need its skeleton.
 $(BUILD)/obj/live/xdp_prog.o $(BUILD)/asan/obj/live/xdp_prog.o: $(SKELS)
+$(BUILD)/tools/obj/filtertest/xrun.o: $(SKELS)
 
 $(BUILD)/flowsplice: $(BUILD)/obj/cmd/main.o $(LIB)
 	$(call msg,LINK,$@)

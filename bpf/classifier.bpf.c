@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * classifier: the XDP program in front of every capture queue.  It parses
- * Ethernet (up to two VLAN tags), IPv4/IPv6 (options, extension headers,
- * fragments) and TCP/UDP with bounds-checked cursors, evaluates the active
- * rule set of fs_rules (a DNF, see headers/fs_shared.h) and redirects a
- * matching frame to the AF_XDP socket of its RX queue, with a struct
- * fs_meta in front of it.  Everything else, malformed frames included,
+ * Ethernet (up to four VLAN tags, 802.1Q and 802.1ad in any order),
+ * IPv4/IPv6 (options, extension headers, fragments) and TCP/UDP with
+ * bounds-checked cursors for its counters; then a translated filter in
+ * fs_progs, when one is installed, decides by tail call, or else the
+ * active rule set of fs_rules (a DNF, see headers/fs_shared.h, read with
+ * libpcap's meaning) does.  A matching frame goes to the AF_XDP socket of
+ * its RX queue with a struct fs_meta in front of it; everything else
  * goes to the kernel untouched.  Owns the maps xsks, fs_rules, fs_ctl,
- * fs_stats and fs_qstats, all pinned by name when a pin root is given.
+ * fs_stats, fs_qstats and fs_progs, all pinned by name when a pin root is
+ * given.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -26,7 +29,7 @@
 #define FS_IP_MF 0x2000
 #define FS_IP_OFFSET 0x1fff
 #define FS_IP6_OFFSET 0xfff8
-#define FS_VLAN_MAX 2
+#define FS_VLAN_MAX 4
 #define FS_IPV6_EXT_MAX 6
 
 struct {
@@ -44,6 +47,14 @@ struct {
 	__type(value, struct fs_ruleset);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fs_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, FS_PROG_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fs_progs SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -69,7 +80,7 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fs_qstats SEC(".maps");
 
-/* What the rules can look at; addresses in network order as in fs_pred. */
+/* What this parser found: for the fragment and malformed counters. */
 struct pkt_info {
 	__u32 src[4];
 	__u32 dst[4];
@@ -314,7 +325,147 @@ static __always_inline int parse_frame(struct xdp_md *ctx, struct pkt_info *pi)
 	return 0;
 }
 
-static __always_inline int addr_match(const struct fs_pred *p, const __u32 *a)
+/*
+ * The rule set's view of a frame: the fields libpcap's programs for the
+ * rule-set primitives read, at the offsets they read them (the EtherType
+ * at 12 with no VLAN tag skipped, IPv4 ports after ip[0]'s header length
+ * unless the fragment offset is set, IPv6 ports straight after the fixed
+ * header, ARP/RARP addresses for IPv4 hosts).  So a rule means what the
+ * same expression means to tcpdump: a VLAN-tagged frame is not "ip", a
+ * non-IP frame is "not tcp", and a frame this file's parser calls
+ * malformed still matches "ip".  A field past the end of the frame makes
+ * the whole rule set fail, as a classic load out of bounds does.
+ */
+#define PV_IPV4 0x0800
+#define PV_IPV6 0x86dd
+#define PV_ARP 0x0806
+#define PV_RARP 0x8035
+#define PV_FRAG_HDR 44
+#define PV_MAX_OFF 128
+
+enum {
+	PV_PROTO = 1 << 0, /* proto: ip[9] / ip6[6] */
+	PV_PROTO2 = 1 << 1, /* proto2: ip6[40], after a fragment header */
+	PV_FRAG = 1 << 2, /* later_frag: ip[6:2] & 0x1fff */
+	PV_SRC = 1 << 3, /* src: IPv4, IPv6, or ARP sender address */
+	PV_DST = 1 << 4,
+	PV_SPORT = 1 << 5,
+	PV_DPORT = 1 << 6,
+};
+
+struct pcap_view {
+	__u32 src[4];
+	__u32 dst[4];
+	__u16 etype; /* host order */
+	__u16 sport; /* host order */
+	__u16 dport;
+	__u8 proto;
+	__u8 proto2;
+	__u8 later_frag;
+	__u8 have; /* PV_* */
+	__u8 pad[2];
+};
+
+/* n bytes at off: in the linear part, else from the fragments. */
+static __always_inline int pv_load(struct xdp_md *ctx, __u32 off, void *dst,
+				   __u32 n)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+
+	if (off > PV_MAX_OFF)
+		return -1;
+	if (data + off + n <= end) {
+		__builtin_memcpy(dst, data + off, n);
+		return 0;
+	}
+	return bpf_xdp_load_bytes(ctx, off, dst, n) ? -1 : 0;
+}
+
+static __always_inline void pv_ports(struct xdp_md *ctx, __u32 off,
+				     struct pcap_view *pv)
+{
+	__be16 v;
+
+	if (!pv_load(ctx, off, &v, 2)) {
+		pv->sport = bpf_ntohs(v);
+		pv->have |= PV_SPORT;
+	}
+	if (!pv_load(ctx, off + 2, &v, 2)) {
+		pv->dport = bpf_ntohs(v);
+		pv->have |= PV_DPORT;
+	}
+}
+
+static __always_inline int pv_has_ports(__u8 proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
+	       proto == IPPROTO_SCTP;
+}
+
+static __always_inline void pv_ipv4(struct xdp_md *ctx, struct pcap_view *pv)
+{
+	__be16 frag;
+	__u8 vihl;
+
+	if (!pv_load(ctx, ETH_HLEN + 9, &pv->proto, 1))
+		pv->have |= PV_PROTO;
+	if (!pv_load(ctx, ETH_HLEN + 12, &pv->src[0], 4))
+		pv->have |= PV_SRC;
+	if (!pv_load(ctx, ETH_HLEN + 16, &pv->dst[0], 4))
+		pv->have |= PV_DST;
+	if (pv_load(ctx, ETH_HLEN + 6, &frag, 2))
+		return;
+	pv->have |= PV_FRAG;
+	pv->later_frag = !!(bpf_ntohs(frag) & FS_IP_OFFSET);
+	if (pv->later_frag || pv_load(ctx, ETH_HLEN, &vihl, 1))
+		return;
+	pv_ports(ctx, ETH_HLEN + (vihl & 0xf) * 4, pv);
+}
+
+static __always_inline void pv_ipv6(struct xdp_md *ctx, struct pcap_view *pv)
+{
+	if (!pv_load(ctx, ETH_HLEN + 6, &pv->proto, 1))
+		pv->have |= PV_PROTO;
+	if (!pv_load(ctx, ETH_HLEN + 40, &pv->proto2, 1))
+		pv->have |= PV_PROTO2;
+	if (!pv_load(ctx, ETH_HLEN + 8, pv->src, 16))
+		pv->have |= PV_SRC;
+	if (!pv_load(ctx, ETH_HLEN + 24, pv->dst, 16))
+		pv->have |= PV_DST;
+	pv_ports(ctx, ETH_HLEN + 40, pv);
+}
+
+/* 0, or -1 when the frame has no EtherType (every rule fails then). */
+static __always_inline int pv_fill(struct xdp_md *ctx, struct pcap_view *pv)
+{
+	__be16 et;
+
+	if (pv_load(ctx, 12, &et, 2))
+		return -1;
+	pv->etype = bpf_ntohs(et);
+	if (pv->etype == PV_IPV4) {
+		pv_ipv4(ctx, pv);
+	} else if (pv->etype == PV_IPV6) {
+		pv_ipv6(ctx, pv);
+	} else if (pv->etype == PV_ARP || pv->etype == PV_RARP) {
+		if (!pv_load(ctx, ETH_HLEN + 14, &pv->src[0], 4))
+			pv->have |= PV_SRC;
+		if (!pv_load(ctx, ETH_HLEN + 24, &pv->dst[0], 4))
+			pv->have |= PV_DST;
+	}
+	return 0;
+}
+
+/* A field the predicate needs is past the end: the rule set fails. */
+#define PV_ABORT (-1)
+#define PV_NEED(pv, bit)                   \
+	do {                               \
+		if (!((pv)->have & (bit))) \
+			return PV_ABORT;   \
+	} while (0)
+
+static __always_inline int addr_eq(const struct fs_pred *p, const __u32 *a)
 {
 	if (p->family == 4)
 		return (a[0] & p->mask[0]) == (p->addr[0] & p->mask[0]);
@@ -324,36 +475,78 @@ static __always_inline int addr_match(const struct fs_pred *p, const __u32 *a)
 	       (a[3] & p->mask[3]) == (p->addr[3] & p->mask[3]);
 }
 
-static __always_inline int port_match(const struct fs_pred *p, __u16 port)
+/* Source first, then destination, as libpcap's programs load them. */
+static __always_inline int pred_addr(const struct fs_pred *p,
+				     const struct pcap_view *pv)
 {
-	return port >= p->port_lo && port <= p->port_hi;
+	int want = p->family == 6 ? PV_IPV6 : PV_IPV4;
+
+	if (pv->etype != want &&
+	    !(p->arp && (pv->etype == PV_ARP || pv->etype == PV_RARP)))
+		return 0;
+	if (p->dir != FS_DIR_DST) {
+		PV_NEED(pv, PV_SRC);
+		if (addr_eq(p, pv->src))
+			return 1;
+		if (p->dir == FS_DIR_SRC)
+			return 0;
+	}
+	PV_NEED(pv, PV_DST);
+	return addr_eq(p, pv->dst);
 }
 
-/* The raw predicate, before negation; false when the field is absent. */
+static __always_inline int pred_port(const struct fs_pred *p,
+				     const struct pcap_view *pv)
+{
+	if (pv->etype != PV_IPV4 && pv->etype != PV_IPV6)
+		return 0;
+	PV_NEED(pv, PV_PROTO);
+	if (!pv_has_ports(pv->proto))
+		return 0;
+	if (pv->etype == PV_IPV4) {
+		PV_NEED(pv, PV_FRAG);
+		if (pv->later_frag)
+			return 0;
+	}
+	if (p->dir != FS_DIR_DST) {
+		PV_NEED(pv, PV_SPORT);
+		if (pv->sport >= p->port_lo && pv->sport <= p->port_hi)
+			return 1;
+		if (p->dir == FS_DIR_SRC)
+			return 0;
+	}
+	PV_NEED(pv, PV_DPORT);
+	return pv->dport >= p->port_lo && pv->dport <= p->port_hi;
+}
+
+/* IPv6: the next header, or the one after a fragment header. */
+static __always_inline int pred_l4(const struct fs_pred *p,
+				   const struct pcap_view *pv)
+{
+	if (pv->etype != PV_IPV4 && pv->etype != PV_IPV6)
+		return 0;
+	PV_NEED(pv, PV_PROTO);
+	if (pv->proto == p->proto)
+		return 1;
+	if (pv->etype == PV_IPV4 || pv->proto != PV_FRAG_HDR)
+		return 0;
+	PV_NEED(pv, PV_PROTO2);
+	return pv->proto2 == p->proto;
+}
+
+/* The raw predicate before negation: 1, 0, or PV_ABORT. */
 static __always_inline int pred_raw(const struct fs_pred *p,
-				    const struct pkt_info *pi)
+				    const struct pcap_view *pv)
 {
 	switch (p->kind) {
 	case FS_PRED_L3:
-		return pi->family == p->family;
+		return pv->etype == (p->family == 6 ? PV_IPV6 : PV_IPV4);
 	case FS_PRED_L4:
-		return pi->family && pi->l4proto == p->proto;
+		return pred_l4(p, pv);
 	case FS_PRED_ADDR:
-		if (pi->family != p->family)
-			return 0;
-		if (p->dir == FS_DIR_SRC)
-			return addr_match(p, pi->src);
-		if (p->dir == FS_DIR_DST)
-			return addr_match(p, pi->dst);
-		return addr_match(p, pi->src) || addr_match(p, pi->dst);
+		return pred_addr(p, pv);
 	case FS_PRED_PORT:
-		if (!pi->has_ports)
-			return 0;
-		if (p->dir == FS_DIR_SRC)
-			return port_match(p, pi->sport);
-		if (p->dir == FS_DIR_DST)
-			return port_match(p, pi->dport);
-		return port_match(p, pi->sport) || port_match(p, pi->dport);
+		return pred_port(p, pv);
 	}
 	return 0;
 }
@@ -361,40 +554,49 @@ static __always_inline int pred_raw(const struct fs_pred *p,
 /*
  * A global function is verified once on its own, not once per term: that
  * keeps the verifier's work linear in FS_MAX_TERMS + FS_MAX_PREDS.
+ * Returns 1, 0 or PV_ABORT.
  */
-__noinline int fs_term_match(const struct fs_term *t, const struct pkt_info *pi)
+__noinline int fs_term_match(const struct fs_term *t,
+			     const struct pcap_view *pv)
 {
 	__u32 i, n;
+	int r;
 
-	if (!t || !pi)
+	if (!t || !pv)
 		return 0;
 	n = t->npreds;
 	for (i = 0; i < FS_MAX_PREDS; i++) {
 		if (i >= n)
 			break;
-		if (pred_raw(&t->preds[i], pi) == !!t->preds[i].negate)
+		r = pred_raw(&t->preds[i], pv);
+		if (r < 0)
+			return PV_ABORT;
+		if (r == !!t->preds[i].negate)
 			return 0;
 	}
 	/* An empty conjunction is true, as in filter_match(). */
 	return 1;
 }
 
-static __always_inline int rules_match(const struct pkt_info *pi)
+static __always_inline int rules_match(struct xdp_md *ctx)
 {
 	__u32 key = FS_CTL_ACTIVE, *active, i, n;
+	struct pcap_view pv = {};
 	struct fs_ruleset *rs;
+	int r;
 
 	active = bpf_map_lookup_elem(&fs_ctl, &key);
 	key = active ? (*active & 1) : 0;
 	rs = bpf_map_lookup_elem(&fs_rules, &key);
-	if (!rs)
+	if (!rs || !rs->nterms || pv_fill(ctx, &pv))
 		return 0;
 	n = rs->nterms;
 	for (i = 0; i < FS_MAX_TERMS; i++) {
 		if (i >= n)
 			break;
-		if (fs_term_match(&rs->terms[i], pi))
-			return 1;
+		r = fs_term_match(&rs->terms[i], &pv);
+		if (r)
+			return r > 0;
 	}
 	return 0;
 }
@@ -426,11 +628,16 @@ int fs_classify(struct xdp_md *ctx)
 	ret = parse_frame(ctx, &pi);
 	if (pi.fragment)
 		stat_inc(FS_STAT_FRAGMENT);
-	if (ret < 0) {
+	if (ret < 0)
 		stat_inc(FS_STAT_MALFORMED);
-		goto pass;
-	}
-	if (!pi.family || !rules_match(&pi))
+	/*
+	 * A translated filter, when one is installed, decides and finishes
+	 * the frame itself (cbpf_xlate's epilogue); a tail call does not
+	 * return.  Otherwise the rule set decides, malformed or not: what
+	 * this parser calls malformed, libpcap may still match.
+	 */
+	bpf_tail_call(ctx, &fs_progs, FS_PROG_FILTER);
+	if (!rules_match(ctx))
 		goto pass;
 	stat_inc(FS_STAT_MATCHED);
 	write_meta(ctx);

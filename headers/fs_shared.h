@@ -40,7 +40,12 @@ struct fs_pred {
 	__u8 negate; /* 1: the predicate holds when the test fails */
 	__u8 family; /* L3 and ADDR: 4 or 6 */
 	__u8 proto; /* L4: IPPROTO_* */
-	__u8 pad[3];
+	/*
+	 * ADDR, IPv4: also the sender and target protocol addresses of ARP
+	 * and RARP frames, as libpcap's unqualified "host" and "net" do.
+	 */
+	__u8 arp;
+	__u8 pad[2];
 	__u16 port_lo; /* PORT: host byte order, inclusive */
 	__u16 port_hi;
 	__u32 addr[4]; /* ADDR: network byte order, IPv4 in addr[0] */
@@ -57,6 +62,16 @@ struct fs_ruleset {
 	__u32 generation;
 	struct fs_term terms[FS_MAX_TERMS];
 };
+
+/*
+ * The program array the classifier tail-calls into (fs_progs): a filter
+ * libpcap compiled and parse/cbpf_xlate translated, installed by
+ * userspace when the expression is outside the rule-set path.  It then
+ * decides every frame and does what the classifier would do with the
+ * verdict; while the slot is empty the rule set decides.
+ */
+#define FS_PROG_FILTER 0
+#define FS_PROG_SLOTS 1
 
 /*
  * Rules are double-buffered so that an update never exposes a half-written

@@ -53,7 +53,7 @@ expect 2 "--frames 10 out of range" "$FS_BIN" capture -i lo -w x --frames 10
 expect 2 "ring sizes must be powers of 2" "$FS_BIN" capture -i lo -w x --rx-size 1000
 expect 2 "invalid -C size 'lots'" "$FS_BIN" capture -i lo -w x -C lots
 expect 2 "invalid value 'abc' for --duration" "$FS_BIN" capture -i lo -w x -d abc
-expect 2 "bad filter: .*'icmp'" "$FS_BIN" capture -i lo -w x icmp
+expect 2 "bad filter: .*'frobnicate.invalid'" "$FS_BIN" capture -i lo -w x icmp and host frobnicate.invalid
 expect 2 "bad filter: .*'example.com'" "$FS_BIN" capture -i lo -w x host example.com
 expect 2 "bad filter" "$FS_BIN" capture -i lo -w x tcp and
 expect 2 "bad --queues '7'" "$FS_BIN" capture -i lo -w x -Q 7

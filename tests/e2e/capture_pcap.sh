@@ -97,30 +97,8 @@ done
 python3 "$FS_ROOT/tests/e2e/pcap_check.py" "${files[@]}" --port 5201 \
 	--c2s $((C2S + 32)) --s2c "$S2C" --conns 2 || die "payload mismatch"
 
-python3 - "$OUT/stats.json" "${files[@]}" <<'PY' || die "accounting mismatch"
-import json, os, struct, sys
-st = json.load(open(sys.argv[1]))
-recs = 0
-for path in sys.argv[2:]:
-    data = open(path, "rb").read()
-    off = 24
-    while off < len(data):
-        recs += 1
-        off += 16 + struct.unpack_from("<I", data, off + 8)[0]
-redir = sum(q["redirected"] for q in st["queues"])
-rx = sum(q["rx_packets"] for q in st["queues"])
-written = sum(q["written"] for q in st["queues"])
-drops = sum(sum(q["drops"].values()) for q in st["queues"])
-print(f"xdp matched {st['xdp']['matched']} redirected {redir} "
-      f"received {rx} written {written} in pcap {recs} drops {drops}")
-ok = redir == rx == written == recs and drops == 0 and \
-     st["xdp"]["matched"] == redir and st["xdp"]["nosock"] == 0
-per_q = [q["rx_packets"] for q in st["queues"]]
-print("per queue received:", per_q)
-if os.environ.get("EXPECT_SPREAD") == "1" and \
-        sum(1 for n in per_q if n) < 2:
-    print("one queue received everything: traffic was not spread")
-    ok = False
-sys.exit(0 if ok else 1)
-PY
+spread=()
+[ "${EXPECT_SPREAD:-0}" = 1 ] && spread=(--expect-spread)
+python3 "$FS_ROOT/tests/e2e/capture_accounting.py" "$OUT/stats.json" \
+	"${files[@]}" "${spread[@]}" || die "accounting mismatch"
 log "PASS"

@@ -270,12 +270,32 @@ static void test_vlan(void)
 	CHECK_EQ(r.p.family, 6);
 	sweep(&f, LINKTYPE_ETHERNET, 5);
 
-	/* A third tag is not parsed. */
+	/* Four tags, 802.1ad and 802.1Q in any order, are parsed. */
+	memset(&f, 0, sizeof(f));
+	eth(&f, 0x8100);
+	pb_vlan(&f, 1, 0x88a8);
+	pb_vlan(&f, 2, 0x8100);
+	pb_vlan(&f, 3, 0x88a8);
+	pb_vlan(&f, 4, 0x0800);
+	ip4(&f, IPPROTO_TCP, 5, 0);
+	tcp(&f, 5);
+	pb_finish(&f);
+	r = parse(f.b, f.len, LINKTYPE_ETHERNET);
+	CHECK_EQ(r.st, PKT_OK);
+	CHECK_EQ(r.p.nvlan, PKT_VLAN_MAX);
+	CHECK_EQ(r.p.vlan[0], 1);
+	CHECK_EQ(r.p.vlan[3], 4);
+	CHECK_EQ(r.p.l3_off, 14 + 4 * 4);
+	sweep(&f, LINKTYPE_ETHERNET, 0);
+
+	/* A fifth tag is not parsed. */
 	memset(&f, 0, sizeof(f));
 	eth(&f, 0x88a8);
 	pb_vlan(&f, 1, 0x8100);
 	pb_vlan(&f, 2, 0x8100);
-	pb_vlan(&f, 3, 0x0800);
+	pb_vlan(&f, 3, 0x8100);
+	pb_vlan(&f, 4, 0x8100);
+	pb_vlan(&f, 5, 0x0800);
 	ip4(&f, IPPROTO_TCP, 5, 0);
 	tcp(&f, 5);
 	pb_finish(&f);

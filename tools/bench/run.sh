@@ -11,6 +11,7 @@
 #                 against tcpflow -r and the file-creation rate
 #   churn.sh      stream capture of short kernel connections, live,
 #                 against tcpflow -i
+#   filter.sh     filter cost per frame in XDP against libpcap's matcher
 # Raw data (CSV per run, tool logs, gnuplot data) goes to BENCH_RAW
 # (build/bench), the summary CSVs and plots to tools/bench/results/, the
 # report to tools/bench/RESULTS.md.
@@ -85,6 +86,8 @@ if [ -x "$HERE/churn.sh" ]; then
 	log "stream capture of short connections (churn.sh)"
 	"$HERE/churn.sh" "$RAW/churn.md" || log "churn.sh failed ($?)"
 fi
+log "filter cost per frame (filter.sh)"
+"$HERE/filter.sh" >"$RAW/filter.md" || log "filter.sh failed ($?)"
 cat "$RAW/capture.commands" "$RAW/writepath.commands" >"$RAW/commands.md" \
 	2>/dev/null
 log "report"
@@ -92,4 +95,5 @@ python3 "$HERE/report.py" --raw "$RAW" --results "$RES" --md "$MD" \
 	--machine "$RAW/machine.md" --offline "$RAW/offline.md" \
 	--streams "$RAW/streams.md" --churn "$RAW/churn.md" \
 	--commands "$RAW/commands.md" || { log "report failed"; exit 1; }
+[ -s "$RAW/filter.md" ] && { echo; cat "$RAW/filter.md"; } >>"$MD"
 log "done: $MD, $RES ($((SECONDS - t0)) s)"

@@ -15,6 +15,7 @@
 #include "live/capture_stats.h"
 #include "tcp/flow_index.h"
 #include "fs_shared.h"
+#include "parse/filter_plan.h"
 #include "live/worker.h"
 #include "live/xdp_prog.h"
 #include "out/retain.h"
@@ -72,7 +73,7 @@ struct capture {
 	struct flow_index *index; /* shared by the workers' streams */
 	struct retain *retain; /* -W, --max-disk, -z; NULL without */
 	struct pcap_merge *merge; /* several queues into one -w FILE */
-	struct fs_ruleset rules;
+	struct filter_plan *plan; /* the filter and its path */
 	struct capture_snap prev, cur;
 	uint64_t start_ns;
 	int stats_json_err; /* the last --stats-json write's, logged once */

@@ -17,6 +17,7 @@
 #include "cmd/capture_int.h"
 #include "cmd/flow_opts.h"
 #include "lib/log.h"
+#include "live/xdp_filter.h"
 #include "parse/pkt.h"
 
 /* -w FILE, or FILE.qN with several queues unless they share FILE. */
@@ -271,13 +272,17 @@ static int attach_classifier_prog(struct capture *c)
 	return 0;
 }
 
-/* Once the sockets are bound: a failed bind leaves the rules in place. */
+/*
+ * Once the sockets are bound: a failed bind leaves the filter in place.
+ * The rule set, or libpcap's program translated and tail-called.
+ */
 static int set_rules(struct capture *c)
 {
-	long ret = xdp_prog_set_rules(c->prog, &c->rules);
+	char why[256] = "";
+	int ret = xdp_filter_apply(c->prog, c->plan, why, sizeof(why));
 
 	if (ret < 0) {
-		pr_warn("cannot load the filter rules: %s\n", strerror(-ret));
+		pr_warn("cannot install the filter: %s\n", why);
 		return ret;
 	}
 	return 0;
@@ -411,6 +416,8 @@ void capture_free(struct capture *c)
 		flow_index_close(c->index);
 	umem_destroy(c->umem);
 	free(c->queues);
+	filter_plan_free(c->plan);
+	c->plan = NULL;
 	free(c->prev.q);
 	free(c->cur.q);
 	free(c->qbase);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * filter_cmd: `flowsplice filter`.  Compiles an expression and prints the
- * rule set the classifier would run, one term per line; with -i, installs
- * it in the classifier attached to an interface (a running capture, or
- * one loaded with xdp-loader) without stopping anything.
+ * filter_cmd: `flowsplice filter`.  Plans an expression (filter_plan.h),
+ * prints the path it takes and the rule set, one term per line, or the
+ * size of the translated program (-d: libpcap's classic program and the
+ * eBPF it became); with -i, puts it into effect on the classifier
+ * attached to an interface (a running capture, or one loaded with
+ * xdp-loader) without stopping anything.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,12 +17,16 @@
 
 #include "lib/cli.h"
 #include "cmd/commands.h"
+#include "parse/cbpf_xlate.h"
 #include "parse/filter.h"
+#include "parse/filter_plan.h"
 #include "lib/log.h"
+#include "live/xdp_filter.h"
 #include "live/xdp_prog.h"
 
 struct filter_opts {
 	bool dump;
+	bool print_prog;
 	const char *ifname;
 	const char *pin_path;
 	int verbose;
@@ -29,9 +35,10 @@ struct filter_opts {
 static const struct cli_cmd filter_cmd = {
 	.name = "filter",
 	.args = "[EXPR...]",
-	.summary = "Check a filter expression and print the rule set it "
-		   "compiles to, or\nreplace the rules of a running classifier "
-		   "(-i) without stopping it.",
+	.summary = "Check a filter expression (libpcap's pcap-filter "
+		   "syntax) and print the path\nit takes in XDP: the rule set, "
+		   "or libpcap's program translated to eBPF;\nwith -i, replace "
+		   "the filter of a running classifier without stopping it.",
 	.details = "Exit status: 0 success, 1 runtime error, 2 usage or parse "
 		   "error.\n",
 };
@@ -42,11 +49,14 @@ static enum cli_result parse_opts(struct filter_opts *o, int argc, char **argv,
 {
 	const struct cli_opt opts[] = {
 		CLI_OPT("interface", 'i', CLI_STR, &o->ifname, "IFACE",
-			"replace the rules of the classifier on IFACE"),
+			"put the filter into effect on the classifier on IFACE"),
 		CLI_OPT("pin-path", 0, CLI_STR, &o->pin_path, "DIR",
 			"with -i: the classifier's maps are pinned in DIR"),
 		CLI_OPT("dump", 0, CLI_FLAG, &o->dump, NULL,
-			"with -i: print the rules in effect and counters"),
+			"with -i: print the filter in effect and counters"),
+		CLI_OPT("print-program", 'd', CLI_FLAG, &o->print_prog, NULL,
+			"print libpcap's classic program (as tcpdump -d) and "
+			"the eBPF it is translated to"),
 		CLI_OPT("verbose", 'v', CLI_COUNT, &o->verbose, NULL,
 			"more messages (-v -v: debug)"),
 		CLI_OPT_END,
@@ -165,6 +175,7 @@ static int dump_live(const struct filter_opts *opt, struct xdp_prog *xp)
 	static const char *const names[] = FS_STAT_NAMES;
 	__u64 st[FS_STAT_MAX];
 	struct fs_ruleset *rs = malloc(sizeof(*rs));
+	__u32 id = 0;
 	int err, i;
 
 	if (!rs)
@@ -172,9 +183,15 @@ static int dump_live(const struct filter_opts *opt, struct xdp_prog *xp)
 	err = xdp_prog_get_rules(xp, rs);
 	if (!err)
 		err = xdp_prog_read_stats(xp, st);
+	if (!err)
+		err = xdp_prog_filter_id(xp, &id);
 	if (!err) {
 		printf("%s: generation %u, %s mode\n", opt->ifname,
 		       rs->generation, xdp_prog_mode_name(xdp_prog_mode(xp)));
+		if (id)
+			printf("translated filter: program %u (decides every "
+			       "frame; the rules below are idle)\n",
+			       id);
 		print_rules(stdout, rs);
 		for (i = 0; i < FS_STAT_MAX; i++)
 			printf("%s %llu\n", names[i],
@@ -188,15 +205,16 @@ static int dump_live(const struct filter_opts *opt, struct xdp_prog *xp)
 }
 
 /*
- * Install rs (may be NULL: only --dump) on the classifier of opt->ifname.
- * 0 or -errno, logged.
+ * Put fp (may be NULL: only --dump) into effect on the classifier of
+ * opt->ifname.  0 or -errno, logged.
  */
 static int apply_live(const struct filter_opts *opt,
-		      const struct fs_ruleset *rs)
+		      const struct filter_plan *fp)
 {
 	struct xdp_prog *xp;
 	int ifindex = if_nametoindex(opt->ifname), err;
-	long gen;
+	char why[256] = "";
+	struct fs_ruleset *rs;
 
 	if (!ifindex) {
 		pr_warn("%s: no such interface\n", opt->ifname);
@@ -215,16 +233,18 @@ static int apply_live(const struct filter_opts *opt,
 			pr_warn("%s: %s\n", opt->ifname, strerror(-err));
 		return err;
 	}
-	if (rs) {
-		gen = xdp_prog_set_rules(xp, rs);
-		if (gen < 0) {
-			pr_warn("%s: installing the rules: %s\n", opt->ifname,
-				strerror(-gen));
-			err = gen;
-		} else if (!opt->dump) {
-			printf("%s: rules replaced, generation %ld\n",
-			       opt->ifname, gen);
-		}
+	if (fp) {
+		err = xdp_filter_apply(xp, fp, why, sizeof(why));
+		rs = malloc(sizeof(*rs));
+		if (err)
+			pr_warn("%s: %s\n", opt->ifname, why);
+		else if (!opt->dump && fp->path == FILTER_PATH_BPF)
+			printf("%s: translated filter installed\n",
+			       opt->ifname);
+		else if (!opt->dump && rs && !xdp_prog_get_rules(xp, rs))
+			printf("%s: rules replaced, generation %u\n",
+			       opt->ifname, rs->generation);
+		free(rs);
 	}
 	if (!err && opt->dump)
 		err = dump_live(opt, xp);
@@ -232,11 +252,68 @@ static int apply_live(const struct filter_opts *opt,
 	return err;
 }
 
+/* -d: libpcap's program, then the eBPF (with placeholder map fds). */
+static int print_program(const struct filter_plan *fp)
+{
+	const struct cbpf_maps maps = {-1, -1, -1};
+	const struct sock_filter *classic;
+	struct cbpf_prog ep;
+	char err[200], line[96];
+	size_t n, i;
+	int ret;
+
+	classic = pcap_expr_insns(fp->px, &n);
+	printf("classic BPF (libpcap, %zu instructions):\n", n);
+	pcap_expr_dump(fp->px, stdout);
+	ret = cbpf_xlate(classic, n, &maps, &ep, err, sizeof(err));
+	if (ret) {
+		pr_warn("translating: %s\n",
+			ret == -EINVAL ? err : strerror(-ret));
+		return ret == -EINVAL ? CMD_USAGE : ret;
+	}
+	printf("eBPF (%zu instructions):\n", ep.len);
+	for (i = 0; i < ep.len; i++) {
+		cbpf_ebpf_image(&ep.insns[i], line, sizeof(line));
+		printf("(%04zu) %s\n", i, line);
+	}
+	cbpf_prog_free(&ep);
+	return 0;
+}
+
+/* Without -i: the path, and what runs there. */
+static int print_plan(const struct filter_opts *opt,
+		      const struct filter_plan *fp)
+{
+	const struct sock_filter *classic;
+	struct cbpf_prog ep;
+	char err[200];
+	size_t n;
+	int ret;
+
+	printf("path: %s\n", fp->why);
+	if (fp->path == FILTER_PATH_RULES) {
+		print_rules(stdout, &fp->rules);
+	} else if (!opt->print_prog) {
+		/* The translator must take it: say so now, not at -i. */
+		classic = pcap_expr_insns(fp->px, &n);
+		ret = cbpf_xlate(classic, n, NULL, &ep, err, sizeof(err));
+		if (ret) {
+			pr_warn("translating: %s\n",
+				ret == -EINVAL ? err : strerror(-ret));
+			return ret == -EINVAL ? CMD_USAGE : ret;
+		}
+		printf("classic: %zu instructions, eBPF: %zu instructions\n", n,
+		       ep.len);
+		cbpf_prog_free(&ep);
+	}
+	return opt->print_prog ? print_program(fp) : 0;
+}
+
 int cmd_filter(int argc, char **argv)
 {
 	struct filter_opts opt = {0};
-	struct fs_ruleset *rs = NULL;
-	char err[256], *expr = NULL;
+	struct filter_plan *fp = NULL;
+	char err[512], *expr = NULL;
 	int first, ret;
 
 	ret = parse_opts(&opt, argc, argv, &first);
@@ -258,23 +335,29 @@ int cmd_filter(int argc, char **argv)
 	}
 	if (first < argc) {
 		expr = filter_join_args(argc - first, argv + first);
-		rs = malloc(sizeof(*rs));
-		if (!expr || !rs) {
+		if (!expr) {
 			pr_warn("out of memory\n");
-			ret = -ENOMEM;
+			return -ENOMEM;
+		}
+		ret = filter_plan_new(expr, &fp, err, sizeof(err));
+		if (ret) {
+			/* libpcap's own words. */
+			if (ret == -EINVAL)
+				pr_warn("%s\n", err);
+			ret = ret == -EINVAL ? CMD_USAGE : ret;
 			goto out;
 		}
-		if (filter_parse(expr, rs, err, sizeof(err))) {
-			pr_warn("%s\n", err);
-			ret = CMD_USAGE;
-			goto out;
-		}
-		if (!opt.ifname)
-			print_rules(stdout, rs);
+		if (opt.ifname && opt.print_prog)
+			ret = print_program(fp);
+		else if (!opt.ifname)
+			ret = print_plan(&opt, fp);
 	}
-	ret = opt.ifname ? apply_live(&opt, rs) : 0;
+	if (!ret && opt.ifname)
+		ret = apply_live(&opt, fp);
+	if (!ret && opt.ifname && fp)
+		printf("path: %s\n", fp->why);
 out:
 	free(expr);
-	free(rs);
+	filter_plan_free(fp);
 	return ret;
 }

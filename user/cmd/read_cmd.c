@@ -20,6 +20,8 @@
 #include "lib/cli.h"
 #include "cmd/commands.h"
 #include "parse/filter.h"
+#include "parse/filter_plan.h"
+#include "parse/pcap_expr.h"
 #include "tcp/flow_table.h"
 #include "lib/log.h"
 #include "out/pcap_out.h"
@@ -54,8 +56,10 @@ static const struct cli_cmd read_cmd = {
 	.summary = "Reassemble the TCP flows of a pcap/pcapng file, or copy "
 		   "its matching packets.",
 	.details =
-		"At least one of --streams and -w is needed.  FILTER uses "
-		"the capture syntax\n(default: tcp).  Stream files are named\n"
+		"At least one of --streams and -w is needed.  FILTER is "
+		"pcap-filter(7),\nmatched by libpcap as tcpdump -r does "
+		"(default: all TCP, also behind up\nto four VLAN tags).  "
+		"Stream files are named\n"
 		"  DIR/<id / 1000>/<id>-<client>.<port>-<server>.<port>.c2s "
 		"and .s2c\n"
 		"(IPv6 with '_' for ':'); byte k of a file is stream byte k, "
@@ -96,7 +100,7 @@ static enum cli_result parse_opts(struct read_opts *o, int argc, char **argv,
 struct reader_run {
 	struct read_opts *o;
 	struct pcap_reader *rd;
-	struct fs_ruleset rules;
+	struct pcap_expr *px; /* the filter: libpcap's matcher */
 	/* One writer per output, so that each one's figures are its own. */
 	struct writer *w; /* --streams */
 	struct writer *pw; /* -w */
@@ -201,27 +205,35 @@ static void write_packet(struct reader_run *rr, const struct pcap_rec *rec)
 /* Returns 0 to go on, or 1 to stop with exit code 1. */
 static int one_record(struct reader_run *rr, const struct pcap_rec *rec)
 {
+	enum pkt_status st;
+	char err[256];
 	struct pkt p;
+	int m;
 
 	rr->records++;
-	switch (pkt_parse(rec->data, rec->caplen, rec->linktype, &p)) {
-	case PKT_BAD_LINKTYPE:
+	st = pkt_parse(rec->data, rec->caplen, rec->linktype, &p);
+	if (st == PKT_BAD_LINKTYPE) {
 		pr_warn("%s: unsupported link type %" PRIu32
 			" (record at byte %" PRIu64 ")\n",
 			rr->o->input, rec->linktype_field, rec->offset);
 		return 1;
-	case PKT_MALFORMED:
-		rr->malformed++;
-		return 0;
-	default:
-		break;
 	}
-	if (!filter_match(&rr->rules, &p))
+	if (st == PKT_MALFORMED)
+		rr->malformed++;
+	/* tcpdump -r's decision, whatever this parser thinks of the frame. */
+	m = pcap_expr_match(rr->px, (uint32_t)rec->linktype, rec->data,
+			    rec->caplen, rec->wirelen, err, sizeof(err));
+	if (m < 0) {
+		pr_warn("%s: link type %" PRIu32 ": %s\n", rr->o->input,
+			rec->linktype_field, err);
+		return 1;
+	}
+	if (!m)
 		return 0;
 	rr->matched++;
 	if (rr->po)
 		write_packet(rr, rec);
-	if (rr->ft)
+	if (rr->ft && st != PKT_MALFORMED)
 		flow_table_packet(rr->ft, &p, rec->ts_ns, rec->buf);
 	return 0;
 }
@@ -392,28 +404,35 @@ static bool output_is_input(const struct read_opts *o,
 	       in.st_ino == out.st_ino;
 }
 
-/* 0, CMD_USAGE (printed) or -ENOMEM. */
+/*
+ * libpcap compiles the filter (checked here for Ethernet, and per link
+ * type on first use).  0, CMD_USAGE (libpcap's message printed) or
+ * -ENOMEM.
+ */
 static int parse_filter(struct reader_run *rr, int argc, char **argv)
 {
-	char err[256], *expr;
+	char err[512], *expr;
 	int ret;
 
-	expr = argc ? filter_join_args(argc, argv) : strdup(FILTER_DEFAULT);
+	expr = argc ? filter_join_args(argc, argv)
+		    : strdup(FILTER_PLAN_DEFAULT);
 	if (!expr) {
 		pr_warn("out of memory\n");
 		return -ENOMEM;
 	}
-	ret = filter_parse(expr, &rr->rules, err, sizeof(err));
+	ret = pcap_expr_new(expr, PCAP_EXPR_ETHERNET, &rr->px, err,
+			    sizeof(err));
 	free(expr);
-	if (ret)
+	if (ret == -EINVAL)
 		pr_warn("bad filter: %s\n", err);
-	return ret ? CMD_USAGE : 0;
+	return ret == -EINVAL ? CMD_USAGE : ret;
 }
 
 int cmd_read(int argc, char **argv)
 {
 	struct read_opts opt = {0}; /* defaults: the option table's */
 	struct reader_run rr = {.o = &opt};
+	struct pkt probe;
 	char err[512];
 	int first, ret;
 
@@ -435,25 +454,39 @@ int cmd_read(int argc, char **argv)
 	ret = pcap_reader_open(opt.input, &rr.rd, err, sizeof(err));
 	if (ret) {
 		pr_warn("%s\n", err);
-		return ret;
+		goto out;
+	}
+	/*
+	 * The input's link type, when this reader takes it (the first record
+	 * reports one it does not): libpcap may refuse the filter for it.
+	 */
+	if (pkt_parse(NULL, 0, pcap_reader_linktype(rr.rd), &probe) !=
+		    PKT_BAD_LINKTYPE &&
+	    pcap_expr_prepare(rr.px, (uint32_t)pcap_reader_linktype(rr.rd), err,
+			      sizeof(err))) {
+		pr_warn("bad filter for %s: %s\n", opt.input, err);
+		ret = CMD_USAGE;
+		goto close;
 	}
 	if (output_is_input(&opt, rr.rd)) {
 		pr_warn("-w %s is the input file: refusing to "
 			"overwrite it\n",
 			opt.write);
-		pcap_reader_close(rr.rd);
-		return -EEXIST;
+		ret = -EEXIST;
+		goto close;
 	}
 	ret = open_outputs(&rr);
 	if (ret) {
 		finish(&rr);
-		pcap_reader_close(rr.rd);
-		return ret;
+		goto close;
 	}
 	rr.started = true;
 	pcap_reader_set_idle(rr.rd, input_idle, &rr);
 	read_all(&rr);
 	ret = finish(&rr) || rr.failed ? -EIO : 0;
+close:
 	pcap_reader_close(rr.rd);
+out:
+	pcap_expr_free(rr.px);
 	return ret;
 }

@@ -37,8 +37,8 @@
  */
 #define ATTACH_LOCK "/run/flowsplice.lock"
 
-static const char *const map_names[M_NR] = {"xsks", "fs_rules", "fs_ctl",
-					    "fs_stats", "fs_qstats"};
+static const char *const map_names[M_NR] = {
+	"xsks", "fs_rules", "fs_ctl", "fs_stats", "fs_qstats", "fs_progs"};
 
 /* The value size and entry count each map must have. */
 static const struct {
@@ -49,6 +49,7 @@ static const struct {
 	{sizeof(__u32), FS_CTL_MAX},
 	{sizeof(__u64), FS_STAT_MAX},
 	{sizeof(__u64), FS_MAX_QUEUES},
+	{sizeof(__u32), FS_PROG_SLOTS},
 };
 
 const char *xdp_prog_mode_name(enum xdp_prog_mode mode)
@@ -700,4 +701,35 @@ bool xdp_prog_reused(const struct xdp_prog *p)
 bool xdp_prog_multiprog(const struct xdp_prog *p)
 {
 	return p->multiprog;
+}
+
+void xdp_prog_filter_maps(const struct xdp_prog *p, struct cbpf_maps *out)
+{
+	out->stats_fd = p->map_fd[M_STATS];
+	out->qstats_fd = p->map_fd[M_QSTATS];
+	out->xsks_fd = p->map_fd[M_XSKS];
+}
+
+int xdp_prog_set_filter(struct xdp_prog *p, int prog_fd)
+{
+	__u32 k = FS_PROG_FILTER;
+
+	if (prog_fd >= 0)
+		return bpf_map_update_elem(p->map_fd[M_PROGS], &k, &prog_fd,
+					   BPF_ANY)
+			       ? -errno
+			       : 0;
+	if (bpf_map_delete_elem(p->map_fd[M_PROGS], &k) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int xdp_prog_filter_id(struct xdp_prog *p, __u32 *id)
+{
+	__u32 k = FS_PROG_FILTER;
+
+	*id = 0;
+	if (bpf_map_lookup_elem(p->map_fd[M_PROGS], &k, id) && errno != ENOENT)
+		return -errno;
+	return 0;
 }

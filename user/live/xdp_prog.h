@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "fs_shared.h"
+#include "parse/cbpf_xlate.h"
 
 struct xdp_prog;
 
@@ -104,6 +105,22 @@ int xdp_prog_xsks_fd(const struct xdp_prog *p);
  * Returns the new generation (>= 1), or -errno.
  */
 long xdp_prog_set_rules(struct xdp_prog *p, const struct fs_ruleset *rs);
+
+/* The maps a translated filter's epilogue uses (fds owned by p). */
+void xdp_prog_filter_maps(const struct xdp_prog *p, struct cbpf_maps *out);
+
+/*
+ * Make the translated filter prog_fd decide every frame (one atomic
+ * update of the fs_progs slot), or with prog_fd < 0 hand the decision
+ * back to the rule set.  The slot holds its own reference: the caller may
+ * close prog_fd.  The kernel empties fs_progs when the last file
+ * descriptor or pin of the map goes, so a filter outlives this process
+ * only while a capture runs or the maps are pinned.  0 or -errno.
+ */
+int xdp_prog_set_filter(struct xdp_prog *p, int prog_fd);
+
+/* The id of the installed translated filter, 0 when none.  0 or -errno. */
+int xdp_prog_filter_id(struct xdp_prog *p, __u32 *id);
 
 /* Read the active rule set.  Returns 0 or -errno. */
 int xdp_prog_get_rules(struct xdp_prog *p, struct fs_ruleset *out);

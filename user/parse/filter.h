@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * filter: the pcap-filter subset flowsplice understands.  filter_parse()
- * compiles an expression into the rule set of headers/fs_shared.h (a
- * disjunction of conjunctions of possibly negated predicates) that the
- * XDP classifier evaluates; filter_match() evaluates the same rule set in
- * userspace for offline mode, with the same semantics.
+ * filter: the pcap-filter subset of the classifier's rule set.
+ * filter_parse() compiles an expression into the rule set of
+ * headers/fs_shared.h (a disjunction of conjunctions of possibly negated
+ * predicates) that the XDP classifier evaluates with libpcap's meaning;
+ * parse/filter_plan.h decides when an expression may take this path.
+ * filter_match() evaluates a rule set on a struct pkt (the parser's view,
+ * VLAN tags skipped): the unit tests' check of the normal form, not
+ * libpcap's meaning; `flowsplice read` matches with libpcap.
  */
 #ifndef FS_FILTER_H
 #define FS_FILTER_H

@@ -580,6 +580,9 @@ static int parse_id(struct parser *ps, const struct quals *q)
 	next(ps);
 	if (parse_value(ps, q, t, &pr) || check_quals(ps, q, t, &pr))
 		return -EINVAL;
+	/* libpcap's "host A" and "net N" cover ARP and RARP too; "ip host" not. */
+	if (pr.kind == FS_PRED_ADDR && pr.family == 4 && q->proto == QP_NONE)
+		pr.arp = 1;
 	pr.dir = q->dir == QD_SRC || q->dir == QD_BOTH ? FS_DIR_SRC
 		 : q->dir == QD_DST		       ? FS_DIR_DST
 						       : FS_DIR_ANY;

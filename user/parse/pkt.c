@@ -216,8 +216,8 @@ static enum pkt_status parse_l3(const uint8_t *frame, uint32_t caplen,
 				uint32_t off, uint16_t etype, struct pkt *out)
 {
 	while (etype == ETH_P_8021Q || etype == ETH_P_8021AD) {
-		/* Deeper stacks than QinQ are not parsed (nor classified). */
-		if (out->nvlan == 2)
+		/* Deeper stacks are not parsed (nor classified). */
+		if (out->nvlan == PKT_VLAN_MAX)
 			return PKT_NOT_IP;
 		if (caplen - off < VLAN_HLEN)
 			return PKT_MALFORMED;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * pkt: the userspace packet parser.  pkt_parse() reads a captured frame
- * (Ethernet with up to two VLAN tags, Linux cooked SLL/SLL2, or raw IP)
+ * (Ethernet with up to PKT_VLAN_MAX VLAN tags, Linux cooked SLL/SLL2, or
+ * raw IP)
  * into a struct pkt that points into the caller's buffer: nothing is
  * copied, and the caller keeps ownership of the bytes.
  */
@@ -31,6 +32,12 @@ enum pkt_status {
 	PKT_BAD_LINKTYPE, /* link type not supported */
 };
 
+/*
+ * VLAN tags parsed (802.1Q and 802.1ad, in any order), as in the
+ * classifier; a deeper stack is not IP to this parser.
+ */
+#define PKT_VLAN_MAX 4
+
 /* TCP flags, as in the header's flag byte. */
 #define PKT_TCP_FIN 0x01
 #define PKT_TCP_SYN 0x02
@@ -39,7 +46,7 @@ enum pkt_status {
 #define PKT_TCP_ACK 0x10
 
 struct pkt {
-	uint16_t vlan[2]; /* VLAN ids, outer first */
+	uint16_t vlan[PKT_VLAN_MAX]; /* VLAN ids, outer first */
 	uint8_t nvlan;
 	uint8_t family; /* 4, 6, or 0 when not IP */
 	uint8_t l4proto; /* IPPROTO_*; 0 when unknown */

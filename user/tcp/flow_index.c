@@ -172,7 +172,7 @@ struct flow_index_rec *flow_index_record(const struct flow *fl,
 		 pkt_addr_str(&fl->addr[FLOW_S2C], fl->family, a, sizeof(a)));
 	fprintf(f, ",\"server_port\":%u,\"family\":%u,\"vlan\":[",
 		fl->port[FLOW_S2C], fl->family);
-	for (i = 0; i < fl->nvlan && i < 2; i++)
+	for (i = 0; i < fl->nvlan && i < PKT_VLAN_MAX; i++)
 		fprintf(f, "%s%u", i ? "," : "", fl->vlan[i]);
 	fputs("],", f);
 	json_time(f, "first", fl->first_ns);

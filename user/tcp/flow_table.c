@@ -78,13 +78,17 @@ static uint32_t hash_eps(const struct pkt_addr *a, uint16_t pa,
 	uint64_t h = ep_hash(a, pa) + ep_hash(b, pb);
 
 	h ^= (uint64_t)nvlan << 48 | (uint64_t)vlan[0] << 16 | vlan[1];
+	h ^= (uint64_t)vlan[2] << 32 | (uint64_t)vlan[3] << 52;
 	return (uint32_t)(mix64(h) >> 32);
 }
 
 uint32_t flow_hash_sym(const struct pkt *p)
 {
-	uint16_t vlan[2] = {p->nvlan > 0 ? p->vlan[0] : 0,
-			    p->nvlan > 1 ? p->vlan[1] : 0};
+	uint16_t vlan[PKT_VLAN_MAX] = {0};
+	int i;
+
+	for (i = 0; i < p->nvlan && i < PKT_VLAN_MAX; i++)
+		vlan[i] = p->vlan[i];
 
 	return hash_eps(&p->src, p->sport, &p->dst, p->dport, vlan, p->nvlan);
 }
@@ -235,9 +239,7 @@ static bool flow_matches(const struct flow *f, const struct pkt *p)
 {
 	if (f->family != p->family || f->nvlan != p->nvlan)
 		return false;
-	if (f->nvlan > 0 && f->vlan[0] != p->vlan[0])
-		return false;
-	if (f->nvlan > 1 && f->vlan[1] != p->vlan[1])
+	if (memcmp(f->vlan, p->vlan, f->nvlan * sizeof(f->vlan[0])))
 		return false;
 	return (same_ep(&f->addr[0], f->port[0], &p->src, p->sport) &&
 		same_ep(&f->addr[1], f->port[1], &p->dst, p->dport)) ||
@@ -376,8 +378,8 @@ static struct flow *flow_new(struct flow_table *ft, const struct pkt *p,
 	f->hash = h;
 	f->family = p->family;
 	f->nvlan = p->nvlan;
-	f->vlan[0] = p->nvlan > 0 ? p->vlan[0] : 0;
-	f->vlan[1] = p->nvlan > 1 ? p->vlan[1] : 0;
+	memset(f->vlan, 0, sizeof(f->vlan));
+	memcpy(f->vlan, p->vlan, p->nvlan * sizeof(f->vlan[0]));
 	f->addr[rev] = p->src;
 	f->port[rev] = p->sport;
 	f->addr[!rev] = p->dst;

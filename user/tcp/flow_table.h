@@ -56,7 +56,7 @@ struct flow {
 	uint32_t hash;
 	uint8_t family; /* 4 or 6 */
 	uint8_t nvlan;
-	uint16_t vlan[2];
+	uint16_t vlan[PKT_VLAN_MAX];
 	struct pkt_addr addr[2]; /* [FLOW_C2S] client, [FLOW_S2C] server */
 	uint16_t port[2];
 	bool closed;

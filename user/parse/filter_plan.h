@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * filter_plan: which path evaluates an expression in XDP.  libpcap
+ * compiles every expression first: it is the reference for the syntax
+ * (its error message is the one the user sees) and for the meaning.
+ * The rule-set path (filter.h, the classifier's maps: fast, any number of
+ * updates) takes an expression only when filter_parse() accepts it and
+ * none of the spellings on which the hand-written parser and libpcap
+ * read different meanings occurs in it; everything else runs as
+ * libpcap's program translated to eBPF (cbpf_xlate.h).
+ */
+#ifndef FS_FILTER_PLAN_H
+#define FS_FILTER_PLAN_H
+
+#include <stddef.h>
+
+#include "fs_shared.h"
+#include "parse/pcap_expr.h"
+
+/*
+ * What no expression means: every TCP frame, also behind up to four VLAN
+ * tags (each libpcap "vlan" moves the offsets of what follows it by the
+ * 4 bytes of a tag, so each level nests inside the previous one).
+ */
+#define FILTER_PLAN_DEFAULT                                     \
+	"tcp or (vlan and (tcp or (vlan and (tcp or (vlan and " \
+	"(tcp or (vlan and tcp)))))))"
+
+enum filter_path {
+	FILTER_PATH_RULES, /* the classifier's rule set */
+	FILTER_PATH_BPF, /* libpcap's program, translated */
+};
+
+struct filter_plan {
+	enum filter_path path;
+	char why[320]; /* the path and why, one line */
+	struct fs_ruleset rules; /* FILTER_PATH_RULES */
+	struct pcap_expr *px; /* libpcap's program, Ethernet */
+};
+
+/*
+ * Plan expr (an empty string means FILTER_PLAN_DEFAULT).  Returns 0 with *out
+ * allocated (filter_plan_free()), -EINVAL with libpcap's message in err,
+ * or -ENOMEM.
+ */
+int filter_plan_new(const char *expr, struct filter_plan **out, char *err,
+		    size_t errlen);
+void filter_plan_free(struct filter_plan *fp);
+
+/* "rules" or "bpf". */
+const char *filter_path_name(enum filter_path path);
+
+#endif /* FS_FILTER_PLAN_H */
