@@ -23,6 +23,7 @@
 #include "cmd/flow_opts.h"
 #include "lib/cli.h"
 #include "cmd/commands.h"
+#include "cmd/queue_list.h"
 #include "parse/filter.h"
 #include "tcp/flow_index.h"
 #include "lib/log.h"
@@ -176,61 +177,6 @@ static uint64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static unsigned int count_rx_queues(const char *ifname)
-{
-	char path[128];
-	unsigned int n = 0;
-
-	for (;;) {
-		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%u",
-			 ifname, n);
-		if (access(path, F_OK))
-			break;
-		n++;
-	}
-	return n ? n : 1;
-}
-
-/* Parse "0,2-3" into a sorted, duplicate-free list below max. */
-static int parse_queues(const char *s, unsigned int max, unsigned int **out,
-			unsigned int *n)
-{
-	bool seen[FS_MAX_QUEUES] = {0};
-	unsigned int i, cnt = 0;
-	const char *p = s;
-
-	while (*p) {
-		char *end;
-		unsigned long a = strtoul(p, &end, 10), b = a;
-
-		if (end == p)
-			return -EINVAL;
-		if (*end == '-') {
-			p = end + 1;
-			b = strtoul(p, &end, 10);
-			if (end == p || b < a)
-				return -EINVAL;
-		}
-		if (b >= max || b >= FS_MAX_QUEUES)
-			return -ERANGE;
-		for (i = a; i <= b; i++)
-			seen[i] = true;
-		p = end;
-		if (*p == ',')
-			p++;
-		else if (*p)
-			return -EINVAL;
-	}
-	*out = calloc(FS_MAX_QUEUES, sizeof(**out));
-	if (!*out)
-		return -ENOMEM;
-	for (i = 0; i < FS_MAX_QUEUES; i++)
-		if (seen[i])
-			(*out)[cnt++] = i;
-	*n = cnt;
-	return cnt ? 0 : -EINVAL;
 }
 
 /* -C: 0, -EINVAL (not a size, or 0) or -ERANGE (2^64 bytes or more). */
@@ -563,24 +509,15 @@ static int capture_init(struct capture *c, int argc, char **argv)
 		pr_warn("no such interface: %s\n", c->o->ifname);
 		return -ENODEV;
 	}
-	nrx = count_rx_queues(c->o->ifname);
-	if (c->o->queues) {
-		ret = parse_queues(c->o->queues, nrx, &c->queues, &c->nq);
-		if (ret) {
-			pr_warn("bad --queues '%s': %s has "
-				"RX queues 0-%u\n",
-				c->o->queues, c->o->ifname, nrx - 1);
-			return CMD_USAGE;
-		}
-	} else {
-		unsigned int i;
-
-		c->nq = nrx < FS_MAX_QUEUES ? nrx : FS_MAX_QUEUES;
-		c->queues = calloc(c->nq, sizeof(*c->queues));
-		if (!c->queues)
-			goto nomem;
-		for (i = 0; i < c->nq; i++)
-			c->queues[i] = i;
+	nrx = queue_list_count(c->o->ifname, "rx");
+	ret = queue_list_parse(c->o->queues, nrx, &c->queues, &c->nq);
+	if (ret == -ENOMEM)
+		goto nomem;
+	if (ret) {
+		pr_warn("bad --queues '%s': %s has "
+			"RX queues 0-%u\n",
+			c->o->queues, c->o->ifname, nrx - 1);
+		return CMD_USAGE;
 	}
 	if (c->o->stats_json &&
 	    capture_stats_json_check(c->o->stats_json, err, sizeof(err))) {

@@ -219,13 +219,11 @@ int capture_stats_json_check(const char *path, char *why, size_t whylen)
 	return 0;
 }
 
-int capture_stats_json(const char *path, const char *ifname,
-		       const struct capture_snap *s, double elapsed_s)
+int stats_json_replace(const char *path,
+		       void (*emit)(FILE *f, const void *arg), const void *arg)
 {
-	static const char *const names[] = FS_STAT_NAMES;
 	char tmp[PATH_MAX];
 	mode_t mode;
-	unsigned int i;
 	FILE *f;
 	int ret, fd;
 
@@ -242,16 +240,7 @@ int capture_stats_json(const char *path, const char *ifname,
 		unlink(tmp);
 		return ret;
 	}
-	fprintf(f, "{\n  \"interface\": \"%s\",\n  \"elapsed_s\": %.3f,\n",
-		ifname, elapsed_s);
-	fprintf(f, "  \"xdp\": {");
-	for (i = 0; i < FS_STAT_MAX; i++)
-		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", names[i],
-			s->xdp[i]);
-	fprintf(f, "},\n  \"queues\": [\n");
-	for (i = 0; i < s->nq; i++)
-		json_queue(f, &s->q[i], i + 1 == s->nq);
-	fprintf(f, "  ]\n}\n");
+	emit(f, arg);
 	if (fflush(f))
 		ret = -errno;
 	else if (ferror(f))
@@ -263,6 +252,39 @@ int capture_stats_json(const char *path, const char *ifname,
 	if (ret)
 		unlink(tmp);
 	return ret;
+}
+
+struct capture_doc {
+	const char *ifname;
+	const struct capture_snap *s;
+	double elapsed_s;
+};
+
+static void emit_capture(FILE *f, const void *arg)
+{
+	static const char *const names[] = FS_STAT_NAMES;
+	const struct capture_doc *d = arg;
+	const struct capture_snap *s = d->s;
+	unsigned int i;
+
+	fprintf(f, "{\n  \"interface\": \"%s\",\n  \"elapsed_s\": %.3f,\n",
+		d->ifname, d->elapsed_s);
+	fprintf(f, "  \"xdp\": {");
+	for (i = 0; i < FS_STAT_MAX; i++)
+		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", names[i],
+			s->xdp[i]);
+	fprintf(f, "},\n  \"queues\": [\n");
+	for (i = 0; i < s->nq; i++)
+		json_queue(f, &s->q[i], i + 1 == s->nq);
+	fprintf(f, "  ]\n}\n");
+}
+
+int capture_stats_json(const char *path, const char *ifname,
+		       const struct capture_snap *s, double elapsed_s)
+{
+	const struct capture_doc d = {ifname, s, elapsed_s};
+
+	return stats_json_replace(path, emit_capture, &d);
 }
 
 int64_t capture_stats_summary(FILE *f, const struct capture_snap *s,
