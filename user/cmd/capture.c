@@ -23,6 +23,7 @@
 #include "cmd/flow_opts.h"
 #include "lib/cli.h"
 #include "cmd/commands.h"
+#include "cmd/stop_signals.h"
 #include "cmd/queue_list.h"
 #include "parse/filter.h"
 #include "tcp/flow_index.h"
@@ -535,19 +536,6 @@ nomem:
 	return -ENOMEM;
 }
 
-/*
- * A blocked signal is never discarded, even one whose action is SIG_IGN,
- * so sigtimedwait() would take it: add sig only if it is not ignored.
- */
-static void add_unless_ignored(sigset_t *set, int sig)
-{
-	struct sigaction sa;
-
-	if (!sigaction(sig, NULL, &sa) && sa.sa_handler == SIG_IGN)
-		return;
-	sigaddset(set, sig);
-}
-
 int cmd_capture(int argc, char **argv)
 {
 	struct capture_opts opt = {0}; /* defaults: the option table's */
@@ -580,12 +568,7 @@ int cmd_capture(int argc, char **argv)
 	 * SIGHUP (a closed terminal) and SIGQUIT stop as cleanly as SIGINT
 	 * and SIGTERM, rather than leave the classifier attached.
 	 */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	add_unless_ignored(&sigs, SIGHUP); /* nohup ignores it: keep so */
-	add_unless_ignored(&sigs, SIGQUIT);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	stop_signals_block(&sigs);
 	/* A -w FIFO's reader that exits: EPIPE, counted; not a kill. */
 	signal(SIGPIPE, SIG_IGN);
 	ret = capture_setup(&c, rotate_bytes);

@@ -112,19 +112,6 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 	return 0;
 }
 
-static const char *bind_hint(int err)
-{
-	switch (err) {
-	case -EAFNOSUPPORT:
-		return " (kernel without AF_XDP)";
-	case -EBUSY:
-		return " (another AF_XDP socket holds this queue: another "
-		       "capture's, or another program's)";
-	default:
-		return "";
-	}
-}
-
 static int open_sockets(struct capture *c, bool native)
 {
 	struct umem_opts uo = {
@@ -160,7 +147,7 @@ static int open_sockets(struct capture *c, bool native)
 			pr_warn("cannot bind an AF_XDP socket to %s queue %u: "
 				"%s%s\n",
 				c->o->ifname, c->queues[i], strerror(-ret),
-				bind_hint(ret));
+				xskq_bind_hint(ret));
 			return ret;
 		}
 	}

@@ -219,8 +219,8 @@ int capture_stats_json_check(const char *path, char *why, size_t whylen)
 	return 0;
 }
 
-int stats_json_replace(const char *path,
-		       void (*emit)(FILE *f, const void *arg), const void *arg)
+int stats_json_replace(const char *path, void (*emit)(FILE *f, const void *arg),
+		       const void *arg)
 {
 	char tmp[PATH_MAX];
 	mode_t mode;

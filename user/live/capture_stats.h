@@ -57,8 +57,8 @@ int capture_stats_json(const char *path, const char *ifname,
  * replaced by rename(2) only if every byte was written.  Returns 0 or
  * -errno (-EEXIST as above).
  */
-int stats_json_replace(const char *path,
-		       void (*emit)(FILE *f, const void *arg), const void *arg);
+int stats_json_replace(const char *path, void (*emit)(FILE *f, const void *arg),
+		       const void *arg);
 
 /*
  * Whether capture_stats_json() (or stats_json_replace()) can write path: nothing or a regular file

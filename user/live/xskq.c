@@ -74,6 +74,21 @@ int xskq_open(struct xskq *q, struct umem *u, const char *ifname,
 	return ret;
 }
 
+const char *xskq_bind_hint(int err)
+{
+	switch (err) {
+	case -EAFNOSUPPORT:
+		return " (kernel without AF_XDP)";
+	case -EBUSY:
+		return " (another AF_XDP socket holds this queue: another "
+		       "capture's, or another program's)";
+	case -ENODEV:
+		return " (no such interface)";
+	default:
+		return "";
+	}
+}
+
 void xskq_close(struct xskq *q)
 {
 	if (q->xsk)

@@ -57,6 +57,9 @@ int xskq_open(struct xskq *q, struct umem *u, const char *ifname,
 	      uint32_t queue_id, const struct xskq_opts *o, bool first);
 void xskq_close(struct xskq *q);
 
+/* Why a bind failed with err, as " (...)" for a message, or "". */
+const char *xskq_bind_hint(int err);
+
 /* Put up to max free frames of p into the fill ring; returns how many. */
 uint32_t xskq_refill(struct xskq *q, struct umem *u, struct frame_pool *p,
 		     uint32_t max);
