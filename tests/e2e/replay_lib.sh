@@ -35,11 +35,14 @@ replay_up() { # [nqueues]
 	ip -n "$NS_CAP" link set "$CAP_IF" mtu "$REPLAY_MTU" || die "mtu"
 }
 
+# Immediate mode (frames written as they come, none held in a ring block
+# at SIGINT) has libpcap use a slot per frame of the snap length: a
+# snap length just above the MTU gives 64 MiB / 9 KiB ~ 7000 slots.
 _rec_pid=
 record_start() { # file
 	_rec_log=$WORK/rec.log
 	REC_FILE=$1
-	topo_bg cap tcpdump -i "$CAP_IF" -Q in -s 0 -B 65536 --immediate-mode -U \
+	topo_bg cap tcpdump -i "$CAP_IF" -Q in -s 9100 -B 65536 --immediate-mode -U \
 		-w "$1" \
 		2>"$_rec_log"
 	_rec_pid=$TOPO_BG_PID

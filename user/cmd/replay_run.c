@@ -193,6 +193,8 @@ void *replay_run(void *arg)
 	uint64_t k = 0;
 
 	pace_init(&pace, &r->pace);
+	if (r->pace.mode != PACE_TOPSPEED)
+		pace_thread_init();
 	while (!stopped(r) && (!r->o->loop || rq->passes < r->o->loop)) {
 		if (rq->passes)
 			pace_next_loop(&pace);

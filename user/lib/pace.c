@@ -5,6 +5,7 @@
  * the monotonic clock it is held against.
  */
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include "lib/pace.h"
@@ -73,6 +74,11 @@ uint64_t pace_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * NSEC + ts.tv_nsec;
+}
+
+void pace_thread_init(void)
+{
+	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 }
 
 void pace_sleep_until(uint64_t abs_ns)

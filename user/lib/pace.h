@@ -72,9 +72,16 @@ void pace_next_loop(struct pace *p);
  * PACE_SLEEP_NS away, and spins on the clock otherwise.
  */
 #define PACE_EARLY_NS 20000ull
-#define PACE_SLEEP_NS 100000ull
+#define PACE_SLEEP_NS 50000ull
 
 uint64_t pace_now_ns(void);
+
+/*
+ * For the calling thread: sleeps end within a microsecond of their
+ * deadline (timer slack, 50 us by default), so that a sleep can stand in
+ * for a spin down to PACE_SLEEP_NS.
+ */
+void pace_thread_init(void);
 
 /* Sleep until CLOCK_MONOTONIC reaches abs_ns (no-op if it has). */
 void pace_sleep_until(uint64_t abs_ns);
