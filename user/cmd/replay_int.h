@@ -64,6 +64,7 @@ struct replay_q {
 	uint32_t unfinished; /* frames that never came back at the end */
 	uint64_t end_ns; /* the last completion */
 	int err; /* -errno: the input failed (errmsg says how) or the kernel */
+	bool tx_failed; /* the kernel's: what is in flight is not waited for */
 	char errmsg[600];
 };
 

@@ -156,6 +156,7 @@ static int one_pass(struct replay_q *rq, struct pace *pace, uint64_t *k)
 				 "transmit on %s queue %u: %s", r->o->ifname,
 				 rq->queue, strerror(-ret));
 			rq->err = ret;
+			rq->tx_failed = true;
 			break;
 		}
 	}
@@ -165,12 +166,15 @@ static int one_pass(struct replay_q *rq, struct pace *pace, uint64_t *k)
 	return rq->err;
 }
 
-/* Everything lent comes back, or the kernel has had DRAIN_NS. */
+/*
+ * Everything lent comes back, or the kernel has had DRAIN_NS; after a
+ * transmit error (the interface went down) only what is there already.
+ */
 static void drain(struct replay_q *rq)
 {
 	uint64_t last = pace_now_ns();
 
-	while (xsk_tx_inflight(&rq->tx)) {
+	while (xsk_tx_inflight(&rq->tx) && !rq->tx_failed) {
 		uint64_t now = pace_now_ns();
 
 		if (xsk_tx_flush(&rq->tx))
@@ -182,6 +186,7 @@ static void drain(struct replay_q *rq)
 		else
 			sched_yield();
 	}
+	xsk_tx_reap(&rq->tx);
 	rq->unfinished = xsk_tx_inflight(&rq->tx);
 }
 

@@ -81,7 +81,7 @@ const char *xskq_bind_hint(int err)
 		return " (kernel without AF_XDP)";
 	case -EBUSY:
 		return " (another AF_XDP socket holds this queue: another "
-		       "capture's, or another program's)";
+		       "flowsplice's, or another program's)";
 	case -ENODEV:
 		return " (no such interface)";
 	default:
