@@ -122,12 +122,12 @@ static enum cli_result capture_parse(struct capture_opts *o, int argc,
 			"or absent"),
 		CLI_OPT_RANGE_DEF("frame-size", 0, CLI_UINT, &o->frame_size,
 				  "BYTES", "UMEM frame size, 2048 or 4096",
-				  2048, 4096, 4096),
+				  2048, 4096, UMEM_FRAME_SIZE_DEFAULT),
 		CLI_OPT_RANGE_DEF("frames", 0, CLI_UINT, &o->frames, "N",
 				  "UMEM frames per queue: 128 MiB of 4 KiB "
 				  "frames, for bursts the disk cannot take at "
 				  "once",
-				  64, 1u << 20, 32768),
+				  64, 1u << 20, UMEM_FRAMES_DEFAULT),
 		CLI_OPT_RANGE(
 			"rx-size", 0, CLI_UINT, &o->rx_size, "N",
 			"RX ring entries per socket, a power of 2; rides out "

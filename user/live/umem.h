@@ -68,6 +68,13 @@ struct umem {
 	struct xsk_ring_cons cq;
 };
 
+/*
+ * --frames and --frame-size of every command with a UMEM (capture,
+ * replay): one default each.
+ */
+#define UMEM_FRAMES_DEFAULT 32768
+#define UMEM_FRAME_SIZE_DEFAULT 4096
+
 struct umem_opts {
 	uint32_t nframes;
 	uint32_t frame_size; /* 2048 or 4096 */
