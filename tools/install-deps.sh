@@ -5,7 +5,7 @@ set -eu
 
 PKGS="make gcc clang llvm libbpf-dev libxdp-dev xdp-tools bpftool liburing-dev
 libelf-dev zlib1g-dev iproute2 iperf3 tcpdump tshark tcpflow netsniff-ng
-libclang-rt-14-dev python3 fio gnuplot-nox procps ethtool util-linux"
+libclang-rt-14-dev python3 fio gnuplot-nox procps ethtool util-linux tcpreplay"
 
 missing=""
 for p in $PKGS; do
