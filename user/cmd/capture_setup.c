@@ -129,16 +129,9 @@ static int open_sockets(struct capture *c, bool native)
 	unsigned int i;
 	int ret;
 
-	ret = umem_create(&c->umem, &uo);
-	if (ret) {
-		pr_warn("cannot create the UMEM (%u frames of %u bytes): %s%s\n",
-			uo.nframes, uo.frame_size, strerror(-ret),
-			ret == -EPERM || ret == -ENOMEM
-				? " (RLIMIT_MEMLOCK too low without CAP_IPC_LOCK? "
-				  "try fewer --frames)"
-				: "");
+	ret = umem_create_said(&c->umem, &uo);
+	if (ret)
 		return ret;
-	}
 	for (i = 0; i < c->nq; i++) {
 		ret = worker_bind(&c->g.all[i], c->umem, c->o->frames,
 				  c->o->hold_frames, c->o->ifname, c->queues[i],

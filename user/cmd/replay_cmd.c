@@ -254,16 +254,9 @@ static int open_sockets(struct replay *r)
 	unsigned int i;
 	int ret;
 
-	ret = umem_create(&r->umem, &uo);
-	if (ret) {
-		pr_warn("cannot create the UMEM (%u frames of %u bytes): %s%s\n",
-			uo.nframes, uo.frame_size, strerror(-ret),
-			ret == -EPERM || ret == -ENOMEM
-				? " (RLIMIT_MEMLOCK too low without "
-				  "CAP_IPC_LOCK? try fewer --frames)"
-				: "");
+	ret = umem_create_said(&r->umem, &uo);
+	if (ret)
 		return ret;
-	}
 	for (i = 0; i < r->nq; i++) {
 		struct replay_q *rq = &r->q[i];
 

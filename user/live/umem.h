@@ -86,6 +86,9 @@ struct umem_opts {
 int umem_create(struct umem **out, const struct umem_opts *o);
 void umem_destroy(struct umem *u);
 
+/* umem_create(), and on failure a warning that says why and what to try. */
+int umem_create_said(struct umem **out, const struct umem_opts *o);
+
 /* Give frames [first, first + count) to pool p, all free, owner 0. */
 void umem_pool_init(struct umem *u, struct frame_pool *p, uint32_t first,
 		    uint32_t count);
