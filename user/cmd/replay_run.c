@@ -43,18 +43,19 @@ static int classify(const struct replay *r, const struct pcap_rec *rec)
 		return SKIP_NOT_ETHERNET;
 	if (rec->caplen < ETH_HDR)
 		return SKIP_MALFORMED;
-	if (rec->caplen > r->max_len)
-		return SKIP_TOO_LARGE;
-	if (!r->filter)
-		return -1;
-	switch (pkt_parse(rec->data, rec->caplen, rec->linktype, &p)) {
-	case PKT_MALFORMED:
-	case PKT_BAD_LINKTYPE:
-		return SKIP_MALFORMED;
-	default:
-		break;
+	if (r->filter) {
+		switch (pkt_parse(rec->data, rec->caplen, rec->linktype, &p)) {
+		case PKT_MALFORMED:
+		case PKT_BAD_LINKTYPE:
+			return SKIP_MALFORMED;
+		default:
+			break;
+		}
+		if (!filter_match(&r->rules, &p))
+			return SKIP_FILTERED;
 	}
-	return filter_match(&r->rules, &p) ? -1 : SKIP_FILTERED;
+	/* Only a frame that was to go is "too large". */
+	return rec->caplen > r->max_len ? SKIP_TOO_LARGE : -1;
 }
 
 /* Submit, kick, reap: what a sender does whenever it cannot go on. */
