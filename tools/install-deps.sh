@@ -6,7 +6,7 @@ set -eu
 PKGS="make gcc clang llvm libbpf-dev libxdp-dev xdp-tools bpftool liburing-dev
 libpcap-dev libelf-dev zlib1g-dev iproute2 iperf3 tcpdump tshark tcpflow netsniff-ng
 libclang-rt-14-dev python3 fio gnuplot-nox procps ethtool util-linux curl
-systemd dpkg-dev debhelper lintian"
+systemd dpkg-dev debhelper lintian tcpreplay"
 
 missing=""
 for p in $PKGS; do

@@ -35,6 +35,13 @@ awk -F, '$1 == "full" && $3 == "none" && $6 == 4 { f = 1 }
 for v in "writer,buffered" "writer,direct" "fio,buffered" "fio,direct"; do
 	grep -q "^$v," "$OUT/raw/writepath.csv" || fail "no $v row"
 done
+for tool in flowsplice tcpreplay; do
+	for input in 64B 1514B mixed; do
+		awk -F, -v t="$tool" -v i="$input" '$1 == i && $2 == t &&
+			$3 == "top" && $5 > 0 { f = 1 } END { exit !f }' \
+			"$OUT/raw/replay.csv" || fail "no replay row for $tool, $input"
+	done
+done
 for f in results/capture_summary.csv results/writepath_summary.csv \
 	RESULTS.md; do
 	[ -s "$OUT/$f" ] || fail "no $f"

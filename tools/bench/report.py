@@ -4,13 +4,14 @@
 gnuplot plots, and tools/bench/RESULTS.md.
 
   report.py --raw DIR --results DIR --md FILE [--machine FILE]
-            [--offline FILE] [--quick]
+            [--offline FILE] [--replay FILE] [--quick]
 
 Reads DIR/capture.csv and DIR/writepath.csv (tools/bench/capture.sh and
 writepath.sh), writes RESULTS/capture_summary.csv,
 RESULTS/writepath_summary.csv, RESULTS/*.png (when gnuplot is installed)
 and the markdown report.  --offline is the markdown table offline.sh
-printed; --machine a file of "key: value" lines about the machine.
+printed, --replay the section replay.sh wrote; --machine a file of "key:
+value" lines about the machine.
 """
 import argparse
 import csv
@@ -417,6 +418,7 @@ def main():
     ap.add_argument("--offline")
     ap.add_argument("--streams")
     ap.add_argument("--churn")
+    ap.add_argument("--replay")
     ap.add_argument("--commands")
     ap.add_argument("--quick", action="store_true")
     a = ap.parse_args()
@@ -449,7 +451,9 @@ def main():
     for title, path in (("Stream output offline (tools/bench/streams.sh)",
                          a.streams),
                         ("Stream output live, short connections "
-                         "(tools/bench/churn.sh)", a.churn)):
+                         "(tools/bench/churn.sh)", a.churn),
+                        ("Replay: flowsplice replay vs tcpreplay "
+                         "(tools/bench/replay.sh)", a.replay)):
         md += ["", f"## {title}", ""]
         if path and os.path.exists(path):
             md += open(path).read().splitlines()

@@ -12,6 +12,9 @@
 #   churn.sh      stream capture of short kernel connections, live,
 #                 against tcpflow -i
 #   filter.sh     filter cost per frame in XDP against libpcap's matcher
+#   replay.sh     flowsplice replay against tcpreplay: full speed with 64-
+#                 and 1514-byte frames and a real capture, CPU per packet,
+#                 rate accuracy
 # Raw data (CSV per run, tool logs, gnuplot data) goes to BENCH_RAW
 # (build/bench), the summary CSVs and plots to tools/bench/results/, the
 # report to tools/bench/RESULTS.md.
@@ -33,7 +36,8 @@ fi
 export BENCH_WORK=${BENCH_WORK:-$RAW/work}
 mkdir -p "$RAW" "$RES"
 rm -f "$RAW"/capture.* "$RAW"/writepath.* "$RAW/offline.md" \
-	"$RAW/streams.md" "$RAW/churn.md"
+	"$RAW/streams.md" "$RAW/churn.md" \
+	"$RAW"/replay.*
 t0=$SECONDS
 log() { echo "[bench $(date +%T) +$((SECONDS - t0))s] $*" >&2; }
 
@@ -88,12 +92,15 @@ if [ -x "$HERE/churn.sh" ]; then
 fi
 log "filter cost per frame (filter.sh)"
 "$HERE/filter.sh" >"$RAW/filter.md" || log "filter.sh failed ($?)"
+log "replay"
+"$HERE/replay.sh" "$RAW/replay.csv" || log "replay.sh failed ($?)"
 cat "$RAW/capture.commands" "$RAW/writepath.commands" >"$RAW/commands.md" \
 	2>/dev/null
 log "report"
 python3 "$HERE/report.py" --raw "$RAW" --results "$RES" --md "$MD" \
 	--machine "$RAW/machine.md" --offline "$RAW/offline.md" \
 	--streams "$RAW/streams.md" --churn "$RAW/churn.md" \
+	--replay "$RAW/replay.md" \
 	--commands "$RAW/commands.md" || { log "report failed"; exit 1; }
 [ -s "$RAW/filter.md" ] && { echo; cat "$RAW/filter.md"; } >>"$MD"
 log "done: $MD, $RES ($((SECONDS - t0)) s)"

@@ -24,6 +24,8 @@
 #include "cmd/pcap_opts.h"
 #include "lib/cli.h"
 #include "cmd/commands.h"
+#include "cmd/stop_signals.h"
+#include "cmd/queue_list.h"
 #include "parse/filter.h"
 #include "tcp/flow_index.h"
 #include "lib/log.h"
@@ -155,12 +157,12 @@ static enum cli_result capture_parse(struct capture_opts *o, int argc,
 			"node_exporter's textfile collector"),
 		CLI_OPT_RANGE_DEF("frame-size", 0, CLI_UINT, &o->frame_size,
 				  "BYTES", "UMEM frame size, 2048 or 4096",
-				  2048, 4096, 4096),
+				  2048, 4096, UMEM_FRAME_SIZE_DEFAULT),
 		CLI_OPT_RANGE_DEF("frames", 0, CLI_UINT, &o->frames, "N",
 				  "UMEM frames per queue: 128 MiB of 4 KiB "
 				  "frames, for bursts the disk cannot take at "
 				  "once",
-				  64, 1u << 20, 32768),
+				  64, 1u << 20, UMEM_FRAMES_DEFAULT),
 		CLI_OPT_RANGE(
 			"rx-size", 0, CLI_UINT, &o->rx_size, "N",
 			"RX ring entries per socket, a power of 2; rides out "
@@ -216,61 +218,6 @@ static uint64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static unsigned int count_rx_queues(const char *ifname)
-{
-	char path[128];
-	unsigned int n = 0;
-
-	for (;;) {
-		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%u",
-			 ifname, n);
-		if (access(path, F_OK))
-			break;
-		n++;
-	}
-	return n ? n : 1;
-}
-
-/* Parse "0,2-3" into a sorted, duplicate-free list below max. */
-static int parse_queues(const char *s, unsigned int max, unsigned int **out,
-			unsigned int *n)
-{
-	bool seen[FS_MAX_QUEUES] = {0};
-	unsigned int i, cnt = 0;
-	const char *p = s;
-
-	while (*p) {
-		char *end;
-		unsigned long a = strtoul(p, &end, 10), b = a;
-
-		if (end == p)
-			return -EINVAL;
-		if (*end == '-') {
-			p = end + 1;
-			b = strtoul(p, &end, 10);
-			if (end == p || b < a)
-				return -EINVAL;
-		}
-		if (b >= max || b >= FS_MAX_QUEUES)
-			return -ERANGE;
-		for (i = a; i <= b; i++)
-			seen[i] = true;
-		p = end;
-		if (*p == ',')
-			p++;
-		else if (*p)
-			return -EINVAL;
-	}
-	*out = calloc(FS_MAX_QUEUES, sizeof(**out));
-	if (!*out)
-		return -ENOMEM;
-	for (i = 0; i < FS_MAX_QUEUES; i++)
-		if (seen[i])
-			(*out)[cnt++] = i;
-	*n = cnt;
-	return cnt ? 0 : -EINVAL;
 }
 
 /* -C: 0, -EINVAL (not a size, or 0) or -ERANGE (2^64 bytes or more). */
@@ -751,24 +698,15 @@ static int capture_init(struct capture *c, int argc, char **argv)
 		pr_warn("no such interface: %s\n", c->o->ifname);
 		return -ENODEV;
 	}
-	nrx = count_rx_queues(c->o->ifname);
-	if (c->o->queues) {
-		ret = parse_queues(c->o->queues, nrx, &c->queues, &c->nq);
-		if (ret) {
-			pr_warn("bad --queues '%s': %s has "
-				"RX queues 0-%u\n",
-				c->o->queues, c->o->ifname, nrx - 1);
-			return CMD_USAGE;
-		}
-	} else {
-		unsigned int i;
-
-		c->nq = nrx < FS_MAX_QUEUES ? nrx : FS_MAX_QUEUES;
-		c->queues = calloc(c->nq, sizeof(*c->queues));
-		if (!c->queues)
-			goto nomem;
-		for (i = 0; i < c->nq; i++)
-			c->queues[i] = i;
+	nrx = queue_list_count(c->o->ifname, "rx");
+	ret = queue_list_parse(c->o->queues, nrx, &c->queues, &c->nq);
+	if (ret == -ENOMEM)
+		goto nomem;
+	if (ret) {
+		pr_warn("bad --queues '%s': %s has "
+			"RX queues 0-%u\n",
+			c->o->queues, c->o->ifname, nrx - 1);
+		return CMD_USAGE;
 	}
 	if (capture_privs_lookup(c))
 		return CMD_USAGE;
@@ -799,19 +737,6 @@ static int capture_init(struct capture *c, int argc, char **argv)
 nomem:
 	pr_warn("out of memory\n");
 	return -ENOMEM;
-}
-
-/*
- * A blocked signal is never discarded, even one whose action is SIG_IGN,
- * so sigtimedwait() would take it: add sig only if it is not ignored.
- */
-static void add_unless_ignored(sigset_t *set, int sig)
-{
-	struct sigaction sa;
-
-	if (!sigaction(sig, NULL, &sa) && sa.sa_handler == SIG_IGN)
-		return;
-	sigaddset(set, sig);
 }
 
 int cmd_capture(int argc, char **argv)
@@ -846,12 +771,7 @@ int cmd_capture(int argc, char **argv)
 	 * SIGHUP (a closed terminal) and SIGQUIT stop as cleanly as SIGINT
 	 * and SIGTERM, rather than leave the classifier attached.
 	 */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	add_unless_ignored(&sigs, SIGHUP); /* nohup ignores it: keep so */
-	add_unless_ignored(&sigs, SIGQUIT);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	stop_signals_block(&sigs);
 	/* A -w FIFO's reader that exits: EPIPE, counted; not a kill. */
 	signal(SIGPIPE, SIG_IGN);
 	ret = capture_setup(&c, rotate_bytes);

@@ -180,19 +180,6 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 	return 0;
 }
 
-static const char *bind_hint(int err)
-{
-	switch (err) {
-	case -EAFNOSUPPORT:
-		return " (kernel without AF_XDP)";
-	case -EBUSY:
-		return " (another AF_XDP socket holds this queue: another "
-		       "capture's, or another program's)";
-	default:
-		return "";
-	}
-}
-
 static int open_sockets(struct capture *c, bool native)
 {
 	struct umem_opts uo = {
@@ -210,16 +197,9 @@ static int open_sockets(struct capture *c, bool native)
 	unsigned int i;
 	int ret;
 
-	ret = umem_create(&c->umem, &uo);
-	if (ret) {
-		pr_warn("cannot create the UMEM (%u frames of %u bytes): %s%s\n",
-			uo.nframes, uo.frame_size, strerror(-ret),
-			ret == -EPERM || ret == -ENOMEM
-				? " (RLIMIT_MEMLOCK too low without CAP_IPC_LOCK? "
-				  "try fewer --frames)"
-				: "");
+	ret = umem_create_said(&c->umem, &uo);
+	if (ret)
 		return ret;
-	}
 	for (i = 0; i < c->nq; i++) {
 		ret = worker_bind(&c->g.all[i], c->umem, c->o->frames,
 				  c->o->hold_frames, c->o->ifname, c->queues[i],
@@ -228,7 +208,7 @@ static int open_sockets(struct capture *c, bool native)
 			pr_warn("cannot bind an AF_XDP socket to %s queue %u: "
 				"%s%s\n",
 				c->o->ifname, c->queues[i], strerror(-ret),
-				bind_hint(ret));
+				xskq_bind_hint(ret));
 			return ret;
 		}
 	}

@@ -22,6 +22,8 @@ static const struct {
 	 "capture matching TCP flows from an interface (AF_XDP + io_uring)"},
 	{"read", cmd_read,
 	 "reassemble or filter a pcap/pcapng file (offline mode)"},
+	{"replay", cmd_replay,
+	 "transmit a pcap/pcapng file on an interface (AF_XDP transmit)"},
 	{"filter", cmd_filter,
 	 "check a filter expression, or replace the rules of a running capture"},
 };

@@ -434,14 +434,11 @@ void capture_stats_prom(FILE *f, const char *ifname,
 }
 
 /*
- * Write render's document to a unique temporary file next to path and
+ * Write emit's document to a unique temporary file next to path and
  * rename it over path: a reader sees the old document or the new one.
  */
-static int write_atomic(const char *path,
-			void (*render)(FILE *, const char *,
-				       const struct capture_snap *, double),
-			const char *ifname, const struct capture_snap *s,
-			double elapsed_s)
+int stats_json_replace(const char *path, void (*emit)(FILE *f, const void *arg),
+		       const void *arg)
 {
 	char tmp[PATH_MAX];
 	mode_t mode;
@@ -461,7 +458,7 @@ static int write_atomic(const char *path,
 		unlink(tmp);
 		return ret;
 	}
-	render(f, ifname, s, elapsed_s);
+	emit(f, arg);
 	if (fflush(f))
 		ret = -errno;
 	else if (ferror(f))
@@ -475,16 +472,36 @@ static int write_atomic(const char *path,
 	return ret;
 }
 
+/* A capture document (JSON or Prometheus text) for stats_json_replace. */
+struct capture_doc {
+	void (*render)(FILE *f, const char *ifname, const struct capture_snap *s,
+		       double elapsed_s);
+	const char *ifname;
+	const struct capture_snap *s;
+	double elapsed_s;
+};
+
+static void emit_doc(FILE *f, const void *arg)
+{
+	const struct capture_doc *d = arg;
+
+	d->render(f, d->ifname, d->s, d->elapsed_s);
+}
+
 int capture_stats_json(const char *path, const char *ifname,
 		       const struct capture_snap *s, double elapsed_s)
 {
-	return write_atomic(path, json_doc, ifname, s, elapsed_s);
+	const struct capture_doc d = {json_doc, ifname, s, elapsed_s};
+
+	return stats_json_replace(path, emit_doc, &d);
 }
 
 int capture_stats_prom_file(const char *path, const char *ifname,
 			    const struct capture_snap *s, double elapsed_s)
 {
-	return write_atomic(path, capture_stats_prom, ifname, s, elapsed_s);
+	const struct capture_doc d = {capture_stats_prom, ifname, s, elapsed_s};
+
+	return stats_json_replace(path, emit_doc, &d);
 }
 
 int64_t capture_stats_summary(FILE *f, const struct capture_snap *s,

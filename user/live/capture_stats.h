@@ -56,6 +56,14 @@ int capture_stats_json(const char *path, const char *ifname,
 		       const struct capture_snap *s, double elapsed_s);
 
 /*
+ * The same for any document: emit(f, arg) writes it, and path is
+ * replaced by rename(2) only if every byte was written.  Returns 0 or
+ * -errno (-EEXIST as above).
+ */
+int stats_json_replace(const char *path, void (*emit)(FILE *f, const void *arg),
+		       const void *arg);
+
+/*
  * The snapshot in the Prometheus text exposition format (0.0.4): every
  * counter of the JSON document, generated from the same table, named
  * flowsplice_*_total (counters) with labels interface and queue (and
@@ -69,7 +77,8 @@ int capture_stats_prom_file(const char *path, const char *ifname,
 			    const struct capture_snap *s, double elapsed_s);
 
 /*
- * Whether capture_stats_json() can write path: nothing or a regular file
+ * Whether capture_stats_json() (or stats_json_replace()) can write path:
+ * nothing or a regular file
  * there, and a file can be made in its directory (made and removed).
  * Returns 0, or -errno with the cause in why.
  */

@@ -80,6 +80,20 @@ err_unmap:
 	return ret;
 }
 
+int umem_create_said(struct umem **out, const struct umem_opts *o)
+{
+	int ret = umem_create(out, o);
+
+	if (ret)
+		pr_warn("cannot create the UMEM (%u frames of %u bytes): %s%s\n",
+			o->nframes, o->frame_size, strerror(-ret),
+			ret == -EPERM || ret == -ENOMEM
+				? " (RLIMIT_MEMLOCK too low without CAP_IPC_LOCK? "
+				  "try fewer --frames)"
+				: "");
+	return ret;
+}
+
 void umem_destroy(struct umem *u)
 {
 	if (!u)

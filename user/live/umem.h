@@ -68,6 +68,13 @@ struct umem {
 	struct xsk_ring_cons cq;
 };
 
+/*
+ * --frames and --frame-size of every command with a UMEM (capture,
+ * replay): one default each.
+ */
+#define UMEM_FRAMES_DEFAULT 32768
+#define UMEM_FRAME_SIZE_DEFAULT 4096
+
 struct umem_opts {
 	uint32_t nframes;
 	uint32_t frame_size; /* 2048 or 4096 */
@@ -78,6 +85,9 @@ struct umem_opts {
 /* Returns 0 or -errno (-EPERM / -ENOMEM explained by the caller). */
 int umem_create(struct umem **out, const struct umem_opts *o);
 void umem_destroy(struct umem *u);
+
+/* umem_create(), and on failure a warning that says why and what to try. */
+int umem_create_said(struct umem **out, const struct umem_opts *o);
 
 /* Give frames [first, first + count) to pool p, all free, owner 0. */
 void umem_pool_init(struct umem *u, struct frame_pool *p, uint32_t first,

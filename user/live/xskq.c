@@ -20,13 +20,15 @@ static int try_bind(struct xskq *q, struct umem *u, const char *ifname,
 {
 	struct xsk_socket_config cfg = {
 		.rx_size = o->rx_size,
-		.tx_size = 0,
+		.tx_size = o->tx_size,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
 		.bind_flags = flags | XDP_USE_NEED_WAKEUP,
 	};
 
 	return xsk_socket__create_shared(&q->xsk, ifname, q->queue_id, u->xumem,
-					 &q->rx, NULL, q->fq, q->cq, &cfg);
+					 o->rx_size ? &q->rx : NULL,
+					 o->tx_size ? &q->tx : NULL, q->fq,
+					 q->cq, &cfg);
 }
 
 int xskq_open(struct xskq *q, struct umem *u, const char *ifname,
@@ -70,6 +72,21 @@ int xskq_open(struct xskq *q, struct umem *u, const char *ifname,
 			break;
 	}
 	return ret;
+}
+
+const char *xskq_bind_hint(int err)
+{
+	switch (err) {
+	case -EAFNOSUPPORT:
+		return " (kernel without AF_XDP)";
+	case -EBUSY:
+		return " (another AF_XDP socket holds this queue: another "
+		       "flowsplice's, or another program's)";
+	case -ENODEV:
+		return " (no such interface)";
+	default:
+		return "";
+	}
 }
 
 void xskq_close(struct xskq *q)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * xskq: one AF_XDP socket bound to one RX queue, sharing the UMEM with the
+ * xskq: one AF_XDP socket bound to one queue, sharing the UMEM with the
  * other queues' sockets (XDP_SHARED_UMEM), with its own fill and
- * completion rings.  Owns the socket, its rings and the mode it got
- * (zero-copy or copy, multi-buffer or not).
+ * completion rings, and an RX ring (capture), a TX ring (replay) or
+ * both.  Owns the socket, its rings and the mode it got (zero-copy or
+ * copy, multi-buffer or not).
  */
 #ifndef FS_XSKQ_H
 #define FS_XSKQ_H
@@ -26,6 +27,7 @@
 struct xskq {
 	struct xsk_socket *xsk;
 	struct xsk_ring_cons rx;
+	struct xsk_ring_prod tx;
 	struct xsk_ring_prod *fq;
 	struct xsk_ring_cons *cq;
 	struct xsk_ring_prod fq_own;
@@ -38,7 +40,8 @@ struct xskq {
 };
 
 struct xskq_opts {
-	uint32_t rx_size;
+	uint32_t rx_size; /* 0: no RX ring */
+	uint32_t tx_size; /* 0: no TX ring */
 	uint32_t fill_size;
 	uint32_t comp_size;
 	bool try_zerocopy; /* false: copy mode only (virtual devices) */
@@ -53,6 +56,9 @@ struct xskq_opts {
 int xskq_open(struct xskq *q, struct umem *u, const char *ifname,
 	      uint32_t queue_id, const struct xskq_opts *o, bool first);
 void xskq_close(struct xskq *q);
+
+/* Why a bind failed with err, as " (...)" for a message, or "". */
+const char *xskq_bind_hint(int err);
 
 /* Put up to max free frames of p into the fill ring; returns how many. */
 uint32_t xskq_refill(struct xskq *q, struct umem *u, struct frame_pool *p,

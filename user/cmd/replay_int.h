@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * replay_int: what the replay command (replay_cmd.c: options, set-up,
+ * summary) and its per-queue senders (replay_run.c) share.  Internal to
+ * the replay command; not an API.
+ */
+#ifndef FS_REPLAY_INT_H
+#define FS_REPLAY_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fs_shared.h"
+#include "lib/pace.h"
+#include "live/umem.h"
+#include "live/xsk_tx.h"
+#include "parse/pcap_reader.h"
+
+struct replay_opts {
+	const char *ifname;
+	const char *input;
+	const char *queues;
+	const char *stats_json;
+	const char *speed;
+	const char *mbps;
+	unsigned int pps;
+	unsigned int loop;
+	unsigned int frames;
+	unsigned int frame_size;
+	bool topspeed;
+	bool verbose;
+	bool quiet;
+};
+
+/* Why a record was not sent; every sender counts all of them alike. */
+enum replay_skip {
+	SKIP_TOO_LARGE, /* over the MTU, or more than one chain can carry */
+	SKIP_FILTERED, /* the filter did not match */
+	SKIP_MALFORMED, /* shorter than an Ethernet header, or unparsable */
+	SKIP_NOT_ETHERNET, /* another link type: not for an Ethernet wire */
+	SKIP_MAX,
+};
+
+#define REPLAY_SKIP_NAMES                                            \
+	{                                                            \
+		"too_large", "filtered", "malformed", "not_ethernet" \
+	}
+
+struct replay;
+
+/* One queue: its socket, its thread, its share of the packets. */
+struct replay_q {
+	struct replay *r;
+	unsigned int idx; /* sends packet k when k % nq == idx */
+	unsigned int queue;
+	pthread_t th;
+	bool started;
+	struct pcap_reader *rd; /* the first pass's, when main opened it */
+	struct xsk_tx tx;
+	uint64_t records; /* read, all passes */
+	uint64_t skipped[SKIP_MAX];
+	uint64_t passes; /* passes completed */
+	uint32_t unfinished; /* frames that never came back at the end */
+	uint64_t end_ns; /* the last completion */
+	int err; /* -errno: the input failed (errmsg says how) or the kernel */
+	bool tx_failed; /* the kernel's: what is in flight is not waited for */
+	char errmsg[600];
+};
+
+struct replay {
+	const struct replay_opts *o;
+	struct fs_ruleset rules;
+	bool filter; /* FILTER given: records are parsed and matched */
+	struct pace_cfg pace;
+	unsigned int nq;
+	unsigned int *queues;
+	struct umem *umem;
+	struct replay_q *q;
+	uint32_t max_len; /* the longest frame the interface takes */
+	uint32_t mtu;
+	uint64_t start_ns;
+	int stop; /* atomic: a stop signal came */
+	unsigned int running; /* atomic: senders not yet done */
+};
+
+/* The sender thread of one queue (replay_run.c). */
+void *replay_run(void *arg);
+
+#endif /* FS_REPLAY_INT_H */
