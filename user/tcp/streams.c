@@ -25,59 +25,7 @@
 #include "tcp/flow_index.h"
 #include "lib/log.h"
 #include "tcp/streams.h"
-
-struct streams;
-struct sflow;
-
-/* A short direction's bytes, a buf so that the writer holds them. */
-struct hold {
-	struct buf b;
-	struct streams *s;
-	uint32_t cap, len;
-	uint8_t *data;
-};
-
-struct sdir {
-	struct sdir *prev, *next; /* LRU of open files */
-	struct sflow *sf;
-	struct wfile *wf; /* NULL when closed */
-	char *name; /* relative to DIR; set on the first byte */
-	uint64_t end; /* highest offset written */
-	uint64_t errors; /* failed opens and writes, the flow's write_errors */
-	uint64_t dropped; /* bytes never handed to the writer */
-	bool created; /* the file's creation was issued */
-	bool closing; /* a close of its file has not completed */
-	bool failed; /* could not open or write: drop its data */
-	struct hold *hold; /* bytes not in a file yet (write_once) */
-};
-
-struct sflow {
-	struct sdir *d[2]; /* [FLOW_C2S], [FLOW_S2C]: point into dirs */
-	struct sdir dirs[2];
-	struct streams *s;
-	unsigned int closing; /* closes of its files not completed */
-	bool ended;
-	struct flow_index_rec *rec; /* once ended */
-};
-
-struct streams {
-	struct writer *w;
-	char dir[PATH_MAX];
-	unsigned int max_open, nopen;
-	unsigned int nclosing; /* closes of descriptors in flight */
-	struct sdir lru; /* sentinel: lru.next newest */
-	struct flow_index *ix;
-	bool own_ix; /* closed by streams_destroy (not when shared) */
-	struct wfile *ixf; /* flows.jsonl, O_APPEND: one writev per batch */
-	uint64_t ix_off; /* bytes queued to ixf, so that lines merge */
-	uint64_t shards; /* DIR/0 .. DIR/shards-1 exist or are being made */
-	uint64_t held; /* bytes of struct hold, all flows */
-	uint64_t pending; /* ended flows waiting for their closes */
-	struct streams_opts o;
-	struct streams_stats st;
-	bool ix_closed;
-	int ix_err;
-};
+#include "tcp/streams_int.h"
 
 static void lru_del(struct sdir *sd)
 {
@@ -365,82 +313,6 @@ static void close_file(struct streams *s, struct sdir *sd, uint64_t size)
 	s->nopen--;
 }
 
-static void hold_release(struct buf *b)
-{
-	struct hold *h = (struct hold *)b;
-
-	h->s->held -= h->cap;
-	free(h->data);
-	free(h);
-}
-
-/*
- * Keep p (len bytes at off) in sd's hold if the direction is still
- * short and the bound allows; false: the bytes go to a file.
- */
-static bool hold_add(struct streams *s, struct sdir *sd, uint64_t off,
-		     const uint8_t *p, uint32_t len)
-{
-	struct hold *h = sd->hold;
-	uint64_t need = off + len;
-	uint32_t cap;
-	uint8_t *data;
-
-	if (sd->created || need > s->o.write_once)
-		return false;
-	if (!h) {
-		h = calloc(1, sizeof(*h));
-		if (!h)
-			return false;
-		h->b.refs = 1;
-		h->b.release = hold_release;
-		h->s = s;
-		sd->hold = h;
-	}
-	if (need > h->cap) {
-		for (cap = h->cap ? h->cap : 2048; cap < need; cap *= 2)
-			;
-		if (cap > s->o.write_once)
-			cap = s->o.write_once;
-		/*
-		 * Offline, creates outrun by the reader: wait for chains to
-		 * land and give their bytes back (a file would need a create
-		 * too).  Live, the direction streams into its file.
-		 */
-		while (s->held + cap - h->cap > s->o.hold_total &&
-		       s->o.may_wait && writer_inflight(s->w) &&
-		       !writer_wait(s->w))
-			;
-		if (s->held + cap - h->cap > s->o.hold_total) {
-			s->st.hold_full++;
-			return false;
-		}
-		data = realloc(h->data, cap);
-		if (!data)
-			return false;
-		s->held += cap - h->cap;
-		if (s->held > s->st.held_max)
-			s->st.held_max = s->held;
-		h->data = data;
-		h->cap = cap;
-	}
-	/* A gap below the end reads as zeros, as a hole would. */
-	if (off > h->len)
-		memset(h->data + h->len, 0, off - h->len);
-	memcpy(h->data + off, p, len);
-	if (need > h->len)
-		h->len = need;
-	return true;
-}
-
-static void hold_drop(struct sdir *sd)
-{
-	if (sd->hold) {
-		buf_put(&sd->hold->b);
-		sd->hold = NULL;
-	}
-}
-
 /*
  * The least recently written file whose creation has completed: a reopen
  * (without O_TRUNC) must not race a create (O_TRUNC) still in flight.
@@ -534,7 +406,7 @@ static int open_file(struct streams *s, struct sdir *sd)
 			      &sd->hold->b))
 			dir_drop(s, sd, sd->hold->len);
 		if (!ret)
-			hold_drop(sd);
+			streams_hold_drop(sd);
 	} else {
 		/*
 		 * A direct file closed for the bound ends in a padded block
@@ -608,7 +480,7 @@ static void on_data(void *arg, struct flow *f, int d, uint64_t off,
 			return;
 		}
 	}
-	if (!sd->wf && hold_add(s, sd, off, p, len)) {
+	if (!sd->wf && streams_hold_add(s, sd, off, p, len)) {
 		if (off + len > sd->end)
 			sd->end = off + len;
 		return;
@@ -759,7 +631,7 @@ static void finish_dir(struct streams *s, struct flow *f, int d,
 			s->st.files++;
 			s->st.written_once++;
 		}
-		hold_drop(sd);
+		streams_hold_drop(sd);
 		return;
 	}
 	if (sd->wf) {
@@ -822,7 +694,7 @@ static void emit(struct streams *s, struct sflow *sf)
 	s->pending--;
 	for (d = 0; d < 2; d++) {
 		free(sf->dirs[d].name);
-		hold_drop(&sf->dirs[d]);
+		streams_hold_drop(&sf->dirs[d]);
 	}
 	free(sf);
 }
