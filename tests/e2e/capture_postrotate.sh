@@ -21,8 +21,14 @@ topo_up 1
 topo_bg b "$TCPXFER" server --port 5201 --conns 100
 wait_port b 5201
 
+# The mask is read first, with a builtin (no fork): bash blocks SIGINT
+# and SIGTERM for a moment around the commands it runs, so a grep later in
+# the script saw them blocked once in a few runs.
 cat >"$OUT/z.sh" <<EOF
 #!/bin/bash
+while read -r k v; do
+	[ "\$k" = SigBlk: ] && echo "SigBlk: \$v" >>"$OUT/sigblk"
+done </proc/\$\$/status
 exec 9>>"$OUT/lock"
 flock 9
 n=\$((\$(cat "$OUT/cur" 2>/dev/null || echo 0) + 1))
@@ -30,7 +36,6 @@ echo \$n >"$OUT/cur"
 echo \$n >>"$OUT/conc"
 flock -u 9
 for f in /proc/\$\$/fd/*; do readlink "\$f"; done >>"$OUT/fds"
-grep SigBlk /proc/\$\$/status >>"$OUT/sigblk"
 sleep 0.3
 echo "\$1" >>"$OUT/done"
 flock 9
