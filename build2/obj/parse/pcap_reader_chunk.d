@@ -1,5 +1,0 @@
-build2/obj/parse/pcap_reader_chunk.o: user/parse/pcap_reader_chunk.c \
- user/parse/pcap_reader_int.h user/parse/pcap_reader.h user/lib/buf.h
-user/parse/pcap_reader_int.h:
-user/parse/pcap_reader.h:
-user/lib/buf.h:
