@@ -570,17 +570,18 @@ static int run_conns(int argc, char **argv)
 	uint32_t id;
 
 	if (xfer_args(argc, argv, &x, &first) || (argc - first) % 2) {
-		fprintf(stderr, "usage: bench_check conns [--seed S] "
-				"[--req-bytes X] [--resp-bytes Y] C2S S2C...\n");
+		fprintf(stderr,
+			"usage: bench_check conns [--seed S] "
+			"[--req-bytes X] [--resp-bytes Y] C2S S2C...\n");
 		return 2;
 	}
 	for (i = first; i + 1 < argc; i += 2) {
 		n++;
 		if (!file_is_stream(&x, argv[i], 0, &id))
 			continue;
-		if (strcmp(argv[i + 1], "-") ?
-			    file_is_stream(&x, argv[i + 1], 1, &id) :
-			    !xfergen_stream_len(1, x.req, x.resp))
+		if (strcmp(argv[i + 1], "-")
+			    ? file_is_stream(&x, argv[i + 1], 1, &id)
+			    : !xfergen_stream_len(1, x.req, x.resp))
 			kept++;
 	}
 	printf("conns %lu kept %lu\n", n, kept);

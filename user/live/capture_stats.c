@@ -474,8 +474,8 @@ int stats_json_replace(const char *path, void (*emit)(FILE *f, const void *arg),
 
 /* A capture document (JSON or Prometheus text) for stats_json_replace. */
 struct capture_doc {
-	void (*render)(FILE *f, const char *ifname, const struct capture_snap *s,
-		       double elapsed_s);
+	void (*render)(FILE *f, const char *ifname,
+		       const struct capture_snap *s, double elapsed_s);
 	const char *ifname;
 	const struct capture_snap *s;
 	double elapsed_s;
