@@ -181,6 +181,29 @@ static void test_reuse_after_fin(void)
 	flow_table_destroy(ft);
 }
 
+/* The end is whichever came first: an RST after both FINs leaves "fin". */
+static void test_rst_after_fins(void)
+{
+	struct flow_table *ft;
+	struct rec r;
+
+	ft = mk_table(&r, 16);
+	conn(ft, 100, SEC);
+	feed(ft, mk(A, 1000, B, 80, PKT_TCP_RST, 112, 0), SEC);
+	/* one FIN, then the RST: that one was reset */
+	feed(ft, mk(A, 1001, B, 80, PKT_TCP_SYN, 300, 0), SEC);
+	feed(ft, mk(B, 80, A, 1001, PKT_TCP_SYN | PKT_TCP_ACK, 700, 0), SEC);
+	feed(ft, mk(A, 1001, B, 80, PKT_TCP_FIN | PKT_TCP_ACK, 301, 0), SEC);
+	feed(ft, mk(B, 80, A, 1001, PKT_TCP_RST, 701, 0), SEC);
+	flow_table_end_all(ft, FLOW_END_EOF);
+	CHECK_EQ(r.n, 2);
+	CHECK_EQ(r.e[0].cport, 1000);
+	CHECK_EQ(r.e[0].why, FLOW_END_FIN);
+	CHECK_EQ(r.e[1].cport, 1001);
+	CHECK_EQ(r.e[1].why, FLOW_END_RST);
+	flow_table_destroy(ft);
+}
+
 static void test_rst_and_new_isn(void)
 {
 	struct flow_table *ft;
@@ -531,6 +554,7 @@ static const struct t_case cases[] = {
 	T_CASE(test_hash),
 	T_CASE(test_reuse_after_fin),
 	T_CASE(test_rst_and_new_isn),
+	T_CASE(test_rst_after_fins),
 	T_CASE(test_client_detection),
 	T_CASE(test_eviction),
 	T_CASE(test_timeouts),

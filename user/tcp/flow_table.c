@@ -272,10 +272,8 @@ static void flow_end(struct flow_table *ft, struct flow *f, enum flow_end why)
 {
 	int d;
 
-	if (f->dir[0].rst || f->dir[1].rst)
-		why = FLOW_END_RST;
-	else if (f->dir[0].fin && f->dir[1].fin)
-		why = FLOW_END_FIN;
+	if (f->closed)
+		why = f->closed_by_rst ? FLOW_END_RST : FLOW_END_FIN;
 	unhash(ft, f);
 	list_del(f);
 	if (ft->jump_flow == f)
@@ -451,9 +449,12 @@ static void touch(struct flow_table *ft, struct flow *f, uint64_t ts)
 		f->last_ns = ts;
 	f->seen_ns = ft->now;
 	list_del(f);
-	if (!f->closed && ((f->dir[0].fin && f->dir[1].fin) || f->dir[0].rst ||
-			   f->dir[1].rst))
+	if (!f->closed && (f->dir[0].rst || f->dir[1].rst)) {
 		f->closed = true;
+		f->closed_by_rst = true;
+	} else if (!f->closed && f->dir[0].fin && f->dir[1].fin) {
+		f->closed = true;
+	}
 	list_add_newest(f->closed ? &ft->closed : &ft->active, f);
 }
 

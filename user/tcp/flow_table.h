@@ -14,7 +14,8 @@
  * results do not depend on how fast a file is read; a packet stamped more
  * than idle_timeout ahead moves it only when the next packet confirms
  * the jump (otherwise it is counted as a time outlier).  A flow idle for
- * idle_timeout ends ("timeout"); a closed one (FIN both ways, or RST)
+ * idle_timeout ends ("timeout"); a closed one (FIN both ways, or RST;
+ * whichever came first names the end: an RST after both FINs is "fin")
  * stays closed_timeout for late retransmissions, then ends with "fin" or
  * "rst".  Past max_flows the least recently seen flow is ended
  * ("evicted"), closed flows first.  Memory is bounded by max_flows and
@@ -60,6 +61,7 @@ struct flow {
 	struct pkt_addr addr[2]; /* [FLOW_C2S] client, [FLOW_S2C] server */
 	uint16_t port[2];
 	bool closed;
+	bool closed_by_rst; /* closed by an RST, not by both FINs first */
 	bool fin_told[2]; /* flow_ops.fin called for that direction */
 	uint64_t first_ns, last_ns; /* packet timestamps */
 	uint64_t seen_ns; /* capture clock at the last packet */
