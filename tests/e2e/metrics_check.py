@@ -53,6 +53,7 @@ STREAMS = {
     "files": "stream_files_total",
     "written_once": "stream_written_once_files_total",
     "reopens": "stream_reopens_total",
+    "renames": "stream_renames_total",
     "hold_full": "stream_hold_full_total",
     "room_drops": "stream_room_drops_total",
     "dropped_bytes": "stream_dropped_bytes_total",

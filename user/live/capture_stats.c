@@ -201,6 +201,8 @@ static const struct qstat {
 	       "Stream files written in one open-write-close chain."),
 	STREAM("reopens", "stream_reopens_total", QOFF(w.reopens),
 	       "Stream files closed for the open-file bound and reopened."),
+	STREAM("renames", "stream_renames_total", QOFF(w.renames),
+	       "Stream files renamed after a late SYN swapped the roles."),
 	STREAM("hold_full", "stream_hold_full_total", QOFF(w.hold_full),
 	       "Stream directions streamed because the hold bound was reached."),
 	STREAM("room_drops", "stream_room_drops_total", QOFF(w.room_drops),

@@ -575,6 +575,7 @@ static void worker_publish_stats(struct worker *wk)
 		STAT_SET(wk, files, ss.files);
 		STAT_SET(wk, written_once, ss.written_once);
 		STAT_SET(wk, reopens, ss.reopens);
+		STAT_SET(wk, renames, ss.renames);
 		STAT_SET(wk, hold_full, ss.hold_full);
 		STAT_SET(wk, room_drops, ss.room_drops);
 		STAT_SET(wk, dropped_bytes, ss.dropped_bytes);

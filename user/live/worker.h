@@ -76,6 +76,7 @@ struct worker_stats {
 	uint64_t files; /* stream files created */
 	uint64_t written_once; /* of which in one open-write-close chain */
 	uint64_t reopens; /* closed for the open-file bound, reopened */
+	uint64_t renames; /* renamed: a late SYN swapped the roles */
 	uint64_t hold_full; /* directions streamed: hold bound reached */
 	uint64_t room_drops; /* writes dropped: no descriptor free */
 	uint64_t dropped_bytes; /* stream bytes never written */

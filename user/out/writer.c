@@ -215,7 +215,7 @@ void writer_req_put(struct writer *w, struct wreq *r)
 	for (i = 0; i < r->nbufs; i++)
 		buf_put(r->bufs[i]);
 	r->nbufs = 0;
-	if (r->op == WOP_MKDIR) {
+	if (r->op == WOP_MKDIR || r->op == WOP_RENAME) {
 		free(r->iov[0].iov_base);
 		r->iov[0].iov_base = NULL;
 	}
@@ -408,8 +408,14 @@ static void prep_one(struct writer *w, struct wreq *r)
 	case WOP_MKDIR:
 		io_uring_prep_mkdirat(sqe, AT_FDCWD, r->iov[0].iov_base, 0755);
 		break;
+	case WOP_RENAME:
+		io_uring_prep_renameat(sqe, AT_FDCWD, r->iov[0].iov_base,
+				       AT_FDCWD,
+				       (char *)r->iov[0].iov_base + r->off, 0);
+		break;
 	}
-	if (f && f->fixed && r->op != WOP_OPEN && r->op != WOP_CLOSE)
+	if (f && f->fixed && r->op != WOP_OPEN && r->op != WOP_CLOSE &&
+	    r->op != WOP_RENAME)
 		sqe->flags |= IOSQE_FIXED_FILE;
 	sqe->flags |= r->link_flags;
 	io_uring_sqe_set_data(sqe, r);
@@ -469,6 +475,10 @@ void writer_release_pending(struct writer *w, struct wfile *f, int err)
 	struct wreq *r;
 
 	while ((r = pending_pop(f))) {
+		if (err && r->op == WOP_RENAME) {
+			writer_path_done(w, r, err);
+			continue;
+		}
 		if (err) {
 			writer_file_fail(f, err, r->off, r->total, w);
 			writer_req_put(w, r);
@@ -524,13 +534,9 @@ void writer_req_completed(struct writer *w, struct wreq *r, int res)
 		w->closed = f;
 		return;
 	case WOP_MKDIR:
-		if (res < 0 && res != -EEXIST) {
-			w->st.write_errors++;
-			pr_warn("cannot create %s: %s\n",
-				(char *)r->iov[0].iov_base, strerror(-res));
-		}
-		writer_req_put(w, r);
-		return;
+	case WOP_RENAME:
+		writer_path_done(w, r, res);
+		break;
 	}
 	if (f && f->closing)
 		writer_close_check(w, f);

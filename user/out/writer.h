@@ -186,6 +186,7 @@ struct writer_stats {
 	uint64_t chain_fallbacks; /* no slots registered: open, write, close */
 	uint64_t truncates; /* final lengths set (ftruncate) */
 	uint64_t mkdirs; /* writer_mkdir calls */
+	uint64_t renames; /* writer_rename calls */
 	uint64_t sparse_writes; /* sparse direct blocks written */
 	/*
 	 * Of bytes_written (once written), those that are not the files'
@@ -322,6 +323,15 @@ int writer_sparse_probe(const char *dir);
  * well before the first file in it.
  */
 int writer_mkdir(struct writer *w, const char *path);
+
+/*
+ * Rename from to to through io_uring; done(ctx, 0 or -errno) when it has
+ * (a failure is also counted in write_errors and logged).  Never waits.
+ * f, if not NULL, is the open file of that name: the rename follows its
+ * asynchronous open, and its close follows the rename.
+ */
+int writer_rename(struct writer *w, struct wfile *f, const char *from,
+		  const char *to, void (*done)(void *ctx, int res), void *ctx);
 
 /*
  * Of a settled file: the bytes from offset 0 that are on disk, up to the

@@ -463,6 +463,55 @@ int writer_mkdir(struct writer *w, const char *path)
 	return 0;
 }
 
+int writer_rename(struct writer *w, struct wfile *f, const char *from,
+		  const char *to, void (*done)(void *ctx, int res), void *ctx)
+{
+	size_t lf = strlen(from) + 1, lt = strlen(to) + 1;
+	struct wreq *r = writer_req_get(w, f, lf);
+	char *p;
+
+	if (!r)
+		return -ENOMEM;
+	p = malloc(lf + lt);
+	if (!p) {
+		writer_req_put(w, r);
+		return -ENOMEM;
+	}
+	memcpy(p, from, lf);
+	memcpy(p + lf, to, lt);
+	r->op = WOP_RENAME;
+	r->iov[0].iov_base = p;
+	r->done = done;
+	r->done_ctx = ctx;
+	w->st.renames++;
+	if (f && f->opening)
+		writer_req_issue(w, r); /* after the open, from its queue */
+	else
+		writer_issue(w, r);
+	return 0;
+}
+
+void writer_path_done(struct writer *w, struct wreq *r, int res)
+{
+	if (r->op == WOP_MKDIR && res < 0 && res != -EEXIST) {
+		w->st.write_errors++;
+		pr_warn("cannot create %s: %s\n", (char *)r->iov[0].iov_base,
+			strerror(-res));
+	}
+	if (r->op == WOP_RENAME) {
+		if (res < 0) {
+			w->st.write_errors++;
+			pr_warn("cannot rename %s to %s: %s\n",
+				(char *)r->iov[0].iov_base,
+				(char *)r->iov[0].iov_base + r->off,
+				strerror(-res));
+		}
+		if (r->done)
+			r->done(r->done_ctx, res);
+	}
+	writer_req_put(w, r);
+}
+
 uint64_t wfile_written_prefix(const struct wfile *f)
 {
 	return f->errors && f->bad_off < f->end ? f->bad_off : f->end;

@@ -32,7 +32,8 @@ enum wop {
 	WOP_OPEN, /* openat of f->path (or into fixed slot f->fd) */
 	WOP_TRUNC, /* ftruncate to off (IORING_OP_FTRUNCATE) */
 	WOP_CLOSE, /* close f->fd (or its fixed slot) */
-	WOP_MKDIR, /* mkdirat of the path in scratch; f is NULL */
+	WOP_MKDIR, /* mkdirat of the path in iov[0]; f is NULL */
+	WOP_RENAME, /* renameat of iov[0] to the string at iov[0] + off */
 };
 
 /* An aligned O_DIRECT staging block, at file offset off. */
@@ -67,6 +68,9 @@ struct wreq {
 	/* sparse mode: bytes it writes that are not the file's (padding) */
 	uint32_t extra;
 	uint64_t born_ns; /* when the request was started (linger) */
+	/* WOP_RENAME: told the result */
+	void (*done)(void *ctx, int res);
+	void *done_ctx;
 };
 
 struct wfile;
@@ -195,6 +199,8 @@ int writer_req_issue(struct writer *w, struct wreq *r);
 void writer_req_put(struct writer *w, struct wreq *r);
 /* f's pending requests to the queue, or failed with err (-errno). */
 void writer_release_pending(struct writer *w, struct wfile *f, int err);
+/* A WOP_MKDIR or WOP_RENAME completed (writer_file.c). */
+void writer_path_done(struct writer *w, struct wreq *r, int res);
 /* A write of bytes at off failed with err (-errno): count, log once. */
 void writer_file_fail(struct wfile *f, int err, uint64_t off, uint64_t bytes,
 		      struct writer *w);

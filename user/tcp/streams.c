@@ -269,6 +269,56 @@ static void dir_drop(struct streams *s, struct sdir *sd, uint32_t len)
 
 static void emit(struct streams *s, struct sflow *sf);
 
+/* sd's file has its new name, or keeps its old one. */
+static void renamed(void *ctx, int res)
+{
+	struct sdir *sd = ctx;
+	struct sflow *sf = sd->sf;
+
+	sd->renaming = false;
+	if (res < 0) {
+		dir_errors(sf->s, sd, 1);
+		if (!sf->ended) { /* the index names the file as it is */
+			free(sd->name);
+			sd->name = sd->disk_name;
+			sd->disk_name = NULL;
+		}
+	}
+	free(sd->disk_name);
+	sd->disk_name = NULL;
+	if (!--sf->closing && sf->ended)
+		emit(sf->s, sf);
+}
+
+/* Rename sd's file from disk_name to name, through the writer. */
+static void rename_dir(struct streams *s, struct sdir *sd)
+{
+	char from[PATH_MAX + 16], to[PATH_MAX + 16];
+
+	path_of(s, sd->disk_name, from, sizeof(from));
+	path_of(s, sd->name, to, sizeof(to));
+	if (writer_rename(s->w, sd->wf, from, to, renamed, sd)) {
+		sd->sf->closing++;
+		renamed(sd, -ENOMEM);
+		return;
+	}
+	sd->renaming = true;
+	sd->sf->closing++;
+	s->st.renames++;
+}
+
+/*
+ * Until a rename of sd's file has landed: a reopen by its new name must
+ * not create a file the rename then replaces.  Live: false at once.
+ */
+static bool rename_settled(struct streams *s, struct sdir *sd)
+{
+	while (sd->disk_name && s->o.may_wait && writer_inflight(s->w) &&
+	       !writer_wait(s->w))
+		;
+	return !sd->disk_name;
+}
+
 /* A file of sd closed: its failed writes are known now. */
 static void closed(struct sdir *sd, uint64_t errors, int err)
 {
@@ -282,6 +332,8 @@ static void closed(struct sdir *sd, uint64_t errors, int err)
 		sd->failed = true;
 	}
 	sd->closing = false;
+	if (sd->disk_name && !sd->renaming)
+		rename_dir(sf->s, sd);
 	if (!--sf->closing && sf->ended)
 		emit(sf->s, sf);
 }
@@ -416,7 +468,7 @@ static int open_file(struct streams *s, struct sdir *sd)
 		while (s->o.direct && sd->closing && s->o.may_wait &&
 		       writer_inflight(s->w) && !writer_wait(s->w))
 			;
-		if (s->o.direct && sd->closing) {
+		if ((s->o.direct && sd->closing) || !rename_settled(s, sd)) {
 			s->st.room_drops++;
 			return -EMFILE;
 		}
@@ -507,7 +559,7 @@ static void on_data(void *arg, struct flow *f, int d, uint64_t off,
 /* Until sd's bytes read back from its file; false: not without waiting. */
 static bool dir_landed(struct streams *s, struct sdir *sd)
 {
-	if (!(sd->wf && wfile_busy(sd->wf)) && !sd->closing)
+	if (!(sd->wf && wfile_busy(sd->wf)) && !sd->closing && !sd->disk_name)
 		return true;
 	if (!s->o.may_wait)
 		return false;
@@ -516,7 +568,7 @@ static bool dir_landed(struct streams *s, struct sdir *sd)
 	while (sd->closing)
 		if (writer_wait(s->w))
 			return false;
-	return true;
+	return rename_settled(s, sd);
 }
 
 /* Compare with the bytes written before (rare: retransmissions only). */
@@ -565,7 +617,6 @@ static void on_swapped(void *arg, struct flow *f)
 {
 	struct streams *s = arg;
 	struct sflow *sf = f->user;
-	char from[PATH_MAX + 16], to[PATH_MAX + 16];
 	struct sdir *tmp;
 	int d;
 
@@ -583,19 +634,16 @@ static void on_swapped(void *arg, struct flow *f)
 		name = file_name(f, d);
 		if (!name)
 			continue;
-		if (sd->created) {
-			/* Rare (a late SYN), and a rename never waits long. */
-			path_of(s, sd->name, from, sizeof(from));
-			path_of(s, name, to, sizeof(to));
-			if (rename(from, to)) {
-				pr_warn("cannot rename %s: %s\n", from,
-					strerror(errno));
-				free(name);
-				continue;
-			}
+		if (!sd->created || sd->disk_name) {
+			free(sd->name); /* no file yet, or its rename is due */
+			sd->name = name;
+			continue;
 		}
-		free(sd->name);
+		/* Rare (a late SYN): after a close in flight, or now. */
+		sd->disk_name = sd->name;
 		sd->name = name;
+		if (!sd->closing)
+			rename_dir(s, sd);
 	}
 }
 
@@ -640,7 +688,7 @@ static void finish_dir(struct streams *s, struct flow *f, int d,
 	}
 	if (size == WRITER_SIZE_KEEP || !sd->created)
 		return;
-	if (make_room(s)) {
+	if (!rename_settled(s, sd) || make_room(s)) {
 		s->st.room_drops++;
 		dir_errors(s, sd, 1);
 		return;
@@ -694,6 +742,7 @@ static void emit(struct streams *s, struct sflow *sf)
 	s->pending--;
 	for (d = 0; d < 2; d++) {
 		free(sf->dirs[d].name);
+		free(sf->dirs[d].disk_name);
 		streams_hold_drop(&sf->dirs[d]);
 	}
 	free(sf);

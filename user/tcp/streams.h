@@ -78,6 +78,7 @@ struct streams_stats {
 	uint64_t write_errors; /* failed opens and writes, index included */
 	uint64_t flows; /* lines queued to the index */
 	uint64_t written_once; /* files written in one open-write-close */
+	uint64_t renames; /* files renamed: a late SYN swapped the roles */
 	uint64_t hold_full; /* directions streamed: hold_total reached */
 	uint64_t held_max; /* most bytes held at once */
 	uint64_t verify_unknown; /* overlaps not compared (writes in flight) */

@@ -32,6 +32,12 @@ struct sdir {
 	struct sflow *sf;
 	struct wfile *wf; /* NULL when closed */
 	char *name; /* relative to DIR; set on the first byte */
+	/*
+	 * The name on disk while a rename to name is due (after a close in
+	 * flight) or in flight (renaming): a late SYN swapped the flow.
+	 */
+	char *disk_name;
+	bool renaming;
 	uint64_t end; /* highest offset written */
 	uint64_t errors; /* failed opens and writes, the flow's write_errors */
 	uint64_t dropped; /* bytes never handed to the writer */
