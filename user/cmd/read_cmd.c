@@ -333,8 +333,8 @@ static void summary(struct reader_run *rr)
 		" bytes written, %" PRIu64 " budget gaps, %" PRIu64
 		" copies, %" PRIu64 " reopens, %" PRIu64
 		" write errors, %" PRIu64 " written once (%" PRIu64
-		" past the memory bound), %" PRIu64 " renamed after a late SYN, %" PRIu64
-		" loop waits\n",
+		" past the memory bound), %" PRIu64
+		" renamed after a late SYN, %" PRIu64 " loop waits\n",
 		ss.files, ws.bytes_written - ws.sparse_extra, rc->budget_skips,
 		rc->copies, ss.reopens, ss.write_errors, ss.written_once,
 		ss.hold_full, ss.renames, ws.waits);
