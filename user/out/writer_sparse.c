@@ -29,9 +29,7 @@
  * Spare blocks are kept per size for reuse while blocks in use and spare
  * ones together stay within the bound; a new block of a size with no
  * spare frees spare ones of other sizes to make room.  (Freed and
- * allocated again, a block's pages were faulted and zeroed anew: a
- * quarter of the CPU time of an offline read with the pool at a quarter
- * of the bound, measured.)
+ * allocated again, a block's pages may be faulted and zeroed anew.)
  */
 #include <errno.h>
 #include <fcntl.h>
