@@ -350,7 +350,10 @@ static void dir_closed(void *ctx, uint64_t errors, int err)
 /* ... a file written in one chain, through a registered slot */
 static void once_closed(void *ctx, uint64_t errors, int err)
 {
-	closed(ctx, errors, err);
+	struct sdir *sd = ctx;
+
+	sd->sf->s->once_inflight--;
+	closed(sd, errors, err);
 }
 
 /* Close sd's file, size WRITER_SIZE_KEEP or the length to give it. */
@@ -678,6 +681,7 @@ static void finish_dir(struct streams *s, struct flow *f, int d,
 			sd->sf->closing++;
 			s->st.files++;
 			s->st.written_once++;
+			s->once_inflight++;
 		}
 		streams_hold_drop(sd);
 		return;

@@ -50,10 +50,11 @@ bool streams_hold_add(struct streams *s, struct sdir *sd, uint64_t off,
 		/*
 		 * Offline, creates outrun by the reader: wait for chains to
 		 * land and give their bytes back (a file would need a create
-		 * too).  Live, the direction streams into its file.
+		 * too); with none in flight, nothing would give bytes back:
+		 * no wait.  Live, the direction streams into its file.
 		 */
 		while (s->held + cap - h->cap > s->o.hold_total &&
-		       s->o.may_wait && writer_inflight(s->w) &&
+		       s->o.may_wait && s->once_inflight &&
 		       !writer_wait(s->w))
 			;
 		if (s->held + cap - h->cap > s->o.hold_total) {

@@ -68,6 +68,7 @@ struct streams {
 	uint64_t ix_off; /* bytes queued to ixf, so that lines merge */
 	uint64_t shards; /* DIR/0 .. DIR/shards-1 exist or are being made */
 	uint64_t held; /* bytes of struct hold, all flows */
+	unsigned int once_inflight; /* write-once chains not closed yet */
 	uint64_t pending; /* ended flows waiting for their closes */
 	struct streams_opts o;
 	struct streams_stats st;
