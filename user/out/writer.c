@@ -485,8 +485,8 @@ void writer_release_pending(struct writer *w, struct wfile *f, int err)
 			continue;
 		}
 		writer_issue(w, r);
-		if (f->serial)
-			break; /* the next one when this one completed */
+		if (f->max_inflight && f->inflight >= f->max_inflight)
+			break; /* the next one when one completed */
 	}
 }
 
@@ -573,7 +573,7 @@ int writer_req_issue(struct writer *w, struct wreq *r)
 	if (w->aborting)
 		return -ECANCELED;
 	if (f->opening || (f->flushing && !r->flush) ||
-	    (f->serial && f->inflight)) {
+	    (f->max_inflight && f->inflight >= f->max_inflight)) {
 		/*
 		 * Issued by open_done(); behind a flush, once the flush
 		 * landed (an O_DIRECT write must not race a buffered one
@@ -650,7 +650,7 @@ static void req_complete(struct writer *w, struct wreq *r, int res)
 	}
 	if (r->flush)
 		writer_direct_flush_done(w, r);
-	if (f->serial)
+	if (f->max_inflight)
 		writer_release_pending(w, f, 0); /* the next one, in order */
 	writer_req_put(w, r);
 }

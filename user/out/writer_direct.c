@@ -270,9 +270,13 @@ void writer_direct_flush_tick(struct writer *w)
 		if (f->flushing)
 			return;
 	}
+	/* Each file once an interval (a flush at every tick doubled -w's
+	 * writes, half of them through the page cache). */
 	for (f = w->files; f; f = f->next) {
 		if (f->direct && f->fd_buf >= 0 && !f->errors &&
+		    w->now_ns - f->flush_ns >= w->flush_ns &&
 		    unflushed(f, &from)) {
+			f->flush_ns = w->now_ns;
 			flush_one(w, f);
 			return;
 		}
@@ -346,7 +350,7 @@ int writer_direct_open(struct writer *w, struct wfile *f, int flags)
 	if (f->fd < 0)
 		return f->fd;
 	if (fstat(f->fd, &sb) || !S_ISREG(sb.st_mode)) {
-		f->serial = true; /* a FIFO, a device: buffered, in order */
+		f->max_inflight = 1; /* a FIFO, a device: buffered, in order */
 		return 0;
 	}
 	fl = fcntl(f->fd, F_GETFL);
@@ -366,6 +370,15 @@ int writer_direct_open(struct writer *w, struct wfile *f, int flags)
 		}
 		f->direct = true;
 		f->ops = &writer_direct_ops;
+		/*
+		 * Two blocks in flight, one at the disk and the next ready:
+		 * each write extends the file, which takes the inode's lock
+		 * exclusively for the whole write (ext4), so more io-wq
+		 * workers on one file only contend for it (measured: 25-40%
+		 * of a live -w capture's CPU in rwsem_down_write_slowpath and
+		 * rwsem_spin_on_owner, none with this bound).
+		 */
+		f->max_inflight = 2;
 		return 0;
 	}
 	if (errno != EINVAL) {

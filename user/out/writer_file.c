@@ -35,7 +35,7 @@ static int file_open_async(struct writer *w, struct wfile *f, int flags)
 	return 0;
 }
 
-/* Whether fd is a stream (FIFO, socket, device): wfile.serial. */
+/* Whether fd is a stream (FIFO, socket, device): one write at a time. */
 static bool writer_fd_is_stream(int fd)
 {
 	struct stat sb;
@@ -132,7 +132,7 @@ int writer_open(struct writer *w, const char *path, int extra_flags,
 		f->fd = writer_sys_open(f->path, flags);
 		ret = f->fd < 0 ? f->fd : 0;
 		if (!ret)
-			f->serial = writer_fd_is_stream(f->fd);
+			f->max_inflight = writer_fd_is_stream(f->fd) ? 1 : 0;
 	}
 	if (ret) {
 		if (sparse)

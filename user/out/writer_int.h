@@ -128,11 +128,16 @@ struct wfile {
 	 * (serial) for the write before them, oldest first
 	 */
 	struct wreq *pending, *pending_last;
-	/* not a regular file (a FIFO): one write in flight, in order */
-	bool serial;
+	/*
+	 * Writes in flight at most (0: no bound): 1, in order, to what is
+	 * not a regular file (a FIFO); 2 to a direct append-only file
+	 * (writer_direct_open says why)
+	 */
+	unsigned int max_inflight;
 	int fd_buf; /* direct, with a flush interval: the file without O_DIRECT */
 	bool flushing; /* direct: a flush write is in flight */
 	uint64_t flushed; /* direct: bytes up to here are in the file */
+	uint64_t flush_ns; /* direct: when its last flush started */
 	/* Closing (writer_close_async): */
 	bool closing;
 	bool tail_done; /* ops->close_tail was asked */
