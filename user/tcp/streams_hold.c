@@ -54,8 +54,7 @@ bool streams_hold_add(struct streams *s, struct sdir *sd, uint64_t off,
 		 * no wait.  Live, the direction streams into its file.
 		 */
 		while (s->held + cap - h->cap > s->o.hold_total &&
-		       s->o.may_wait && s->once_inflight &&
-		       !writer_wait(s->w))
+		       s->o.may_wait && s->once_inflight && !writer_wait(s->w))
 			;
 		if (s->held + cap - h->cap > s->o.hold_total) {
 			s->st.hold_full++;
