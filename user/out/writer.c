@@ -450,7 +450,9 @@ static void issue_queued(struct writer *w)
 	struct wreq *r, *c, *next;
 
 	while ((r = w->queued)) {
-		if (!w->aborting && w->inflight + chain_len(r) > w->sq_entries)
+		/* a close still goes to the kernel when aborting: room first */
+		if ((!w->aborting || r->op == WOP_CLOSE) &&
+		    w->inflight + chain_len(r) > w->sq_entries)
 			break;
 		w->queued = r->next;
 		if (!w->queued)
@@ -715,7 +717,7 @@ int writer_flush(struct writer *w)
 	return submit(w, true);
 }
 
-int writer_wait_completion(struct writer *w)
+int writer_wait(struct writer *w)
 {
 	int ret;
 
@@ -730,11 +732,6 @@ int writer_wait_completion(struct writer *w)
 	return ret < 0 ? ret : 0;
 }
 
-int writer_wait(struct writer *w)
-{
-	return writer_wait_completion(w);
-}
-
 int writer_drain(struct writer *w)
 {
 	bool was = w->draining;
@@ -746,7 +743,7 @@ int writer_drain(struct writer *w)
 		ret = writer_flush(w);
 		if (ret < 0 || (!w->inflight && !w->queued && !w->dirty))
 			break;
-		ret = writer_wait_completion(w);
+		ret = writer_wait(w);
 		if (ret < 0)
 			break;
 	}

@@ -69,7 +69,7 @@ static int stage_take(struct writer *w, struct wfile *f)
 			break;
 		}
 		w->st.stage_waits++;
-		ret = writer_wait_completion(w);
+		ret = writer_wait(w);
 		if (ret < 0)
 			return ret;
 	}

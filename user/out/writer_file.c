@@ -155,7 +155,7 @@ int writer_settle(struct writer *w, struct wfile *f)
 		f->ops->settle(w, f);
 	writer_file_flush(w, f);
 	while (f->inflight) {
-		ret = writer_wait_completion(w);
+		ret = writer_wait(w);
 		if (ret < 0)
 			return ret;
 	}
@@ -294,7 +294,7 @@ int writer_close_async(struct writer *w, struct wfile *f, uint64_t size,
 	if (w->nclosing_fds >= w->max_closing) {
 		w->st.close_waits++;
 		while (w->nclosing_fds >= w->max_closing && w->inflight)
-			if (writer_wait_completion(w) < 0)
+			if (writer_wait(w) < 0)
 				break;
 	}
 	writer_file_flush(w, f);
@@ -337,7 +337,7 @@ int writer_close_at(struct writer *w, struct wfile *f, uint64_t size)
 			   closed_sync, &cw);
 	writer_run_closed(w);
 	while (!cw.done) {
-		ret = writer_wait_completion(w);
+		ret = writer_wait(w);
 		if (ret < 0 || (!cw.done && !w->inflight && !w->queued))
 			break;
 	}

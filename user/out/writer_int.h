@@ -209,8 +209,6 @@ void writer_path_done(struct writer *w, struct wreq *r, int res);
 /* A write of bytes at off failed with err (-errno): count, log once. */
 void writer_file_fail(struct wfile *f, int err, uint64_t off, uint64_t bytes,
 		      struct writer *w);
-/* Submit what is prepared and wait for (at least) one completion. */
-int writer_wait_completion(struct writer *w);
 
 /* A request later writes may extend (max_iov iovecs). */
 struct wreq *writer_req_get_big(struct writer *w, struct wfile *f,
