@@ -415,9 +415,8 @@ static int parse_filter(struct reader_run *rr, int argc, char **argv)
 	char err[512], *expr;
 	int ret;
 
-	expr = argc ? filter_join_args(argc, argv)
-		    : strdup(FILTER_PLAN_DEFAULT);
-	if (!expr) {
+	expr = argc ? filter_join_args(argc, argv) : NULL;
+	if (argc && !expr) {
 		pr_warn("out of memory\n");
 		return -ENOMEM;
 	}

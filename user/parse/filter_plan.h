@@ -17,14 +17,8 @@
 #include "fs_shared.h"
 #include "parse/pcap_expr.h"
 
-/*
- * What no expression means: every TCP frame, also behind up to four VLAN
- * tags (each libpcap "vlan" moves the offsets of what follows it by the
- * 4 bytes of a tag, so each level nests inside the previous one).
- */
-#define FILTER_PLAN_DEFAULT                                     \
-	"tcp or (vlan and (tcp or (vlan and (tcp or (vlan and " \
-	"(tcp or (vlan and tcp)))))))"
+/* What no expression means (Ethernet, as XDP sees frames). */
+#define FILTER_PLAN_DEFAULT PCAP_EXPR_DEFAULT
 
 enum filter_path {
 	FILTER_PATH_RULES, /* the classifier's rule set */

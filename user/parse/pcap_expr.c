@@ -22,6 +22,7 @@ struct compiled {
 
 struct pcap_expr {
 	char *text;
+	bool dflt; /* no expression: the default, per link type */
 	unsigned int n;
 	struct compiled c[MAX_LINKTYPES];
 	struct sock_filter *classic; /* c[0] in the kernel's layout */
@@ -49,7 +50,9 @@ static int compile(struct pcap_expr *e, uint32_t linktype, char *err,
 	if (!p)
 		return -ENOMEM;
 	/* Netmask 0, as tcpdump -r compiles: "ip broadcast" works. */
-	if (pcap_compile(p, &c->prog, e->text, 1, 0)) {
+	if (pcap_compile(p, &c->prog, e->text, 1, 0) &&
+	    (!e->dflt ||
+	     pcap_compile(p, &c->prog, PCAP_EXPR_DEFAULT_NO_VLAN, 1, 0))) {
 		snprintf(err, errlen, "%s", pcap_geterr(p));
 		ret = -EINVAL;
 	} else {
@@ -67,10 +70,11 @@ int pcap_expr_new(const char *expr, uint32_t linktype, struct pcap_expr **out,
 	unsigned int i;
 	int ret;
 
-	if (!e || !(e->text = strdup(expr))) {
+	if (!e || !(e->text = strdup(expr ? expr : PCAP_EXPR_DEFAULT))) {
 		free(e);
 		return -ENOMEM;
 	}
+	e->dflt = !expr;
 	ret = compile(e, linktype, err, errlen);
 	if (!ret) {
 		e->classic = calloc(e->c[0].prog.bf_len, sizeof(*e->classic));

@@ -19,11 +19,25 @@
 /* pcap LINKTYPE_ETHERNET: what XDP sees. */
 #define PCAP_EXPR_ETHERNET 1
 
+/*
+ * What no expression means: every TCP frame, also behind up to four VLAN
+ * tags (each libpcap "vlan" moves the offsets of what follows it by the
+ * 4 bytes of a tag, so each level nests inside the previous one).  On a
+ * link type without VLAN tags (Linux cooked, raw IP, loopback), where
+ * libpcap refuses "vlan": "tcp".
+ */
+#define PCAP_EXPR_DEFAULT                                       \
+	"tcp or (vlan and (tcp or (vlan and (tcp or (vlan and " \
+	"(tcp or (vlan and tcp)))))))"
+#define PCAP_EXPR_DEFAULT_NO_VLAN "tcp"
+
 struct pcap_expr;
 
 /*
- * Compile expr for linktype (a pcap LINKTYPE_* value).  Returns 0, or
- * -EINVAL with libpcap's message in err, or -ENOMEM.
+ * Compile expr for linktype (a pcap LINKTYPE_* value); NULL: the default,
+ * PCAP_EXPR_DEFAULT (or _NO_VLAN where libpcap has no VLAN tags for the
+ * link type).  Returns 0, or -EINVAL with libpcap's message in err, or
+ * -ENOMEM.
  */
 int pcap_expr_new(const char *expr, uint32_t linktype, struct pcap_expr **out,
 		  char *err, size_t errlen);
