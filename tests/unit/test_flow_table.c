@@ -310,6 +310,7 @@ static void test_timeouts(void)
 /* A hole that never fills: the gap is reported when the flow ends. */
 static void test_gap_reported(void)
 {
+	struct flow_table_stats st;
 	struct flow_table *ft;
 	struct rec r;
 
@@ -320,6 +321,11 @@ static void test_gap_reported(void)
 	CHECK_EQ(r.n, 1);
 	CHECK_EQ(r.e[0].gaps[0], 1);
 	CHECK_EQ(r.data[0], 5);
+	/* the table's totals: the 10-byte hole, the 5 bytes after it */
+	flow_table_get_stats(ft, &st);
+	CHECK_EQ(st.gaps, 1);
+	CHECK_EQ(st.gap_bytes, 10);
+	CHECK_EQ(st.stream_bytes, 5);
 	flow_table_destroy(ft);
 }
 

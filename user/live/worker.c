@@ -564,6 +564,9 @@ static void worker_publish_stats(struct worker *wk)
 		STAT_SET(wk, flows, fs.flows);
 		STAT_SET(wk, flows_active, fs.active);
 		STAT_SET(wk, evicted, fs.evictions);
+		STAT_SET(wk, gaps, fs.gaps);
+		STAT_SET(wk, gap_bytes, fs.gap_bytes);
+		STAT_SET(wk, stream_bytes, fs.stream_bytes);
 		STAT_SET(wk, hold_budget, rc->budget_skips);
 		if (rc->ref_segs > wk->st.held_frames_max)
 			STAT_SET(wk, held_frames_max, rc->ref_segs);

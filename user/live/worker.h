@@ -65,11 +65,11 @@ struct worker_stats {
 	uint64_t flows; /* flows this worker owned */
 	uint64_t flows_active;
 	uint64_t evicted; /* flows ended for the flow-table bound */
-	uint64_t gaps; /* holes recorded in streams */
+	uint64_t gaps; /* holes recorded in streams (of the flows ended) */
 	uint64_t gap_bytes;
 	uint64_t held_frames_max; /* most frames held by the reassembler */
 	uint64_t hold_budget; /* segments past the held-frame budget */
-	uint64_t stream_bytes; /* in-order stream bytes written */
+	uint64_t stream_bytes; /* stream bytes reassembled (flows ended) */
 	/* times the loop waited for the writer (writer_stats.waits): 0 */
 	uint64_t loop_waits;
 	/* --streams output (streams_stats) */

@@ -278,8 +278,12 @@ static void flow_end(struct flow_table *ft, struct flow *f, enum flow_end why)
 	list_del(f);
 	if (ft->jump_flow == f)
 		ft->jump_flow = NULL;
-	for (d = 0; d < 2; d++)
+	for (d = 0; d < 2; d++) {
 		reasm_finish(&f->dir[d]);
+		ft->st.gaps += f->dir[d].st.gaps;
+		ft->st.gap_bytes += f->dir[d].st.gap_bytes;
+		ft->st.stream_bytes += f->dir[d].st.bytes;
+	}
 	if (ft->ops.end)
 		ft->ops.end(ft->arg, f, why);
 	for (d = 0; d < 2; d++)

@@ -116,6 +116,8 @@ struct flow_table_stats {
 	/* packets stamped more than idle_timeout ahead of the clock that the
 	 * next packet did not confirm: the clock ignored them */
 	uint64_t time_outliers;
+	/* both directions of the flows that ended: holes, and stream bytes */
+	uint64_t gaps, gap_bytes, stream_bytes;
 };
 
 void flow_table_cfg_default(struct flow_table_cfg *cfg);
