@@ -780,9 +780,8 @@ static const struct t_case cases[] = {
 	T_CASE(test_close_async),    T_CASE(test_close_async_error),
 	T_CASE(test_chains),	     T_CASE(test_chain_fails),
 	T_CASE(test_sq_full_queues), T_CASE(test_abort_queued_closes),
-	T_CASE(test_mkdir),
-	T_CASE(test_sparse_direct),  T_CASE(test_sparse_bound),
-	T_CASE(test_chain_direct),
+	T_CASE(test_mkdir),	     T_CASE(test_sparse_direct),
+	T_CASE(test_sparse_bound),   T_CASE(test_chain_direct),
 };
 
 T_MAIN(cases)
