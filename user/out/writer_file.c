@@ -381,8 +381,9 @@ int writer_write_file(struct writer *w, const char *path, int flags,
 		ret = writer_open(w, path, WRITER_ASYNC_OPEN | flags, &f);
 		if (ret)
 			return ret;
-		if (len)
-			writer_write(w, f, 0, ptr, len, b);
+		/* a refused write: the close tells fn the file failed */
+		if (len && (ret = writer_write(w, f, 0, ptr, len, b)))
+			writer_file_fail(f, ret, 0, len, w);
 		return writer_close_async(w, f, size, fn, ctx);
 	}
 	f = file_new(w, path);
