@@ -414,8 +414,7 @@ static void prep_one(struct writer *w, struct wreq *r)
 				       (char *)r->iov[0].iov_base + r->off, 0);
 		break;
 	}
-	if (f && f->fixed && r->op != WOP_OPEN && r->op != WOP_CLOSE &&
-	    r->op != WOP_RENAME)
+	if (f && f->fixed && (r->op == WOP_WRITE || r->op == WOP_TRUNC))
 		sqe->flags |= IOSQE_FIXED_FILE;
 	sqe->flags |= r->link_flags;
 	io_uring_sqe_set_data(sqe, r);

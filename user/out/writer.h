@@ -113,6 +113,13 @@ typedef void (*writer_closed_fn)(void *ctx, uint64_t errors, int err);
  */
 #define WRITER_DIRECT_SPARSE 0x08000000
 
+/*
+ * writer_open() flag, with WRITER_ASYNC_OPEN: create the file's directory
+ * first (mode 0755, an existing one is fine), in the same io_uring chain,
+ * so that the open follows it without a wait.
+ */
+#define WRITER_MKDIR_FIRST 0x04000000
+
 struct writer_opts {
 	unsigned int ring_entries; /* io_uring SQ size (default 256) */
 	unsigned int max_iov; /* iovecs merged per writev (default 64) */

@@ -21,15 +21,55 @@
 #include "lib/log.h"
 #include "out/writer_int.h"
 
-/* Queue an openat of f's path; the fd arrives in open_done(). */
-static int file_open_async(struct writer *w, struct wfile *f, int flags)
+/*
+ * A mkdirat of f's directory to go first in r's chain, linked hard (an
+ * existing directory's -EEXIST does not cancel the rest); NULL: no memory.
+ */
+static struct wreq *mkdir_first(struct writer *w, struct wfile *f,
+				struct wreq *r)
 {
-	struct wreq *r = writer_req_get(w, f, 0);
+	struct wreq *m = writer_req_get(w, f, 0);
+	char *dir, *slash;
+
+	if (!m)
+		return NULL;
+	dir = strdup(f->path);
+	slash = dir ? strrchr(dir, '/') : NULL;
+	if (!slash) {
+		free(dir);
+		writer_req_put(w, m);
+		return NULL;
+	}
+	*slash = '\0';
+	m->op = WOP_MKDIR;
+	m->iov[0].iov_base = dir;
+	m->chain = r;
+	m->link_flags = IOSQE_IO_HARDLINK;
+	w->st.mkdirs++;
+	return m;
+}
+
+/*
+ * Queue an openat of f's path (with mkdir, after its directory's); the
+ * fd arrives in open_done().
+ */
+static int file_open_async(struct writer *w, struct wfile *f, int flags,
+			   bool mkdir)
+{
+	struct wreq *r = writer_req_get(w, f, 0), *m;
 
 	if (!r)
 		return -ENOMEM;
 	r->op = WOP_OPEN;
 	r->total = (unsigned int)flags;
+	if (mkdir) {
+		m = mkdir_first(w, f, r);
+		if (!m) {
+			writer_req_put(w, r);
+			return -ENOMEM;
+		}
+		r = m;
+	}
 	f->opening = true;
 	writer_issue(w, r);
 	return 0;
@@ -112,8 +152,9 @@ int writer_open(struct writer *w, const char *path, int extra_flags,
 		return -EOPNOTSUPP;
 	if (!(extra_flags & WRITER_KEEP))
 		flags |= O_TRUNC;
-	flags |= extra_flags & ~(WRITER_DIRECT | WRITER_ASYNC_OPEN |
-				 WRITER_KEEP | WRITER_DIRECT_SPARSE);
+	flags |= extra_flags &
+		 ~(WRITER_DIRECT | WRITER_ASYNC_OPEN | WRITER_KEEP |
+		   WRITER_DIRECT_SPARSE | WRITER_MKDIR_FIRST);
 	if (sparse)
 		flags |= O_DIRECT;
 	f = file_new(w, path);
@@ -125,7 +166,8 @@ int writer_open(struct writer *w, const char *path, int extra_flags,
 		w->nsparse++;
 	}
 	if (async) {
-		ret = file_open_async(w, f, flags);
+		ret = file_open_async(w, f, flags,
+				      extra_flags & WRITER_MKDIR_FIRST);
 	} else if (direct) {
 		ret = writer_direct_open(w, f, flags);
 	} else {
@@ -366,11 +408,11 @@ int writer_write_file(struct writer *w, const char *path, int flags,
 		      uint64_t size, writer_closed_fn fn, void *ctx)
 {
 	bool sparse = flags & WRITER_DIRECT_SPARSE;
-	struct wreq *op, *wr = NULL, *cl;
+	struct wreq *op, *wr = NULL, *cl, *m = NULL;
 	struct wfile *f;
 	int ret;
 
-	if (flags & ~WRITER_DIRECT_SPARSE)
+	if (flags & ~(WRITER_DIRECT_SPARSE | WRITER_MKDIR_FIRST))
 		return -EINVAL;
 	if (sparse &&
 	    (!w->has_ftruncate || len % WRITER_DIO_ALIGN ||
@@ -399,13 +441,18 @@ int writer_write_file(struct writer *w, const char *path, int flags,
 	op = writer_req_get(w, f, 0);
 	if (len)
 		wr = writer_req_get(w, f, 0);
-	if (!cl || !op || (len && !wr)) {
+	if (op && (flags & WRITER_MKDIR_FIRST))
+		m = mkdir_first(w, f, op);
+	if (!cl || !op || (len && !wr) ||
+	    ((flags & WRITER_MKDIR_FIRST) && !m)) {
 		if (cl)
 			writer_req_put(w, cl);
 		if (op)
 			writer_req_put(w, op);
 		if (wr)
 			writer_req_put(w, wr);
+		if (m)
+			writer_req_put(w, m);
 		file_free(f);
 		return -ENOMEM;
 	}
@@ -431,6 +478,8 @@ int writer_write_file(struct writer *w, const char *path, int flags,
 	op->total = O_WRONLY | O_CREAT | O_TRUNC | (sparse ? O_DIRECT : 0);
 	op->chain = wr ? wr : cl;
 	op->link_flags = IOSQE_IO_LINK;
+	if (m)
+		op = m; /* the chain starts with the mkdir */
 	file_link(w, f);
 	w->st.chains++;
 	w->st.closes++;

@@ -233,17 +233,20 @@ static void path_of(const struct streams *s, const char *name, char *buf,
 /*
  * On a flow's first byte: the shard of id exists, and the next one is on
  * its way (through io_uring, a thousand flows before a file needs it); a
- * flow that jumped past them gets its shard now, synchronously.
+ * flow that jumped past them (flows without data, a scan) gets its shard
+ * and the next made now, and the files in those two create their
+ * directory first, in their open's chain.  Returns whether the files of
+ * shard id / STREAMS_SHARD_FLOWS must.
  */
-static void shard_ready(struct streams *s, uint64_t id)
+static bool shard_ready(struct streams *s, uint64_t id)
 {
 	uint64_t shard = id / STREAMS_SHARD_FLOWS;
 	char path[PATH_MAX + 32];
 
 	if (shard >= s->shards) {
-		if (shard_mkdir(s->dir, shard))
-			s->st.write_errors++;
-		s->shards = shard + 1;
+		s->late_shard = shard;
+		s->late = true;
+		s->shards = shard;
 	}
 	while (s->shards <= shard + 1) {
 		snprintf(path, sizeof(path), "%s/%" PRIu64, s->dir, s->shards);
@@ -251,6 +254,7 @@ static void shard_ready(struct streams *s, uint64_t id)
 			s->st.write_errors++;
 		s->shards++;
 	}
+	return s->late && shard - s->late_shard <= 1;
 }
 
 static void dir_errors(struct streams *s, struct sdir *sd, uint64_t n)
@@ -449,7 +453,8 @@ static int open_file(struct streams *s, struct sdir *sd)
 		ret = writer_open(
 			s->w, path,
 			WRITER_ASYNC_OPEN |
-				(s->o.direct ? WRITER_DIRECT_SPARSE : 0),
+				(s->o.direct ? WRITER_DIRECT_SPARSE : 0) |
+				(sd->mkdir_first ? WRITER_MKDIR_FIRST : 0),
 			&sd->wf);
 		if (!ret) {
 			sd->created = true;
@@ -527,7 +532,7 @@ static void on_data(void *arg, struct flow *f, int d, uint64_t off,
 	}
 	if (!sd->name) {
 		/* Shard directories are made ahead of their flows' first byte. */
-		shard_ready(s, f->id);
+		sd->mkdir_first = shard_ready(s, f->id);
 		sd->name = file_name(f, d);
 		if (!sd->name) {
 			sd->failed = true;
@@ -671,9 +676,10 @@ static void finish_dir(struct streams *s, struct flow *f, int d,
 		 * holds the chain's slot until the device has the bytes
 		 * (measured: 10,000 short flows a third slower).
 		 */
-		if (writer_write_file(s->w, path, 0, sd->hold->data,
-				      sd->hold->len, &sd->hold->b, size,
-				      once_closed, sd)) {
+		if (writer_write_file(s->w, path,
+				      sd->mkdir_first ? WRITER_MKDIR_FIRST : 0,
+				      sd->hold->data, sd->hold->len,
+				      &sd->hold->b, size, once_closed, sd)) {
 			dir_drop(s, sd, sd->hold->len);
 		} else {
 			sd->created = true;

@@ -38,6 +38,7 @@ struct sdir {
 	 */
 	char *disk_name;
 	bool renaming;
+	bool mkdir_first; /* its shard was made late: the open makes it too */
 	uint64_t end; /* highest offset written */
 	uint64_t errors; /* failed opens and writes, the flow's write_errors */
 	uint64_t dropped; /* bytes never handed to the writer */
@@ -67,6 +68,8 @@ struct streams {
 	struct wfile *ixf; /* flows.jsonl, O_APPEND: one writev per batch */
 	uint64_t ix_off; /* bytes queued to ixf, so that lines merge */
 	uint64_t shards; /* DIR/0 .. DIR/shards-1 exist or are being made */
+	uint64_t late_shard; /* with late: the last shard made on demand */
+	bool late;
 	uint64_t held; /* bytes of struct hold, all flows */
 	unsigned int once_inflight; /* write-once chains not closed yet */
 	uint64_t pending; /* ended flows waiting for their closes */
