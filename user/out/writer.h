@@ -118,7 +118,7 @@ typedef void (*writer_closed_fn)(void *ctx, uint64_t errors, int err);
  * first (mode 0755, an existing one is fine), in the same io_uring chain,
  * so that the open follows it without a wait.
  */
-#define WRITER_MKDIR_FIRST 0x04000000
+#define WRITER_MKDIR_FIRST 0x02000000
 
 struct writer_opts {
 	unsigned int ring_entries; /* io_uring SQ size (default 256) */
