@@ -6,35 +6,26 @@
 # UDP frame does not, and --streams writes the connection's bytes.
 set -u
 . "$(dirname "$0")/lib.sh"
+export FRAMES_DIR=$FS_ROOT/tests/offline
 
 python3 - "$work" <<'PY'
-import struct, sys
+import os, struct, sys
+sys.path.insert(0, os.environ["FRAMES_DIR"])
+from frames import ETH, ip4, tcp as tcp4, write_pcap
 d = sys.argv[1]
-def csum(b):
-    if len(b) % 2: b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16: s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-A, B = bytes([198, 18, 0, 1]), bytes([198, 18, 0, 2])
-def ip(proto, l4):
-    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 1, 0, 64, proto, 0, A, B)
-    return h[:10] + struct.pack("!H", csum(h)) + h[12:] + l4
 def tcp(flags, seq, data=b""):
-    return ip(6, struct.pack("!HHIIBBHHH", 40000, 80, seq, 0, 5 << 4, flags, 65535, 0, 0) + data)
+    return tcp4(40000, 80, seq, 0, flags, data)
+ip = ip4
 udp = ip(17, struct.pack("!HHHH", 5000, 53, 12, 0) + b"abcd")
 pkts = [tcp(2, 100), tcp(24, 101, b"hello"), udp, tcp(17, 106)]
 heads = {
     113: lambda: struct.pack("!HHH8sH", 0, 1, 6, b"\x02\0\0\0\0\x01\0\0", 0x0800),
     276: lambda: struct.pack("!HHIHBB8s", 0x0800, 0, 2, 1, 0, 6, b"\x02\0\0\0\0\x01\0\0"),
     101: lambda: b"",
-    1: lambda: b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00",
+    1: lambda: ETH,
 }
 for lt in (113, 276, 101):
-    with open(f"{d}/lt{lt}.pcap", "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, lt))
-        for i, p in enumerate(pkts):
-            p = heads[lt]() + p
-            f.write(struct.pack("<IIII", 1700000000, i, len(p), len(p)) + p)
+    write_pcap(f"{d}/lt{lt}.pcap", lt, [heads[lt]() + p for p in pkts])
 def block(t, body):
     body += b"\0" * (-len(body) % 4)
     return struct.pack("<II", t, 12 + len(body)) + body + struct.pack("<I", 12 + len(body))

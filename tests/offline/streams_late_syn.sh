@@ -11,7 +11,8 @@
 # client's bytes and s2c the server's, nothing else is in the directory,
 # flows.jsonl names them, no rename failed.
 set -u
-: "${FS_BIN:?}"
+: "${FS_BIN:?}" "${FS_ROOT:?}"
+export FRAMES_DIR=$FS_ROOT/tests/offline
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail=0
@@ -22,22 +23,12 @@ bad() { echo "FAIL $*"; fail=1; }
 # the whole response) before the client's SYN; the client's 700 bytes
 # after the handshake; then the rest of the server's 6,000 more.
 cat >"$work/mk.py" <<'PY'
-import struct, sys
+import os, sys
+sys.path.insert(0, os.environ["FRAMES_DIR"])
+from frames import A, B, ETH, ACK, FIN, PSH, SYN, tcp, write_pcap
 out, fin_first, head = sys.argv[1], sys.argv[2] == "1", int(sys.argv[3])
-A, B = bytes([198, 18, 0, 1]), bytes([198, 18, 0, 2])
-def csum(b):
-    if len(b) % 2: b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16: s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 def frame(src, dst, sp, dp, seq, ack, flags, data=b""):
-    tcp = struct.pack("!HHIIBBHHH", sp, dp, seq, ack, 5 << 4, flags, 65535, 0, 0) + data
-    ph = src + dst + struct.pack("!BBH", 0, 6, len(tcp))
-    tcp = tcp[:16] + struct.pack("!H", csum(ph + tcp)) + tcp[18:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, src, dst)
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-    return b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + ip + tcp
-SYN, ACK, FIN, PSH = 2, 16, 1, 8
+    return ETH + tcp(sp, dp, seq, ack, flags, data, src, dst)
 c = bytes((i * 7 + 3) & 0xff for i in range(700))
 total = head + 6000
 s = bytes((i * 13 + 5) & 0xff for i in range(total))
@@ -59,10 +50,7 @@ if not fin_first:
         srv(SI + 1 + o, ACK | PSH, s[o:o + 1000])
     srv(SI + 1 + total, ACK | FIN)
 cli(CI + 701, ACK | FIN)
-with open(out, "wb") as f:
-    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-    for i, p in enumerate(pk):
-        f.write(struct.pack("<IIII", 1700000000, i * 1000, len(p), len(p)) + p)
+write_pcap(out, 1, pk)
 open(out + ".c2s", "wb").write(c)
 open(out + ".s2c", "wb").write(s)
 PY

@@ -9,21 +9,15 @@
 # write failed.
 set -u
 . "$(dirname "$0")/lib.sh"
+export FRAMES_DIR=$FS_ROOT/tests/offline
 command -v strace >/dev/null || { echo "SKIP: no strace"; exit 77; }
 
 python3 - "$work/t.pcap" <<'PY'
-import struct, sys
-def csum(b):
-    if len(b) % 2: b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16: s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-A, B = bytes([198, 18, 0, 1]), bytes([198, 18, 0, 2])
+import os, sys
+sys.path.insert(0, os.environ["FRAMES_DIR"])
+from frames import A, B, ETH, tcp, write_pcap
 def frame(sp, dp, src, dst, seq, ack, flags, data=b""):
-    tcp = struct.pack("!HHIIBBHHH", sp, dp, seq, ack, 5 << 4, flags, 65535, 0, 0) + data
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, src, dst)
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-    return b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + ip + tcp
+    return ETH + tcp(sp, dp, seq, ack, flags, data, src, dst)
 pk = [frame(10000 + i, 80, A, B, 1, 0, 2) for i in range(2500)]
 def conn(port, n):
     c = bytes((port + i) & 0xff for i in range(n))
@@ -35,10 +29,7 @@ def conn(port, n):
     pk.append(frame(80, port, B, A, 501, 102 + n, 17))
 conn(40001, 3000)      # short: held, written once
 conn(40002, 300000)    # long: streams into its file
-with open(sys.argv[1], "wb") as f:
-    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-    for i, p in enumerate(pk):
-        f.write(struct.pack("<IIII", 1700000000, i, len(p), len(p)) + p)
+write_pcap(sys.argv[1], 1, pk)
 PY
 
 for io in direct buffered; do
