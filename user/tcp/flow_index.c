@@ -238,16 +238,6 @@ struct buf *flow_index_rec_line(struct flow_index_rec *rec,
 	return &l->b;
 }
 
-struct buf *flow_index_line(const struct flow *fl, enum flow_end why,
-			    const char *const files[2],
-			    const struct flow_index_out out[2],
-			    const char **text, uint32_t *len)
-{
-	struct flow_index_rec *rec = flow_index_record(fl, why, files);
-
-	return rec ? flow_index_rec_line(rec, out, text, len) : NULL;
-}
-
 /*
  * A write cut short (disk full) leaves part of a line at the end: cut the
  * file back to its last whole line.  0, or -errno.

@@ -33,7 +33,7 @@ int flow_index_open(struct flow_index **out, const char *path);
 
 /*
  * The index's path.  Writers open it O_APPEND and write each line whole
- * with one write (flow_index_line), so that the lines of several writers
+ * with one write (flow_index_rec_line), so that the lines of several writers
  * (the workers of a live capture) never interleave.
  */
 const char *flow_index_path(const struct flow_index *ix);
@@ -49,16 +49,6 @@ struct flow_index_out {
 	uint64_t dropped_bytes;
 };
 
-/*
- * f's line, '\n' included, in a new buf (one reference, the caller's) at
- * *text, *len bytes; NULL when out of memory.  files[d]: the direction's
- * file name relative to the index, or NULL; write_errors[d]: failed writes
- * of that file.
- */
-struct buf *flow_index_line(const struct flow *f, enum flow_end why,
-			    const char *const files[2],
-			    const struct flow_index_out out[2],
-			    const char **text, uint32_t *len);
 
 /*
  * The same in two steps, for a line written when the flow's files have
