@@ -14,27 +14,14 @@
 #include <sys/vfs.h>
 
 #include "lib/log.h"
+#include "lib/mkdir_p.h"
 #include "live/xdp_prog_int.h"
 
 #define BPFFS "/sys/fs/bpf"
 
 int xdp_pins_mkdir(const char *dir)
 {
-	char buf[PATH_MAX], *s;
-
-	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (s = buf + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = 0;
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(buf, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
+	return mkdir_p(dir, 0700);
 }
 
 /*

@@ -24,6 +24,7 @@
 
 #include "tcp/flow_index.h"
 #include "lib/log.h"
+#include "lib/mkdir_p.h"
 #include "tcp/streams.h"
 #include "tcp/streams_int.h"
 
@@ -41,32 +42,13 @@ static void lru_add(struct streams *s, struct sdir *sd)
 	s->lru.next = sd;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char tmp[PATH_MAX], *p;
-
-	if (snprintf(tmp, sizeof(tmp), "%s", dir) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(tmp, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int streams_open_index(const char *dir, struct flow_index **ix, char *err,
 		       size_t errlen)
 {
 	char path[PATH_MAX + 16];
 	int ret;
 
-	ret = mkdir_p(dir);
+	ret = mkdir_p(dir, 0755);
 	if (ret) {
 		snprintf(err, errlen, "cannot create %s: %s", dir,
 			 strerror(-ret));
