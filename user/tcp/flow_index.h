@@ -49,7 +49,6 @@ struct flow_index_out {
 	uint64_t dropped_bytes;
 };
 
-
 /*
  * The same in two steps, for a line written when the flow's files have
  * closed: the record (everything but the write_errors values) when the
