@@ -113,7 +113,8 @@ static void run(const char *path, int policy)
 		return;
 	}
 	while (pcap_reader_next(rd, &rec) > 0) {
-		if (pkt_parse(rec.data, rec.caplen, rec.linktype, &p) != PKT_OK)
+		if (pkt_parse(rec.data, rec.caplen, rec.wirelen, rec.linktype,
+			      &p) != PKT_OK)
 			continue;
 		if (filter_match(&rules, &p))
 			flow_table_packet(ft, &p, rec.ts_ns, rec.buf);

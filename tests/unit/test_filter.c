@@ -272,8 +272,8 @@ static void check_good(const struct good *g)
 	}
 	CHECK_EQ(strlen(g->matches), sizeof(pkts) / sizeof(pkts[0]));
 	for (i = 0; i < strlen(g->matches); i++) {
-		CHECK_EQ(pkt_parse(pkts[i].b, pkts[i].len, LINKTYPE_ETHERNET,
-				   &p),
+		CHECK_EQ(pkt_parse(pkts[i].b, pkts[i].len, pkts[i].len,
+				   LINKTYPE_ETHERNET, &p),
 			 PKT_OK);
 		m = filter_match(&rs, &p);
 		if (m != (g->matches[i] == 'y')) {
@@ -469,7 +469,8 @@ static void check_match_edges(void)
 
 	/* No terms: nothing matches, not even what "tcp" would. */
 	memset(&rs, 0, sizeof(rs));
-	CHECK_EQ(pkt_parse(pkts[0].b, pkts[0].len, LINKTYPE_ETHERNET, &p),
+	CHECK_EQ(pkt_parse(pkts[0].b, pkts[0].len, pkts[0].len,
+			   LINKTYPE_ETHERNET, &p),
 		 PKT_OK);
 	CHECK(!filter_match(&rs, &p));
 
@@ -478,8 +479,9 @@ static void check_match_edges(void)
 	 * rules to IP packets only: not even "not ip and not ip6".
 	 */
 	pb_put16(arp + 12, 0x0806);
-	CHECK_EQ(pkt_parse(arp, sizeof(arp), LINKTYPE_ETHERNET, &p),
-		 PKT_NOT_IP);
+	CHECK_EQ(
+		pkt_parse(arp, sizeof(arp), sizeof(arp), LINKTYPE_ETHERNET, &p),
+		PKT_NOT_IP);
 	CHECK_EQ(filter_parse("tcp or ip or ip6 or port 0 or host 0.0.0.0", &rs,
 			      NULL, 0),
 		 0);
@@ -489,7 +491,8 @@ static void check_match_edges(void)
 
 	/* An IPv4 rule never matches an IPv6 address that embeds it. */
 	CHECK_EQ(filter_parse("net 0.0.0.0/0", &rs, NULL, 0), 0);
-	CHECK_EQ(pkt_parse(pkts[3].b, pkts[3].len, LINKTYPE_ETHERNET, &p),
+	CHECK_EQ(pkt_parse(pkts[3].b, pkts[3].len, pkts[3].len,
+			   LINKTYPE_ETHERNET, &p),
 		 PKT_OK);
 	CHECK(!filter_match(&rs, &p));
 
@@ -497,7 +500,8 @@ static void check_match_edges(void)
 	CHECK_EQ(filter_parse("tcp", &rs, NULL, 0), 0);
 	rs.nterms = 1000;
 	rs.terms[0].npreds = 1000;
-	CHECK_EQ(pkt_parse(pkts[0].b, pkts[0].len, LINKTYPE_ETHERNET, &p),
+	CHECK_EQ(pkt_parse(pkts[0].b, pkts[0].len, pkts[0].len,
+			   LINKTYPE_ETHERNET, &p),
 		 PKT_OK);
 	filter_match(&rs, &p);
 }
@@ -539,7 +543,8 @@ static unsigned int match_mask(const struct fs_ruleset *rs)
 	struct pkt p;
 
 	for (i = 0; i < NPKTS; i++) {
-		pkt_parse(pkts[i].b, pkts[i].len, LINKTYPE_ETHERNET, &p);
+		pkt_parse(pkts[i].b, pkts[i].len, pkts[i].len,
+			  LINKTYPE_ETHERNET, &p);
 		if (filter_match(rs, &p))
 			m |= 1u << i;
 	}

@@ -157,8 +157,8 @@ static void collect(struct seen *s, const struct frame_file *files, size_t n)
 		for (j = 0; j < files[i].n; j++) {
 			const struct frame *f = &files[i].f[j];
 
-			if (pkt_parse(f->data, f->caplen, LINKTYPE_ETHERNET,
-				      &p) != PKT_OK)
+			if (pkt_parse(f->data, f->caplen, f->wirelen,
+				      LINKTYPE_ETHERNET, &p) != PKT_OK)
 				continue;
 			/* Spread over the files: a few from each. */
 			if (j > 8)
