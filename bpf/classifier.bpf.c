@@ -504,6 +504,9 @@ static __always_inline int pred_addr(const struct fs_pred *p,
 	if (pv->etype != want &&
 	    !(p->arp && (pv->etype == PV_ARP || pv->etype == PV_RARP)))
 		return 0;
+	/* A /0 net: libpcap's program loads no address for it. */
+	if (!(p->mask[0] | p->mask[1] | p->mask[2] | p->mask[3]))
+		return 1;
 	if (p->dir != FS_DIR_DST) {
 		PV_NEED(pv, PV_SRC);
 		if (addr_eq(p, pv->src))

@@ -81,7 +81,7 @@ static const struct flow_ops ops = {
 
 static void run(const char *path, int policy)
 {
-	static struct fs_ruleset rules;
+	static struct filter_rules rules;
 	static int have_rules;
 	struct flow_table_cfg cfg;
 	struct pcap_reader *rd;

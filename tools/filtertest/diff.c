@@ -127,7 +127,8 @@ static int one_expr(struct xrun *x, const char *expr, struct frame_file *ff,
 {
 	char out[512], why[256], err[512];
 	const char *bin = getenv("FS_BIN");
-	struct fs_ruleset *rs = NULL;
+	struct filter_rules *rs = NULL;
+	struct pcap_expr *px;
 	struct filter_plan *fp;
 	unsigned char *want;
 	size_t i, j, maxn = 0;
@@ -154,6 +155,14 @@ static int one_expr(struct xrun *x, const char *expr, struct frame_file *ff,
 	}
 	if (ret)
 		return ret;
+	/* The reference: libpcap's program for the whole expression. */
+	px = filter_plan_pcap(fp, err, sizeof(err));
+	if (!px) {
+		fprintf(stderr, "DIFF '%s': libpcap: %s\n", expr, err);
+		c->bad++;
+		filter_plan_free(fp);
+		return 0;
+	}
 	if (fp->path == FILTER_PATH_RULES) {
 		c->rules_path++;
 		ret = xrun_set_rules(x, &fp->rules);
@@ -184,7 +193,7 @@ static int one_expr(struct xrun *x, const char *expr, struct frame_file *ff,
 
 		for (j = 0; j < ff[i].n; j++) {
 			m = pcap_expr_match(
-				fp->px, 1, ff[i].f[j].data, ff[i].f[j].caplen,
+				px, 1, ff[i].f[j].data, ff[i].f[j].caplen,
 				ff[i].f[j].wirelen, err, sizeof(err));
 			want[j] = m == 1;
 		}
@@ -211,7 +220,7 @@ static int one_expr(struct xrun *x, const char *expr, struct frame_file *ff,
 			}
 			c->tcpdump += ff[i].n;
 		}
-		c->bad += xdp_agree(x, fp->px, &ff[i], c, expr,
+		c->bad += xdp_agree(x, px, &ff[i], c, expr,
 				    filter_path_name(fp->path));
 		c->xdp += ff[i].n;
 	}
@@ -219,7 +228,7 @@ static int one_expr(struct xrun *x, const char *expr, struct frame_file *ff,
 	if (fp->path == FILTER_PATH_RULES) {
 		ret = xrun_set_bpf(x, fp, why, sizeof(why));
 		for (i = 0; !ret && i < nf; i++) {
-			c->bad += xdp_agree(x, fp->px, &ff[i], c, expr,
+			c->bad += xdp_agree(x, px, &ff[i], c, expr,
 					    "bpf (not picked)");
 			c->xdp_other += ff[i].n;
 		}
@@ -232,13 +241,15 @@ static int one_expr(struct xrun *x, const char *expr, struct frame_file *ff,
 		c->trapped++;
 		ret = xrun_set_rules(x, rs);
 		for (i = 0; !ret && i < nf; i++)
-			before += xdp_agree(x, fp->px, &ff[i], NULL, expr, "");
+			before += xdp_agree(x, px, &ff[i], NULL, expr, "");
 		if (before)
 			printf("kept off the rules path (the rule set decides "
 			       "%lu frames differently): %s\n",
 			       before, expr);
 		c->trapped_wrong += before != 0;
 	}
+	if (rs)
+		filter_rules_free(rs);
 	free(rs);
 	free(want);
 	filter_plan_free(fp);

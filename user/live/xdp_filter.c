@@ -83,8 +83,8 @@ int xdp_filter_build(const struct sock_filter *p, size_t n,
 	return fd;
 }
 
-static int apply_bpf(struct xdp_prog *xp, const struct filter_plan *fp,
-		     char *why, size_t whylen)
+static int apply_bpf(struct xdp_prog *xp, struct filter_plan *fp, char *why,
+		     size_t whylen)
 {
 	const struct sock_filter *classic;
 	struct cbpf_maps maps;
@@ -92,6 +92,8 @@ static int apply_bpf(struct xdp_prog *xp, const struct filter_plan *fp,
 	int fd, err;
 
 	xdp_prog_filter_maps(xp, &maps);
+	if (!filter_plan_pcap(fp, why, whylen))
+		return -EINVAL;
 	classic = pcap_expr_insns(fp->px, &n);
 	fd = xdp_filter_build(classic, n, &maps, why, whylen);
 	if (fd < 0)
@@ -104,8 +106,8 @@ static int apply_bpf(struct xdp_prog *xp, const struct filter_plan *fp,
 	return err;
 }
 
-int xdp_filter_apply(struct xdp_prog *xp, const struct filter_plan *fp,
-		     char *why, size_t whylen)
+int xdp_filter_apply(struct xdp_prog *xp, struct filter_plan *fp, char *why,
+		     size_t whylen)
 {
 	long gen;
 	int err;
