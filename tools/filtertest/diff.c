@@ -27,6 +27,7 @@
 
 struct counts {
 	unsigned long exprs, rejected, rules_path, bpf_path, trapped;
+	unsigned long with_sets; /* rules path, lists as set predicates */
 	unsigned long trapped_wrong; /* rule set disagreeing when trapped */
 	unsigned long lib, fsread, tcpdump, xdp, xdp_other, short_frames;
 	unsigned long bad;
@@ -165,6 +166,7 @@ static int one_expr(struct xrun *x, const char *expr, struct frame_file *ff,
 	}
 	if (fp->path == FILTER_PATH_RULES) {
 		c->rules_path++;
+		c->with_sets += fp->rules.nsets > 0;
 		ret = xrun_set_rules(x, &fp->rules);
 	} else {
 		c->bpf_path++;
@@ -310,9 +312,10 @@ int diff_main(int argc, char **argv)
 			       tmp, &c);
 	}
 	xrun_close(&x);
-	printf("expressions %lu: rules path %lu, translated %lu, refused by "
-	       "libpcap %lu (flowsplice refused them too, exit 2)\n",
-	       c.exprs, c.rules_path, c.bpf_path, c.rejected);
+	printf("expressions %lu: rules path %lu (with lists as sets %lu), "
+	       "translated %lu, refused by libpcap %lu (flowsplice refused "
+	       "them too, exit 2)\n",
+	       c.exprs, c.rules_path, c.with_sets, c.bpf_path, c.rejected);
 	printf("captures %d; frame decisions compared: libpcap %lu, "
 	       "flowsplice read %lu, tcpdump -r %lu, XDP (picked path) %lu, "
 	       "XDP (other path) %lu; frames under 14 bytes skipped in XDP "
