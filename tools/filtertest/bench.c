@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,8 +129,9 @@ static int one_path(struct xrun *x, const struct bcase *c, enum how how,
 	xm = median(xv, runs);
 	if (fp && *lm < 0)
 		*lm = median(lv, runs);
-	if (!fp) {
-		printf("| %s | none | no | %.1f | | |\n", c->name, xm);
+	if (!fp || !fp->px) {
+		printf("| %s | %s | %s | %.1f | | |\n", c->name,
+		       fp ? "rules" : "none", match ? "yes" : "no", xm);
 		return 0;
 	}
 	if (how == H_BPF)
@@ -142,26 +144,29 @@ static int one_path(struct xrun *x, const struct bcase *c, enum how how,
 	return 0;
 }
 
-/* Every path of c, planned and compiled by libpcap once. */
+/*
+ * Every path of c, planned and compiled by libpcap once (xdp_only: the
+ * rules path alone, no libpcap: a quick look at the classifier).
+ */
 static int one(struct xrun *x, const struct bcase *c, const struct pb *f,
-	       int runs, uint32_t repeat)
+	       int runs, uint32_t repeat, bool xdp_only)
 {
 	struct filter_plan *fp = NULL;
 	char why[512] = "";
-	double lm = -1;
+	double lm = xdp_only ? 1 : -1;
 	int ret = 0;
 
 	if (!c->expr)
 		return one_path(x, c, H_NONE, NULL, f, runs, repeat, &lm);
 	if (filter_plan_new(c->expr, &fp, why, sizeof(why)) ||
-	    !filter_plan_pcap(fp, why, sizeof(why))) {
+	    (!xdp_only && !filter_plan_pcap(fp, why, sizeof(why)))) {
 		printf("| %s | | | not possible: %s | | |\n", c->name, why);
 		filter_plan_free(fp);
 		return 0;
 	}
 	if (c->paths & P_RULES)
 		ret = one_path(x, c, H_RULES, fp, f, runs, repeat, &lm);
-	if (!ret && (c->paths & P_BPF))
+	if (!ret && (c->paths & P_BPF) && !xdp_only)
 		ret = one_path(x, c, H_BPF, fp, f, runs, repeat, &lm);
 	filter_plan_free(fp);
 	return ret;
@@ -170,6 +175,8 @@ static int one(struct xrun *x, const struct bcase *c, const struct pb *f,
 int bench_main(int argc, char **argv)
 {
 	int runs = 5, i, ret = 0;
+	const char *only = NULL;
+	bool xdp_only = false;
 	uint32_t repeat = 200000;
 	struct pb *f = malloc(sizeof(*f));
 	const unsigned int both = P_RULES | P_BPF;
@@ -190,11 +197,19 @@ int bench_main(int argc, char **argv)
 	unsigned int nc = sizeof(cases) / sizeof(cases[0]);
 	struct xrun x;
 
-	for (i = 0; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--runs"))
-			runs = atoi(argv[i + 1]);
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--xdp-only"))
+			xdp_only = true;
+		else if (i + 1 == argc)
+			return 2;
+		else if (!strcmp(argv[i], "--runs"))
+			runs = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--repeat"))
-			repeat = (uint32_t)atol(argv[i + 1]);
+			repeat = (uint32_t)atol(argv[++i]);
+		else if (!strcmp(argv[i], "--only"))
+			only = argv[++i];
+		else
+			return 2;
 	}
 	if (runs < 1 || runs > MAX_RUNS || !repeat || !f)
 		return 2;
@@ -224,7 +239,9 @@ int bench_main(int argc, char **argv)
 	       "| ---: |\n");
 	fflush(stdout);
 	for (i = 0; !ret && i < (int)nc; i++) {
-		ret = one(&x, &cases[i], f, runs, repeat);
+		if (only && !strstr(cases[i].name, only))
+			continue;
+		ret = one(&x, &cases[i], f, runs, repeat, xdp_only);
 		fflush(stdout);
 	}
 	xrun_close(&x);
