@@ -23,14 +23,8 @@
 #include <bpf/bpf_helpers.h>
 #include <xdp/xdp_helpers.h>
 
+#include "fs_parse_rules.h"
 #include "fs_shared.h"
-
-/* Kernel-internal values, not in the UAPI headers. */
-#define FS_IP_MF 0x2000
-#define FS_IP_OFFSET 0x1fff
-#define FS_IP6_OFFSET 0xfff8
-#define FS_VLAN_MAX 4
-#define FS_IPV6_EXT_MAX 6
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -47,6 +41,34 @@ struct {
 	__type(value, struct fs_ruleset);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fs_rules SEC(".maps");
+
+/* The members of the rule sets' set predicates, both slots. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FS_SET_MAP_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct fs_host_key);
+	__type(value, __u8);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fs_hosts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, FS_SET_MAP_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct fs_net_key);
+	__type(value, __u8);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fs_nets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FS_SET_MAP_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct fs_port_key);
+	__type(value, __u8);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fs_ports SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -82,10 +104,6 @@ struct {
 
 /* What this parser found: for the fragment and malformed counters. */
 struct pkt_info {
-	__u32 src[4];
-	__u32 dst[4];
-	__u16 sport; /* host order, valid when has_ports */
-	__u16 dport;
 	__u8 family; /* 0 (not IP), 4 or 6 */
 	__u8 l4proto; /* IP protocol, also on non-first fragments; 0: unknown */
 	__u8 has_ports;
@@ -130,6 +148,11 @@ static __always_inline void qstat_inc(__u32 queue)
 		*v += 1;
 }
 
+/*
+ * The parser below follows headers/fs_parse_rules.h, the rules the
+ * userspace parser follows too; "captured" is the linear part here.
+ */
+
 /* Returns the EtherType after at most FS_VLAN_MAX tags, or -1. */
 static __always_inline int parse_eth(struct cursor *c)
 {
@@ -140,20 +163,19 @@ static __always_inline int parse_eth(struct cursor *c)
 
 	if ((void *)(eth + 1) > c->end)
 		return -1;
-	proto = eth->h_proto;
+	proto = bpf_ntohs(eth->h_proto);
 	c->pos = eth + 1;
 #pragma unroll
 	for (i = 0; i < FS_VLAN_MAX; i++) {
-		if (proto != bpf_htons(ETH_P_8021Q) &&
-		    proto != bpf_htons(ETH_P_8021AD))
+		if (!fs_is_vlan_tpid(proto))
 			break;
 		vh = c->pos;
 		if ((void *)(vh + 1) > c->end)
 			return -1;
-		proto = vh->proto;
+		proto = bpf_ntohs(vh->proto);
 		c->pos = vh + 1;
 	}
-	return bpf_ntohs(proto);
+	return proto;
 }
 
 /*
@@ -173,17 +195,13 @@ static __always_inline int parse_l4(struct cursor *c, __u32 room,
 		if ((void *)(th + 1) > c->end)
 			return -1;
 		hl = th->doff * 4;
-		if (hl < sizeof(*th) || hl > room || c->pos + hl > c->end)
+		if (!fs_tcp_hlen_ok(hl, room) || c->pos + hl > c->end)
 			return -1;
-		pi->sport = bpf_ntohs(th->source);
-		pi->dport = bpf_ntohs(th->dest);
 	} else if (pi->l4proto == IPPROTO_UDP) {
 		uh = c->pos;
-		if ((void *)(uh + 1) > c->end || sizeof(*uh) > room ||
-		    bpf_ntohs(uh->len) < sizeof(*uh))
+		if ((void *)(uh + 1) > c->end ||
+		    !fs_udp_ok(bpf_ntohs(uh->len), room))
 			return -1;
-		pi->sport = bpf_ntohs(uh->source);
-		pi->dport = bpf_ntohs(uh->dest);
 	} else {
 		return 0;
 	}
@@ -199,36 +217,23 @@ static __always_inline int parse_ipv4(struct cursor *c, __u32 avail,
 	__u32 hl, tot;
 	__u16 frag;
 
-	if ((void *)(iph + 1) > c->end || iph->version != 4 || iph->ihl < 5)
+	if ((void *)(iph + 1) > c->end || iph->version != 4 ||
+	    iph->ihl * 4 < FS_IP4_MIN_HLEN)
 		return -1;
 	hl = iph->ihl * 4;
 	if (c->pos + hl > c->end)
 		return -1;
-	tot = bpf_ntohs(iph->tot_len);
-	/* BIG TCP leaves tot_len 0 on GSO packets over 64 KiB. */
-	if (tot == 0 && avail > 0xffff)
-		tot = avail;
-	if (tot < hl || tot > avail)
+	tot = fs_ip4_len(bpf_ntohs(iph->tot_len), hl, avail);
+	if (!tot)
 		return -1;
 	pi->family = 4;
-	pi->src[0] = iph->saddr;
-	pi->dst[0] = iph->daddr;
 	pi->l4proto = iph->protocol;
 	frag = bpf_ntohs(iph->frag_off);
-	if (frag & (FS_IP_MF | FS_IP_OFFSET)) {
-		pi->fragment = 1;
-		if (frag & FS_IP_OFFSET)
-			return 0;
-	}
+	pi->fragment = fs_ip4_is_fragment(frag);
+	if (fs_ip4_later_fragment(frag))
+		return 0;
 	c->pos += hl;
 	return parse_l4(c, tot - hl, pi);
-}
-
-static __always_inline int is_ip6_ext(__u8 nh)
-{
-	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING ||
-	       nh == IPPROTO_DSTOPTS || nh == IPPROTO_FRAGMENT ||
-	       nh == IPPROTO_AH;
 }
 
 /*
@@ -243,20 +248,18 @@ static __always_inline int skip_ip6_ext(struct cursor *c, __u8 *nh, __u32 *room,
 	struct ip6_frag_hdr *fh;
 	int later_frag = 0;
 	__u32 len;
+	__u16 frag;
 
 	if ((void *)(eh + 1) > c->end)
 		return -1;
-	if (*nh == IPPROTO_FRAGMENT) {
+	len = fs_ip6_ext_len(*nh, eh->hdrlen);
+	if (*nh == FS_IP6_FRAGMENT) {
 		fh = c->pos;
 		if ((void *)(fh + 1) > c->end)
 			return -1;
-		len = sizeof(*fh);
-		pi->fragment = 1;
-		later_frag = !!(bpf_ntohs(fh->frag_off) & FS_IP6_OFFSET);
-	} else if (*nh == IPPROTO_AH) {
-		len = (eh->hdrlen + 2) * 4;
-	} else {
-		len = (eh->hdrlen + 1) * 8;
+		frag = bpf_ntohs(fh->frag_off);
+		pi->fragment |= fs_ip6_is_fragment(frag);
+		later_frag = fs_ip6_later_fragment(frag);
 	}
 	if (len > *room || c->pos + len > c->end)
 		return -1;
@@ -274,21 +277,15 @@ static __always_inline int parse_ipv6(struct cursor *c, __u32 avail,
 	__u8 nh;
 	int i, r;
 
-	if ((void *)(ip6 + 1) > c->end || ip6->version != 6)
-		return -1;
-	room = bpf_ntohs(ip6->payload_len);
-	/* 0: a jumbogram or BIG TCP; the frame length is all we have. */
-	if (room == 0)
-		room = avail - sizeof(*ip6);
-	if (room + sizeof(*ip6) > avail)
+	if ((void *)(ip6 + 1) > c->end || ip6->version != 6 ||
+	    fs_ip6_payload(bpf_ntohs(ip6->payload_len), avail - FS_IP6_HLEN,
+			   &room))
 		return -1;
 	pi->family = 6;
-	__builtin_memcpy(pi->src, &ip6->saddr, 16);
-	__builtin_memcpy(pi->dst, &ip6->daddr, 16);
 	nh = ip6->nexthdr;
 	c->pos = ip6 + 1;
 	for (i = 0; i < FS_IPV6_EXT_MAX; i++) {
-		if (!is_ip6_ext(nh))
+		if (!fs_ip6_is_ext(nh))
 			break;
 		r = skip_ip6_ext(c, &nh, &room, pi);
 		if (r < 0)
@@ -298,11 +295,37 @@ static __always_inline int parse_ipv6(struct cursor *c, __u32 avail,
 			return 0;
 		}
 	}
-	/* A longer chain than we walk: the protocol stays unknown. */
-	if (is_ip6_ext(nh))
+	/* A longer chain than the rules walk: the protocol stays unknown. */
+	if (fs_ip6_is_ext(nh))
 		return 0;
 	pi->l4proto = nh;
 	return parse_l4(c, room, pi);
+}
+
+/*
+ * The IP header and what follows, at off (after the link header and any
+ * tags) with EtherType proto.  A global function is verified once on its
+ * own, not once per VLAN depth: that keeps the extension header walk
+ * within the verifier's budget.  0 or -1, as parse_frame().
+ */
+__noinline int fs_parse_l3(struct xdp_md *ctx, __u64 off, __u32 proto,
+			   struct pkt_info *pi)
+{
+	struct cursor c;
+	__u32 len;
+
+	if (!ctx || !pi || off > FS_ETH_HLEN + FS_VLAN_MAX * FS_VLAN_HLEN)
+		return -1;
+	c.pos = (void *)(long)ctx->data + off;
+	c.end = (void *)(long)ctx->data_end;
+	len = bpf_xdp_get_buff_len(ctx);
+	if (len < off)
+		return -1;
+	if (proto == FS_ETH_P_IP)
+		return parse_ipv4(&c, len - off, pi);
+	if (proto == FS_ETH_P_IPV6)
+		return parse_ipv6(&c, len - off, pi);
+	return 0;
 }
 
 /* 0: parsed (pi->family 0 when not IP), -1: malformed or truncated. */
@@ -312,17 +335,13 @@ static __always_inline int parse_frame(struct xdp_md *ctx, struct pkt_info *pi)
 		.pos = (void *)(long)ctx->data,
 		.end = (void *)(long)ctx->data_end,
 	};
-	__u32 len = bpf_xdp_get_buff_len(ctx), off;
 	int proto = parse_eth(&c);
 
 	if (proto < 0)
 		return -1;
-	off = c.pos - (void *)(long)ctx->data;
-	if (proto == ETH_P_IP)
-		return parse_ipv4(&c, len - off, pi);
-	if (proto == ETH_P_IPV6)
-		return parse_ipv6(&c, len - off, pi);
-	return 0;
+	if (proto != FS_ETH_P_IP && proto != FS_ETH_P_IPV6)
+		return 0;
+	return fs_parse_l3(ctx, c.pos - (void *)(long)ctx->data, proto, pi);
 }
 
 /*
@@ -363,7 +382,8 @@ struct pcap_view {
 	__u8 proto2;
 	__u8 later_frag;
 	__u8 have; /* PV_* */
-	__u8 pad[2];
+	__u8 tag; /* FS_SET_TAG(active slot, 0): the slot's set members */
+	__u8 pad;
 };
 
 /* n bytes at off: in the linear part, else from the fragments. */
@@ -417,7 +437,7 @@ static __always_inline void pv_ipv4(struct xdp_md *ctx, struct pcap_view *pv)
 	if (pv_load(ctx, ETH_HLEN + 6, &frag, 2))
 		return;
 	pv->have |= PV_FRAG;
-	pv->later_frag = !!(bpf_ntohs(frag) & FS_IP_OFFSET);
+	pv->later_frag = fs_ip4_later_fragment(bpf_ntohs(frag));
 	if (pv->later_frag || pv_load(ctx, ETH_HLEN, &vihl, 1))
 		return;
 	pv_ports(ctx, ETH_HLEN + (vihl & 0xf) * 4, pv);
@@ -484,6 +504,9 @@ static __always_inline int pred_addr(const struct fs_pred *p,
 	if (pv->etype != want &&
 	    !(p->arp && (pv->etype == PV_ARP || pv->etype == PV_RARP)))
 		return 0;
+	/* A /0 net: libpcap's program loads no address for it. */
+	if (!(p->mask[0] | p->mask[1] | p->mask[2] | p->mask[3]))
+		return 1;
 	if (p->dir != FS_DIR_DST) {
 		PV_NEED(pv, PV_SRC);
 		if (addr_eq(p, pv->src))
@@ -495,8 +518,78 @@ static __always_inline int pred_addr(const struct fs_pred *p,
 	return addr_eq(p, pv->dst);
 }
 
-static __always_inline int pred_port(const struct fs_pred *p,
-				     const struct pcap_view *pv)
+/*
+ * The family whose members of a HOST_SET or NET_SET the frame's addresses
+ * are looked up among (4, 6), or 0 when the set cannot match: as the
+ * ADDR predicates it stands for, which look at IPv4 (and ARP/RARP for
+ * unqualified hosts) or IPv6 frames only.
+ */
+static __always_inline int set_family(const struct fs_pred *p,
+				      const struct pcap_view *pv)
+{
+	if (pv->etype == PV_IPV4 ||
+	    (p->arp && (pv->etype == PV_ARP || pv->etype == PV_RARP)))
+		return p->fams & FS_FAM_4 ? 4 : 0;
+	if (pv->etype == PV_IPV6)
+		return p->fams & FS_FAM_6 ? 6 : 0;
+	return 0;
+}
+
+/* One lookup: is address a (of family fam) a member of p's set? */
+static __always_inline int in_addr_set(const struct fs_pred *p,
+				       const struct pcap_view *pv, int fam,
+				       const __u32 *a)
+{
+	struct fs_host_key hk = {};
+	struct fs_net_key nk = {};
+
+	if (p->kind == FS_PRED_HOST_SET) {
+		hk.tag = pv->tag + p->set;
+		hk.family = fam;
+		hk.addr[0] = a[0];
+		if (fam == 6) {
+			hk.addr[1] = a[1];
+			hk.addr[2] = a[2];
+			hk.addr[3] = a[3];
+		}
+		return bpf_map_lookup_elem(&fs_hosts, &hk) != NULL;
+	}
+	nk.prefixlen = FS_NET_KEY_BITS + (fam == 6 ? 128 : 32);
+	nk.tag = pv->tag + p->set;
+	nk.family = fam;
+	nk.addr[0] = a[0];
+	if (fam == 6) {
+		nk.addr[1] = a[1];
+		nk.addr[2] = a[2];
+		nk.addr[3] = a[3];
+	}
+	return bpf_map_lookup_elem(&fs_nets, &nk) != NULL;
+}
+
+/*
+ * A list of hosts or nets: the source among all members first, then the
+ * destination, in the order libpcap's optimiser tests a list in.
+ */
+static __always_inline int pred_addr_set(const struct fs_pred *p,
+					 const struct pcap_view *pv)
+{
+	int fam = set_family(p, pv);
+
+	if (!fam)
+		return 0;
+	if (p->dir != FS_DIR_DST) {
+		PV_NEED(pv, PV_SRC);
+		if (in_addr_set(p, pv, fam, pv->src))
+			return 1;
+		if (p->dir == FS_DIR_SRC)
+			return 0;
+	}
+	PV_NEED(pv, PV_DST);
+	return in_addr_set(p, pv, fam, pv->dst);
+}
+
+/* 1 when the frame has ports to test, 0 when not, or PV_ABORT. */
+static __always_inline int has_ports(const struct pcap_view *pv)
 {
 	if (pv->etype != PV_IPV4 && pv->etype != PV_IPV6)
 		return 0;
@@ -508,15 +601,38 @@ static __always_inline int pred_port(const struct fs_pred *p,
 		if (pv->later_frag)
 			return 0;
 	}
+	return 1;
+}
+
+/* Is port a member of p's set (PORT_SET), or in its range (PORT)? */
+static __always_inline int port_in(const struct fs_pred *p,
+				   const struct pcap_view *pv, __u16 port)
+{
+	struct fs_port_key k = {};
+
+	if (p->kind == FS_PRED_PORT)
+		return port >= p->port_lo && port <= p->port_hi;
+	k.tag = pv->tag + p->set;
+	k.port = port;
+	return bpf_map_lookup_elem(&fs_ports, &k) != NULL;
+}
+
+static __always_inline int pred_port(const struct fs_pred *p,
+				     const struct pcap_view *pv)
+{
+	int r = has_ports(pv);
+
+	if (r <= 0)
+		return r;
 	if (p->dir != FS_DIR_DST) {
 		PV_NEED(pv, PV_SPORT);
-		if (pv->sport >= p->port_lo && pv->sport <= p->port_hi)
+		if (port_in(p, pv, pv->sport))
 			return 1;
 		if (p->dir == FS_DIR_SRC)
 			return 0;
 	}
 	PV_NEED(pv, PV_DPORT);
-	return pv->dport >= p->port_lo && pv->dport <= p->port_hi;
+	return port_in(p, pv, pv->dport);
 }
 
 /* IPv6: the next header, or the one after a fragment header. */
@@ -546,7 +662,11 @@ static __always_inline int pred_raw(const struct fs_pred *p,
 	case FS_PRED_ADDR:
 		return pred_addr(p, pv);
 	case FS_PRED_PORT:
+	case FS_PRED_PORT_SET:
 		return pred_port(p, pv);
+	case FS_PRED_HOST_SET:
+	case FS_PRED_NET_SET:
+		return pred_addr_set(p, pv);
 	}
 	return 0;
 }
@@ -588,6 +708,7 @@ static __always_inline int rules_match(struct xdp_md *ctx)
 	active = bpf_map_lookup_elem(&fs_ctl, &key);
 	key = active ? (*active & 1) : 0;
 	rs = bpf_map_lookup_elem(&fs_rules, &key);
+	pv.tag = FS_SET_TAG(key, 0);
 	if (!rs || !rs->nterms || pv_fill(ctx, &pv))
 		return 0;
 	n = rs->nterms;

@@ -17,15 +17,27 @@
  * (each predicate possibly negated).  The userspace parser turns a
  * pcap-filter expression into this form; the classifier and the offline
  * reader evaluate it the same way.
+ *
+ * A list of hosts, nets or ports ("host A or host B or ...") is one set
+ * predicate: its members live in the set maps (fs_hosts, a hash; fs_nets,
+ * an LPM trie; fs_ports, a hash), so a frame costs one lookup per field it
+ * tests (source, then destination) however many members there are.
  */
 #define FS_MAX_TERMS 16
 #define FS_MAX_PREDS 8
+#define FS_MAX_SETS 16 /* set predicates in one rule set */
+/* Members of one rule set's sets in each set map, which holds two. */
+#define FS_SET_MAX_MEMBERS 65536
+#define FS_SET_MAP_ENTRIES (FS_RULE_SLOTS * FS_SET_MAX_MEMBERS)
 
 enum fs_pred_kind {
 	FS_PRED_L3 = 1, /* value: 4 or 6 */
 	FS_PRED_L4, /* proto: IPPROTO_TCP or IPPROTO_UDP */
 	FS_PRED_ADDR, /* addr/mask of family, dir */
 	FS_PRED_PORT, /* port_lo..port_hi, dir (TCP and UDP) */
+	FS_PRED_HOST_SET, /* an address of set in fs_hosts, dir */
+	FS_PRED_NET_SET, /* an address under a prefix of set in fs_nets, dir */
+	FS_PRED_PORT_SET, /* a port of set in fs_ports, dir */
 };
 
 enum fs_dir {
@@ -33,6 +45,10 @@ enum fs_dir {
 	FS_DIR_SRC,
 	FS_DIR_DST,
 };
+
+/* HOST_SET and NET_SET: the families the set has members of. */
+#define FS_FAM_4 1
+#define FS_FAM_6 2
 
 struct fs_pred {
 	__u8 kind; /* enum fs_pred_kind */
@@ -43,9 +59,11 @@ struct fs_pred {
 	/*
 	 * ADDR, IPv4: also the sender and target protocol addresses of ARP
 	 * and RARP frames, as libpcap's unqualified "host" and "net" do.
+	 * HOST_SET and NET_SET: the same for the set's IPv4 members.
 	 */
 	__u8 arp;
-	__u8 pad[2];
+	__u8 set; /* *_SET: the set, < FS_MAX_SETS */
+	__u8 fams; /* HOST_SET, NET_SET: FS_FAM_4 | FS_FAM_6 */
 	__u16 port_lo; /* PORT: host byte order, inclusive */
 	__u16 port_hi;
 	__u32 addr[4]; /* ADDR: network byte order, IPv4 in addr[0] */
@@ -61,6 +79,38 @@ struct fs_ruleset {
 	__u32 nterms; /* 0 terms: nothing matches */
 	__u32 generation;
 	struct fs_term terms[FS_MAX_TERMS];
+};
+
+/*
+ * The keys of the set maps (values: one byte, 1).  A member's tag names
+ * the rule slot and the set it belongs to, so the two slots' sets live
+ * side by side and a rule set switch (see fs_ctl) switches its sets too.
+ * Addresses in network byte order, IPv4 in addr[0] and the rest zero.
+ */
+#define FS_SET_TAG(slot, set) ((__u8)((slot)*FS_MAX_SETS + (set)))
+#define FS_SET_TAG_SLOT(tag) ((tag) / FS_MAX_SETS)
+
+struct fs_host_key {
+	__u8 tag;
+	__u8 family; /* 4 or 6 */
+	__u8 pad[2];
+	__u32 addr[4];
+};
+
+/* LPM trie key: prefixlen counts the 32 bits before addr too. */
+struct fs_net_key {
+	__u32 prefixlen; /* 32 + the prefix length */
+	__u8 tag;
+	__u8 family;
+	__u8 pad[2];
+	__u32 addr[4];
+};
+#define FS_NET_KEY_BITS 32
+
+struct fs_port_key {
+	__u8 tag;
+	__u8 pad;
+	__u16 port; /* host byte order */
 };
 
 /*

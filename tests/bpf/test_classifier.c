@@ -24,6 +24,7 @@
 
 #include "classifier.skel.h"
 #include "live/xdp_filter.h"
+#include "live/xdp_rules.h"
 #include "parse/cbpf_xlate.h"
 #include "parse/filter.h"
 #include "parse/pcap_expr.h"
@@ -394,20 +395,33 @@ static void run(const uint8_t *data, uint32_t len, struct result *r)
 		r->d[i] = after[i] - before[i];
 }
 
-/* Writes rs to slot !active, then flips: what xdp_prog_set_rules does. */
+static struct xdp_rules_maps rules_maps(void)
+{
+	return (struct xdp_rules_maps){
+		.rules_fd = bpf_map__fd(skel->maps.fs_rules),
+		.ctl_fd = bpf_map__fd(skel->maps.fs_ctl),
+		.hosts_fd = bpf_map__fd(skel->maps.fs_hosts),
+		.nets_fd = bpf_map__fd(skel->maps.fs_nets),
+		.ports_fd = bpf_map__fd(skel->maps.fs_ports),
+	};
+}
+
+/* A rule set and its sets, as xdp_prog_set_rules() installs them. */
+static int load_filter(const struct filter_rules *r)
+{
+	struct xdp_rules_maps m = rules_maps();
+	long gen = xdp_rules_install(&m, r);
+
+	return gen < 0 ? (int)gen : 0;
+}
+
+/* A rule set built by hand (no sets). */
 static int load_rules(const struct fs_ruleset *rs)
 {
-	int ctl = bpf_map__fd(skel->maps.fs_ctl);
-	int rules = bpf_map__fd(skel->maps.fs_rules);
-	uint32_t k = FS_CTL_ACTIVE, active, slot;
+	static struct filter_rules r;
 
-	if (bpf_map_lookup_elem(ctl, &k, &active))
-		return -errno;
-	slot = !(active & 1);
-	if (bpf_map_update_elem(rules, &slot, rs, BPF_ANY) ||
-	    bpf_map_update_elem(ctl, &k, &slot, BPF_ANY))
-		return -errno;
-	return 0;
+	r.rs = *rs;
+	return load_filter(&r);
 }
 
 /* Rule set builders. */
@@ -875,34 +889,148 @@ static const char *const exprs[] = {
 	"ip host " SRC4 " or ip6",
 };
 
-static void test_filter_exprs(void)
+/*
+ * expr through filter_parse() into the classifier: the frames of the
+ * table, each whole and (cuts) cut at every header boundary, on which it
+ * and libpcap differ.  -1 when it does not compile.
+ */
+static int disagreements(const char *expr, bool cuts, char *err, size_t len)
 {
-	char err[256], name[200];
-	unsigned int e, i;
+	static struct filter_rules fr;
+	uint32_t cut[MAX_CUTS + 1];
+	unsigned int i;
 	struct result r;
-	int bad, want;
+	int c, n, bad = 0, want;
 
-	for (e = 0; e < sizeof(exprs) / sizeof(exprs[0]); e++) {
-		bad = 0;
-		if (filter_parse(exprs[e], &rs, err, sizeof(err)) ||
-		    load_rules(&rs)) {
-			snprintf(name, sizeof(name), "filter '%s'", exprs[e]);
-			t_report(name, false, err);
-			continue;
-		}
-		for (i = 0; i < NVARIANTS; i++) {
-			want = pcap_says(exprs[e], frames[i].b, frames[i].len);
-			run(frames[i].b, frames[i].len, &r);
+	if (filter_parse(expr, &fr, err, len) || load_filter(&fr)) {
+		filter_rules_free(&fr);
+		return -1;
+	}
+	for (i = 0; i < NVARIANTS; i++) {
+		n = cuts ? cuts_of(&variants[i], &frames[i], cut) : 0;
+		cut[n++] = frames[i].len;
+		for (c = 0; c < n; c++) {
+			want = pcap_says(expr, frames[i].b, cut[c]);
+			run(frames[i].b, cut[c], &r);
 			if (r.err || (int)r.d[FS_STAT_MATCHED] != want) {
-				fprintf(stderr, "  '%s' on %s: libpcap %d\n",
-					exprs[e], variants[i].name, want);
+				fprintf(stderr,
+					"  '%s' on %s (%u of %u bytes): "
+					"libpcap %d\n",
+					expr, variants[i].name, cut[c],
+					frames[i].len, want);
 				bad++;
 			}
 		}
+	}
+	filter_rules_free(&fr);
+	return bad;
+}
+
+static void test_filter_exprs(void)
+{
+	char err[256] = "", name[200];
+	unsigned int e;
+	int bad;
+
+	for (e = 0; e < sizeof(exprs) / sizeof(exprs[0]); e++) {
+		bad = disagreements(exprs[e], false, err, sizeof(err));
 		snprintf(name, sizeof(name), "filter '%s' agrees with libpcap",
 			 exprs[e]);
-		t_report(name, !bad, "verdicts differ");
+		t_report(name, !bad, bad < 0 ? err : "verdicts differ");
 	}
+}
+
+/*
+ * Lists as set predicates (members in fs_hosts, fs_nets, fs_ports): the
+ * classifier agrees with libpcap on every frame, whole and cut short.
+ */
+static void test_set_predicates(void)
+{
+	static const char *const sx[] = {
+		"host " SRC4 " or host 198.18.9.9 or host " SRC6,
+		"host 198.18.9.9 or host 198.18.9.8",
+		"host 0.0.0.0 or host 1.1.1.1",
+		"ip host 0.0.0.0 or ip host " DST4,
+		"src host " DST4 " or " SRC4 " or " DST6,
+		"dst host " DST4 " or " SRC4 " or " DST6,
+		"net 198.18.1.0/24 or net 2001:db8:1::/48 or net 10.0.0.0/8",
+		"src net 198.18.0.0/24 or src net 2001:db8:1::/48",
+		"net 0.0.0.0/0 or net 10.0.0.0/8",
+		"net ::/0 or net 2001:db8::/32 or net 2001:db9::/32",
+		"src net 0.0.0.0/0",
+		"port 80 or port 53 or port 443",
+		"tcp dst port 80 or 443 or 22",
+		"udp port 53 or udp port 5353",
+		"src port 40000 or src port 5353",
+		"not (port 80 or port 53)",
+		"not port 80 and not port 443 and not port 53",
+		"not host " SRC4 " and not host " SRC6,
+		"ip6 and (port 443 or port 53) and (host " SRC6 " or host " DST6
+		")",
+		"(port 80 or port 53) and not (net 198.18.1.0/24 or net "
+		"2001:db8::/64)",
+		"port 0 or port 65535 or port 80",
+	};
+	char err[256] = "", name[300];
+	unsigned int e;
+	int bad;
+
+	for (e = 0; e < T_ARRAY_SIZE(sx); e++) {
+		bad = disagreements(sx[e], true, err, sizeof(err));
+		snprintf(name, sizeof(name),
+			 "list '%s' agrees with libpcap, whole and cut", sx[e]);
+		t_report(name, !bad, bad < 0 ? err : "verdicts differ");
+	}
+}
+
+/* Entries of a set map. */
+static unsigned int map_entries(int fd, size_t key_size)
+{
+	char cur[64], next[64];
+	unsigned int n = 0;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(cur, next, key_size);
+		prev = cur;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * A switch of rule sets switches their members: the old set's hosts no
+ * longer match, and the slot written over loses its old members.
+ */
+static void test_set_switch(void)
+{
+	static struct filter_rules a, b;
+	const struct pb *f = frame_of("ipv4 tcp");
+	int hosts = bpf_map__fd(skel->maps.fs_hosts);
+	struct result r;
+	int i;
+
+	CHECK_EQ(filter_parse("host " SRC4 " or host 198.18.9.9", &a, NULL, 0),
+		 0);
+	CHECK_EQ(filter_parse("host 198.18.9.1 or host 198.18.9.2 or host "
+			      "198.18.9.3",
+			      &b, NULL, 0),
+		 0);
+	for (i = 0; i < 3; i++) {
+		CHECK_EQ(load_filter(&a), 0);
+		run(f->b, f->len, &r);
+		t_report(i ? "set A again: hit" : "set A: hit",
+			 !r.err && r.d[FS_STAT_MATCHED] == 1, "did not match");
+		CHECK_EQ(load_filter(&b), 0);
+		run(f->b, f->len, &r);
+		t_report(i ? "set B again: miss" : "set B: miss",
+			 !r.err && r.d[FS_STAT_MATCHED] == 0, "matched");
+	}
+	t_report("the set map holds both slots' members, no more",
+		 map_entries(hosts, sizeof(struct fs_host_key)) == 5,
+		 "stale members");
+	filter_rules_free(&a);
+	filter_rules_free(&b);
 }
 
 /*
@@ -1136,6 +1264,8 @@ static const struct t_case cases[] = {
 	T_CASE(test_terms),
 	T_CASE(test_slot_flip),
 	T_CASE(test_filter_exprs),
+	T_CASE(test_set_predicates),
+	T_CASE(test_set_switch),
 	T_CASE(test_tail_call),
 	T_CASE(test_vlan_stack),
 	T_CASE(test_meta),

@@ -89,22 +89,28 @@ static __u64 wait_stat(struct xdp_prog *xp, int id, uint64_t want)
 
 static void attach_traffic(struct xdp_prog *xp)
 {
-	struct fs_ruleset rs, got;
+	struct filter_rules rs, got;
 	__u64 st[FS_STAT_MAX], q0 = 1;
 	long gen;
 
-	CHECK_EQ(filter_parse("tcp dst port 80 and src host 198.18.0.1", &rs,
-			      NULL, 0),
+	CHECK_EQ(filter_parse("tcp dst port 80 and (src host 198.18.0.1 or "
+			      "src host 198.18.0.7)",
+			      &rs, NULL, 0),
 		 0);
 	gen = xdp_prog_set_rules(xp, &rs);
 	t_report("xdp_prog_set_rules: generation 1", gen == 1,
 		 "bad generation");
-	t_report("xdp_prog_get_rules reads them back",
-		 !xdp_prog_get_rules(xp, &got) && got.generation == 1 &&
-			 got.nterms == 1 && got.terms[0].npreds == 3,
+	t_report("xdp_prog_get_rules reads them back, sets too",
+		 !xdp_prog_get_rules(xp, &got) && got.rs.generation == 1 &&
+			 got.rs.nterms == 1 && got.rs.terms[0].npreds == 3 &&
+			 got.nsets == 1 && got.sets[0].n == 2 &&
+			 !memcmp(got.sets[0].m, rs.sets[0].m,
+				 2 * sizeof(*rs.sets[0].m)),
 		 "different rule set");
+	filter_rules_free(&got);
 	t_report("xdp_prog_set_rules again: generation 2",
 		 xdp_prog_set_rules(xp, &rs) == 2, "bad generation");
+	filter_rules_free(&rs);
 	CHECK_EQ(send_frame(tx, IPPROTO_UDP), 0);
 	CHECK_EQ(send_frame(tx, IPPROTO_TCP), 0);
 	t_report("veth frame matched, no socket: nosock",

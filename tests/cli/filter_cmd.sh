@@ -15,8 +15,9 @@ RUN= # runs flowsplice: in the capture namespace for the live part
 out=$(mktemp)
 err=$(mktemp)
 
-ok() { echo "PASS  $*"; }
-bad() { echo "FAIL  $*"; fail=1; }
+# Messages name the arguments, the first 120 characters of them.
+ok() { local m="$*"; echo "PASS  ${m:0:120}"; }
+bad() { local m="$*"; echo "FAIL  ${m:0:120}"; fail=1; }
 
 # expect_out RC "expected stdout" args...: exit code and exact stdout.
 expect_out() {
@@ -48,7 +49,7 @@ expect_err() {
 
 [ -x "$FS_BIN" ] || { echo "FAIL  $FS_BIN not built"; exit 1; }
 
-RULES1="path: rules: the classifier's rule set (1 terms)"
+RULES1="path: rules: the classifier's rule set (1 term)"
 expect_out 0 "$RULES1
 term 1: tcp and port 80" filter tcp port 80
 expect_out 0 "$RULES1
@@ -62,8 +63,27 @@ term 1: src net 198.18.0.0/15 and portrange 1000-2000" \
 	filter src net 198.18.0.0/15 and portrange 1000-2000
 expect_out 0 "$RULES1
 term 1: ip6 and dst port 443" filter ip6 and dst port 443
-# libpcap compiles every expression: its message, exit 2.
+# Lists are sets: one predicate, members in the set maps.
+expect_out 0 "path: rules: the classifier's rule set (1 term; sets of 3 hosts, 2 ports)
+term 1: host {198.18.0.1, 198.18.0.2, 2001:db8::1} and tcp and port {80, 443}
+set 1: 3 hosts
+set 2: 2 ports" \
+	filter \( host 198.18.0.1 or host 198.18.0.2 or host 2001:db8::1 \) and \
+	\( tcp port 80 or tcp port 443 \)
+hosts=$(for i in $(seq 1 1000); do printf 'host 198.19.%d.%d or ' $((i / 250)) $((i % 250)); done)
+expect_out 0 "path: rules: the classifier's rule set (1 term; sets of 1001 hosts)
+term 1: host {198.18.0.9, 198.19.0.1, 198.19.0.2, 198.19.0.3, 198.19.0.4, 198.19.0.5, 198.19.0.6, 198.19.0.7, ... 993 more}
+set 1: 1001 hosts" filter "$hosts" host 198.18.0.9
+expect_out 0 "path: rules: the classifier's rule set (2 terms; sets of 2 nets)
+term 1: not net {198.18.0.0/24, 2001:db8::/32}
+term 2: portrange 1-9
+set 1: 2 nets" filter not \( net 198.18.0.0/24 or net 2001:db8::/32 \) \
+	or portrange 1-9
+# libpcap checks every expression: its message, exit 2; a list's too,
+# wherever the bad member is.
 expect_err 2 "syntax error" filter tcp and
+expect_err 2 "filter:" filter "$hosts" host 198.18.0.300
+expect_err 2 "filter:" filter "$hosts" net 198.18.0.0/24 or 10/8
 expect_err 2 "filter:" filter port 99999
 expect_err 2 "filter:" filter host 198.18.0.300
 expect_err 2 "no expression" filter
@@ -150,5 +170,30 @@ cap filter -i "$IF" tcp and >/dev/null 2>&1
 [ $? -eq 2 ] && [ "$(active_rules)" = "2 1 10" ] &&
 	ok "bad expression with -i: rc 2, rules untouched" ||
 	bad "bad expression with -i changed something"
+
+# A list: its members in the pinned set map, frames matched by lookup.
+ports_in_map() { bpftool -j map dump pinned "$PIN/fs_ports" | jq length; }
+cap filter -i "$IF" udp dst port 7 or 9 or 11 >"$out" 2>"$err"
+if grep -qx "$IF: rules replaced, generation 3" "$out" &&
+	[ "$(ports_in_map)" = 3 ]; then
+	ok "filter -i with a port list: generation 3, 3 members in fs_ports"
+else
+	bad "filter -i with a port list: $(cat "$out" "$err"), $(ports_in_map) members"
+fi
+in_peer bash -c 'for p in 9 10 11 12; do echo x >/dev/udp/198.18.7.2/$p; done'
+sleep 0.3
+cap filter -i "$IF" --dump >"$out" 2>"$err"
+if grep -qx "term 1: udp and dst port {7, 9, 11}" "$out" &&
+	grep -qx "set 1: 3 ports" "$out" && grep -qx "matched 4" "$out"; then
+	ok "filter --dump: the list in effect, two more frames matched"
+else
+	bad "filter --dump with a list:"
+	sed 's/^/      /' "$out" "$err"
+fi
+# The next rule set leaves the other slot's members only.
+cap filter -i "$IF" udp dst port 10 or 12 >/dev/null 2>&1
+cap filter -i "$IF" tcp >/dev/null 2>&1
+[ "$(ports_in_map)" = 2 ] && ok "members of older rule sets removed" ||
+	bad "fs_ports holds $(ports_in_map) members, want 2"
 
 exit $fail

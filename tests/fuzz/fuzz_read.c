@@ -81,7 +81,7 @@ static const struct flow_ops ops = {
 
 static void run(const char *path, int policy)
 {
-	static struct fs_ruleset rules;
+	static struct filter_rules rules;
 	static int have_rules;
 	struct flow_table_cfg cfg;
 	struct pcap_reader *rd;
@@ -113,7 +113,8 @@ static void run(const char *path, int policy)
 		return;
 	}
 	while (pcap_reader_next(rd, &rec) > 0) {
-		if (pkt_parse(rec.data, rec.caplen, rec.linktype, &p) != PKT_OK)
+		if (pkt_parse(rec.data, rec.caplen, rec.wirelen, rec.linktype,
+			      &p) != PKT_OK)
 			continue;
 		if (filter_match(&rules, &p))
 			flow_table_packet(ft, &p, rec.ts_ns, rec.buf);

@@ -1022,7 +1022,8 @@ static void tg_check_case(const char *dir, bool want_conflicts, bool want_gaps)
 		CHECK_EQ(rec.linktype, LINKTYPE_ETHERNET);
 		CHECK(rec.ts_ns > last_ts);
 		last_ts = rec.ts_ns;
-		CHECK_EQ(pkt_parse(rec.data, rec.caplen, rec.linktype, &p),
+		CHECK_EQ(pkt_parse(rec.data, rec.caplen, rec.wirelen,
+				   rec.linktype, &p),
 			 PKT_OK);
 		if (p.payload_caplen)
 			tg_take(&t[p.sport != 40000], &p);

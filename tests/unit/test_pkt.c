@@ -63,14 +63,18 @@ struct res {
 	long poff; /* payload - frame, or -1 */
 };
 
-/* Parse from a heap copy of exactly len bytes: ASan sees any over-read. */
-static struct res parse(const uint8_t *b, uint32_t len, int lt)
+/*
+ * Parse len captured bytes of a wire-byte frame from a heap copy of
+ * exactly len bytes: ASan sees any over-read.
+ */
+static struct res parse_cut(const uint8_t *b, uint32_t len, uint32_t wire,
+			    int lt)
 {
 	uint8_t *copy = malloc(len ? len : 1);
 	struct res r;
 
 	memcpy(copy, b, len);
-	r.st = pkt_parse(copy, len, lt, &r.p);
+	r.st = pkt_parse(copy, len, wire, lt, &r.p);
 	r.poff = r.p.payload ? r.p.payload - copy : -1;
 	if (r.st == PKT_OK && r.p.payload) {
 		CHECK(r.poff >= 0 && r.poff <= len);
@@ -81,9 +85,16 @@ static struct res parse(const uint8_t *b, uint32_t len, int lt)
 	return r;
 }
 
+/* A whole frame of len bytes. */
+static struct res parse(const uint8_t *b, uint32_t len, int lt)
+{
+	return parse_cut(b, len, len, lt);
+}
+
 /*
- * Every truncation of a frame whose headers end at f->hend: shorter is
- * MALFORMED, longer is OK with the captured part of the payload.
+ * Every truncation of the capture of a frame whose headers end at
+ * f->hend: shorter is MALFORMED, longer is OK with the captured part of
+ * the payload.
  */
 static void sweep(const struct pb *f, int lt, uint32_t plen)
 {
@@ -91,7 +102,7 @@ static void sweep(const struct pb *f, int lt, uint32_t plen)
 	uint32_t n;
 
 	for (n = 0; n <= f->len; n++) {
-		r = parse(f->b, n, lt);
+		r = parse_cut(f->b, n, f->len, lt);
 		if (n < f->hend) {
 			if (r.st != PKT_MALFORMED)
 				fprintf(stderr, "lt %d len %u/%u: status %d\n",
@@ -193,13 +204,43 @@ static void test_ip4_inconsistent(void)
 	f.b[14 + 20 + 12] = 5 << 4;
 	CHECK_EQ(parse(f.b, f.len, LINKTYPE_ETHERNET).st, PKT_OK);
 
-	/* A total length of 0 (TSO): the capture decides. */
+	/* A total length of 0 (TSO): the frame decides. */
 	pb_payload(&f, NULL, 7);
 	pb_put16(ip + 2, 0);
 	r = parse(f.b, f.len, LINKTYPE_ETHERNET);
 	CHECK_EQ(r.st, PKT_OK);
 	CHECK_EQ(r.p.payload_len, 7);
 	CHECK_EQ(r.p.payload_caplen, 7);
+
+	/*
+	 * A total length past the frame is malformed; past the capture of a
+	 * longer frame (snapshot length) the payload is only cut short.
+	 */
+	pb_put16(ip + 2, 20 + 20 + 8);
+	CHECK_EQ(parse(f.b, f.len, LINKTYPE_ETHERNET).st, PKT_MALFORMED);
+	r = parse_cut(f.b, f.len, f.len + 1, LINKTYPE_ETHERNET);
+	CHECK_EQ(r.st, PKT_OK);
+	CHECK_EQ(r.p.payload_len, 8);
+	CHECK_EQ(r.p.payload_caplen, 7);
+}
+
+/* A UDP length field below the header's 8 bytes is malformed. */
+static void test_udp_len(void)
+{
+	struct pb f = {0};
+
+	eth(&f, 0x0800);
+	ip4(&f, IPPROTO_UDP, 5, 0);
+	udp(&f);
+	pb_payload(&f, NULL, 4);
+	pb_finish(&f);
+	CHECK_EQ(parse(f.b, f.len, LINKTYPE_ETHERNET).st, PKT_OK);
+	pb_put16(f.b + f.l4 + 4, 8);
+	CHECK_EQ(parse(f.b, f.len, LINKTYPE_ETHERNET).st, PKT_OK);
+	pb_put16(f.b + f.l4 + 4, 7);
+	CHECK_EQ(parse(f.b, f.len, LINKTYPE_ETHERNET).st, PKT_MALFORMED);
+	pb_put16(f.b + f.l4 + 4, 0);
+	CHECK_EQ(parse(f.b, f.len, LINKTYPE_ETHERNET).st, PKT_MALFORMED);
 }
 
 /* Ethernet pads short frames to 60 bytes: the IP length excludes it. */
@@ -402,7 +443,7 @@ static void test_raw(void)
 	CHECK_EQ(parse(f4.b, f4.len, LINKTYPE_RAW).st, PKT_MALFORMED);
 	f4.b[0] = 0x05; /* version 0 */
 	CHECK_EQ(parse(f4.b, f4.len, LINKTYPE_RAW).st, PKT_MALFORMED);
-	CHECK_EQ(pkt_parse(NULL, 0, LINKTYPE_RAW, &r.p), PKT_MALFORMED);
+	CHECK_EQ(pkt_parse(NULL, 0, 0, LINKTYPE_RAW, &r.p), PKT_MALFORMED);
 }
 
 static void test_ip4_fragments(void)
@@ -528,7 +569,10 @@ static void test_ip6_ext(void)
 	CHECK(!r.p.fragment);
 	CHECK(r.p.has_ports);
 
-	/* Eight extension headers are walked, a ninth is refused. */
+	/*
+	 * FS_IPV6_EXT_MAX (8) extension headers are walked; behind a ninth
+	 * the protocol is unknown, which is not malformed.
+	 */
 	memset(&f, 0, sizeof(f));
 	eth(&f, 0x86dd);
 	ip6(&f, 60);
@@ -547,7 +591,11 @@ static void test_ip6_ext(void)
 	pb_ipv6_ext(&f, 60, IPPROTO_UDP, 8);
 	udp(&f);
 	pb_finish(&f);
-	CHECK_EQ(parse(f.b, f.len, LINKTYPE_ETHERNET).st, PKT_MALFORMED);
+	r = parse(f.b, f.len, LINKTYPE_ETHERNET);
+	CHECK_EQ(r.st, PKT_OK);
+	CHECK_EQ(r.p.family, 6);
+	CHECK_EQ(r.p.l4proto, 0);
+	CHECK(!r.p.has_ports);
 }
 
 static void test_ip6_inconsistent(void)
@@ -567,11 +615,18 @@ static void test_ip6_inconsistent(void)
 	CHECK_EQ(parse(f.b, f.len, LINKTYPE_ETHERNET).st, PKT_MALFORMED);
 	pb_put16(f.b + 14 + 4, 30);
 	CHECK_EQ(parse(f.b, f.len, LINKTYPE_ETHERNET).st, PKT_MALFORMED);
-	/* A zero payload length (jumbogram): the capture decides. */
+	/* A zero payload length (jumbogram): the frame decides. */
 	pb_put16(f.b + 14 + 4, 0);
 	r = parse(f.b, f.len, LINKTYPE_ETHERNET);
 	CHECK_EQ(r.st, PKT_OK);
 	CHECK_EQ(r.p.payload_len, 4);
+	/* Past the frame: malformed; past the capture only: cut short. */
+	pb_put16(f.b + 14 + 4, 16 + 20 + 5);
+	CHECK_EQ(parse(f.b, f.len, LINKTYPE_ETHERNET).st, PKT_MALFORMED);
+	r = parse_cut(f.b, f.len, f.len + 1, LINKTYPE_ETHERNET);
+	CHECK_EQ(r.st, PKT_OK);
+	CHECK_EQ(r.p.payload_len, 5);
+	CHECK_EQ(r.p.payload_caplen, 4);
 	f.b[14] = 0x40; /* version 4 under ethertype IPv6 */
 	CHECK_EQ(parse(f.b, f.len, LINKTYPE_ETHERNET).st, PKT_MALFORMED);
 }
@@ -642,19 +697,13 @@ static void test_garbage(void)
 }
 
 static const struct t_case cases[] = {
-	T_CASE(test_eth_ip4_tcp),
-	T_CASE(test_ip4_inconsistent),
-	T_CASE(test_padding),
-	T_CASE(test_vlan),
-	T_CASE(test_not_ip),
-	T_CASE(test_cooked),
-	T_CASE(test_raw),
-	T_CASE(test_ip4_fragments),
-	T_CASE(test_other_l4),
-	T_CASE(test_ip6_ext),
-	T_CASE(test_ip6_inconsistent),
-	T_CASE(test_addr_str),
-	T_CASE(test_garbage),
+	T_CASE(test_eth_ip4_tcp),   T_CASE(test_ip4_inconsistent),
+	T_CASE(test_udp_len),	    T_CASE(test_padding),
+	T_CASE(test_vlan),	    T_CASE(test_not_ip),
+	T_CASE(test_cooked),	    T_CASE(test_raw),
+	T_CASE(test_ip4_fragments), T_CASE(test_other_l4),
+	T_CASE(test_ip6_ext),	    T_CASE(test_ip6_inconsistent),
+	T_CASE(test_addr_str),	    T_CASE(test_garbage),
 };
 
 T_MAIN(cases)

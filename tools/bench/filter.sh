@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Filter cost per frame: the classifier under BPF_PROG_TEST_RUN (repeat)
-# with no filter, rule sets, and libpcap programs translated to eBPF (1
-# term, 16, 50 and 1000 hosts), against libpcap's userspace matcher
+# with no filter, rule sets (lists of 1, 16, 50 and 1000 hosts, 1000 nets,
+# 16 and 1000 ports as set predicates) and the same expressions as
+# libpcap programs translated to eBPF, against libpcap's userspace matcher
 # (pcap_offline_filter, tcpdump's) on the same frame, as a ratio.  Prints
-# a markdown section; run.sh appends it to RESULTS.md.  Needs root.
+# a markdown section; run.sh appends it to RESULTS.md.  Needs root; takes
+# a few minutes (libpcap compiles each 1000-member list in about a minute).
 #   BENCH_RUNS (5) runs of BENCH_REPEAT (200000) frames each, medians.
 set -u
 FS_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -26,4 +28,7 @@ echo
 echo
 echo "XDP figures include what the classifier does with every frame (its"
 echo "counters, and on a match the metadata and the redirect attempt);"
-echo "libpcap's are the bare matcher. The rule set holds 16 terms at most."
+echo "libpcap's are the bare matcher. On the rules path a list is one set"
+echo "predicate: a hash or LPM lookup of the source, then the destination,"
+echo "whatever the list's length; a translated list and libpcap test its"
+echo "members one by one."

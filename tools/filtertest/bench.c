@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,11 +25,14 @@
 
 #define MAX_RUNS 15
 
+/* Which paths a case runs: bits of 1 << enum how. */
 enum how { H_NONE, H_RULES, H_BPF };
+#define P_RULES (1 << H_RULES)
+#define P_BPF (1 << H_BPF)
 
 struct bcase {
 	const char *name;
-	enum how how;
+	unsigned int paths;
 	char *expr; /* NULL: no filter */
 };
 
@@ -45,19 +49,31 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* "host 198.19.0.1 or host 198.19.0.2 or ...": n hosts, none the frame's. */
-static char *hosts(int n)
+/*
+ * n primitives "PREFIX VALUE" joined by " or ", none of them the frame's:
+ * hosts 198.19.x.y, nets 198.19.x.0/24 (x from 0), ports from 1001.
+ */
+static char *list(const char *prefix, int n, int kind)
 {
-	size_t len = (size_t)n * 32 + 1, off = 0;
+	size_t len = (size_t)n * 40 + 64, off = 0;
 	char *s = malloc(len);
 	int i;
 
 	if (!s)
 		abort();
 	s[0] = '\0';
-	for (i = 0; i < n; i++)
-		off += snprintf(s + off, len - off, "%shost 198.19.%d.%d",
-				i ? " or " : "", i / 250, 1 + i % 250);
+	for (i = 0; i < n; i++) {
+		off += snprintf(s + off, len - off, "%s%s ", i ? " or " : "",
+				prefix);
+		if (kind == 'h')
+			off += snprintf(s + off, len - off, "198.19.%d.%d",
+					i / 250, 1 + i % 250);
+		else if (kind == 'n')
+			off += snprintf(s + off, len - off, "198.%d.%d.0/24",
+					19 + i / 256, i % 256);
+		else
+			off += snprintf(s + off, len - off, "%d", 1001 + i);
+	}
 	return s;
 }
 
@@ -77,82 +93,123 @@ static double lib_ns(struct pcap_expr *px, const struct pb *f, long iters)
 	return ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / iters;
 }
 
-static int one(struct xrun *x, const struct bcase *c, const struct pb *f,
-	       int runs, uint32_t repeat)
+/* The medians of one path; libpcap's (lm) is measured once per case. */
+static int one_path(struct xrun *x, const struct bcase *c, enum how how,
+		    struct filter_plan *fp, const struct pb *f, int runs,
+		    uint32_t repeat, double *lm)
 {
-	double xv[MAX_RUNS], lv[MAX_RUNS], xm, lm;
-	struct filter_plan *fp = NULL;
-	char why[512] = "";
-	int i, ret = 0, match;
+	double xv[MAX_RUNS], lv[MAX_RUNS], xm;
+	char why[512] = "", label[64];
+	int i, ret, match;
 
-	if (c->expr) {
-		ret = filter_plan_new(c->expr, &fp, why, sizeof(why));
-		if (ret)
-			goto fail;
-	}
-	if (c->how == H_NONE)
+	if (how == H_NONE)
 		ret = xrun_set_none(x);
-	else if (c->how == H_RULES && fp->path == FILTER_PATH_RULES)
+	else if (how == H_RULES && fp->path == FILTER_PATH_RULES)
 		ret = xrun_set_rules(x, &fp->rules);
-	else if (c->how == H_RULES)
+	else if (how == H_RULES)
 		ret = -E2BIG;
 	else
 		ret = xrun_set_bpf(x, fp, why, sizeof(why));
-	if (ret)
-		goto fail;
+	if (ret) {
+		printf("| %s | %s | | not possible: %s | | |\n", c->name,
+		       how == H_RULES ? "rules" : "bpf",
+		       ret == -E2BIG ? fp->why
+		       : why[0]	     ? why
+				     : strerror(-ret));
+		return 0;
+	}
 	match = xrun_frame(x, f->b, f->len);
 	for (i = 0; i < runs; i++) {
 		ret = xrun_bench(x, f->b, f->len, repeat, &xv[i]);
 		if (ret)
-			goto fail;
-		lv[i] = fp ? lib_ns(fp->px, f, repeat) : 0;
+			return ret;
+		if (fp && *lm < 0)
+			lv[i] = lib_ns(fp->px, f, repeat);
 	}
 	xm = median(xv, runs);
-	lm = median(lv, runs);
-	if (fp)
-		printf("| %s | %s | %s | %.1f | %.1f | %.2f |\n", c->name,
-		       c->how == H_RULES ? "rules" : "bpf (translated)",
-		       match ? "yes" : "no", xm, lm, xm / lm);
+	if (fp && *lm < 0)
+		*lm = median(lv, runs);
+	if (!fp || !fp->px) {
+		printf("| %s | %s | %s | %.1f | | |\n", c->name,
+		       fp ? "rules" : "none", match ? "yes" : "no", xm);
+		return 0;
+	}
+	if (how == H_BPF)
+		snprintf(label, sizeof(label), "bpf (translated)");
 	else
-		printf("| %s | none | no | %.1f | | |\n", c->name, xm);
-	filter_plan_free(fp);
+		snprintf(label, sizeof(label), "rules (%u set%s)",
+			 fp->rules.nsets, fp->rules.nsets == 1 ? "" : "s");
+	printf("| %s | %s | %s | %.1f | %.1f | %.2f |\n", c->name, label,
+	       match ? "yes" : "no", xm, *lm, xm / *lm);
 	return 0;
-fail:
-	printf("| %s | %s | | not possible: %s | | |\n", c->name,
-	       c->how == H_RULES ? "rules" : "bpf",
-	       ret == -E2BIG ? "more than the rule set holds (16 terms)"
-	       : why[0]	     ? why
-			     : strerror(-ret));
+}
+
+/*
+ * Every path of c, planned and compiled by libpcap once (xdp_only: the
+ * rules path alone, no libpcap: a quick look at the classifier).
+ */
+static int one(struct xrun *x, const struct bcase *c, const struct pb *f,
+	       int runs, uint32_t repeat, bool xdp_only)
+{
+	struct filter_plan *fp = NULL;
+	char why[512] = "";
+	double lm = xdp_only ? 1 : -1;
+	int ret = 0;
+
+	if (!c->expr)
+		return one_path(x, c, H_NONE, NULL, f, runs, repeat, &lm);
+	if (filter_plan_new(c->expr, &fp, why, sizeof(why)) ||
+	    (!xdp_only && !filter_plan_pcap(fp, why, sizeof(why)))) {
+		printf("| %s | | | not possible: %s | | |\n", c->name, why);
+		filter_plan_free(fp);
+		return 0;
+	}
+	if (c->paths & P_RULES)
+		ret = one_path(x, c, H_RULES, fp, f, runs, repeat, &lm);
+	if (!ret && (c->paths & P_BPF) && !xdp_only)
+		ret = one_path(x, c, H_BPF, fp, f, runs, repeat, &lm);
 	filter_plan_free(fp);
-	return 0;
+	return ret;
 }
 
 int bench_main(int argc, char **argv)
 {
-	int runs = 5, i, ret;
+	int runs = 5, i, ret = 0;
+	const char *only = NULL;
+	bool xdp_only = false;
 	uint32_t repeat = 200000;
 	struct pb *f = malloc(sizeof(*f));
-	char *h16 = hosts(16), *h50 = hosts(50), *h1000 = hosts(1000);
+	const unsigned int both = P_RULES | P_BPF;
 	struct bcase cases[] = {
-		{"no filter", H_NONE, NULL},
-		{"tcp port 80", H_RULES, "tcp port 80"},
-		{"tcp port 80", H_BPF, "tcp port 80"},
-		{"tcp[tcpflags] & tcp-push != 0", H_BPF,
+		{"no filter", 0, NULL},
+		{"tcp port 80", both, "tcp port 80"},
+		{"tcp[tcpflags] & tcp-push != 0", P_BPF,
 		 "tcp[tcpflags] & tcp-push != 0"},
-		{"16 hosts (or)", H_RULES, h16},
-		{"16 hosts (or)", H_BPF, h16},
-		{"50 hosts (or)", H_BPF, h50},
-		{"50 hosts (or)", H_RULES, h50},
-		{"1000 hosts (or)", H_BPF, h1000},
-		{"1000 hosts (or)", H_RULES, h1000},
+		{"1 host", both, list("host", 1, 'h')},
+		{"16 hosts (or)", both, list("host", 16, 'h')},
+		{"50 hosts (or)", both, list("host", 50, 'h')},
+		{"1000 hosts (or)", both, list("host", 1000, 'h')},
+		{"1000 nets /24 (or)", both, list("net", 1000, 'n')},
+		{"16 ports (tcp port A or B ...)", both,
+		 list("tcp port", 16, 'p')},
+		{"1000 ports (or)", both, list("port", 1000, 'p')},
 	};
+	unsigned int nc = sizeof(cases) / sizeof(cases[0]);
 	struct xrun x;
 
-	for (i = 0; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--runs"))
-			runs = atoi(argv[i + 1]);
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--xdp-only"))
+			xdp_only = true;
+		else if (i + 1 == argc)
+			return 2;
+		else if (!strcmp(argv[i], "--runs"))
+			runs = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--repeat"))
-			repeat = (uint32_t)atol(argv[i + 1]);
+			repeat = (uint32_t)atol(argv[++i]);
+		else if (!strcmp(argv[i], "--only"))
+			only = argv[++i];
+		else
+			return 2;
 	}
 	if (runs < 1 || runs > MAX_RUNS || !repeat || !f)
 		return 2;
@@ -170,22 +227,26 @@ int bench_main(int argc, char **argv)
 		fprintf(stderr, "loading the classifier: %s\n", strerror(-ret));
 		return 1;
 	}
-	printf("Frame: %u-byte IPv4 TCP segment to port 80 (none of the "
-	       "hosts). XDP: BPF_PROG_TEST_RUN, repeat %u, the kernel's "
-	       "ns/run (the classifier, its counters, the redirect "
-	       "attempt and metadata on a match); libpcap: "
-	       "pcap_offline_filter on the same frame, %u calls. Medians "
-	       "of %d runs.\n\n",
+	printf("Frame: %u-byte IPv4 TCP segment 198.18.0.1:40000 -> "
+	       "198.18.1.2:80 (none of the listed hosts, nets or ports). "
+	       "XDP: BPF_PROG_TEST_RUN, repeat %u, the kernel's ns/run (the "
+	       "classifier, its counters, the redirect attempt and metadata "
+	       "on a match); libpcap: pcap_offline_filter on the same frame, "
+	       "%u calls. Medians of %d runs.\n\n",
 	       f->len, repeat, repeat, runs);
 	printf("| filter | XDP path | frame matches | XDP ns/frame | libpcap "
 	       "ns/frame | XDP / libpcap |\n| --- | --- | --- | ---: | ---: "
 	       "| ---: |\n");
-	for (i = 0; i < (int)(sizeof(cases) / sizeof(cases[0])); i++)
-		one(&x, &cases[i], f, runs, repeat);
+	fflush(stdout);
+	for (i = 0; !ret && i < (int)nc; i++) {
+		if (only && !strstr(cases[i].name, only))
+			continue;
+		ret = one(&x, &cases[i], f, runs, repeat, xdp_only);
+		fflush(stdout);
+	}
 	xrun_close(&x);
-	free(h16);
-	free(h50);
-	free(h1000);
+	for (i = 3; i < (int)nc; i++)
+		free(cases[i].expr);
 	free(f);
-	return 0;
+	return ret ? 1 : 0;
 }

@@ -27,6 +27,7 @@
 
 struct counts {
 	unsigned long exprs, rejected, rules_path, bpf_path, trapped;
+	unsigned long with_sets; /* rules path, lists as set predicates */
 	unsigned long trapped_wrong; /* rule set disagreeing when trapped */
 	unsigned long lib, fsread, tcpdump, xdp, xdp_other, short_frames;
 	unsigned long bad;
@@ -127,7 +128,8 @@ static int one_expr(struct xrun *x, const char *expr, struct frame_file *ff,
 {
 	char out[512], why[256], err[512];
 	const char *bin = getenv("FS_BIN");
-	struct fs_ruleset *rs = NULL;
+	struct filter_rules *rs = NULL;
+	struct pcap_expr *px;
 	struct filter_plan *fp;
 	unsigned char *want;
 	size_t i, j, maxn = 0;
@@ -154,8 +156,17 @@ static int one_expr(struct xrun *x, const char *expr, struct frame_file *ff,
 	}
 	if (ret)
 		return ret;
+	/* The reference: libpcap's program for the whole expression. */
+	px = filter_plan_pcap(fp, err, sizeof(err));
+	if (!px) {
+		fprintf(stderr, "DIFF '%s': libpcap: %s\n", expr, err);
+		c->bad++;
+		filter_plan_free(fp);
+		return 0;
+	}
 	if (fp->path == FILTER_PATH_RULES) {
 		c->rules_path++;
+		c->with_sets += fp->rules.nsets > 0;
 		ret = xrun_set_rules(x, &fp->rules);
 	} else {
 		c->bpf_path++;
@@ -184,7 +195,7 @@ static int one_expr(struct xrun *x, const char *expr, struct frame_file *ff,
 
 		for (j = 0; j < ff[i].n; j++) {
 			m = pcap_expr_match(
-				fp->px, 1, ff[i].f[j].data, ff[i].f[j].caplen,
+				px, 1, ff[i].f[j].data, ff[i].f[j].caplen,
 				ff[i].f[j].wirelen, err, sizeof(err));
 			want[j] = m == 1;
 		}
@@ -211,7 +222,7 @@ static int one_expr(struct xrun *x, const char *expr, struct frame_file *ff,
 			}
 			c->tcpdump += ff[i].n;
 		}
-		c->bad += xdp_agree(x, fp->px, &ff[i], c, expr,
+		c->bad += xdp_agree(x, px, &ff[i], c, expr,
 				    filter_path_name(fp->path));
 		c->xdp += ff[i].n;
 	}
@@ -219,7 +230,7 @@ static int one_expr(struct xrun *x, const char *expr, struct frame_file *ff,
 	if (fp->path == FILTER_PATH_RULES) {
 		ret = xrun_set_bpf(x, fp, why, sizeof(why));
 		for (i = 0; !ret && i < nf; i++) {
-			c->bad += xdp_agree(x, fp->px, &ff[i], c, expr,
+			c->bad += xdp_agree(x, px, &ff[i], c, expr,
 					    "bpf (not picked)");
 			c->xdp_other += ff[i].n;
 		}
@@ -232,13 +243,15 @@ static int one_expr(struct xrun *x, const char *expr, struct frame_file *ff,
 		c->trapped++;
 		ret = xrun_set_rules(x, rs);
 		for (i = 0; !ret && i < nf; i++)
-			before += xdp_agree(x, fp->px, &ff[i], NULL, expr, "");
+			before += xdp_agree(x, px, &ff[i], NULL, expr, "");
 		if (before)
 			printf("kept off the rules path (the rule set decides "
 			       "%lu frames differently): %s\n",
 			       before, expr);
 		c->trapped_wrong += before != 0;
 	}
+	if (rs)
+		filter_rules_free(rs);
 	free(rs);
 	free(want);
 	filter_plan_free(fp);
@@ -299,9 +312,10 @@ int diff_main(int argc, char **argv)
 			       tmp, &c);
 	}
 	xrun_close(&x);
-	printf("expressions %lu: rules path %lu, translated %lu, refused by "
-	       "libpcap %lu (flowsplice refused them too, exit 2)\n",
-	       c.exprs, c.rules_path, c.bpf_path, c.rejected);
+	printf("expressions %lu: rules path %lu (with lists as sets %lu), "
+	       "translated %lu, refused by libpcap %lu (flowsplice refused "
+	       "them too, exit 2)\n",
+	       c.exprs, c.rules_path, c.with_sets, c.bpf_path, c.rejected);
 	printf("captures %d; frame decisions compared: libpcap %lu, "
 	       "flowsplice read %lu, tcpdump -r %lu, XDP (picked path) %lu, "
 	       "XDP (other path) %lu; frames under 14 bytes skipped in XDP "

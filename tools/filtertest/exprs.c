@@ -157,8 +157,8 @@ static void collect(struct seen *s, const struct frame_file *files, size_t n)
 		for (j = 0; j < files[i].n; j++) {
 			const struct frame *f = &files[i].f[j];
 
-			if (pkt_parse(f->data, f->caplen, LINKTYPE_ETHERNET,
-				      &p) != PKT_OK)
+			if (pkt_parse(f->data, f->caplen, f->wirelen,
+				      LINKTYPE_ETHERNET, &p) != PKT_OK)
 				continue;
 			/* Spread over the files: a few from each. */
 			if (j > 8)
@@ -212,6 +212,82 @@ static void per_port(FILE *o, unsigned int p, unsigned int q)
 	fprintf(o, "tcp dst port %u or %u\n", p, q);
 }
 
+/* " or " between the n members "PREFIX VALUE" of v, as text. */
+static void join(FILE *o, const char *prefix, char v[][INET6_ADDRSTRLEN], int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		fprintf(o, "%s%s%s", i ? " or " : "", prefix, v[i]);
+}
+
+/*
+ * Lists (set predicates on the rules path): of the addresses and ports
+ * seen and some that are not, IPv4 and IPv6 mixed, qualified, negated,
+ * factored, in and out of parentheses, and one of 40 hosts and ports.
+ */
+static void lists(FILE *o, const struct seen *s)
+{
+	char h[NV4 + NV6 + 40][INET6_ADDRSTRLEN];
+	char p[NPORT + 40][INET6_ADDRSTRLEN], net[2][INET6_ADDRSTRLEN];
+	int nh = 0, np = 0, i;
+	uint32_t n24, n16;
+
+	for (i = 0; i < s->n4; i++)
+		inet_ntop(AF_INET, &s->v4[i], h[nh++], sizeof(h[0]));
+	for (i = 0; i < s->n6; i++)
+		inet_ntop(AF_INET6, s->v6[i], h[nh++], sizeof(h[0]));
+	for (i = 0; i < s->np; i++)
+		snprintf(p[np++], sizeof(p[0]), "%u", s->port[i]);
+	join(o, "host ", h, nh);
+	fputc('\n', o);
+	join(o, "src host ", h, nh);
+	fputc('\n', o);
+	fprintf(o, "dst host %s or %s or %s\n", h[0], h[nh - 1], h[1]);
+	join(o, "ip host ", h, s->n4);
+	fputc('\n', o);
+	fputs("not (", o);
+	join(o, "host ", h, nh > 3 ? 3 : nh);
+	fputs(")\n", o);
+	fprintf(o, "tcp and not host %s and not host %s\n", h[0], h[1]);
+	/* The synthetic ARP frames' addresses. */
+	fputs("host 198.18.0.1 or host 198.18.0.2 or host 198.18.0.3\n", o);
+	n24 = s->v4[0] & htonl(0xffffff00);
+	n16 = s->v4[s->n4 > 1] & htonl(0xffff0000);
+	inet_ntop(AF_INET, &n24, net[0], sizeof(net[0]));
+	inet_ntop(AF_INET, &n16, net[1], sizeof(net[1]));
+	fprintf(o,
+		"net %s/24 or net %s/16 or net 2001:db8::/32 or net "
+		"fe80::/10\n",
+		net[0], net[1]);
+	fputs("src net 198.18.0.0/24 or src net 10.0.0.0/8 or src net "
+	      "192.168.0.0/16\n",
+	      o);
+	join(o, "port ", p, np);
+	fputc('\n', o);
+	join(o, "tcp port ", p, np);
+	fputc('\n', o);
+	fprintf(o, "udp dst port %s or %s or 53\n", p[0], p[1]);
+	fprintf(o, "tcp port %s or %s or %s\n", p[0], p[1], p[np - 1]);
+	join(o, "src port ", p, np);
+	fputc('\n', o);
+	fputs("tcp and not (", o);
+	join(o, "port ", p, np > 3 ? 3 : np);
+	fputs(")\n", o);
+	fprintf(o, "(host %s or host %s) and (port %s or port %s)\n", h[0],
+		h[1], p[0], p[1]);
+	fprintf(o, "ip6 and (port %s or port %s or port 443)\n", p[0], p[1]);
+	fprintf(o, "port 0 or port 65535 or port %s\n", p[0]);
+	for (i = 0; i < 34; i++)
+		snprintf(h[nh++], sizeof(h[0]), "198.19.%d.%d", i / 16, i % 16);
+	for (i = 0; i < 34; i++)
+		snprintf(p[np++], sizeof(p[0]), "%d", 2000 + i * 7);
+	join(o, "host ", h, nh);
+	fputc('\n', o);
+	join(o, "port ", p, np);
+	fputc('\n', o);
+}
+
 int exprs_write(FILE *o, const struct frame_file *files, size_t nfiles)
 {
 	struct seen s = {0};
@@ -242,6 +318,7 @@ int exprs_write(FILE *o, const struct frame_file *files, size_t nfiles)
 		fprintf(o, "not host %s\n", a);
 	}
 	fprintf(o, "host 2001:db8:ffff::1\nnet 2001:db8::/32\n");
+	lists(o, &s);
 	for (k = 0; k < s.nm; k++) {
 		snprintf(a, sizeof(a), "%02x:%02x:%02x:%02x:%02x:%02x",
 			 s.mac[k][0], s.mac[k][1], s.mac[k][2], s.mac[k][3],

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "fs_shared.h"
+#include "live/xdp_rules.h"
 #include "parse/filter_plan.h"
 
 struct classifier;
@@ -25,13 +26,16 @@ struct xrun {
 };
 
 int xrun_open(struct xrun *x);
+
+/* The maps a rule set goes to (for xdp_rules_install()). */
+struct xdp_rules_maps xrun_rules_maps(const struct xrun *x);
 void xrun_close(struct xrun *x);
 
-/* The rule set rs decides (fs_progs emptied). 0 or -errno. */
-int xrun_set_rules(struct xrun *x, const struct fs_ruleset *rs);
+/* The rule set r decides (fs_progs emptied). 0 or -errno. */
+int xrun_set_rules(struct xrun *x, const struct filter_rules *r);
 
 /* libpcap's program of fp, translated, decides. 0 or -errno (why). */
-int xrun_set_bpf(struct xrun *x, const struct filter_plan *fp, char *why,
+int xrun_set_bpf(struct xrun *x, struct filter_plan *fp, char *why,
 		 size_t whylen);
 
 /* No filter at all: an empty rule set and no program. */

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * filtertest: `filtertest diff [--every K] [--tcpdump-every N] PCAP...`
- * (the differential test; flowsplice from $FS_BIN) and `filtertest bench`
- * (classifier cost per frame, see tools/bench/filter.sh).  Needs root for
- * BPF_PROG_TEST_RUN.
+ * (the differential test; flowsplice from $FS_BIN) and `filtertest bench
+ * [--runs N] [--repeat N] [--only NAME] [--xdp-only]` (classifier cost
+ * per frame, see tools/bench/filter.sh; --only: the cases whose name
+ * holds NAME; --xdp-only: the rules path alone, without libpcap).  Needs
+ * root for BPF_PROG_TEST_RUN.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +19,7 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "bench"))
 		return bench_main(argc - 2, argv + 2);
 	fprintf(stderr, "usage: filtertest diff [--every K] [--tcpdump-every "
-			"N] PCAP...\n       filtertest bench\n");
+			"N] PCAP...\n       filtertest bench [--runs N] "
+			"[--repeat N] [--only NAME] [--xdp-only]\n");
 	return 2;
 }

@@ -17,6 +17,7 @@
 #include "classifier.skel.h"
 #include "filtertest.h"
 #include "live/xdp_filter.h"
+#include "live/xdp_rules.h"
 #include "parse/cbpf_xlate.h"
 
 /* Room for the largest record and the metadata in front of it. */
@@ -50,16 +51,25 @@ void xrun_close(struct xrun *x)
 	x->skel = NULL;
 }
 
-int xrun_set_rules(struct xrun *x, const struct fs_ruleset *rs)
+struct xdp_rules_maps xrun_rules_maps(const struct xrun *x)
 {
-	__u32 k = FS_CTL_ACTIVE, active, slot, pk = FS_PROG_FILTER;
+	return (struct xdp_rules_maps){
+		.rules_fd = x->rules_fd,
+		.ctl_fd = x->ctl_fd,
+		.hosts_fd = bpf_map__fd(x->skel->maps.fs_hosts),
+		.nets_fd = bpf_map__fd(x->skel->maps.fs_nets),
+		.ports_fd = bpf_map__fd(x->skel->maps.fs_ports),
+	};
+}
 
-	if (bpf_map_lookup_elem(x->ctl_fd, &k, &active))
-		return -errno;
-	slot = !(active & 1);
-	if (bpf_map_update_elem(x->rules_fd, &slot, rs, BPF_ANY) ||
-	    bpf_map_update_elem(x->ctl_fd, &k, &slot, BPF_ANY))
-		return -errno;
+int xrun_set_rules(struct xrun *x, const struct filter_rules *r)
+{
+	struct xdp_rules_maps m = xrun_rules_maps(x);
+	__u32 pk = FS_PROG_FILTER;
+	long gen = xdp_rules_install(&m, r);
+
+	if (gen < 0)
+		return (int)gen;
 	if (bpf_map_delete_elem(x->progs_fd, &pk) && errno != ENOENT)
 		return -errno;
 	return 0;
@@ -67,12 +77,12 @@ int xrun_set_rules(struct xrun *x, const struct fs_ruleset *rs)
 
 int xrun_set_none(struct xrun *x)
 {
-	static const struct fs_ruleset none;
+	static const struct filter_rules none;
 
 	return xrun_set_rules(x, &none);
 }
 
-int xrun_set_bpf(struct xrun *x, const struct filter_plan *fp, char *why,
+int xrun_set_bpf(struct xrun *x, struct filter_plan *fp, char *why,
 		 size_t whylen)
 {
 	struct cbpf_maps maps = {
@@ -85,6 +95,8 @@ int xrun_set_bpf(struct xrun *x, const struct filter_plan *fp, char *why,
 	size_t n;
 	int fd, err;
 
+	if (!filter_plan_pcap(fp, why, whylen))
+		return -EINVAL;
 	classic = pcap_expr_insns(fp->px, &n);
 	fd = xdp_filter_build(classic, n, &maps, why, whylen);
 	if (fd < 0)

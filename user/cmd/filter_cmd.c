@@ -111,7 +111,46 @@ static void print_addr(FILE *f, const struct fs_pred *p)
 			inet_ntop(af, p->mask, m, sizeof(m)) ? m : "?");
 }
 
-static void print_pred(FILE *f, const struct fs_pred *p)
+/* Set members shown before "... N more". */
+#define SHOW_MEMBERS 8
+
+static void print_member(FILE *f, int kind, const struct filter_member *m)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	if (kind == FS_PRED_PORT_SET) {
+		fprintf(f, "%u", m->port);
+		return;
+	}
+	inet_ntop(m->family == 6 ? AF_INET6 : AF_INET, m->addr, a, sizeof(a));
+	if (kind == FS_PRED_NET_SET)
+		fprintf(f, "%s/%u", a, m->plen);
+	else
+		fputs(a, f);
+}
+
+/* "host {198.18.0.1, 198.18.0.2, ... 998 more}" */
+static void print_set(FILE *f, const struct filter_rules *r,
+		      const struct fs_pred *p)
+{
+	static const char *const words[] = {"host", "net", "port"};
+	const struct filter_set *s = &r->sets[p->set % FS_MAX_SETS];
+	__u32 i;
+
+	fprintf(f, "%s%s {", dir_word(p->dir),
+		words[p->kind - FS_PRED_HOST_SET]);
+	for (i = 0; p->set < r->nsets && i < s->n && i < SHOW_MEMBERS; i++) {
+		if (i)
+			fputs(", ", f);
+		print_member(f, p->kind, &s->m[i]);
+	}
+	if (p->set < r->nsets && s->n > SHOW_MEMBERS)
+		fprintf(f, ", ... %u more", s->n - SHOW_MEMBERS);
+	fputc('}', f);
+}
+
+static void print_pred(FILE *f, const struct filter_rules *r,
+		       const struct fs_pred *p)
 {
 	if (p->negate)
 		fputs("not ", f);
@@ -137,14 +176,24 @@ static void print_pred(FILE *f, const struct fs_pred *p)
 			fprintf(f, "%sportrange %u-%u", dir_word(p->dir),
 				p->port_lo, p->port_hi);
 		break;
+	case FS_PRED_HOST_SET:
+	case FS_PRED_NET_SET:
+	case FS_PRED_PORT_SET:
+		print_set(f, r, p);
+		break;
 	default:
 		fprintf(f, "<predicate kind %u>", p->kind);
 	}
 }
 
-/* One term per line: "term N: a and b and not c". */
-static void print_rules(FILE *f, const struct fs_ruleset *rs)
+/*
+ * One term per line: "term N: a and b and not c", then a line per set:
+ * "set N: M hosts" (the members in the terms are the first few).
+ */
+static void print_rules(FILE *f, const struct filter_rules *r)
 {
+	static const char *const words[] = {"hosts", "nets", "ports"};
+	const struct fs_ruleset *rs = &r->rs;
 	unsigned int i, j, n = rs->nterms;
 
 	if (!n) {
@@ -164,17 +213,21 @@ static void print_rules(FILE *f, const struct fs_ruleset *rs)
 		for (j = 0; j < np; j++) {
 			if (j)
 				fputs(" and ", f);
-			print_pred(f, &t->preds[j]);
+			print_pred(f, r, &t->preds[j]);
 		}
 		fputc('\n', f);
 	}
+	for (i = 0; i < r->nsets && i < FS_MAX_SETS; i++)
+		if (r->sets[i].kind >= FS_PRED_HOST_SET)
+			fprintf(f, "set %u: %u %s\n", i + 1, r->sets[i].n,
+				words[r->sets[i].kind - FS_PRED_HOST_SET]);
 }
 
 static int dump_live(const struct filter_opts *opt, struct xdp_prog *xp)
 {
 	static const char *const names[] = FS_STAT_NAMES;
 	__u64 st[FS_STAT_MAX];
-	struct fs_ruleset *rs = malloc(sizeof(*rs));
+	struct filter_rules *rs = malloc(sizeof(*rs));
 	__u32 id = 0;
 	int err, i;
 
@@ -187,7 +240,8 @@ static int dump_live(const struct filter_opts *opt, struct xdp_prog *xp)
 		err = xdp_prog_filter_id(xp, &id);
 	if (!err) {
 		printf("%s: generation %u, %s mode\n", opt->ifname,
-		       rs->generation, xdp_prog_mode_name(xdp_prog_mode(xp)));
+		       rs->rs.generation,
+		       xdp_prog_mode_name(xdp_prog_mode(xp)));
 		if (id)
 			printf("translated filter: program %u (decides every "
 			       "frame; the rules below are idle)\n",
@@ -200,6 +254,8 @@ static int dump_live(const struct filter_opts *opt, struct xdp_prog *xp)
 		pr_warn("reading the classifier on %s: %s\n", opt->ifname,
 			strerror(-err));
 	}
+	if (!err)
+		filter_rules_free(rs);
 	free(rs);
 	return err;
 }
@@ -208,13 +264,12 @@ static int dump_live(const struct filter_opts *opt, struct xdp_prog *xp)
  * Put fp (may be NULL: only --dump) into effect on the classifier of
  * opt->ifname.  0 or -errno, logged.
  */
-static int apply_live(const struct filter_opts *opt,
-		      const struct filter_plan *fp)
+static int apply_live(const struct filter_opts *opt, struct filter_plan *fp)
 {
 	struct xdp_prog *xp;
 	int ifindex = if_nametoindex(opt->ifname), err;
 	char why[256] = "";
-	struct fs_ruleset *rs;
+	struct filter_rules *rs;
 
 	if (!ifindex) {
 		pr_warn("%s: no such interface\n", opt->ifname);
@@ -241,9 +296,11 @@ static int apply_live(const struct filter_opts *opt,
 		else if (!opt->dump && fp->path == FILTER_PATH_BPF)
 			printf("%s: translated filter installed\n",
 			       opt->ifname);
-		else if (!opt->dump && rs && !xdp_prog_get_rules(xp, rs))
+		else if (!opt->dump && rs && !xdp_prog_get_rules(xp, rs)) {
 			printf("%s: rules replaced, generation %u\n",
-			       opt->ifname, rs->generation);
+			       opt->ifname, rs->rs.generation);
+			filter_rules_free(rs);
+		}
 		free(rs);
 	}
 	if (!err && opt->dump)
@@ -253,18 +310,24 @@ static int apply_live(const struct filter_opts *opt,
 }
 
 /* -d: libpcap's program, then the eBPF (with placeholder map fds). */
-static int print_program(const struct filter_plan *fp)
+static int print_program(struct filter_plan *fp)
 {
 	const struct cbpf_maps maps = {-1, -1, -1};
 	const struct sock_filter *classic;
+	struct pcap_expr *px;
 	struct cbpf_prog ep;
 	char err[200], line[96];
 	size_t n, i;
 	int ret;
 
-	classic = pcap_expr_insns(fp->px, &n);
+	px = filter_plan_pcap(fp, err, sizeof(err));
+	if (!px) {
+		pr_warn("%s\n", err);
+		return CMD_USAGE;
+	}
+	classic = pcap_expr_insns(px, &n);
 	printf("classic BPF (libpcap, %zu instructions):\n", n);
-	pcap_expr_dump(fp->px, stdout);
+	pcap_expr_dump(px, stdout);
 	ret = cbpf_xlate(classic, n, &maps, &ep, err, sizeof(err));
 	if (ret) {
 		pr_warn("translating: %s\n",
@@ -281,8 +344,7 @@ static int print_program(const struct filter_plan *fp)
 }
 
 /* Without -i: the path, and what runs there. */
-static int print_plan(const struct filter_opts *opt,
-		      const struct filter_plan *fp)
+static int print_plan(const struct filter_opts *opt, struct filter_plan *fp)
 {
 	const struct sock_filter *classic;
 	struct cbpf_prog ep;

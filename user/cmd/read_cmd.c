@@ -211,7 +211,7 @@ static int one_record(struct reader_run *rr, const struct pcap_rec *rec)
 	int m;
 
 	rr->records++;
-	st = pkt_parse(rec->data, rec->caplen, rec->linktype, &p);
+	st = pkt_parse(rec->data, rec->caplen, rec->wirelen, rec->linktype, &p);
 	if (st == PKT_BAD_LINKTYPE) {
 		pr_warn("%s: unsupported link type %" PRIu32
 			" (record at byte %" PRIu64 ")\n",
@@ -460,7 +460,7 @@ int cmd_read(int argc, char **argv)
 	 * The input's link type, when this reader takes it (the first record
 	 * reports one it does not): libpcap may refuse the filter for it.
 	 */
-	if (pkt_parse(NULL, 0, pcap_reader_linktype(rr.rd), &probe) !=
+	if (pkt_parse(NULL, 0, 0, pcap_reader_linktype(rr.rd), &probe) !=
 		    PKT_BAD_LINKTYPE &&
 	    pcap_expr_prepare(rr.px, (uint32_t)pcap_reader_linktype(rr.rd), err,
 			      sizeof(err))) {

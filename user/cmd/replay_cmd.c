@@ -528,6 +528,7 @@ static void replay_free(struct replay *r)
 	umem_destroy(r->umem);
 	free(r->q);
 	free(r->queues);
+	filter_rules_free(&r->rules);
 }
 
 int cmd_replay(int argc, char **argv)

@@ -15,6 +15,7 @@
 #include "lib/pace.h"
 #include "live/umem.h"
 #include "live/xsk_tx.h"
+#include "parse/filter.h"
 #include "parse/pcap_reader.h"
 
 struct replay_opts {
@@ -70,7 +71,7 @@ struct replay_q {
 
 struct replay {
 	const struct replay_opts *o;
-	struct fs_ruleset rules;
+	struct filter_rules rules;
 	bool filter; /* FILTER given: records are parsed and matched */
 	struct pace_cfg pace;
 	unsigned int nq;

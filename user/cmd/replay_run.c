@@ -44,7 +44,8 @@ static int classify(const struct replay *r, const struct pcap_rec *rec)
 	if (rec->caplen < ETH_HDR)
 		return SKIP_MALFORMED;
 	if (r->filter) {
-		switch (pkt_parse(rec->data, rec->caplen, rec->linktype, &p)) {
+		switch (pkt_parse(rec->data, rec->caplen, rec->wirelen,
+				  rec->linktype, &p)) {
 		case PKT_MALFORMED:
 		case PKT_BAD_LINKTYPE:
 			return SKIP_MALFORMED;

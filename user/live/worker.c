@@ -368,7 +368,7 @@ static void process(struct worker *wk, uint64_t ts, const struct iovec *frag,
 	}
 	if (wk->ft) {
 		if (!parsed) {
-			pst = pkt_parse(frag[0].iov_base, frag[0].iov_len,
+			pst = pkt_parse(frag[0].iov_base, frag[0].iov_len, len,
 					LINKTYPE_ETHERNET, &p);
 			parsed = &p;
 		}
@@ -442,7 +442,7 @@ static void chain_done(struct worker *wk)
 	}
 	if (g->streams && g->nworkers > 1) {
 		pst = pkt_parse(wk->frag[0].iov_base, wk->frag[0].iov_len,
-				LINKTYPE_ETHERNET, &p);
+				wk->chain_len, LINKTYPE_ETHERNET, &p);
 		if (pst == PKT_OK && p.l4proto == IPPROTO_TCP && p.has_ports) {
 			struct worker *owner = &g->all[owner_of(&p, g)];
 

@@ -4,6 +4,7 @@
  * when a load fails, so a good filter costs one load.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,15 +20,32 @@
 
 #define LOG_SIZE (1 << 20)
 
-/* The log's last non-empty line: where the verifier stopped. */
+/* The verifier's closing statistics, not a reason. */
+static bool stats_line(const char *s)
+{
+	return !strncmp(s, "processed ", 10) ||
+	       !strncmp(s, "verification time", 17) ||
+	       !strncmp(s, "stack depth", 11) || !strncmp(s, "-- END", 6);
+}
+
+/*
+ * The log's last non-empty line but its closing statistics: where the
+ * verifier stopped.
+ */
 static void last_line(char *log, char *why, size_t whylen)
 {
 	char *end = log + strlen(log), *start;
 
-	while (end > log && (end[-1] == '\n' || end[-1] == ' '))
-		*--end = '\0';
-	start = strrchr(log, '\n');
-	snprintf(why, whylen, "%s", start ? start + 1 : log);
+	for (;;) {
+		while (end > log && (end[-1] == '\n' || end[-1] == ' '))
+			*--end = '\0';
+		start = strrchr(log, '\n');
+		start = start ? start + 1 : log;
+		if (start == log || !stats_line(start))
+			break;
+		end = start;
+	}
+	snprintf(why, whylen, "%s", start);
 }
 
 int xdp_filter_load(const struct cbpf_prog *p, char *why, size_t whylen)
@@ -83,8 +101,8 @@ int xdp_filter_build(const struct sock_filter *p, size_t n,
 	return fd;
 }
 
-static int apply_bpf(struct xdp_prog *xp, const struct filter_plan *fp,
-		     char *why, size_t whylen)
+static int apply_bpf(struct xdp_prog *xp, struct filter_plan *fp, char *why,
+		     size_t whylen)
 {
 	const struct sock_filter *classic;
 	struct cbpf_maps maps;
@@ -92,6 +110,8 @@ static int apply_bpf(struct xdp_prog *xp, const struct filter_plan *fp,
 	int fd, err;
 
 	xdp_prog_filter_maps(xp, &maps);
+	if (!filter_plan_pcap(fp, why, whylen))
+		return -EINVAL;
 	classic = pcap_expr_insns(fp->px, &n);
 	fd = xdp_filter_build(classic, n, &maps, why, whylen);
 	if (fd < 0)
@@ -104,8 +124,8 @@ static int apply_bpf(struct xdp_prog *xp, const struct filter_plan *fp,
 	return err;
 }
 
-int xdp_filter_apply(struct xdp_prog *xp, const struct filter_plan *fp,
-		     char *why, size_t whylen)
+int xdp_filter_apply(struct xdp_prog *xp, struct filter_plan *fp, char *why,
+		     size_t whylen)
 {
 	long gen;
 	int err;

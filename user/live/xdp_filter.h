@@ -29,13 +29,14 @@ int xdp_filter_build(const struct sock_filter *p, size_t n,
 		     const struct cbpf_maps *maps, char *why, size_t whylen);
 
 /*
- * Put fp into effect on the classifier xp: the rule set (written, then
- * the translated filter, if any, removed: one atomic switch), or libpcap's
+ * Put fp into effect on the classifier xp: the rule set and its sets
+ * (written, then the translated filter, if any, removed: one atomic
+ * switch), or libpcap's
  * program translated against xp's maps, loaded and swapped into fs_progs
  * (atomic: a frame runs the old filter or the new one).  Returns 0, or
  * -errno with the cause in why.
  */
-int xdp_filter_apply(struct xdp_prog *xp, const struct filter_plan *fp,
-		     char *why, size_t whylen);
+int xdp_filter_apply(struct xdp_prog *xp, struct filter_plan *fp, char *why,
+		     size_t whylen);
 
 #endif /* FS_XDP_FILTER_H */

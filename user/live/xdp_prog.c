@@ -28,6 +28,7 @@
 #include "lib/log.h"
 #include "live/xdp_prog.h"
 #include "live/xdp_prog_int.h"
+#include "live/xdp_rules.h"
 
 #define PROG_NAME "fs_classify"
 #define MAX_PROG_MAPS 16
@@ -38,7 +39,8 @@
 #define ATTACH_LOCK "/run/flowsplice.lock"
 
 static const char *const map_names[M_NR] = {
-	"xsks", "fs_rules", "fs_ctl", "fs_stats", "fs_qstats", "fs_progs"};
+	"xsks",	    "fs_rules", "fs_ctl",  "fs_stats", "fs_qstats",
+	"fs_progs", "fs_hosts", "fs_nets", "fs_ports"};
 
 /* The value size and entry count each map must have. */
 static const struct {
@@ -50,6 +52,9 @@ static const struct {
 	{sizeof(__u64), FS_STAT_MAX},
 	{sizeof(__u64), FS_MAX_QUEUES},
 	{sizeof(__u32), FS_PROG_SLOTS},
+	{sizeof(__u8), FS_SET_MAP_ENTRIES},
+	{sizeof(__u8), FS_SET_MAP_ENTRIES},
+	{sizeof(__u8), FS_SET_MAP_ENTRIES},
 };
 
 const char *xdp_prog_mode_name(enum xdp_prog_mode mode)
@@ -602,54 +607,29 @@ int xdp_prog_xsks_fd(const struct xdp_prog *p)
 	return p->map_fd[M_XSKS];
 }
 
-static int active_slot(struct xdp_prog *p, __u32 *slot)
+static struct xdp_rules_maps rules_maps(const struct xdp_prog *p)
 {
-	__u32 k = FS_CTL_ACTIVE;
-
-	if (bpf_map_lookup_elem(p->map_fd[M_CTL], &k, slot))
-		return -errno;
-	*slot &= 1;
-	return 0;
+	return (struct xdp_rules_maps){
+		.rules_fd = p->map_fd[M_RULES],
+		.ctl_fd = p->map_fd[M_CTL],
+		.hosts_fd = p->map_fd[M_HOSTS],
+		.nets_fd = p->map_fd[M_NETS],
+		.ports_fd = p->map_fd[M_PORTS],
+	};
 }
 
-int xdp_prog_get_rules(struct xdp_prog *p, struct fs_ruleset *out)
+int xdp_prog_get_rules(struct xdp_prog *p, struct filter_rules *out)
 {
-	__u32 slot;
-	int err = active_slot(p, &slot);
+	struct xdp_rules_maps m = rules_maps(p);
 
-	if (err)
-		return err;
-	if (bpf_map_lookup_elem(p->map_fd[M_RULES], &slot, out))
-		return -errno;
-	return 0;
+	return xdp_rules_read(&m, out);
 }
 
-long xdp_prog_set_rules(struct xdp_prog *p, const struct fs_ruleset *rs)
+long xdp_prog_set_rules(struct xdp_prog *p, const struct filter_rules *r)
 {
-	struct fs_ruleset *buf = malloc(sizeof(*buf));
-	__u32 slot, gen, k = FS_CTL_ACTIVE;
-	long ret;
+	struct xdp_rules_maps m = rules_maps(p);
 
-	if (!buf)
-		return -ENOMEM;
-	ret = active_slot(p, &slot);
-	if (!ret && bpf_map_lookup_elem(p->map_fd[M_RULES], &slot, buf))
-		ret = -errno;
-	if (ret)
-		goto out;
-	gen = buf->generation + 1 ? buf->generation + 1 : 1;
-	*buf = *rs;
-	buf->generation = gen;
-	slot = !slot;
-	if (bpf_map_update_elem(p->map_fd[M_RULES], &slot, buf, BPF_ANY) ||
-	    bpf_map_update_elem(p->map_fd[M_CTL], &k, &slot, BPF_ANY)) {
-		ret = -errno;
-		goto out;
-	}
-	ret = gen;
-out:
-	free(buf);
-	return ret;
+	return xdp_rules_install(&m, r);
 }
 
 static int sum_percpu(struct xdp_prog *p, int idx, __u32 key, __u64 *out)

@@ -4,7 +4,8 @@
  * Attaches it to an interface through libxdp, or finds the one an operator
  * already loaded with `xdp-loader load` and leaves that one in place;
  * gives access to its maps: the xsks map for the AF_XDP sockets, the
- * double-buffered rule set and the per-CPU counters.
+ * double-buffered rule set with its set members, and the per-CPU
+ * counters.
  *
  * Typical use by capture:
  *
@@ -26,6 +27,7 @@
 
 #include "fs_shared.h"
 #include "parse/cbpf_xlate.h"
+#include "parse/filter.h"
 
 struct xdp_prog;
 
@@ -97,14 +99,11 @@ int xdp_prog_keep_detacher(struct xdp_prog *p);
 int xdp_prog_xsks_fd(const struct xdp_prog *p);
 
 /*
- * Install a rule set: written to the inactive slot, then made active, so
- * the classifier never sees half of one.  The rule set's generation is
- * set to the active one's plus one (rs->generation is ignored).  Two
- * updates in quick succession may rewrite a slot a CPU is still reading:
- * space updates by at least a packet's processing time (any human pace).
- * Returns the new generation (>= 1), or -errno.
+ * Install a rule set and its sets' members: written to the inactive
+ * slot, then made active, so the classifier never sees half of one (see
+ * xdp_rules_install()).  Returns the new generation (>= 1), or -errno.
  */
-long xdp_prog_set_rules(struct xdp_prog *p, const struct fs_ruleset *rs);
+long xdp_prog_set_rules(struct xdp_prog *p, const struct filter_rules *r);
 
 /* The maps a translated filter's epilogue uses (fds owned by p). */
 void xdp_prog_filter_maps(const struct xdp_prog *p, struct cbpf_maps *out);
@@ -122,8 +121,11 @@ int xdp_prog_set_filter(struct xdp_prog *p, int prog_fd);
 /* The id of the installed translated filter, 0 when none.  0 or -errno. */
 int xdp_prog_filter_id(struct xdp_prog *p, __u32 *id);
 
-/* Read the active rule set.  Returns 0 or -errno. */
-int xdp_prog_get_rules(struct xdp_prog *p, struct fs_ruleset *out);
+/*
+ * Read the active rule set and its sets' members (filter_rules_free()
+ * it).  Returns 0 or -errno.
+ */
+int xdp_prog_get_rules(struct xdp_prog *p, struct filter_rules *out);
 
 /* Counters summed over CPUs, indexed by enum fs_stat_id. 0 or -errno. */
 int xdp_prog_read_stats(struct xdp_prog *p, __u64 out[FS_STAT_MAX]);

@@ -13,7 +13,18 @@
 
 #include "live/xdp_prog.h"
 
-enum { M_XSKS, M_RULES, M_CTL, M_STATS, M_QSTATS, M_PROGS, M_NR };
+enum {
+	M_XSKS,
+	M_RULES,
+	M_CTL,
+	M_STATS,
+	M_QSTATS,
+	M_PROGS,
+	M_HOSTS,
+	M_NETS,
+	M_PORTS,
+	M_NR
+};
 
 struct xdp_prog {
 	int ifindex;

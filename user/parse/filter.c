@@ -4,13 +4,15 @@
  * disjunctive normal form of headers/fs_shared.h, and evaluates that form
  * on parsed packets for offline mode.
  *
- * Three stages: a lexer (words, parentheses, &&, ||, !) and a recursive-
+ * Four stages: a lexer (words, parentheses, &&, ||, !) and a recursive-
  * descent parser that build a tree of AND/OR/NOT over predicates (both in
- * filter_parse.c), and a normaliser (here) that pushes negations to the
- * leaves (De Morgan), distributes AND over OR, and simplifies the terms
- * before checking them against the FS_MAX_TERMS x FS_MAX_PREDS limits of
- * the classifier.  This file also owns the matcher for offline mode.
+ * filter_parse.c), lists made set predicates (filter_sets.c), and a
+ * normaliser (here) that pushes negations to the leaves (De Morgan),
+ * distributes AND over OR, and simplifies the terms before checking them
+ * against the FS_MAX_TERMS x FS_MAX_PREDS limits of the classifier.  This
+ * file also owns the matcher of rule sets on parsed packets.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -25,6 +27,8 @@
 /* Working limits before simplification, above the classifier's. */
 #define WORK_TERMS 64
 #define WORK_PREDS 32
+/* Nodes left once lists are sets: more cannot fit the limits above. */
+#define WORK_NODES 4096
 
 /*
  * Normal form.  Negations are pushed down while the tree is walked (neg
@@ -244,7 +248,29 @@ static int compile(struct filter_tree *tr, int root, struct fs_ruleset *out)
 	return ret;
 }
 
-int filter_parse(const char *expr, struct fs_ruleset *out, char *err,
+/* Nodes reachable from root, counted up to max + 1 without recursion. */
+static int tree_size(const struct filter_tree *tr, int root, int max)
+{
+	int *stack = malloc(((size_t)max + 2) * sizeof(*stack));
+	int sp = 0, n = 0, i;
+
+	if (!stack)
+		return max + 1;
+	stack[sp++] = root;
+	while (sp && n <= max) {
+		i = stack[--sp];
+		n++;
+		if (tr->nodes[i].kind == N_PRED)
+			continue;
+		stack[sp++] = tr->nodes[i].l;
+		if (tr->nodes[i].r >= 0)
+			stack[sp++] = tr->nodes[i].r;
+	}
+	free(stack);
+	return n;
+}
+
+int filter_parse(const char *expr, struct filter_rules *out, char *err,
 		 size_t errlen)
 {
 	struct filter_tree tr = {.err = err, .errlen = errlen};
@@ -256,13 +282,46 @@ int filter_parse(const char *expr, struct fs_ruleset *out, char *err,
 		err[0] = '\0';
 	while (isspace((unsigned char)*s))
 		s++;
-	root = filter_tree_parse(&tr, *s ? expr : FILTER_DEFAULT);
+	if (!*s)
+		s = FILTER_DEFAULT;
+	else
+		s = expr;
+	root = filter_tree_parse(&tr, s);
 	if (root >= 0)
-		root = compile(&tr, root, out);
+		root = filter_sets_form(&tr, root, s, out);
+	if (root >= 0 && tree_size(&tr, root, WORK_NODES) > WORK_NODES)
+		root = filter_fail(&tr, -E2BIG,
+				   "filter too complex: more than %d "
+				   "predicates and operators",
+				   WORK_NODES);
+	if (root >= 0)
+		root = compile(&tr, root, &out->rs);
 	free(tr.nodes);
 	if (root < 0)
-		memset(out, 0, sizeof(*out));
+		filter_rules_free(out);
 	return root < 0 ? root : 0;
+}
+
+void filter_rules_free(struct filter_rules *r)
+{
+	__u32 i;
+
+	for (i = 0; i < r->nsets && i < FS_MAX_SETS; i++)
+		free(r->sets[i].m);
+	free(r->skeleton);
+	free(r->parts);
+	memset(r, 0, sizeof(*r));
+}
+
+size_t filter_rules_members(const struct filter_rules *r, int kind)
+{
+	size_t n = 0;
+	__u32 i;
+
+	for (i = 0; i < r->nsets && i < FS_MAX_SETS; i++)
+		if (r->sets[i].kind == kind)
+			n += r->sets[i].n;
+	return n;
 }
 
 /* The test itself, before negation: false when the packet lacks the field. */
@@ -281,7 +340,81 @@ static bool in_range(const struct fs_pred *pr, uint16_t port)
 	return port >= pr->port_lo && port <= pr->port_hi;
 }
 
-static bool pred_test(const struct fs_pred *pr, const struct pkt *p)
+int filter_member_cmp(const void *a, const void *b)
+{
+	const struct filter_member *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	if (x->plen != y->plen)
+		return x->plen < y->plen ? -1 : 1;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return memcmp(x->addr, y->addr, sizeof(x->addr));
+}
+
+static bool in_net(const struct filter_member *m, int family,
+		   const struct pkt_addr *a)
+{
+	struct fs_pred p = {.family = family};
+	int i, bits;
+
+	if (m->family != family)
+		return false;
+	for (i = 0; i < 4; i++) {
+		bits = m->plen - 32 * i;
+		bits = bits < 0 ? 0 : bits > 32 ? 32 : bits;
+		p.mask[i] = bits ? htonl(0xffffffffu << (32 - bits)) : 0;
+		p.addr[i] = m->addr[i];
+	}
+	return addr_eq(&p, a);
+}
+
+/* One address, or one port (a NULL), against set s. */
+static bool in_set(const struct filter_set *s, int family,
+		   const struct pkt_addr *a, uint16_t port)
+{
+	struct filter_member key = {.family = (__u8)family};
+	__u32 i;
+
+	if (s->kind == FS_PRED_NET_SET) {
+		for (i = 0; i < s->n; i++)
+			if (in_net(&s->m[i], family, a))
+				return true;
+		return false;
+	}
+	if (a)
+		memcpy(key.addr, a->a, sizeof(key.addr));
+	else
+		key.port = port;
+	return bsearch(&key, s->m, s->n, sizeof(*s->m), filter_member_cmp) !=
+	       NULL;
+}
+
+static bool set_test(const struct filter_rules *r, const struct fs_pred *pr,
+		     const struct pkt *p)
+{
+	const struct filter_set *s = &r->sets[pr->set % FS_MAX_SETS];
+	int fam = pr->fams & (p->family == 6 ? FS_FAM_6 : FS_FAM_4);
+
+	if (pr->set >= r->nsets)
+		return false;
+	if (pr->kind == FS_PRED_PORT_SET) {
+		if (!p->has_ports ||
+		    (p->l4proto != IPPROTO_TCP && p->l4proto != IPPROTO_UDP))
+			return false;
+		return (pr->dir != FS_DIR_DST &&
+			in_set(s, 0, NULL, p->sport)) ||
+		       (pr->dir != FS_DIR_SRC && in_set(s, 0, NULL, p->dport));
+	}
+	if (!fam)
+		return false;
+	return (pr->dir != FS_DIR_DST && in_set(s, p->family, &p->src, 0)) ||
+	       (pr->dir != FS_DIR_SRC && in_set(s, p->family, &p->dst, 0));
+}
+
+static bool pred_test(const struct filter_rules *r, const struct fs_pred *pr,
+		      const struct pkt *p)
 {
 	switch (pr->kind) {
 	case FS_PRED_L3:
@@ -305,13 +438,18 @@ static bool pred_test(const struct fs_pred *pr, const struct pkt *p)
 		if (pr->dir == FS_DIR_DST)
 			return in_range(pr, p->dport);
 		return in_range(pr, p->sport) || in_range(pr, p->dport);
+	case FS_PRED_HOST_SET:
+	case FS_PRED_NET_SET:
+	case FS_PRED_PORT_SET:
+		return p->family && set_test(r, pr, p);
 	default:
 		return false;
 	}
 }
 
-bool filter_match(const struct fs_ruleset *rs, const struct pkt *p)
+bool filter_match(const struct filter_rules *r, const struct pkt *p)
 {
+	const struct fs_ruleset *rs = &r->rs;
 	unsigned int i, j, nterms, npreds;
 	const struct fs_term *t;
 	bool ok;
@@ -325,7 +463,8 @@ bool filter_match(const struct fs_ruleset *rs, const struct pkt *p)
 		npreds = t->npreds < FS_MAX_PREDS ? t->npreds : FS_MAX_PREDS;
 		ok = true;
 		for (j = 0; j < npreds && ok; j++)
-			ok = pred_test(&t->preds[j], p) != !!t->preds[j].negate;
+			ok = pred_test(r, &t->preds[j], p) !=
+			     !!t->preds[j].negate;
 		if (ok)
 			return true;
 	}

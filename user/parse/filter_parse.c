@@ -21,8 +21,11 @@
 
 #include "parse/filter_int.h"
 
-/* Bounds on the input keep the recursion of the later stages shallow. */
-#define MAX_TOKENS 1024
+/*
+ * Bounds on the input: lists of many thousand hosts are fine (they become
+ * set predicates); nesting is bounded to keep the recursion shallow.
+ */
+#define MAX_TOKENS (1 << 20)
 #define MAX_DEPTH 64
 #define MAX_SHOWN 48 /* longest token quoted in a message */
 
@@ -44,10 +47,6 @@ struct tok {
 	const char *s;
 };
 
-enum q_proto { QP_NONE, QP_IP, QP_IP6, QP_TCP, QP_UDP };
-enum q_dir { QD_NONE, QD_SRC, QD_DST, QD_ANY, QD_BOTH };
-enum q_type { QT_NONE, QT_HOST, QT_NET, QT_PORT, QT_PORTRANGE };
-
 struct quals {
 	enum q_proto proto;
 	enum q_dir dir;
@@ -58,7 +57,7 @@ struct quals {
 
 struct parser {
 	struct tok *toks;
-	int ntok;
+	int ntok, cap;
 	int cur;
 	struct filter_tree *tree; /* the nodes built, the message buffer */
 	int depth;
@@ -119,10 +118,17 @@ static int add_tok(struct parser *ps, enum tok_kind kind, const char *expr,
 {
 	struct tok *t;
 
-	if (kind != T_END && ps->ntok == MAX_TOKENS) /* + 1 for T_END */
+	if (kind != T_END && ps->ntok == MAX_TOKENS)
 		return filter_fail(ps->tree, -E2BIG,
 				   "filter too long: more than %d tokens",
 				   MAX_TOKENS);
+	if (ps->ntok == ps->cap) {
+		t = realloc(ps->toks, (size_t)ps->cap * 2 * sizeof(*t));
+		if (!t)
+			return filter_fail(ps->tree, -ENOMEM, "out of memory");
+		ps->toks = t;
+		ps->cap *= 2;
+	}
 	t = &ps->toks[ps->ntok++];
 	t->kind = kind;
 	t->pos = (unsigned int)(s - expr) + 1;
@@ -158,7 +164,8 @@ static int lex(struct parser *ps, const char *expr)
 	const char *s = expr, *w;
 	int ret = 0;
 
-	ps->toks = calloc(MAX_TOKENS + 1, sizeof(*ps->toks));
+	ps->cap = 64;
+	ps->toks = calloc(ps->cap, sizeof(*ps->toks));
 	if (!ps->toks)
 		return filter_fail(ps->tree, -ENOMEM, "out of memory");
 	while (*s && !ret) {
@@ -237,6 +244,20 @@ static int new_node(struct parser *ps, enum node_kind kind, int l, int r,
 	if (pred)
 		n->pred = *pred;
 	return tr->nnodes++;
+}
+
+/* The text of node n runs from token first to the last one taken. */
+static int span(struct parser *ps, int n, const struct tok *first)
+{
+	const struct tok *last = &ps->toks[ps->cur - 1];
+	struct node *nd;
+
+	if (n < 0)
+		return n;
+	nd = &ps->tree->nodes[n];
+	nd->start = first->pos - 1;
+	nd->end = last->pos - 1 + last->len;
+	return n;
 }
 
 static int and_node(struct parser *ps, int l, int r)
@@ -646,6 +667,9 @@ static int parse_primitive(struct parser *ps)
 	const struct tok *t = peek(ps);
 	struct quals q = {.proto_tok = t};
 	struct fs_pred pr;
+	bool bare = false;
+	struct node *nd;
+	int n;
 
 	q.proto = kw_proto(t);
 	if (q.proto)
@@ -659,15 +683,24 @@ static int parse_primitive(struct parser *ps)
 			return unexpected(ps, t);
 		if (ps->ctx.valid)
 			q = ps->ctx;
+		bare = true;
 	} else if (q.proto && !q.dir && !q.type) {
 		pr = proto_pred(q.proto);
-		return new_node(ps, N_PRED, -1, -1, &pr);
+		return span(ps, new_node(ps, N_PRED, -1, -1, &pr), t);
 	}
 	if (!q.type)
 		q.type = QT_HOST;
 	q.valid = true;
 	ps->ctx = q;
-	return parse_id(ps, &q);
+	n = span(ps, parse_id(ps, &q), t);
+	if (n < 0)
+		return n;
+	nd = &ps->tree->nodes[n];
+	nd->prim = true;
+	nd->bare = bare;
+	nd->qproto = q.proto;
+	nd->qtype = q.type;
+	return n;
 }
 
 static int parse_expr(struct parser *ps);
@@ -687,7 +720,7 @@ static int parse_unary(struct parser *ps)
 		next(ps);
 		n = parse_unary(ps);
 		if (n >= 0)
-			n = new_node(ps, N_NOT, n, -1, NULL);
+			n = span(ps, new_node(ps, N_NOT, n, -1, NULL), t);
 	} else if (t->kind == T_LPAREN) {
 		next(ps);
 		n = parse_expr(ps);
@@ -698,6 +731,10 @@ static int parse_unary(struct parser *ps)
 		else if (n >= 0 && peek(ps)->kind != T_RPAREN)
 			n = unexpected(ps, peek(ps));
 		next(ps);
+		if (n >= 0) {
+			span(ps, n, t);
+			ps->tree->nodes[n].paren = true;
+		}
 	} else {
 		n = parse_primitive(ps);
 	}
@@ -708,6 +745,7 @@ static int parse_unary(struct parser *ps)
 /* and/or: equal precedence, left to right, as pcap-filter(7) says. */
 static int parse_expr(struct parser *ps)
 {
+	unsigned int start;
 	enum tok_kind op;
 	int l, r;
 
@@ -720,7 +758,12 @@ static int parse_expr(struct parser *ps)
 		r = parse_unary(ps);
 		if (r < 0)
 			return r;
+		start = ps->tree->nodes[l].start;
 		l = new_node(ps, op == T_AND ? N_AND : N_OR, l, r, NULL);
+		if (l >= 0) {
+			ps->tree->nodes[l].start = start;
+			ps->tree->nodes[l].end = ps->tree->nodes[r].end;
+		}
 	}
 	return l;
 }

@@ -14,9 +14,16 @@
  * cut short, ARP for IPv4 hosts) is libpcap's by construction in the
  * classifier, and tests/offline/filter_differential.sh checks both
  * against libpcap on every frame of ../shared/pcaps.
+ *
+ * libpcap's compiler takes time that grows with the square of an
+ * expression's length (a minute for a list of 1,000 hosts here), so an
+ * expression whose lists became sets is checked by parts (the skeleton
+ * and each member, see filter.h), and compiled whole only when its
+ * classic program is asked for (filter_plan_pcap()).
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +31,6 @@
 
 #include "parse/filter.h"
 #include "parse/filter_plan.h"
-
-#define MAX_WORDS 1024
 
 struct word {
 	const char *s;
@@ -94,14 +99,17 @@ static bool leading_zero(const struct word *w)
 /* NULL, or why expr must go to libpcap although filter_parse takes it. */
 static const char *trap(const char *expr)
 {
-	struct word *w = calloc(MAX_WORDS, sizeof(*w));
+	size_t max = strlen(expr) + 1; /* a word is one byte or more */
+	struct word *w = calloc(max, sizeof(*w));
 	const char *why = NULL;
 	bool group = false;
 	int n, i;
 
-	if (!w)
+	if (!w || max > INT_MAX) {
+		free(w);
 		return "out of memory";
-	n = split(expr, w, MAX_WORDS);
+	}
+	n = split(expr, w, (int)max);
 	if (n < 0)
 		why = "too many words";
 	for (i = 0; i < n && !why; i++) {
@@ -126,30 +134,87 @@ const char *filter_path_name(enum filter_path path)
 	return path == FILTER_PATH_RULES ? "rules" : "bpf";
 }
 
+/*
+ * libpcap's check of an expression whose lists are sets: the skeleton
+ * (every list cut to its first member) and each member cut out, on its
+ * own.  0, or -EINVAL with libpcap's message about the piece it refused.
+ */
+static int check_by_parts(const struct filter_rules *r, char *err,
+			  size_t errlen)
+{
+	const char *part = r->parts;
+	size_t i;
+	int ret = pcap_expr_check(r->skeleton, PCAP_EXPR_ETHERNET, err, errlen);
+
+	for (i = 0; !ret && i < r->nparts; i++, part += strlen(part) + 1)
+		ret = pcap_expr_check(part, PCAP_EXPR_ETHERNET, err, errlen);
+	return ret;
+}
+
+/* "1 term; sets of 1000 hosts, 3 ports" */
+static void describe(const struct filter_rules *r, char *s, size_t len)
+{
+	static const struct {
+		int kind;
+		const char *one, *many;
+	} kinds[] = {{FS_PRED_HOST_SET, "host", "hosts"},
+		     {FS_PRED_NET_SET, "net", "nets"},
+		     {FS_PRED_PORT_SET, "port", "ports"}};
+	const char *sep = "; sets of ";
+	size_t off, i, n;
+
+	off = snprintf(s, len, "%u term%s", r->rs.nterms,
+		       r->rs.nterms == 1 ? "" : "s");
+	for (i = 0; i < 3 && off < len; i++) {
+		n = filter_rules_members(r, kinds[i].kind);
+		if (!n)
+			continue;
+		off += snprintf(s + off, len - off, "%s%zu %s", sep, n,
+				n == 1 ? kinds[i].one : kinds[i].many);
+		sep = ", ";
+	}
+}
+
 int filter_plan_new(const char *expr, struct filter_plan **out, char *err,
 		    size_t errlen)
 {
 	struct filter_plan *fp = calloc(1, sizeof(*fp));
-	char perr[200];
+	char perr[200], what[160];
 	const char *why;
-	int ret;
+	int ret, parsed;
 
 	if (!fp)
 		return -ENOMEM;
 	if (!*expr)
 		expr = FILTER_PLAN_DEFAULT;
-	ret = pcap_expr_new(expr, PCAP_EXPR_ETHERNET, &fp->px, err, errlen);
-	if (ret) {
+	fp->expr = strdup(expr);
+	if (!fp->expr) {
 		free(fp);
-		return ret;
+		return -ENOMEM;
 	}
 	why = trap(expr);
-	if (!why && !filter_parse(expr, &fp->rules, perr, sizeof(perr))) {
+	parsed = why ? -1 : filter_parse(expr, &fp->rules, perr, sizeof(perr));
+	if (parsed == -ENOMEM) {
+		filter_plan_free(fp);
+		return -ENOMEM;
+	}
+	/* libpcap first: its syntax and its message. */
+	if (!parsed && fp->rules.skeleton)
+		ret = check_by_parts(&fp->rules, err, errlen);
+	else
+		ret = pcap_expr_new(expr, PCAP_EXPR_ETHERNET, &fp->px, err,
+				    errlen);
+	if (ret) {
+		filter_plan_free(fp);
+		return ret;
+	}
+	if (!parsed) {
 		fp->path = FILTER_PATH_RULES;
+		describe(&fp->rules, what, sizeof(what));
 		snprintf(fp->why, sizeof(fp->why),
-			 "rules: the classifier's rule set (%u terms)",
-			 fp->rules.nterms);
+			 "rules: the classifier's rule set (%s)", what);
 	} else {
+		filter_rules_free(&fp->rules);
 		fp->path = FILTER_PATH_BPF;
 		snprintf(fp->why, sizeof(fp->why),
 			 "bpf: libpcap's program translated to eBPF (%s)",
@@ -159,10 +224,21 @@ int filter_plan_new(const char *expr, struct filter_plan **out, char *err,
 	return 0;
 }
 
+struct pcap_expr *filter_plan_pcap(struct filter_plan *fp, char *err,
+				   size_t errlen)
+{
+	if (!fp->px &&
+	    pcap_expr_new(fp->expr, PCAP_EXPR_ETHERNET, &fp->px, err, errlen))
+		return NULL;
+	return fp->px;
+}
+
 void filter_plan_free(struct filter_plan *fp)
 {
 	if (!fp)
 		return;
 	pcap_expr_free(fp->px);
+	filter_rules_free(&fp->rules);
+	free(fp->expr);
 	free(fp);
 }

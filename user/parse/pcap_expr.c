@@ -94,6 +94,17 @@ int pcap_expr_new(const char *expr, uint32_t linktype, struct pcap_expr **out,
 	return 0;
 }
 
+int pcap_expr_check(const char *expr, uint32_t linktype, char *err,
+		    size_t errlen)
+{
+	struct pcap_expr e = {.text = (char *)expr};
+	int ret = compile(&e, linktype, err, errlen);
+
+	if (!ret)
+		pcap_freecode(&e.c[0].prog);
+	return ret;
+}
+
 void pcap_expr_free(struct pcap_expr *e)
 {
 	unsigned int i;

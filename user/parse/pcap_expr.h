@@ -43,6 +43,10 @@ int pcap_expr_new(const char *expr, uint32_t linktype, struct pcap_expr **out,
 		  char *err, size_t errlen);
 void pcap_expr_free(struct pcap_expr *e);
 
+/* Does libpcap take expr for linktype?  0, or -EINVAL with its message. */
+int pcap_expr_check(const char *expr, uint32_t linktype, char *err,
+		    size_t errlen);
+
 /*
  * Compile for linktype too, now (a no-op when done already): so that an
  * input's link type libpcap refuses the expression for is a usage error

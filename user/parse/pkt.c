@@ -13,21 +13,19 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fs_parse_rules.h"
 #include "parse/pkt.h"
 
-#define ETH_HLEN 14
 #define SLL_HLEN 16
 #define SLL2_HLEN 20
-#define ETH_P_IP 0x0800
-#define ETH_P_IPV6 0x86dd
-#define ETH_P_8021Q 0x8100
-#define ETH_P_8021AD 0x88a8
-#define VLAN_HLEN 4
-#define IP4_MIN_HLEN 20
-#define IP6_HLEN 40
-#define TCP_MIN_HLEN 20
-#define UDP_HLEN 8
-#define IP6_MAX_EXT 8
+
+/*
+ * Where the frame's bytes end: captured (cap) and on the wire (wire),
+ * both from the start of the frame.
+ */
+struct span {
+	uint32_t cap, wire;
+};
 
 static uint16_t rd16(const uint8_t *p)
 {
@@ -62,11 +60,11 @@ static enum pkt_status parse_tcp(const uint8_t *l4, uint32_t len,
 {
 	uint32_t doff;
 
-	if (avail < TCP_MIN_HLEN)
+	if (avail < FS_TCP_MIN_HLEN)
 		return PKT_MALFORMED;
 	doff = (uint32_t)(l4[12] >> 4) * 4;
 	/* The options are part of the header: they must all be there. */
-	if (doff < TCP_MIN_HLEN || doff > avail)
+	if (!fs_tcp_hlen_ok(doff, len) || doff > avail)
 		return PKT_MALFORMED;
 	out->sport = rd16(l4);
 	out->dport = rd16(l4 + 2);
@@ -82,12 +80,13 @@ static enum pkt_status parse_tcp(const uint8_t *l4, uint32_t len,
 static enum pkt_status parse_udp(const uint8_t *l4, uint32_t len,
 				 uint32_t avail, struct pkt *out)
 {
-	if (avail < UDP_HLEN)
+	if (avail < FS_UDP_HLEN || !fs_udp_ok(rd16(l4 + 4), len))
 		return PKT_MALFORMED;
 	out->sport = rd16(l4);
 	out->dport = rd16(l4 + 2);
 	out->has_ports = true;
-	set_payload(out, l4 + UDP_HLEN, len - UDP_HLEN, avail - UDP_HLEN);
+	set_payload(out, l4 + FS_UDP_HLEN, len - FS_UDP_HLEN,
+		    avail - FS_UDP_HLEN);
 	return PKT_OK;
 }
 
@@ -107,35 +106,30 @@ static enum pkt_status parse_l4(const uint8_t *l4, uint32_t len, uint32_t avail,
 	}
 }
 
-static enum pkt_status parse_ip4(const uint8_t *b, uint32_t rem,
+/* rem: the frame's bytes from the IP header on, captured and on the wire. */
+static enum pkt_status parse_ip4(const uint8_t *b, struct span rem,
 				 struct pkt *out)
 {
 	uint32_t ihl, tot, avail;
 	uint16_t frag;
 
-	if (rem < IP4_MIN_HLEN || b[0] >> 4 != 4)
+	if (rem.cap < FS_IP4_MIN_HLEN || b[0] >> 4 != 4)
 		return PKT_MALFORMED;
 	ihl = (uint32_t)(b[0] & 0x0f) * 4;
-	if (ihl < IP4_MIN_HLEN || ihl > rem)
+	if (ihl < FS_IP4_MIN_HLEN || ihl > rem.cap)
 		return PKT_MALFORMED;
-	tot = rd16(b + 2);
-	/*
-	 * A total length of 0 is what TSO/BIG TCP packets carry when seen
-	 * on the sending host; tcpdump then trusts the captured length,
-	 * and so do we.
-	 */
-	if (tot == 0)
-		tot = rem;
-	if (tot < ihl)
+	/* 0 (TSO, BIG TCP): the rest of the frame, as tcpdump guesses. */
+	tot = fs_ip4_len(rd16(b + 2), ihl, rem.wire);
+	if (!tot)
 		return PKT_MALFORMED;
 	out->family = 4;
 	memcpy(&out->src.a[0], b + 12, 4);
 	memcpy(&out->dst.a[0], b + 16, 4);
 	out->l4proto = b[9];
 	frag = rd16(b + 6);
-	out->fragment = (frag & 0x3fff) != 0; /* MF or an offset */
-	avail = min_u32(tot, rem) - ihl;
-	if (frag & 0x1fff) {
+	out->fragment = fs_ip4_is_fragment(frag);
+	avail = min_u32(tot, rem.cap) - ihl;
+	if (fs_ip4_later_fragment(frag)) {
 		/* Not the first fragment: no L4 header here. */
 		set_payload(out, b + ihl, tot - ihl, avail);
 		return PKT_OK;
@@ -143,134 +137,134 @@ static enum pkt_status parse_ip4(const uint8_t *b, uint32_t rem,
 	return parse_l4(b + ihl, tot - ihl, avail, out);
 }
 
-static bool ip6_is_ext(uint8_t nh)
-{
-	return nh == 0 || nh == 43 || nh == 60 || nh == 44 || nh == 51;
-}
-
 /*
- * Walk at most IP6_MAX_EXT extension headers.  *off moves past each one;
- * returns 1 when a non-first fragment ends the walk, 0 when an upper-layer
- * protocol is reached, -1 when the chain is truncated, inconsistent or too
- * long.
+ * Walk at most FS_IPV6_EXT_MAX extension headers of the len-byte payload
+ * at p, avail of them captured.  *off moves past each one; returns 1 when
+ * a non-first fragment ends the walk, 0 when an upper-layer protocol is
+ * reached (l4proto 0: unknown, behind a longer chain), -1 when a header
+ * is truncated or does not fit in the payload.
  */
-static int ip6_walk_ext(const uint8_t *p, uint32_t avail, uint32_t *off,
-			struct pkt *out)
+static int ip6_walk_ext(const uint8_t *p, uint32_t len, uint32_t avail,
+			uint32_t *off, struct pkt *out)
 {
 	uint8_t nh = out->l4proto;
 	uint16_t frag;
 	uint32_t hlen;
 	int i;
 
-	for (i = 0; i < IP6_MAX_EXT && ip6_is_ext(nh); i++) {
-		if (avail - *off < 8) /* every extension header is >= 8 */
+	for (i = 0; i < FS_IPV6_EXT_MAX && fs_ip6_is_ext(nh); i++) {
+		if (avail - *off < FS_IP6_EXT_MIN)
 			return -1;
-		if (nh == 51) /* AH counts 4-byte words, less 2 */
-			hlen = ((uint32_t)p[*off + 1] + 2) * 4;
-		else if (nh == 44) /* fragment header: fixed size */
-			hlen = 8;
-		else
-			hlen = ((uint32_t)p[*off + 1] + 1) * 8;
-		if (hlen > avail - *off)
+		hlen = fs_ip6_ext_len(nh, p[*off + 1]);
+		if (hlen > avail - *off || hlen > len - *off)
 			return -1;
-		frag = nh == 44 ? rd16(p + *off + 2) : 0;
+		frag = nh == FS_IP6_FRAGMENT ? rd16(p + *off + 2) : 0;
 		nh = p[*off];
 		*off += hlen;
 		out->l4proto = nh;
-		if (frag & 0xfff9) /* an offset, or more fragments */
+		if (fs_ip6_is_fragment(frag))
 			out->fragment = true;
-		if (frag & 0xfff8)
+		if (fs_ip6_later_fragment(frag))
 			return 1;
 	}
-	return ip6_is_ext(nh) ? -1 : 0;
+	if (fs_ip6_is_ext(nh))
+		out->l4proto = 0;
+	return 0;
 }
 
-static enum pkt_status parse_ip6(const uint8_t *b, uint32_t rem,
+static enum pkt_status parse_ip6(const uint8_t *b, struct span rem,
 				 struct pkt *out)
 {
 	uint32_t len, avail, off = 0;
 	int ret;
 
-	if (rem < IP6_HLEN || b[0] >> 4 != 6)
+	if (rem.cap < FS_IP6_HLEN || b[0] >> 4 != 6)
 		return PKT_MALFORMED;
-	len = rd16(b + 4);
-	/* 0 means a jumbogram: as with IPv4 TSO, trust the capture. */
-	if (len == 0)
-		len = rem - IP6_HLEN;
-	avail = min_u32(len, rem - IP6_HLEN);
+	/* 0 means a jumbogram or BIG TCP: the rest of the frame. */
+	if (fs_ip6_payload(rd16(b + 4), rem.wire - FS_IP6_HLEN, &len))
+		return PKT_MALFORMED;
+	avail = min_u32(len, rem.cap - FS_IP6_HLEN);
 	out->family = 6;
 	memcpy(out->src.a, b + 8, 16);
 	memcpy(out->dst.a, b + 24, 16);
 	out->l4proto = b[6];
-	ret = ip6_walk_ext(b + IP6_HLEN, avail, &off, out);
+	ret = ip6_walk_ext(b + FS_IP6_HLEN, len, avail, &off, out);
 	if (ret < 0)
 		return PKT_MALFORMED;
-	if (ret > 0) {
-		set_payload(out, b + IP6_HLEN + off, len - off, avail - off);
+	if (ret > 0 || !out->l4proto) {
+		set_payload(out, b + FS_IP6_HLEN + off, len - off, avail - off);
 		return PKT_OK;
 	}
-	return parse_l4(b + IP6_HLEN + off, len - off, avail - off, out);
+	return parse_l4(b + FS_IP6_HLEN + off, len - off, avail - off, out);
 }
 
-static enum pkt_status parse_l3(const uint8_t *frame, uint32_t caplen,
+/* The IP header (after any tags) at off of the frame: from offsets. */
+static struct span span_from(struct span all, uint32_t off)
+{
+	return (struct span){all.cap - off, all.wire - off};
+}
+
+static enum pkt_status parse_l3(const uint8_t *frame, struct span all,
 				uint32_t off, uint16_t etype, struct pkt *out)
 {
-	while (etype == ETH_P_8021Q || etype == ETH_P_8021AD) {
+	while (fs_is_vlan_tpid(etype)) {
 		/* Deeper stacks are not parsed (nor classified). */
 		if (out->nvlan == PKT_VLAN_MAX)
 			return PKT_NOT_IP;
-		if (caplen - off < VLAN_HLEN)
+		if (all.cap - off < FS_VLAN_HLEN)
 			return PKT_MALFORMED;
 		out->vlan[out->nvlan++] = rd16(frame + off) & 0x0fff;
 		etype = rd16(frame + off + 2);
-		off += VLAN_HLEN;
+		off += FS_VLAN_HLEN;
 	}
 	out->l3_off = off;
-	if (etype == ETH_P_IP)
-		return parse_ip4(frame + off, caplen - off, out);
-	if (etype == ETH_P_IPV6)
-		return parse_ip6(frame + off, caplen - off, out);
+	if (etype == FS_ETH_P_IP)
+		return parse_ip4(frame + off, span_from(all, off), out);
+	if (etype == FS_ETH_P_IPV6)
+		return parse_ip6(frame + off, span_from(all, off), out);
 	return PKT_NOT_IP;
 }
 
-static enum pkt_status parse_raw(const uint8_t *frame, uint32_t caplen,
+static enum pkt_status parse_raw(const uint8_t *frame, struct span all,
 				 struct pkt *out)
 {
-	if (caplen < 1)
+	if (all.cap < 1)
 		return PKT_MALFORMED;
 	switch (frame[0] >> 4) {
 	case 4:
-		return parse_ip4(frame, caplen, out);
+		return parse_ip4(frame, all, out);
 	case 6:
-		return parse_ip6(frame, caplen, out);
+		return parse_ip6(frame, all, out);
 	default:
 		return PKT_MALFORMED;
 	}
 }
 
-enum pkt_status pkt_parse(const uint8_t *frame, uint32_t caplen, int linktype,
-			  struct pkt *out)
+enum pkt_status pkt_parse(const uint8_t *frame, uint32_t caplen,
+			  uint32_t wirelen, int linktype, struct pkt *out)
 {
+	struct span all = {caplen, wirelen > caplen ? wirelen : caplen};
+
 	memset(out, 0, sizeof(*out));
 	if (!frame)
-		caplen = 0;
+		all.cap = all.wire = 0;
 	switch (linktype) {
 	case LINKTYPE_ETHERNET:
-		if (caplen < ETH_HLEN)
+		if (all.cap < FS_ETH_HLEN)
 			return PKT_MALFORMED;
-		return parse_l3(frame, caplen, ETH_HLEN, rd16(frame + 12), out);
+		return parse_l3(frame, all, FS_ETH_HLEN, rd16(frame + 12), out);
 	case LINKTYPE_LINUX_SLL:
-		if (caplen < SLL_HLEN)
+		if (all.cap < SLL_HLEN)
 			return PKT_MALFORMED;
-		return parse_l3(frame, caplen, SLL_HLEN, rd16(frame + 14), out);
+		return parse_l3(frame, all, SLL_HLEN, rd16(frame + 14), out);
 	case LINKTYPE_LINUX_SLL2:
-		if (caplen < SLL2_HLEN)
+		if (all.cap < SLL2_HLEN)
 			return PKT_MALFORMED;
-		return parse_l3(frame, caplen, SLL2_HLEN, rd16(frame), out);
+		return parse_l3(frame, all, SLL2_HLEN, rd16(frame), out);
 	case LINKTYPE_RAW:
 	case LINKTYPE_IPV4:
 	case LINKTYPE_IPV6:
-		return parse_raw(frame, caplen, out);
+		return parse_raw(frame, all, out);
 	default:
 		return PKT_BAD_LINKTYPE;
 	}

@@ -2,15 +2,18 @@
 /*
  * pkt: the userspace packet parser.  pkt_parse() reads a captured frame
  * (Ethernet with up to PKT_VLAN_MAX VLAN tags, Linux cooked SLL/SLL2, or
- * raw IP)
- * into a struct pkt that points into the caller's buffer: nothing is
- * copied, and the caller keeps ownership of the bytes.
+ * raw IP) into a struct pkt that points into the caller's buffer: nothing
+ * is copied, and the caller keeps ownership of the bytes.  What it calls
+ * malformed is what the classifier calls malformed: both follow
+ * headers/fs_parse_rules.h.
  */
 #ifndef FS_PKT_H
 #define FS_PKT_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "fs_parse_rules.h"
 
 /* Link types (pcap LINKTYPE_* values). */
 #define LINKTYPE_ETHERNET 1
@@ -36,7 +39,7 @@ enum pkt_status {
  * VLAN tags parsed (802.1Q and 802.1ad, in any order), as in the
  * classifier; a deeper stack is not IP to this parser.
  */
-#define PKT_VLAN_MAX 4
+#define PKT_VLAN_MAX FS_VLAN_MAX
 
 /* TCP flags, as in the header's flag byte. */
 #define PKT_TCP_FIN 0x01
@@ -71,8 +74,14 @@ struct pkt {
 	uint32_t l3_off; /* offset of the IP header in the frame */
 };
 
-enum pkt_status pkt_parse(const uint8_t *frame, uint32_t caplen, int linktype,
-			  struct pkt *out);
+/*
+ * Parse caplen captured bytes of a frame that was wirelen bytes long on
+ * the wire (a wirelen below caplen counts as caplen): a length field past
+ * the frame is malformed, one past the capture only shortens
+ * payload_caplen.
+ */
+enum pkt_status pkt_parse(const uint8_t *frame, uint32_t caplen,
+			  uint32_t wirelen, int linktype, struct pkt *out);
 
 /* Format an address ("198.18.0.1" or "2001:db8::1") into buf. */
 const char *pkt_addr_str(const struct pkt_addr *a, int family, char *buf,
