@@ -90,7 +90,11 @@ topo_on_exit "rm -rf $RUN $WORK/prefix-*"
 topo_trap
 topo_up 1 || die "topology"
 tc -n "$NS_A" qdisc del dev "$IF_A" clsact || die "mirror still on"
-: >"$CMDS"
+ROUND=${LOAD_ROUND:-}
+[ -n "$ROUND" ] && REPS=1
+if [ -z "$ROUND" ] || [ "$ROUND" = 1 ]; then
+	: >"$CMDS"
+fi
 
 kv() { # key file: the value after "key=" in the last line
 	tail -n 1 "$2" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$1=//p"
@@ -197,7 +201,12 @@ HEADER="rate_mbit,rep,tool,secs,sent_pkts,sent_bytes,replay_mbit"
 HEADER+=",offered_pkts,offered_bytes,offered_payload,lost_before_cap"
 HEADER+=",kept_pkts,kept_bytes,kept_payload,pkt_share,byte_share"
 HEADER+=",tool_drops,cpu_user_s,cpu_sys_s,lossless,load1,note"
-echo "$HEADER" >"$CSV"
+# LOAD_ROUND=N (N > 1): this invocation is round N, appended to the CSV;
+# the report covers every round in it, so that several rounds need not
+# hold the network lock at once.
+if [ -z "$ROUND" ] || [ "$ROUND" = 1 ] || [ ! -s "$CSV" ]; then
+	echo "$HEADER" >"$CSV"
+fi
 
 # One run: the tool captures while the prefix for RATE is replayed.
 run_case() { # rate rep tool
@@ -206,7 +215,7 @@ run_case() { # rate rep tool
 	rm -rf "$RUN"
 	mkdir -p "$RUN/out"
 	TPID=""
-	if ! start_tool "$tool"; then
+	if [ "$tool" != none ] && ! start_tool "$tool"; then
 		note="tool did not start: $(tail -n 1 "$RUN/tool.err")"
 		stop_tool
 		TPID=""
@@ -234,12 +243,15 @@ run_case() { # rate rep tool
 	[ "${sk:-0}" = 0 ] || note+="replay skipped $sk frames as too large "
 	opk=$((rx1[0] - rx0[0]))
 	oby=$((rx1[1] - rx0[1]))
-	drops=$(tool_drops "$tool")
+	drops=""
+	[ "$tool" != none ] && drops=$(tool_drops "$tool")
 	[ -s "$RUN/rusage" ] && read -r u s _ <"$RUN/rusage"
 	shopt -s nullglob
 	out=("$RUN"/out/cap.pcap*)
 	shopt -u nullglob
-	if [ ${#out[@]} -gt 0 ]; then
+	if [ "$tool" = none ]; then
+		psh="" bsh="" lossless=""
+	elif [ ${#out[@]} -gt 0 ]; then
 		read -r kpk kby < <("$BENCH_CHECK" pcap --port "$PORT" "${out[@]}" |
 			sed -n 's/^total records \([0-9]*\) record_bytes \([0-9]*\) .*/\1 \2/p')
 		kby=$((kby - 16 * kpk)) # without the record headers
@@ -257,7 +269,7 @@ run_case() { # rate rep tool
 		lossless=$([ "${kpl:-0}" = "$OFF_PAYLOAD" ] && echo 1 || echo 0)
 	fi
 	[ "${drops:-0}" = 0 ] || lossless=0
-	[ -n "$TPID" ] || lossless=0
+	[ -n "$TPID" ] || [ "$tool" = none ] || lossless=0
 	echo "$rate,$rep,$tool,$SECS,$pk,$by,$mbit,$opk,$oby,$OFF_PAYLOAD,$(($(topo_mirror_drops) - md0)),$kpk,$kby,$kpl,$psh,$bsh,$drops,$u,$s,$lossless,$load,$note" >>"$CSV"
 	log "$rate Mbit/s rep $rep $tool: replay $mbit Mbit/s, offered $opk pkts," \
 		"kept ${kpk:-$kpl} (share $bsh of bytes), drops ${drops:-n/a}, lossless $lossless"
@@ -274,11 +286,17 @@ for rate in $RATES; do
 	cut_prefix "$rate"
 	[ "$OFF_PKTS" -gt 0 ] || die "empty prefix for $rate Mbit/s"
 done
+top=0
+for rate in $RATES; do [ "$rate" -gt "$top" ] && top=$rate; done
 for ((rep = 1; rep <= REPS; rep++)); do
 	for rate in $RATES; do
 		cut_prefix "$rate"
-		for tool in $TOOLS; do
-			run_case "$rate" "$rep" "$tool"
+		# The sender alone at the top rate: what it reaches with no
+		# capture taking CPU from it.
+		tools=$TOOLS
+		[ "$rate" = "$top" ] && tools="none $TOOLS"
+		for tool in $tools; do
+			run_case "$rate" "${ROUND:-$rep}" "$tool"
 		done
 	done
 done
@@ -302,14 +320,15 @@ def lossless(tool, rate):
     rs = runs(tool, rate)
     return bool(rs) and all(r["lossless"] == "1" for r in rs)
 def zero_loss(tool):
-    """The sender's achieved rate at the highest step lossless in every
-    run, every lower step lossless too (0: not even the first)."""
+    """(rate, bound): the sender's rate (the lowest of the rounds) at the
+    highest step the tool kept whole, every lower step whole too; bound:
+    it lost nothing at any step (its own limit is higher)."""
     best = 0.0
     for rate in rates:
         if not lossless(tool, rate):
-            break
+            return best, False
         best = worst(tool, rate, "replay_mbit")
-    return best
+    return best, True
 def pct(v):
     return "n/a" if v is None else f"{100 * v:.2f}%"
 print(f"The offered load is a recording of real kernel TCP ({conns} "
@@ -326,7 +345,7 @@ print(f"The offered load is a recording of real kernel TCP ({conns} "
       f"and the kernel's delivery to the capture (generic XDP and the "
       f"copy into the UMEM, or the copy into the TPACKET ring) runs in "
       f"its context: where it reached less than {SHORT:.0%} of the rate "
-      f"asked, the cell gives the rate it reached.")
+      f"asked, the cell gives the rate it reached (Mbit/s).")
 print()
 print("| offered Mbit/s | packets | "
       + " | ".join(label[t] for p in pairs for t in p) + " |")
@@ -351,30 +370,52 @@ for rate in rates:
             cells.append(c)
     print(f"| {rate} | {any_r[0]['offered_pkts']} | " + " | ".join(cells)
           + " |")
+def reached(tool):
+    v = sorted(float(r["replay_mbit"]) for r in runs(tool, rates[-1])
+               if r["replay_mbit"])
+    if not v:
+        return ""
+    return f"{v[0]:.0f}" if v[0] == v[-1] else f"{v[0]:.0f}-{v[-1]:.0f}"
+print(f"| sender at the top step, Mbit/s | | "
+      + " | ".join(reached(t) for p in pairs for t in p) + " |")
+if runs("none", rates[-1]):
+    print()
+    print(f"With no capture running, the sender reached {reached('none')} "
+          f"Mbit/s at the top step ({rates[-1]} asked): the difference is "
+          f"the CPU each capture took from it.")
 print()
 print("Zero-loss rate: the rate the sender reached at the highest step "
-      "of the ladder the tool kept whole, every lower step whole too.")
+      "the tool kept whole, every lower step whole too; \"at least\" when "
+      "the tool lost nothing at any step (the ladder, or the sender, ran "
+      "out first), and the ratio is then a bound.")
 print()
 print("| flowsplice | peer | zero-loss rate, Mbit/s (fs vs peer) | ratio "
-      "| share kept at the top rate, fs / peer |")
+      "| share kept at the top step, fs / peer |")
 print("| --- | --- | ---: | ---: | ---: |")
 top = rates[-1] if rates else None
 for fs, peer in pairs:
     if not runs(fs, top) or not runs(peer, top):
         continue
-    a, b = zero_loss(fs), zero_loss(peer)
+    (a, abound), (b, bbound) = zero_loss(fs), zero_loss(peer)
     col = "pkt_share" if fs == "fs-pcap" else "byte_share"
-    if b:
-        zr = f"**{a / b:.2f}x**"
+    def fmt(v, bound):
+        if not v:
+            return f"< {rates[0]}"
+        return f"at least {v:.0f}" if bound else f"{v:.0f}"
+    if abound and bbound:
+        zr = "n/a: neither lost a packet"
+    elif not b:
+        zr = "n/a: the peer lost at every step"
+    elif abound:
+        zr = f"**at least {a / b:.2f}x**"
+    elif bbound:
+        zr = f"**at most {a / b:.2f}x**"
     else:
-        zr = "both lose at every rate" if not a else "peer loses at every rate"
-    if lossless(fs, top):
-        zr += " (flowsplice lost nothing at the top rate: the ladder ended first)"
-    fmt = lambda v: f"{v:.0f}" if v else f"< {rates[0]}"
+        zr = f"**{a / b:.2f}x**"
     sa, sb = worst(fs, top, col), worst(peer, top, col)
     sr = f"{sa / sb:.2f}x" if sa is not None and sb else "n/a"
-    print(f"| {label[fs]} | {label[peer]} | {fmt(a)} vs {fmt(b)} | {zr} | "
-          f"{sr} ({pct(sa)} vs {pct(sb)}) |")
+    print(f"| {label[fs]} | {label[peer]} | {fmt(a, abound)} vs "
+          f"{fmt(b, bbound)} | {zr} | {sr} ({pct(sa)} vs {pct(sb)}) |")
 lost = [r for r in rows if r["lost_before_cap"] not in ("", "0")]
 if lost:
     print()
