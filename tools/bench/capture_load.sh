@@ -200,7 +200,8 @@ jnum() { # file key: a top-level number of the replay's --stats-json
 HEADER="rate_mbit,rep,tool,secs,sent_pkts,sent_bytes,replay_mbit"
 HEADER+=",offered_pkts,offered_bytes,offered_payload,lost_before_cap"
 HEADER+=",kept_pkts,kept_bytes,kept_payload,pkt_share,byte_share"
-HEADER+=",tool_drops,cpu_user_s,cpu_sys_s,lossless,load1,note"
+HEADER+=",tool_drops,cpu_user_s,cpu_sys_s,sender_secs,sender_user_s"
+HEADER+=",sender_sys_s,lossless,load1,note"
 # LOAD_ROUND=N (N > 1): this invocation is round N, appended to the CSV;
 # the report covers every round in it, so that several rounds need not
 # hold the network lock at once.
@@ -211,6 +212,7 @@ fi
 # One run: the tool captures while the prefix for RATE is replayed.
 run_case() { # rate rep tool
 	local rate=$1 rep=$2 tool=$3 rx0 rx1 md0 pk by sk mbit drops u=0 s=0
+	local su=0 ss=0 el
 	local opk oby kpk="" kby="" kpl="" psh bsh lossless note="" load out
 	rm -rf "$RUN"
 	mkdir -p "$RUN/out"
@@ -227,7 +229,8 @@ run_case() { # rate rep tool
 		--stats-json "$RUN/replay.json")
 	[ "$rep" = 1 ] && note_cmd "load at $rate Mbit/s" \
 		"ip netns exec NS_A ${cmd[*]#"$FS_ROOT"/}"
-	topo_ns_exec a timeout 300 "${cmd[@]}" >"$RUN/replay.log" 2>&1 ||
+	topo_ns_exec a timeout 300 "$BENCH_RUN" "$RUN/replay.rusage" "${cmd[@]}" \
+		>"$RUN/replay.log" 2>&1 ||
 		note+="replay failed: $(tail -n 1 "$RUN/replay.log") "
 	# The last frames reach the tool, and AF_PACKET tools see a
 	# TPACKET_V3 block only once it retires (libpcap: 1 s timeout here).
@@ -236,6 +239,7 @@ run_case() { # rate rep tool
 	[ -n "$TPID" ] && stop_tool
 	pk=$(jnum "$RUN/replay.json" packets)
 	by=$(jnum "$RUN/replay.json" bytes)
+	el=$(jnum "$RUN/replay.json" elapsed_s)
 	mbit=$(awk -v g="$(jnum "$RUN/replay.json" gbps)" \
 		'BEGIN { printf "%.1f", g * 1000 }')
 	sk=$(sed -n 's/.*"skipped": {"too_large": \([0-9]*\),.*/\1/p' \
@@ -246,6 +250,7 @@ run_case() { # rate rep tool
 	drops=""
 	[ "$tool" != none ] && drops=$(tool_drops "$tool")
 	[ -s "$RUN/rusage" ] && read -r u s _ <"$RUN/rusage"
+	[ -s "$RUN/replay.rusage" ] && read -r su ss _ <"$RUN/replay.rusage"
 	shopt -s nullglob
 	out=("$RUN"/out/cap.pcap*)
 	shopt -u nullglob
@@ -270,7 +275,7 @@ run_case() { # rate rep tool
 	fi
 	[ "${drops:-0}" = 0 ] || lossless=0
 	[ -n "$TPID" ] || [ "$tool" = none ] || lossless=0
-	echo "$rate,$rep,$tool,$SECS,$pk,$by,$mbit,$opk,$oby,$OFF_PAYLOAD,$(($(topo_mirror_drops) - md0)),$kpk,$kby,$kpl,$psh,$bsh,$drops,$u,$s,$lossless,$load,$note" >>"$CSV"
+	echo "$rate,$rep,$tool,$SECS,$pk,$by,$mbit,$opk,$oby,$OFF_PAYLOAD,$(($(topo_mirror_drops) - md0)),$kpk,$kby,$kpl,$psh,$bsh,$drops,$u,$s,$el,$su,$ss,$lossless,$load,$note" >>"$CSV"
 	log "$rate Mbit/s rep $rep $tool: replay $mbit Mbit/s, offered $opk pkts," \
 		"kept ${kpk:-$kpl} (share $bsh of bytes), drops ${drops:-n/a}, lossless $lossless"
 	for f in tool.err replay.log stats.json; do
@@ -376,13 +381,26 @@ def reached(tool):
     if not v:
         return ""
     return f"{v[0]:.0f}" if v[0] == v[-1] else f"{v[0]:.0f}-{v[-1]:.0f}"
+def kernel_us(tool):
+    """The sender's system time per packet sent at the top step, in us
+    (its transmit, and the delivery to the capture run in its context)."""
+    v = sorted(float(r["sender_sys_s"]) * 1e6 / int(r["sent_pkts"])
+               for r in runs(tool, rates[-1])
+               if r.get("sender_sys_s") and r["sent_pkts"])
+    if not v:
+        return ""
+    return f"{v[0]:.2f}" if v[0] == v[-1] else f"{v[0]:.2f}-{v[-1]:.2f}"
 print(f"| sender at the top step, Mbit/s | | "
       + " | ".join(reached(t) for p in pairs for t in p) + " |")
+print(f"| sender's system time per packet there, us | | "
+      + " | ".join(kernel_us(t) for p in pairs for t in p) + " |")
 if runs("none", rates[-1]):
     print()
     print(f"With no capture running, the sender reached {reached('none')} "
-          f"Mbit/s at the top step ({rates[-1]} asked): the difference is "
-          f"the CPU each capture took from it.")
+          f"Mbit/s at the top step ({rates[-1]} asked), at "
+          f"{kernel_us('none')} us of system time per packet; the "
+          f"difference is what each capture's delivery (softirq work in "
+          f"the sender's context) and its process took from it.")
 print()
 print("Zero-loss rate: the rate the sender reached at the highest step "
       "the tool kept whole, every lower step whole too; \"at least\" when "
