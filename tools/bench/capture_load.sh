@@ -15,15 +15,16 @@
 # Writes CSV (one row per run), CSV's .md (the section of RESULTS.md)
 # and .commands (the command lines).  Root; run it under the machine's
 # network lock (flock /tmp/fs-net.lock): the default ladder holds it for
-# about 3 minutes.
+# 3-5 minutes (the first run records the load too).
 #
 # The load: a recording of real kernel TCP (tcpxfer, CONNS connections
 # of seeded content to port 5201 and RESP bytes back, so stream files can
 # be checked byte for byte), taken by tcpdump on B's veth with TSO, GSO,
 # GRO and checksum offload off (frames of at most 1514 bytes with full
 # checksums, as on a wire), at LOAD_RECORD_MBIT, large enough for the top
-# rate; it is kept in the work directory and reused while its parameters
-# stay the same.  For each rate R, the prefix of the recording that lasts
+# rate; it is kept in the work directory (with the prefixes below: about
+# 5 GB at the default ladder) and reused while its parameters stay the
+# same.  For each rate R, the prefix of the recording that lasts
 # LOAD_SECS at R is cut (whole records), and replayed once with
 # `flowsplice replay --mbps R` on MIR_IF (ns A, the mirror taken off) to
 # CAP_IF (ns CAP), where the tool captures with the filter "tcp port
@@ -84,9 +85,10 @@ RUN=$WORK/run
 LOGS=$WORK/logs
 rm -rf "$LOGS" "$RUN"
 mkdir -p "$LOGS"
-# The recording stays (the same load next time); its prefixes are cut
-# again in seconds.
-topo_on_exit "rm -rf $RUN $WORK/prefix-*"
+# The recording and its prefixes stay (the same load next time, and no
+# minute spent cutting them under the network lock); a new recording
+# removes the old prefixes.
+topo_on_exit "rm -rf $RUN"
 topo_trap
 topo_up 1 || die "topology"
 tc -n "$NS_A" qdisc del dev "$IF_A" clsact || die "mirror still on"
