@@ -5,10 +5,13 @@
 # the same pre-recorded traffic on the capture link at a ladder of rates,
 # and at each rate `flowsplice capture -w` and `tcpdump -w`, then
 # `flowsplice capture --streams` and `tcpflow -i`, take turns capturing
-# it.  The load does not depend on the capture: no kernel TCP sender
-# backs off or loses CPU to the tool under test (capture.sh's sender
-# does both), so the share of the offered traffic each tool kept and its
-# zero-loss rate are measured against the very same packets.
+# it.  Every tool gets the very same packets at the same requested rate,
+# and no TCP sender backs off when the capture falls behind (capture.sh's
+# does).  The sender still shares the 2 CPUs, and on veth the kernel's
+# delivery to the capture runs in its context (softirq), so a capture
+# that costs more per packet slows it: the rate it reached and its CPU
+# time are measured in every run and reported, and the sender alone (no
+# capture) runs once at the top rate.
 #
 #   tools/bench/capture_load.sh [CSV]   (default build/bench/capture_load.csv)
 #
@@ -38,13 +41,16 @@
 # streams) over the TCP payload the prefix holds (bench_check pcap on
 # the prefix).  A run is lossless when the tool kept all of it and its
 # own drop counter (flowsplice, tcpdump) is 0.  The zero-loss rate of a
-# tool is the highest rate of the ladder up to which every run was
-# lossless.
+# tool is the rate the sender reached at the highest step of the ladder
+# up to which every run was lossless (a lower bound when it lost nothing
+# at any step); with several rounds the worst run counts.
 #
 # Knobs: LOAD_RATES (Mbit/s, default "500 1000 2000 4000 6000"), LOAD_SECS
-# (per run, default 2), LOAD_REPS (rounds, default 1), LOAD_TOOLS
-# (default "fs-pcap tcpdump fs-streams tcpflow"), LOAD_RECORD_MBIT
-# (default 1000), LOAD_SEED.  BENCH_QUICK=1: one low rate, 1 s.
+# (per run, default 2), LOAD_REPS (rounds, default 1), LOAD_ROUND=N (one
+# round, appended to the CSV as round N when N > 1: rounds in separate
+# holds of the lock), LOAD_TOOLS (default "fs-pcap tcpdump fs-streams
+# tcpflow"), LOAD_RECORD_MBIT (default 1000), LOAD_SEED.  BENCH_QUICK=1:
+# one low rate, 1 s.
 set -u
 FS_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 TOPO_ID=${TOPO_ID:-fsbl-$$}
