@@ -3,7 +3,8 @@
 # make bench, smoke sized: tools/bench/run.sh with BENCH_QUICK=1 into a
 # temporary directory runs every benchmark and reports.  Checks only that
 # it ran: a CSV row with the transfer complete for every capture tool and
-# phase, every write-path variant, the summary CSVs and the report.  No
+# phase, a fixed-load row for every tool of capture_load.sh, every
+# write-path variant, the summary CSVs and the report.  No
 # timing is asserted (benchmarks are not tests).
 set -u
 FS_ROOT=${FS_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -42,6 +43,15 @@ for tool in flowsplice tcpreplay; do
 			"$OUT/raw/replay.csv" || fail "no replay row for $tool, $input"
 	done
 done
+# Columns: rate (1), tool (3), ..., offered_pkts (8), ..., kept_pkts
+# (12), kept_payload (14): the load arrived and the tool wrote some of it.
+for tool in fs-pcap tcpdump fs-streams tcpflow; do
+	awk -F, -v t="$tool" '$3 == t && $8 > 0 && ($12 > 0 || $14 > 0) {
+		f = 1 } END { exit !f }' "$OUT/raw/capture_load.csv" ||
+		fail "no capture_load row for $tool"
+done
+grep -q "fixed offered load" "$OUT/RESULTS.md" ||
+	fail "report lacks the fixed-load section"
 for f in results/capture_summary.csv results/writepath_summary.csv \
 	RESULTS.md; do
 	[ -s "$OUT/$f" ] || fail "no $f"

@@ -50,10 +50,11 @@ expect 2 frames-few "frames" $R -i lo -r "$p" --frames 8
 expect 2 loop-stdin "loop" $R -i lo -r - --loop 2
 expect 2 bad-filter "bad filter" $R -i lo -r "$p" tcp port
 expect 2 bad-queue "queues" $R -i lo -r "$p" -Q 5
+expect 2 bad-interval "stats-interval" $R -i lo -r "$p" --stats-interval x
 expect 2 bad-option "unrecognized\|unknown\|invalid" $R -i lo -r "$p" --bogus
 expect 0 help "" $R --help
 for o in --interface --read --speed --pps --mbps --topspeed --loop --queues \
-	--stats-json --frame-size --frames --verbose --quiet; do
+	--stats-interval --stats-json --frame-size --frames --verbose --quiet; do
 	grep -q -- "$o" "$OUT/help.out" || fail "--help lacks $o"
 done
 

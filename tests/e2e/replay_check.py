@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Compare the frames a recorder saw with the frames that were replayed.
 
-  replay_check.py EXPECTED RECORDED [--repeat N] [--unordered] [--max-len L]
+  replay_check.py EXPECTED RECORDED [--repeat N | --count N] [--unordered]
+                  [--max-len L]
 
 EXPECTED is the replayed pcap or pcapng, RECORDED what arrived (pcap or
 pcapng).  Every frame of EXPECTED, N times over (--loop N), must arrive
 byte for byte, in order (or, with --unordered, as the same multiset:
 several queues interleave), and nothing else may arrive.  --max-len: the
-frames of EXPECTED longer than L were not sent (skipped as too large).  Prints
+frames of EXPECTED longer than L were not sent (skipped as too large).
+--count N: exactly the first N frames of EXPECTED repeated without end
+(--loop 0 stopped by a signal).  Prints
 "N frames match" or the first differences; exits 1 on any mismatch.
 """
 import argparse
@@ -70,11 +73,16 @@ def main():
     ap.add_argument("expected")
     ap.add_argument("recorded")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--count", type=int)
     ap.add_argument("--unordered", action="store_true")
     ap.add_argument("--max-len", type=int, default=0)
     a = ap.parse_args()
     want = [f for f in frames(a.expected)
-            if not a.max_len or len(f) <= a.max_len] * a.repeat
+            if not a.max_len or len(f) <= a.max_len]
+    if a.count is not None:
+        want = [want[i % len(want)] for i in range(a.count)] if want else []
+    else:
+        want *= a.repeat
     got = frames(a.recorded)
     ok = True
     if a.unordered:

@@ -4,14 +4,14 @@
 gnuplot plots, and tools/bench/RESULTS.md.
 
   report.py --raw DIR --results DIR --md FILE [--machine FILE]
-            [--offline FILE] [--replay FILE] [--quick]
+            [--offline FILE] [--replay FILE] [--load FILE] [--quick]
 
 Reads DIR/capture.csv and DIR/writepath.csv (tools/bench/capture.sh and
 writepath.sh), writes RESULTS/capture_summary.csv,
 RESULTS/writepath_summary.csv, RESULTS/*.png (when gnuplot is installed)
 and the markdown report.  --offline is the markdown table offline.sh
-printed, --replay the section replay.sh wrote; --machine a file of "key:
-value" lines about the machine.
+printed, --replay and --load the sections replay.sh and capture_load.sh
+wrote; --machine a file of "key: value" lines about the machine.
 """
 import argparse
 import csv
@@ -419,6 +419,7 @@ def main():
     ap.add_argument("--streams")
     ap.add_argument("--churn")
     ap.add_argument("--replay")
+    ap.add_argument("--load")
     ap.add_argument("--commands")
     ap.add_argument("--quick", action="store_true")
     a = ap.parse_args()
@@ -441,7 +442,13 @@ def main():
     md += ratio_table(cap)
     md += ["", "## Capture to disk: offered-load sweep", ""]
     md += sweep_lines
-    md += ["## Write path", ""]
+    md += ["## Capture at a fixed offered load: flowsplice replay as the "
+           "load generator (tools/bench/capture_load.sh)", ""]
+    if a.load and os.path.exists(a.load):
+        md += open(a.load).read().splitlines()
+    else:
+        md += ["not run"]
+    md += ["", "## Write path", ""]
     md += writepath_table(wp)
     md += ["", "## Offline reassembly (tools/bench/offline.sh)", ""]
     if a.offline and os.path.exists(a.offline):

@@ -4,6 +4,9 @@
 # make bench: every benchmark in one run, then the report.
 #   capture.sh    capture to disk, flowsplice against tcpdump, netsniff-ng,
 #                 tcpflow (sweep + full speed, 1 and 2 queues)
+#   capture_load.sh  capture at a fixed offered load: recorded kernel TCP
+#                 replayed by flowsplice replay at a ladder of rates,
+#                 -w against tcpdump -w, --streams against tcpflow -i
 #   writepath.sh  the writer alone against fio
 #   offline.sh    offline reassembly against tcpflow -r and tshark (if
 #                 present; another engineer's script)
@@ -35,7 +38,8 @@ else
 fi
 export BENCH_WORK=${BENCH_WORK:-$RAW/work}
 mkdir -p "$RAW" "$RES"
-rm -f "$RAW"/capture.* "$RAW"/writepath.* "$RAW/offline.md" \
+rm -f "$RAW"/capture.* "$RAW"/capture_load.* "$RAW"/writepath.* \
+	"$RAW/offline.md" \
 	"$RAW/streams.md" "$RAW/churn.md" \
 	"$RAW"/replay.*
 t0=$SECONDS
@@ -72,6 +76,9 @@ if [ "$streams_at_start" = 0 ] && has_streams; then
 	BENCH_TOOLS="fs-streams fs-both" "$HERE/capture.sh" "$RAW/capture.csv" ||
 		log "capture.sh (streams) failed ($?)"
 fi
+log "capture at a fixed offered load (capture_load.sh)"
+"$HERE/capture_load.sh" "$RAW/capture_load.csv" ||
+	log "capture_load.sh failed ($?)"
 log "write path"
 "$HERE/writepath.sh" "$RAW/writepath.csv" || log "writepath.sh failed ($?)"
 if [ -x "$HERE/offline.sh" ]; then
@@ -100,7 +107,7 @@ log "report"
 python3 "$HERE/report.py" --raw "$RAW" --results "$RES" --md "$MD" \
 	--machine "$RAW/machine.md" --offline "$RAW/offline.md" \
 	--streams "$RAW/streams.md" --churn "$RAW/churn.md" \
-	--replay "$RAW/replay.md" \
+	--replay "$RAW/replay.md" --load "$RAW/capture_load.md" \
 	--commands "$RAW/commands.md" || { log "report failed"; exit 1; }
 [ -s "$RAW/filter.md" ] && { echo; cat "$RAW/filter.md"; } >>"$MD"
 log "done: $MD, $RES ($((SECONDS - t0)) s)"

@@ -377,18 +377,6 @@ static void snapshot(struct capture *c, struct capture_snap *s)
 	free(qredir);
 }
 
-/* A failure is logged once until a write succeeds, not each interval. */
-static int log_write(const char *path, int ret, int *last)
-{
-	if (ret && ret != *last)
-		pr_warn("cannot write %s: %s\n", path,
-			ret == -EEXIST ? "something other than a regular file "
-					 "is there now: not replaced"
-				       : strerror(-ret));
-	*last = ret;
-	return ret;
-}
-
 /* The document served at --metrics: rendered here, copied there. */
 static void publish_metrics(struct capture *c, const struct capture_snap *s,
 			    double elapsed)
@@ -412,15 +400,17 @@ static int write_stats(struct capture *c, const struct capture_snap *s)
 	int ret = 0, r;
 
 	if (c->o->stats_json)
-		ret = log_write(c->o->stats_json,
-				capture_stats_json(c->o->stats_json,
-						   c->o->ifname, s, elapsed),
-				&c->stats_json_err);
+		ret = stats_write_said(c->o->stats_json,
+				       capture_stats_json(c->o->stats_json,
+							  c->o->ifname, s,
+							  elapsed),
+				       &c->stats_json_err);
 	if (c->o->metrics_file) {
-		r = log_write(c->o->metrics_file,
-			      capture_stats_prom_file(c->o->metrics_file,
-						      c->o->ifname, s, elapsed),
-			      &c->metrics_file_err);
+		r = stats_write_said(c->o->metrics_file,
+				     capture_stats_prom_file(c->o->metrics_file,
+							     c->o->ifname, s,
+							     elapsed),
+				     &c->metrics_file_err);
 		ret = ret ? ret : r;
 	}
 	if (c->metrics)

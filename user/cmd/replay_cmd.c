@@ -6,7 +6,8 @@
  *   options, filter, pacing, interface, queues, input checked  ->  one
  *   UMEM, one TX socket per queue, each with its own range of frames
  *   ->  one sender thread per queue (replay_run.c) while the main thread
- *   waits for them or a stop signal  ->  summary, --stats-json.
+ *   waits for them or a stop signal, with a stats line and --stats-json
+ *   each interval (replay_stats.c)  ->  summary, --stats-json.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -32,6 +33,8 @@
 /* Ethernet header and one VLAN tag past the MTU, as drivers accept. */
 #define L2_OVERHEAD (14 + 4)
 #define TX_RING_MAX 2048u
+/* How often main looks whether the senders have ended. */
+#define POLL_NS 50000000ull
 
 static const struct cli_cmd replay_cmd = {
 	.name = "replay",
@@ -73,9 +76,15 @@ static enum cli_result replay_parse(struct replay_opts *o, int argc,
 			    "replay the file N times; 0: until stopped", 1),
 		CLI_OPT("queues", 'Q', CLI_STR, &o->queues, "LIST",
 			"TX queues to use, e.g. 0,2-3 (default: all)"),
+		CLI_OPT_DEF("stats-interval", 0, CLI_UINT, &o->stats_interval,
+			    "SECS",
+			    "seconds between stats lines on stderr; "
+			    "0: none",
+			    1),
 		CLI_OPT("stats-json", 0, CLI_STR, &o->stats_json, "FILE",
-			"write the summary's counters to FILE as JSON at the "
-			"end; FILE must be a regular file or absent"),
+			"keep FILE updated with the counters as JSON (each "
+			"interval and at the end: the summary's); FILE must "
+			"be a regular file or absent"),
 		CLI_OPT_RANGE_DEF("frame-size", 0, CLI_UINT, &o->frame_size,
 				  "BYTES", "UMEM frame size, 2048 or 4096",
 				  2048, 4096, UMEM_FRAME_SIZE_DEFAULT),
@@ -86,7 +95,8 @@ static enum cli_result replay_parse(struct replay_opts *o, int argc,
 		CLI_OPT("verbose", 'v', CLI_FLAG, &o->verbose, NULL,
 			"debug log output"),
 		CLI_OPT("quiet", 'q', CLI_FLAG, &o->quiet, NULL,
-			"no start-up line (the summary still prints)"),
+			"no start-up line and no stats lines (the summary "
+			"still prints)"),
 		CLI_OPT_END,
 	};
 	struct cli_cmd cmd = replay_cmd;
@@ -296,7 +306,8 @@ static int replay_init(struct replay *r, int argc, char **argv)
 		return -EINVAL;
 	}
 	r->q = calloc(r->nq, sizeof(*r->q));
-	if (!r->q) {
+	r->qst = calloc(r->nq, sizeof(*r->qst));
+	if (!r->q || !r->qst) {
 		pr_warn("out of memory\n");
 		return -ENOMEM;
 	}
@@ -330,13 +341,45 @@ static void set_max_len(struct replay *r)
 		r->max_len);
 }
 
-/* Until every sender is done, or a stop signal tells them to stop. */
+/* The stats line and --stats-json of one interval, on main. */
+static void interval(struct replay *r)
+{
+	struct replay_totals t;
+
+	replay_totals(r, &t, pace_now_ns(), false);
+	if (r->o->stats_interval && !r->o->quiet)
+		replay_stats_line(r, stderr, &t);
+	if (r->o->stats_json)
+		replay_stats_json(r, &t);
+}
+
+/*
+ * Until every sender is done, or a stop signal tells them to stop; each
+ * interval (each second with --stats-interval 0) a stats line and the
+ * --stats-json document.  Only main waits here: the senders never wait
+ * for it, they store their counters and go on.
+ */
 static void wait_senders(struct replay *r, const sigset_t *sigs)
 {
-	const struct timespec tick = {.tv_nsec = 50000000};
+	uint64_t tick = (r->o->stats_interval ? r->o->stats_interval : 1) *
+			1000000000ull;
+	uint64_t next = r->start_ns + tick;
+	bool every = r->o->stats_json || (r->o->stats_interval && !r->o->quiet);
 
 	while (__atomic_load_n(&r->running, __ATOMIC_ACQUIRE)) {
-		if (sigtimedwait(sigs, NULL, &tick) > 0)
+		uint64_t now = pace_now_ns(), wait = POLL_NS;
+		struct timespec ts;
+
+		if (every && now >= next) {
+			interval(r);
+			next = next + tick > now ? next + tick : now + tick;
+			continue;
+		}
+		if (every && next - now < wait)
+			wait = next - now;
+		ts.tv_sec = wait / 1000000000ull;
+		ts.tv_nsec = wait % 1000000000ull;
+		if (sigtimedwait(sigs, NULL, &ts) > 0)
 			__atomic_store_n(&r->stop, 1, __ATOMIC_RELAXED);
 	}
 }
@@ -367,149 +410,25 @@ static int run_senders(struct replay *r, const sigset_t *sigs)
 	return ret;
 }
 
-struct replay_totals {
-	uint64_t pkts, bytes, kicks, max_inflight, inflight_sum, samples;
-	uint64_t records, skipped[SKIP_MAX], passes;
-	uint64_t unfinished, end_ns;
-	double elapsed_s, pps, gbps, mean_inflight;
-};
-
-/*
- * Every sender reads and judges every record; one stopped early by a
- * signal has seen fewer: the most any saw is the count.
- */
-static void totals(const struct replay *r, struct replay_totals *t)
-{
-	unsigned int i, s;
-
-	memset(t, 0, sizeof(*t));
-	for (i = 0; i < r->nq; i++) {
-		const struct replay_q *rq = &r->q[i];
-		const struct xsk_tx_stats *st = &rq->tx.st;
-
-		t->pkts += st->pkts;
-		t->bytes += st->bytes;
-		t->kicks += st->kicks;
-		t->inflight_sum += st->inflight_sum;
-		t->samples += st->samples;
-		if (st->max_inflight > t->max_inflight)
-			t->max_inflight = st->max_inflight;
-		if (rq->records > t->records)
-			t->records = rq->records;
-		for (s = 0; s < SKIP_MAX; s++)
-			if (rq->skipped[s] > t->skipped[s])
-				t->skipped[s] = rq->skipped[s];
-		if (!i || rq->passes < t->passes)
-			t->passes = rq->passes;
-		t->unfinished += rq->unfinished;
-		if (rq->end_ns > t->end_ns)
-			t->end_ns = rq->end_ns;
-	}
-	t->elapsed_s =
-		t->end_ns > r->start_ns ? (t->end_ns - r->start_ns) / 1e9 : 0;
-	if (t->elapsed_s > 0) {
-		t->pps = t->pkts / t->elapsed_s;
-		t->gbps = t->bytes * 8 / t->elapsed_s / 1e9;
-	}
-	t->mean_inflight =
-		t->samples ? (double)t->inflight_sum / t->samples : 0;
-}
-
-static void summary(const struct replay *r, const struct replay_totals *t)
-{
-	unsigned int i;
-
-	fprintf(stderr,
-		"flowsplice replay: %" PRIu64 " packets, %" PRIu64
-		" bytes sent in %.3f s: %.0f pps, %.3f Gbit/s\n",
-		t->pkts, t->bytes, t->elapsed_s, t->pps, t->gbps);
-	fprintf(stderr,
-		"  read: %" PRIu64 " records, %" PRIu64
-		" passes; skipped: %" PRIu64 " too large, %" PRIu64
-		" filtered, %" PRIu64 " malformed, %" PRIu64 " not Ethernet\n",
-		t->records, t->passes, t->skipped[SKIP_TOO_LARGE],
-		t->skipped[SKIP_FILTERED], t->skipped[SKIP_MALFORMED],
-		t->skipped[SKIP_NOT_ETHERNET]);
-	fprintf(stderr,
-		"  completion lag: %" PRIu64
-		" frames in flight at most, %.1f on average; %" PRIu64
-		" kicks; %" PRIu64 " frames not completed\n",
-		t->max_inflight, t->mean_inflight, t->kicks, t->unfinished);
-	if (r->nq < 2)
-		return;
-	fprintf(stderr, "  queues:");
-	for (i = 0; i < r->nq; i++)
-		fprintf(stderr, "%s %u: %" PRIu64, i ? "," : "", r->q[i].queue,
-			r->q[i].tx.st.pkts);
-	fprintf(stderr, " packets\n");
-}
-
-struct replay_doc {
-	const struct replay *r;
-	const struct replay_totals *t;
-};
-
-static void emit_json(FILE *f, const void *arg)
-{
-	static const char *const skip_names[] = REPLAY_SKIP_NAMES;
-	const struct replay_doc *d = arg;
-	const struct replay_totals *t = d->t;
-	unsigned int i;
-
-	fprintf(f,
-		"{\n  \"interface\": \"%s\",\n  \"elapsed_s\": %.6f,\n"
-		"  \"packets\": %" PRIu64 ",\n  \"bytes\": %" PRIu64
-		",\n  \"pps\": %.1f,\n  \"gbps\": %.6f,\n"
-		"  \"records\": %" PRIu64 ",\n  \"passes\": %" PRIu64
-		",\n  \"skipped\": {",
-		d->r->o->ifname, t->elapsed_s, t->pkts, t->bytes, t->pps,
-		t->gbps, t->records, t->passes);
-	for (i = 0; i < SKIP_MAX; i++)
-		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", skip_names[i],
-			t->skipped[i]);
-	fprintf(f,
-		"},\n  \"completion_lag\": {\"max_frames\": %" PRIu64
-		", \"mean_frames\": %.1f},\n  \"kicks\": %" PRIu64
-		",\n  \"unfinished\": %" PRIu64 ",\n  \"queues\": [\n",
-		t->max_inflight, t->mean_inflight, t->kicks, t->unfinished);
-	for (i = 0; i < d->r->nq; i++) {
-		const struct xsk_tx_stats *st = &d->r->q[i].tx.st;
-
-		fprintf(f,
-			"    {\"queue\": %u, \"packets\": %" PRIu64
-			", \"bytes\": %" PRIu64 ", \"kicks\": %" PRIu64
-			", \"max_inflight\": %" PRIu64 "}%s\n",
-			d->r->q[i].queue, st->pkts, st->bytes, st->kicks,
-			st->max_inflight, i + 1 < d->r->nq ? "," : "");
-	}
-	fprintf(f, "  ]\n}\n");
-}
-
 /* The first sender's error, said once: they all read the same file. */
-static int report(const struct replay *r)
+static int report(struct replay *r)
 {
 	struct replay_totals t;
 	unsigned int i;
-	int ret = 0;
+	int ret = 0, err;
 
-	totals(r, &t);
+	replay_totals(r, &t, 0, true);
 	for (i = 0; i < r->nq && !ret; i++) {
 		if (!r->q[i].err)
 			continue;
 		pr_warn("%s\n", r->q[i].errmsg);
 		ret = r->q[i].err;
 	}
-	summary(r, &t);
+	replay_summary(r, stderr, &t);
 	if (r->o->stats_json) {
-		const struct replay_doc d = {r, &t};
-		int err = stats_json_replace(r->o->stats_json, emit_json, &d);
-
-		if (err) {
-			pr_warn("cannot write %s: %s\n", r->o->stats_json,
-				strerror(-err));
-			if (!ret)
-				ret = err;
-		}
+		err = replay_stats_json(r, &t);
+		if (err && !ret)
+			ret = err;
 	}
 	if (!ret && t.unfinished)
 		ret = -ETIMEDOUT;
@@ -527,6 +446,7 @@ static void replay_free(struct replay *r)
 	}
 	umem_destroy(r->umem);
 	free(r->q);
+	free(r->qst);
 	free(r->queues);
 	filter_rules_free(&r->rules);
 }

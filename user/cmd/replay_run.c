@@ -29,6 +29,12 @@
 /* A sleeping sender looks at the stop flag at least this often. */
 #define STOP_POLL_NS 100000000ull
 
+/*
+ * A counter main reads while the sender runs (--stats-json each
+ * interval): one relaxed atomic store, a plain move, no wait.
+ */
+#define RQ_ADD(p, n) __atomic_store_n((p), *(p) + (n), __ATOMIC_RELAXED)
+
 static bool stopped(const struct replay *r)
 {
 	return __atomic_load_n(&r->stop, __ATOMIC_RELAXED);
@@ -144,9 +150,9 @@ static int one_pass(struct replay_q *rq, struct pace *pace, uint64_t *k)
 		int why = classify(r, &rec);
 		uint64_t due;
 
-		rq->records++;
+		RQ_ADD(&rq->records, 1);
 		if (why >= 0) {
-			rq->skipped[why]++;
+			RQ_ADD(&rq->skipped[why], 1);
 			continue;
 		}
 		due = pace_due(pace, rec.ts_ns, rec.caplen);
@@ -208,7 +214,7 @@ void *replay_run(void *arg)
 		if (one_pass(rq, &pace, &k))
 			break;
 		if (!stopped(r))
-			rq->passes++;
+			RQ_ADD(&rq->passes, 1);
 	}
 	drain(rq);
 	rq->end_ns = pace_now_ns();

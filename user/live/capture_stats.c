@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/log.h"
 #include "live/capture_stats.h"
 
 static uint64_t kernel_other(const struct xsk_counts *k)
@@ -471,6 +472,17 @@ int stats_json_replace(const char *path, void (*emit)(FILE *f, const void *arg),
 		ret = -errno;
 	if (ret)
 		unlink(tmp);
+	return ret;
+}
+
+int stats_write_said(const char *path, int ret, int *last)
+{
+	if (ret && ret != *last)
+		pr_warn("cannot write %s: %s\n", path,
+			ret == -EEXIST ? "something other than a regular file "
+					 "is there now: not replaced"
+				       : strerror(-ret));
+	*last = ret;
 	return ret;
 }
 

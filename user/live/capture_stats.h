@@ -64,6 +64,14 @@ int stats_json_replace(const char *path, void (*emit)(FILE *f, const void *arg),
 		       const void *arg);
 
 /*
+ * ret, the result of a periodic write of path (stats_json_replace() and
+ * the like), said once: a failure is logged when it differs from the
+ * last one (*last), so a file that stays unwritable is not logged each
+ * interval.  Returns ret.
+ */
+int stats_write_said(const char *path, int ret, int *last);
+
+/*
  * The snapshot in the Prometheus text exposition format (0.0.4): every
  * counter of the JSON document, generated from the same table, named
  * flowsplice_*_total (counters) with labels interface and queue (and

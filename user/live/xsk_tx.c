@@ -13,6 +13,11 @@
 
 #define REAP_BATCH 256
 
+/* The owner's update of a counter another thread may be reading. */
+#define TX_STAT_SET(t, field, v) \
+	__atomic_store_n(&(t)->st.field, (v), __ATOMIC_RELAXED)
+#define TX_STAT_ADD(t, field, n) TX_STAT_SET(t, field, (t)->st.field + (n))
+
 int xsk_tx_open(struct xsk_tx *t, struct umem *u, uint32_t first,
 		uint32_t count, const char *ifname, uint32_t queue_id,
 		const struct xsk_tx_opts *o, bool first_sock)
@@ -62,7 +67,7 @@ int xsk_tx_put(struct xsk_tx *t, const uint8_t *data, uint32_t len)
 		n = 1;
 	if (t->pool.nfree < n ||
 	    xsk_ring_prod__reserve(&t->q.tx, n, &idx) != n) {
-		t->st.full++;
+		TX_STAT_ADD(t, full, 1);
 		return -EAGAIN;
 	}
 	for (i = 0; i < n; i++) {
@@ -96,7 +101,7 @@ int xsk_tx_flush(struct xsk_tx *t)
 	}
 	if (!untaken(t) || !xsk_ring_prod__needs_wakeup(&t->q.tx))
 		return 0;
-	t->st.kicks++;
+	TX_STAT_ADD(t, kicks, 1);
 	if (sendto(t->q.fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
 		return 0;
 	/* Busy or out of budget: the descriptors wait for the next kick. */
@@ -113,28 +118,44 @@ int xsk_tx_flush(struct xsk_tx *t)
 
 uint32_t xsk_tx_reap(struct xsk_tx *t)
 {
+	uint64_t pkts = 0, bytes = 0;
 	uint32_t idx, n, i;
 
 	n = xsk_ring_cons__peek(t->q.cq, REAP_BATCH, &idx);
 	if (!n)
 		return 0;
 	if (t->inflight > t->st.max_inflight)
-		t->st.max_inflight = t->inflight;
-	t->st.inflight_sum += t->inflight;
-	t->st.samples++;
+		TX_STAT_SET(t, max_inflight, t->inflight);
+	TX_STAT_ADD(t, inflight_sum, t->inflight);
+	TX_STAT_ADD(t, samples, 1);
 	for (i = 0; i < n; i++) {
 		uint64_t addr = *xsk_ring_cons__comp_addr(t->q.cq, idx + i);
 		struct frame *f = umem_frame(t->u, addr);
 		uint32_t *end = &t->ends[f - t->u->frames - t->first];
 
 		if (*end) {
-			t->st.pkts++;
-			t->st.bytes += *end;
+			pkts++;
+			bytes += *end;
 			*end = 0;
 		}
 		frame_pool_put(&t->pool, f);
 	}
+	TX_STAT_ADD(t, pkts, pkts);
+	TX_STAT_ADD(t, bytes, bytes);
 	xsk_ring_cons__release(t->q.cq, n);
 	t->inflight -= n;
 	return n;
+}
+
+_Static_assert(sizeof(struct xsk_tx_stats) % sizeof(uint64_t) == 0,
+	       "xsk_tx_stats: 64-bit counters only");
+
+void xsk_tx_read_stats(const struct xsk_tx *t, struct xsk_tx_stats *out)
+{
+	const uint64_t *src = (const uint64_t *)&t->st;
+	uint64_t *dst = (uint64_t *)out;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }

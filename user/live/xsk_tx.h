@@ -14,7 +14,10 @@
  * an empty pool is -EAGAIN, and the caller reaps and retries.
  *
  * One engine belongs to one thread; engines share nothing but the UMEM
- * area, each within its own frames.
+ * area, each within its own frames.  Its counters (st) are written by
+ * that thread alone, each with a relaxed atomic store (a plain move:
+ * nothing waits), so that another thread may read them meanwhile with
+ * xsk_tx_read_stats().
  */
 #ifndef FS_XSK_TX_H
 #define FS_XSK_TX_H
@@ -87,6 +90,13 @@ int xsk_tx_flush(struct xsk_tx *t);
 
 /* Take back what the completion ring returned; how many frames. */
 uint32_t xsk_tx_reap(struct xsk_tx *t);
+
+/*
+ * The counters as they are now, read from any thread (each one a relaxed
+ * atomic load: every counter alone is exact and never goes back; two of
+ * them may be a packet apart).
+ */
+void xsk_tx_read_stats(const struct xsk_tx *t, struct xsk_tx_stats *out);
 
 /* Frames lent to the kernel and not yet returned. */
 static inline uint32_t xsk_tx_inflight(const struct xsk_tx *t)
