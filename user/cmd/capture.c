@@ -467,8 +467,15 @@ static int run_loop(struct capture *c, const sigset_t *sigs)
 	uint64_t tick = (c->o->stats_interval ? c->o->stats_interval : 1) *
 			1000000000ull;
 	uint64_t next = c->start_ns + tick;
-	/* Retention and -z keep up with rotations between stats lines. */
-	uint64_t most = c->retain ? 100000000ull : 1000000000ull;
+	/*
+	 * Retention and -z keep up with rotations between stats lines; a
+	 * rotating merged file's ends come here too, and its -W ring waits
+	 * for them.
+	 */
+	bool merge_rot = c->merge && (c->o->rotate_size || c->o->rotate_secs);
+	uint64_t most = merge_rot   ? 10000000ull
+			: c->retain ? 100000000ull
+				    : 1000000000ull;
 
 	for (;;) {
 		uint64_t now = mono_ns(), wait = next > now ? next - now : 0;
@@ -484,6 +491,7 @@ static int run_loop(struct capture *c, const sigset_t *sigs)
 		ts.tv_nsec = wait % 1000000000ull;
 		if (sigtimedwait(sigs, NULL, &ts) > 0)
 			return 0;
+		pcap_merge_poll(c->merge);
 		retain_poll(c->retain);
 		if (iface_gone(c)) {
 			pr_warn("interface %s disappeared: stopping (if it was "
@@ -578,31 +586,6 @@ static void notify_ready(const struct capture *c)
 	notify(state);
 }
 
-/* A merged pcapng file ends with one statistics block for all queues. */
-static void merged_isb(struct capture *c)
-{
-	struct pcapng_isb_vals v = {.start_ns = c->g.start_real_ns};
-	unsigned int i;
-	int ret;
-
-	if (!c->merge || c->o->format != PCAP_OUT_PCAPNG)
-		return;
-	for (i = 0; i < c->nq; i++) {
-		const struct queue_snap *q = &c->prev.q[i];
-		uint64_t k = q->k.rx_ring_full + q->k.rx_dropped +
-			     q->k.rx_invalid_descs;
-
-		v.ifrecv += q->w.rx_packets + k;
-		v.ifdrop += k;
-		v.osdrop += q->w.chain_drop + q->w.write_fail;
-		v.usrdeliv += q->w.written;
-	}
-	ret = pcap_out_merge_isb(c->o->write, c->merge, &v);
-	if (ret)
-		pr_warn("cannot end %s with its statistics: %s\n", c->o->write,
-			strerror(-ret));
-}
-
 static int capture_run(struct capture *c, const sigset_t *sigs)
 {
 	uint64_t xdp[FS_STAT_MAX] = {0}, *qredir;
@@ -629,6 +612,15 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 		if (r && !ret)
 			ret = r;
 	}
+	if (c->merge) {
+		/* The merged file's end: its cut is in the counters after. */
+		int r = pcap_merge_close(c->merge);
+
+		if (r && !ret)
+			ret = r;
+		for (i = 0; i < c->nq; i++)
+			worker_refresh_stats(&c->g.all[i]);
+	}
 	if (worker_group_aborted(&c->g)) {
 		report_unwritten(c);
 		if (!ret)
@@ -647,7 +639,6 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 	memcpy(c->prev.xdp, xdp, sizeof(xdp));
 	for (i = 0; i < c->nq; i++)
 		c->prev.q[i].redirected = qredir[i];
-	merged_isb(c);
 	if (c->index) {
 		int r = flow_index_close(c->index);
 

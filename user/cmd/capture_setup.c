@@ -51,11 +51,12 @@ static void flow_cfg(struct capture *c, struct flow_table_cfg *fc)
 
 /*
  * -W, --max-disk, -z: the finished files go to the main thread's retain
- * (one series per queue).  With -C alone, -W is the names' ring (the
- * worker renames the oldest file aside, retain deletes it); otherwise
- * retain deletes past N.
+ * (one series per queue, or one for a merged file).  With -C alone, -W
+ * is the names' ring (the oldest file is renamed aside, retain deletes
+ * it); otherwise retain deletes past N.
  */
-static int open_retain(struct capture *c, struct pcap_out_opts *po)
+static int open_retain(struct capture *c, struct pcap_out_opts *po,
+		       unsigned int nseries)
 {
 	bool ring = c->o->rotate_size && !c->o->rotate_secs;
 	struct retain_opts ro = {
@@ -70,7 +71,7 @@ static int open_retain(struct capture *c, struct pcap_out_opts *po)
 	if (!c->o->write ||
 	    !(c->o->max_files || c->o->max_disk || c->o->postrotate))
 		return 0;
-	ret = retain_create(&c->retain, &ro, c->nq);
+	ret = retain_create(&c->retain, &ro, nseries);
 	if (ret) {
 		pr_warn("out of memory\n");
 		return ret;
@@ -80,25 +81,50 @@ static int open_retain(struct capture *c, struct pcap_out_opts *po)
 }
 
 /*
- * Several queues into -w FILE: one merged file, unless --per-queue-files,
- * rotation (-C, -G: merged files do not rotate) or a FIFO (no offsets).
+ * Several queues into -w FILE: one merged file (series), unless
+ * --per-queue-files or a FIFO (no offsets).
+ */
+static bool want_merge(const struct capture *c)
+{
+	struct stat sb;
+
+	return c->nq > 1 && c->o->write && !c->o->per_queue_files &&
+	       (stat(c->o->write, &sb) || S_ISREG(sb.st_mode));
+}
+
+/*
+ * The merged file: the header each file starts with, the interface
+ * statistics of all queues at each file's end (pcapng), the finished
+ * files to retain's one series.
  */
 static int open_merge(struct capture *c, struct pcap_out_opts *po)
 {
-	struct stat sb;
-	int ret;
+	uint8_t hdr[4096];
+	struct pcap_merge_opts mo = {
+		.path = c->o->write,
+		.rotate_bytes = po->rotate_bytes,
+		.rotate_secs = po->rotate_secs,
+		.max_files = c->o->max_files,
+		.aligned = c->o->format == PCAP_OUT_PCAPNG,
+		.buffered = !po->direct,
+		.hdr = hdr,
+		.flush_ms = c->o->flush_ms,
+		.isb = c->o->format == PCAP_OUT_PCAPNG ? worker_group_isb
+						       : NULL,
+		.isb_ctx = &c->g,
+		.on_file = c->retain ? retain_on_file : NULL,
+		.on_file_ctx = c->retain ? retain_series(c->retain, 0) : NULL,
+	};
+	int ret = pcap_out_header(po, hdr, sizeof(hdr), &mo.hdr_len);
 
-	if (c->nq < 2 || !c->o->write || c->o->per_queue_files ||
-	    c->o->rotate_size || c->o->rotate_secs ||
-	    (!stat(c->o->write, &sb) && !S_ISREG(sb.st_mode)))
-		return 0;
-	ret = pcap_merge_create(&c->merge);
+	if (!ret)
+		ret = pcap_merge_create(&c->merge, &mo);
 	if (ret) {
-		pr_warn("out of memory\n");
+		pr_warn("cannot write %s: %s\n", c->o->write, strerror(-ret));
 		return ret;
 	}
 	po->merge = c->merge;
-	po->merge_flush_ms = c->o->flush_ms;
+	po->on_file = NULL; /* the merge tells */
 	return 0;
 }
 
@@ -142,16 +168,16 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 	};
 	struct flow_table_cfg fc;
 	char err[4200], path[4096];
+	bool merged = want_merge(c);
 	unsigned int i;
 	int ret;
 
-	ret = open_retain(c, &po);
-	if (!ret)
-		ret = open_merge(c, &po);
-	if (ret)
-		return ret;
 	flow_cfg(c, &fc);
 	ret = worker_group_init(&c->g, c->nq, c->o->streams != NULL, &fc);
+	if (!ret)
+		ret = open_retain(c, &po, merged ? 1 : c->nq);
+	if (!ret && merged)
+		ret = open_merge(c, &po);
 	if (ret)
 		return ret;
 	if (c->o->streams) {
@@ -168,13 +194,12 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 	po.path = path;
 	for (i = 0; i < c->nq; i++) {
 		pcap_path(c, i, path, sizeof(path));
-		if (c->retain)
+		if (c->retain && !merged)
 			po.on_file_ctx = retain_series(c->retain, i);
-		po.merge_first = i == 0;
 		ret = worker_init(&c->g.all[i], &wo);
 		if (ret)
 			return ret;
-		if (c->retain)
+		if (c->retain && (!merged || i == 0))
 			retain_set_current(c->retain, i, c->g.all[i].pcap);
 	}
 	return 0;

@@ -204,6 +204,31 @@ static void worker_isb(void *ctx, struct pcapng_isb_vals *v)
 	}
 }
 
+static void isb_add(uint64_t *sum, uint64_t v)
+{
+	if (v != PCAPNG_UNKNOWN)
+		*sum = (*sum == PCAPNG_UNKNOWN ? 0 : *sum) + v;
+}
+
+void worker_group_isb(void *ctx, struct pcapng_isb_vals *v)
+{
+	struct worker_group *g = ctx;
+	unsigned int i;
+
+	v->start_ns = g->start_real_ns;
+	for (i = 0; i < g->nworkers; i++) {
+		struct pcapng_isb_vals q = {PCAPNG_UNKNOWN, PCAPNG_UNKNOWN,
+					    PCAPNG_UNKNOWN, PCAPNG_UNKNOWN,
+					    PCAPNG_UNKNOWN};
+
+		worker_isb(&g->all[i], &q);
+		isb_add(&v->ifrecv, q.ifrecv);
+		isb_add(&v->ifdrop, q.ifdrop);
+		isb_add(&v->osdrop, q.osdrop);
+		isb_add(&v->usrdeliv, q.usrdeliv);
+	}
+}
+
 int worker_init(struct worker *wk, const struct worker_outputs *o)
 {
 	struct writer_opts wopts = *o->wopts;
@@ -728,9 +753,13 @@ int worker_finish(struct worker *wk)
 	/* Last blocks and cuts are in the counters once the files closed. */
 	if (wk->w)
 		worker_publish_stats(wk);
-	pcap_out_close(wk->pcap);
-	wk->pcap = NULL;
 	return ret;
+}
+
+void worker_refresh_stats(struct worker *wk)
+{
+	if (wk->w)
+		worker_publish_stats(wk);
 }
 
 int worker_join_timed(struct worker *wk, unsigned int ms)

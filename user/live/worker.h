@@ -206,6 +206,13 @@ int worker_bind(struct worker *wk, struct umem *u, uint32_t nframes,
  * first -errno, logged.
  */
 int worker_finish(struct worker *wk);
+/* Take the counters again (a merged file's cut, known once all closed). */
+void worker_refresh_stats(struct worker *wk);
+/*
+ * pcap_merge_opts.isb for a merged pcapng file: the interface statistics
+ * of every queue (ctx: the worker_group), summed.
+ */
+void worker_group_isb(void *ctx, struct pcapng_isb_vals *v);
 /* Free whatever wk still owns: flow table, outputs, writer, socket, rings. */
 void worker_fini(struct worker *wk);
 

@@ -188,3 +188,12 @@ size_t pcapng_isb(uint8_t *buf, size_t cap, uint32_t ifid, uint64_t ts_ns,
 	opt_u64(&c, ISB_USRDELIV, v->usrdeliv);
 	return end_block(&c);
 }
+
+void pcapng_pad(uint8_t *buf, uint32_t len)
+{
+	const uint32_t h[2] = {PCAPNG_PAD, len};
+
+	memcpy(buf, h, sizeof(h));
+	memset(buf + 8, 0, len - 12);
+	memcpy(buf + len - 4, &len, 4);
+}
