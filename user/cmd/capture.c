@@ -67,13 +67,14 @@ static enum cli_result capture_parse(struct capture_opts *o, int argc,
 		CLI_OPT("write", 'w', CLI_STR, &o->write, "FILE",
 			"write packets to FILE (pcap, nanosecond timestamps, "
 			"or --format pcapng); "
-			"with several queues, FILE.qN per queue"),
+			"several queues share it (see --per-queue-files)"),
 		PCAP_OPTS(o, 's'),
 		CLI_OPT("per-queue-files", 0, CLI_FLAG, &o->per_queue_files,
 			NULL,
 			"with several queues, each queue writes FILE.qN "
-			"instead of all into one FILE (always so with -C or "
-			"-G, or a FIFO)"),
+			"instead of all into one FILE, merged O_DIRECT a "
+			"region at a time and rotated for all at once (a "
+			"FIFO always gets FILE.qN)"),
 		CLI_OPT("streams", 0, CLI_STR, &o->streams, "DIR",
 			"reassemble each TCP direction into "
 			"DIR/<id / 1000>/<id>-...{c2s,s2c}, with "
@@ -627,7 +628,7 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 			ret = -ECANCELED;
 	}
 	/* Every file closed: the last ones' retention and commands. */
-	for (i = 0; c->retain && i < c->nq; i++)
+	for (i = 0; c->retain && i < (c->merge ? 1 : c->nq); i++)
 		retain_set_current(c->retain, i, NULL);
 	retain_finish(c->retain, sigs);
 	/*

@@ -466,12 +466,29 @@ void merge_stage_account(struct pcap_stage *s)
 	}
 }
 
+/*
+ * -G: the wall clock is past the current region's interval, so the next
+ * file is due: the region goes now, into its own file if it still is
+ * the current one, rather than late into the next.
+ */
+static bool interval_over(const struct pcap_stage *s)
+{
+	unsigned int secs = s->m->o.rotate_secs;
+	struct timespec ts;
+
+	if (!secs)
+		return false;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec - ts.tv_sec % secs > s->cur->iv;
+}
+
 void pcap_stage_poll(struct pcap_stage *s, uint64_t now_ns)
 {
 	if (!s)
 		return;
-	if (s->cur && s->cur->len && s->flush_ns &&
-	    now_ns - s->cur->first_ns >= s->flush_ns)
+	if (s->cur && s->cur->len &&
+	    ((s->flush_ns && now_ns - s->cur->first_ns >= s->flush_ns) ||
+	     interval_over(s)))
 		flush(s);
 	if (s->nwaiting)
 		issue_waiting(s);
