@@ -36,6 +36,9 @@
 
 static const char *const xdp_modes[] = {"auto", "native", "generic", NULL};
 static const char *const pcap_ios[] = {"direct", "buffered", NULL};
+/* enum capture_ts_type, in order */
+static const char *const ts_types[] = {"auto", "host", "adapter_unsynced",
+				       NULL};
 
 static const struct cli_cmd capture_cmd = {
 	.name = "capture",
@@ -98,6 +101,15 @@ static enum cli_result capture_parse(struct capture_opts *o, int argc,
 				  "much output waits in memory; 0: only at "
 				  "rotation and exit",
 				  0, 3600000, 1000),
+		CLI_OPT_ENUM_DEF(
+			"time-stamp-type", 'j', &o->ts_type, "TYPE",
+			"who stamps the packets, as tcpdump -j: host (the "
+			"classifier's clock), adapter_unsynced (the NIC's "
+			"receive timestamps, native mode: a device-bound "
+			"classifier; the classifier's clock for a packet the "
+			"NIC does not stamp), auto (adapter_unsynced where the "
+			"kernel loads it, else host)",
+			ts_types, 0),
 		CLI_OPT("queues", 'Q', CLI_STR, &o->queues, "LIST",
 			"RX queues to capture, e.g. 0,2-3 (default: all)"),
 		CLI_OPT_ENUM_DEF("xdp-mode", 0, &o->xdp_mode, "MODE",
@@ -355,6 +367,7 @@ static void snapshot(struct capture *c, struct capture_snap *s)
 	s->nq = c->nq;
 	s->pcap = c->o->write != NULL;
 	s->retain = c->retain != NULL;
+	s->nic_ts = c->nic_ts;
 	if (c->retain)
 		retain_get_stats(c->retain, &s->files);
 	if (c->prog && qredir)

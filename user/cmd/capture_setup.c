@@ -128,6 +128,59 @@ static int open_merge(struct capture *c, struct pcap_out_opts *po)
 	return 0;
 }
 
+/* What each pcapng file's interface block says of its timestamps. */
+#define TS_COMMENT_NIC                                                       \
+	"timestamps: the NIC's receive timestamps "                          \
+	"(bpf_xdp_metadata_rx_timestamp in a device-bound XDP classifier), " \
+	"in the NIC's clock; for a packet the NIC does not stamp, the "      \
+	"classifier's clock (bpf_ktime_get_ns, CLOCK_MONOTONIC moved to "    \
+	"CLOCK_REALTIME)"
+#define TS_COMMENT_HOST                                                 \
+	"timestamps: the classifier's clock (bpf_ktime_get_ns in XDP, " \
+	"CLOCK_MONOTONIC moved to CLOCK_REALTIME)"
+
+/*
+ * Who stamps the packets, known before the files open (their pcapng
+ * interface block says it): the NIC in native mode, through a
+ * device-bound classifier (-j auto, adapter_unsynced), when the kernel
+ * loads one for this interface (a load, then closed: nothing attached
+ * yet), or when the classifier attached already is one; otherwise the
+ * classifier's clock, and why in ts_why.  -j adapter_unsynced that cannot
+ * be had is an error.
+ */
+static int plan_timestamps(struct capture *c)
+{
+	struct xdp_prog *found;
+
+	c->nic_ts = false;
+	*c->ts_why = 0;
+	if (c->o->ts_type == CAPTURE_TS_HOST) {
+		snprintf(c->ts_why, sizeof(c->ts_why), "-j host");
+	} else if (!xdp_prog_find(c->ifindex, c->o->pin_path, &found)) {
+		c->nic_ts = xdp_prog_nic_ts(found, NULL);
+		xdp_prog_detach(found); /* only frees: found in place */
+		if (!c->nic_ts)
+			snprintf(c->ts_why, sizeof(c->ts_why),
+				 "the classifier attached already is not "
+				 "device-bound");
+	} else if (xdp_prog_resolve_mode(c->ifindex, c->o->xdp_mode) ==
+		   XDP_PROG_MODE_GENERIC) {
+		snprintf(c->ts_why, sizeof(c->ts_why),
+			 "generic XDP mode (a device-bound program attaches "
+			 "in native mode only)");
+	} else {
+		c->nic_ts = !xdp_prog_probe_nic_ts(c->ifindex, c->ts_why,
+						   sizeof(c->ts_why));
+	}
+	if (c->o->ts_type == CAPTURE_TS_ADAPTER_UNSYNCED && !c->nic_ts) {
+		pr_warn("-j adapter_unsynced: the NIC cannot stamp the packets "
+			"on %s: %s\n",
+			c->o->ifname, c->ts_why);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
 /*
  * One writer per worker; one flow table and one streams per worker, all
  * writing into DIR and one shared flows.jsonl.
@@ -157,6 +210,7 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 		.snaplen = c->o->snaplen,
 		.format = c->o->format,
 		.ifname = c->o->ifname,
+		.ts_comment = c->nic_ts ? TS_COMMENT_NIC : TS_COMMENT_HOST,
 		.direct = c->o->pcap_io == 0,
 	};
 	struct worker_outputs wo = {
@@ -259,13 +313,52 @@ static int open_sockets(struct capture *c, bool native)
 	return 0;
 }
 
+/* The start-up log's line on timestamps, once the classifier runs. */
+static int say_timestamps(struct capture *c)
+{
+	const char *why = NULL;
+	bool nic = xdp_prog_nic_ts(c->prog, &why);
+
+	if (!nic && c->o->ts_type == CAPTURE_TS_ADAPTER_UNSYNCED) {
+		pr_warn("-j adapter_unsynced: the NIC cannot stamp the packets "
+			"on %s: %s\n",
+			c->o->ifname,
+			why ? why
+			    : "the classifier is not "
+			      "device-bound");
+		return -EOPNOTSUPP;
+	}
+	if (c->nic_ts && !nic && c->o->write && c->o->format == PCAP_OUT_PCAPNG)
+		pr_warn("the files' interface block says the NIC stamps the "
+			"packets, but %s: the classifier's clock stamps them "
+			"all\n",
+			why ? why : "the classifier is not device-bound");
+	c->nic_ts = nic;
+	if (c->o->quiet)
+		return 0;
+	if (nic)
+		pr_info("timestamps on %s: the NIC's (a device-bound classifier "
+			"reads bpf_xdp_metadata_rx_timestamp), the "
+			"classifier's clock for a packet the NIC does not "
+			"stamp\n",
+			c->o->ifname);
+	else
+		pr_info("timestamps on %s: the classifier's clock "
+			"(bpf_ktime_get_ns): %s\n",
+			c->o->ifname,
+			why	     ? why
+			: *c->ts_why ? c->ts_why
+				     : "-");
+	return 0;
+}
+
 static int attach_classifier_prog(struct capture *c)
 {
 	char why[512] = "";
 	int ret;
 
 	ret = xdp_prog_attach(&c->prog, c->ifindex, c->o->xdp_mode,
-			      c->o->pin_path, why, sizeof(why));
+			      c->o->pin_path, c->nic_ts, why, sizeof(why));
 	if (ret) {
 		/* why names the cause; errno alone says too little. */
 		pr_warn("cannot attach the XDP classifier to %s: %s\n",
@@ -274,7 +367,7 @@ static int attach_classifier_prog(struct capture *c)
 	}
 	if (!c->o->quiet && *why)
 		pr_info("XDP on %s: %s\n", c->o->ifname, why);
-	return 0;
+	return say_timestamps(c);
 }
 
 /*
@@ -385,7 +478,9 @@ int capture_setup(struct capture *c, uint64_t rotate_bytes)
 		pr_warn("cannot capture on %s: %s\n", c->o->ifname, why);
 		return ret;
 	}
-	ret = open_outputs(c, rotate_bytes);
+	ret = plan_timestamps(c);
+	if (!ret)
+		ret = open_outputs(c, rotate_bytes);
 	if (ret)
 		return ret;
 	ret = attach_classifier_prog(c);

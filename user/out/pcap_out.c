@@ -85,6 +85,7 @@ struct pcap_out {
 	int64_t interval; /* start of the -G interval, seconds */
 	char *base; /* our copy of o.path: the caller's may not outlive us */
 	char *ifname; /* our copy of o.ifname */
+	char *ts_comment; /* our copy of o.ts_comment */
 	/* what every file starts with: its bytes stay until po is freed */
 	uint8_t fhdr[1024];
 	uint32_t fhdr_len;
@@ -232,7 +233,7 @@ static int file_hdr(const struct pcap_out_opts *o, uint8_t *buf, size_t cap,
 		snprintf(os, sizeof(os), "%s %s", u.sysname, u.release);
 	n = pcapng_shb(buf, cap, os, "flowsplice " FS_VERSION);
 	m = n && n <= cap ? pcapng_idb(buf + n, cap - n, o->linktype, h.snaplen,
-				       o->ifname)
+				       o->ifname, o->ts_comment)
 			  : 0;
 	if (!m || n + m > cap)
 		return -ENAMETOOLONG;
@@ -317,11 +318,14 @@ int pcap_out_open(struct pcap_out **out, struct writer *w,
 	po->o = *opts;
 	po->base = strdup(opts->path);
 	po->ifname = opts->ifname ? strdup(opts->ifname) : NULL;
+	po->ts_comment = opts->ts_comment ? strdup(opts->ts_comment) : NULL;
 	po->o.path = po->base;
 	po->o.ifname = po->ifname;
+	po->o.ts_comment = po->ts_comment;
 	if (!po->o.snaplen)
 		po->o.snaplen = PCAP_OUT_MAX_SNAPLEN;
-	ret = !po->base || (opts->ifname && !po->ifname)
+	ret = !po->base || (opts->ifname && !po->ifname) ||
+			      (opts->ts_comment && !po->ts_comment)
 		      ? -ENOMEM
 		      : file_hdr(&po->o, po->fhdr, sizeof(po->fhdr),
 				 &po->fhdr_len);
@@ -336,6 +340,7 @@ int pcap_out_open(struct pcap_out **out, struct writer *w,
 			*out = po;
 			return 0;
 		}
+		free(po->ts_comment);
 		free(po->ifname);
 		free(po->base);
 		free(po);
@@ -353,6 +358,7 @@ int pcap_out_open(struct pcap_out **out, struct writer *w,
 	if (ret) {
 		if (po->f)
 			close_file(po, false);
+		free(po->ts_comment);
 		free(po->ifname);
 		free(po->base);
 		free(po);
@@ -599,6 +605,7 @@ int pcap_out_close(struct pcap_out *po)
 		return 0;
 	ret = pcap_out_finish(po);
 	pcap_stage_destroy(po->stage);
+	free(po->ts_comment);
 	free(po->ifname);
 	free(po->base);
 	free(po);

@@ -71,6 +71,8 @@ struct pcap_out_opts {
 	bool direct;
 	int format; /* enum pcap_out_format */
 	const char *ifname; /* pcapng if_name (copied); NULL: none */
+	/* pcapng: the interface block's comment (copied): what stamps */
+	const char *ts_comment;
 	/*
 	 * pcapng: the interface statistics for the block that ends a file
 	 * (fields left PCAPNG_UNKNOWN are left out); NULL: no such block.

@@ -51,9 +51,12 @@ struct pcapng_isb_vals {
 
 /* shb_os, shb_userappl (either may be NULL); section length unknown. */
 size_t pcapng_shb(uint8_t *buf, size_t cap, const char *os, const char *appl);
-/* if_name (NULL: none) and if_tsresol = 9 (nanoseconds). */
+/*
+ * if_name (NULL: none), if_tsresol = 9 (nanoseconds), and an opt_comment
+ * (NULL: none): what stamps the packets.
+ */
 size_t pcapng_idb(uint8_t *buf, size_t cap, uint16_t linktype, uint32_t snaplen,
-		  const char *ifname);
+		  const char *ifname, const char *comment);
 /* The whole block's length for caplen bytes of packet and these options. */
 uint32_t pcapng_epb_len(uint32_t caplen, const struct pcapng_epb_opts *o);
 /* The fixed part (PCAPNG_EPB_HDR_LEN bytes) of a block of total bytes. */
