@@ -7,8 +7,9 @@
  * fs_progs, when one is installed, decides by tail call, or else the
  * active rule set of fs_rules (a DNF, see headers/fs_shared.h, read with
  * libpcap's meaning) does.  A matching frame goes to the AF_XDP socket of
- * its RX queue with a struct fs_meta in front of it; everything else
- * goes to the kernel untouched.  Owns the maps xsks, fs_rules, fs_ctl,
+ * its RX queue with a struct fs_meta in front of it (its timestamp; with
+ * FS_NIC_TS, classifier_nic.bpf.c, the NIC's where it gives one);
+ * everything else goes to the kernel untouched.  Owns the maps xsks, fs_rules, fs_ctl,
  * fs_stats, fs_qstats and fs_progs, all pinned by name when a pin root is
  * given.
  */
@@ -722,30 +723,64 @@ static __always_inline int rules_match(struct xdp_md *ctx)
 	return 0;
 }
 
-static __always_inline void write_meta(struct xdp_md *ctx)
+/* A struct fs_meta in front of the frame: 0 if there is no room. */
+static __always_inline int write_meta(struct xdp_md *ctx, __u64 ts, __u32 magic)
 {
 	struct fs_meta *m;
 	void *data;
 
 	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*m)))
-		return;
+		return 0;
 	m = (void *)(long)ctx->data_meta;
 	data = (void *)(long)ctx->data;
 	if ((void *)(m + 1) > data)
-		return;
-	m->ts_mono_ns = bpf_ktime_get_ns();
-	m->magic = FS_META_MAGIC;
+		return 0;
+	m->ts_mono_ns = ts;
+	m->magic = magic;
 	m->rx_queue = ctx->rx_queue_index;
+	return 1;
 }
+
+#ifdef FS_NIC_TS
+/*
+ * classifier_nic: the receive timestamp from the NIC, through the XDP
+ * metadata kfunc, which only a device-bound program may call (and a
+ * device-bound program may not be a tail call's target, so the
+ * translated filter cannot read it itself: it is read here, before the
+ * tail call).  A NIC that does not stamp the packet (an error, or 0: veth
+ * gives the skb's hardware stamp, usually none) leaves it to the
+ * classifier's clock, packet by packet.
+ */
+extern int bpf_xdp_metadata_rx_timestamp(const struct xdp_md *ctx,
+					 __u64 *timestamp) __ksym;
+
+static __always_inline int nic_meta(struct xdp_md *ctx)
+{
+	__u64 ts = 0;
+
+	if (bpf_xdp_metadata_rx_timestamp(ctx, &ts) || !ts)
+		return 0;
+	return write_meta(ctx, ts, FS_META_MAGIC_NIC);
+}
+#else
+static __always_inline int nic_meta(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+#endif
 
 SEC("xdp.frags")
 int fs_classify(struct xdp_md *ctx)
 {
 	struct pkt_info pi = {};
+	int stamped;
 	__u32 queue;
 	int ret;
 
 	stat_inc(FS_STAT_SEEN);
+	/* The NIC's stamp first (classifier_nic): the filter may not return. */
+	stamped = nic_meta(ctx);
 	ret = parse_frame(ctx, &pi);
 	if (pi.fragment)
 		stat_inc(FS_STAT_FRAGMENT);
@@ -761,7 +796,8 @@ int fs_classify(struct xdp_md *ctx)
 	if (!rules_match(ctx))
 		goto pass;
 	stat_inc(FS_STAT_MATCHED);
-	write_meta(ctx);
+	if (!stamped)
+		write_meta(ctx, bpf_ktime_get_ns(), FS_META_MAGIC);
 	queue = ctx->rx_queue_index;
 	ret = bpf_redirect_map(&xsks, queue, XDP_PASS);
 	if (ret == XDP_REDIRECT) {

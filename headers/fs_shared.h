@@ -181,11 +181,18 @@ enum fs_stat_id {
  * Metadata the classifier writes in front of a redirected packet
  * (bpf_xdp_adjust_meta).  The kernel copies it into the UMEM frame in
  * copy mode; userspace checks the magic, takes the timestamp and clears
- * the magic so that a stale copy is never read twice.
+ * the magic so that a stale copy is never read twice.  The magic says
+ * whose clock: FS_META_MAGIC, bpf_ktime_get_ns() at classification
+ * (CLOCK_MONOTONIC); FS_META_MAGIC_NIC, the NIC's receive timestamp
+ * (bpf_xdp_metadata_rx_timestamp, the device-bound classifier_nic), in
+ * the NIC's clock, nanoseconds.  A translated filter (tail-called) puts
+ * its own in front of the classifier_nic's, which stays nearest the
+ * packet: at most two, 32 bytes, the kernel's limit.
  */
 #define FS_META_MAGIC 0xf5c0de5au
+#define FS_META_MAGIC_NIC 0xf5c0de5bu
 struct fs_meta {
-	__u64 ts_mono_ns; /* bpf_ktime_get_ns() at classification */
+	__u64 ts_mono_ns; /* the timestamp (see the magic) */
 	__u32 magic;
 	__u32 rx_queue;
 };

@@ -3,12 +3,13 @@
  * The classifier attached by user/live/xdp_prog.c to a veth pair in a
  * private network namespace (gone with the process: no cleanup can be
  * missed): the mode it picks, finding and reusing an attached one, rules
- * and counters read back, frames sent over the pair, pinned maps, and
- * detach.  Skips without root or a network namespace; the classifier on
+ * and counters read back, frames sent over the pair, pinned maps, the
+ * device-bound classifier_nic with a translated filter, and detach.  Skips without root or a network namespace; the classifier on
  * crafted frames under BPF_PROG_TEST_RUN is test_classifier.c's.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -25,6 +26,7 @@
 
 #include "fs_shared.h"
 #include "lib/log.h"
+#include "live/xdp_filter.h"
 #include "live/xdp_prog.h"
 #include "parse/filter.h"
 #include "pktbuild.h"
@@ -133,7 +135,7 @@ static void test_auto(void)
 	char why[256] = "";
 	int err;
 
-	err = xdp_prog_attach(&xp, rx, XDP_PROG_MODE_AUTO, NULL, why,
+	err = xdp_prog_attach(&xp, rx, XDP_PROG_MODE_AUTO, NULL, false, why,
 			      sizeof(why));
 	printf("      attach: %s\n", why);
 	t_report("attach auto on veth: generic",
@@ -155,8 +157,8 @@ static void test_auto(void)
 	t_report("releasing a found classifier leaves it attached",
 		 !xdp_prog_find(rx, NULL, &found), "it was detached");
 	xdp_prog_detach(found);
-	err = xdp_prog_attach(&found, rx, XDP_PROG_MODE_NATIVE, NULL, why,
-			      sizeof(why));
+	err = xdp_prog_attach(&found, rx, XDP_PROG_MODE_NATIVE, NULL, false,
+			      why, sizeof(why));
 	t_report("attach again reuses, whatever the mode",
 		 !err && xdp_prog_reused(found) &&
 			 xdp_prog_mode(found) == XDP_PROG_MODE_GENERIC,
@@ -177,7 +179,7 @@ static void test_native_pinned(void)
 
 	snprintf(pins, sizeof(pins), "/sys/fs/bpf/fs_test_classifier_%d",
 		 (int)getpid());
-	err = xdp_prog_attach(&xp, rx, XDP_PROG_MODE_NATIVE, pins, why,
+	err = xdp_prog_attach(&xp, rx, XDP_PROG_MODE_NATIVE, pins, false, why,
 			      sizeof(why));
 	printf("      attach: %s\n", why);
 	t_report("attach native on veth, pinned",
@@ -195,6 +197,55 @@ static void test_native_pinned(void)
 	xdp_prog_detach(xp);
 	t_report("detach removes the pins", stat(pins, &st) && errno == ENOENT,
 		 pins);
+}
+
+/*
+ * NIC timestamps: classifier_nic loads device-bound to the veth and
+ * attaches natively (found again, it is known for what it is), a
+ * translated filter (a plain program) goes into its fs_progs and runs,
+ * and in generic mode, where a device-bound program cannot attach, the
+ * plain classifier stands in, saying why.
+ */
+static void test_native_nic(void)
+{
+	const struct sock_filter all[] = {BPF_STMT(BPF_RET | BPF_K, 262144)};
+	struct xdp_prog *xp = NULL, *found = NULL;
+	struct cbpf_maps maps;
+	char why[256] = "";
+	const char *nwhy = NULL;
+	int err, fd;
+
+	t_report("classifier_nic loads device-bound to the veth",
+		 !xdp_prog_probe_nic_ts(rx, why, sizeof(why)), why);
+	err = xdp_prog_attach(&xp, rx, XDP_PROG_MODE_NATIVE, NULL, true, why,
+			      sizeof(why));
+	t_report("attach native with NIC timestamps: classifier_nic",
+		 !err && xdp_prog_nic_ts(xp, &nwhy) && !nwhy, why);
+	if (err)
+		return;
+	t_report("found in place: classifier_nic",
+		 !xdp_prog_find(rx, NULL, &found) &&
+			 xdp_prog_nic_ts(found, NULL),
+		 "not known for classifier_nic");
+	xdp_prog_detach(found);
+	xdp_prog_filter_maps(xp, &maps);
+	fd = xdp_filter_build(all, 1, &maps, why, sizeof(why));
+	t_report("a translated filter goes into its fs_progs",
+		 fd >= 0 && !xdp_prog_set_filter(xp, fd), why);
+	if (fd >= 0)
+		close(fd);
+	CHECK_EQ(send_frame(tx, IPPROTO_UDP), 0);
+	t_report("and the device-bound classifier tail-calls it",
+		 wait_stat(xp, FS_STAT_MATCHED, 1) >= 1, "nothing matched");
+	xdp_prog_detach(xp);
+	err = xdp_prog_attach(&xp, rx, XDP_PROG_MODE_GENERIC, NULL, true, why,
+			      sizeof(why));
+	t_report("generic mode: the plain classifier, and why",
+		 !err && !xdp_prog_nic_ts(xp, &nwhy) && nwhy &&
+			 strstr(nwhy, "native"),
+		 nwhy ? nwhy : why);
+	if (!err)
+		xdp_prog_detach(xp);
 }
 
 /* The veth pair, in a network namespace of this process alone. */
@@ -222,6 +273,7 @@ static int setup(void)
 static const struct t_case cases[] = {
 	T_CASE(test_auto),
 	T_CASE(test_native_pinned),
+	T_CASE(test_native_nic),
 };
 
 int main(int argc, char **argv)

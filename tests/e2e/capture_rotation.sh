@@ -8,8 +8,9 @@
 #  - nothing at all is written in the working directory;
 #  - the records in the files add up to what the stats JSON says was
 #    written and redirected.
-# Cases: one queue -C 1; one queue -G 1; two queues -C 1 -G 2 (native
-# mode, where the queue follows the sender's: usually both are used).
+# Cases: one queue -C 1; one queue -G 1; two queues -C 1 -G 2 with
+# --per-queue-files (native mode, where the queue follows the sender's:
+# usually both are used).  A merged series: capture_merged_rotation.sh.
 set -u
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -71,5 +72,6 @@ run_case() { # name nqueues xdp-mode conns rate-mbit check-args -- capture-args.
 
 run_case size 1 generic 2 20 --size 1000000 -- -C 1
 run_case time 1 generic 2 8 --secs 1 -- -G 1
-run_case mq 2 native 4 12 --size 1000000 --secs 2 -- -C 1 -G 2
+run_case mq 2 native 4 12 --size 1000000 --secs 2 -- -C 1 -G 2 \
+	--per-queue-files
 log "PASS"

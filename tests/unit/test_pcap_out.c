@@ -292,77 +292,6 @@ static void test_pcapng(void)
 	writer_destroy(w);
 }
 
-/*
- * Two pcap_outs with their own writers into one merged file: every record
- * once, whole, in its writer's order; pcapng ends with one statistics
- * block after pcap_out_merge_isb.
- */
-static void merged_one(int format)
-{
-	const char *dir = t_tmpdir();
-	struct pcap_out_opts o = {.linktype = LINKTYPE_ETHERNET,
-				  .format = format};
-	struct pcapng_isb_vals v = {1, 10, 2, 0, 8};
-	uint32_t types[64], q;
-	struct pcap_merge *m;
-	struct pcap_out *po[2];
-	struct writer *w[2];
-	struct frame fr;
-	struct iovec iov = {fr.pkt, 90};
-	struct buf *b = &fr.b;
-	uint8_t file[8192];
-	char path[256];
-	uint64_t drops;
-	int i, fd, n, off, seen[2] = {0, 0};
-
-	frame_init(&fr, 6);
-	snprintf(path, sizeof(path), "%s/m.%d", dir, format);
-	o.path = path;
-	CHECK_EQ(pcap_merge_create(&m), 0);
-	o.merge = m;
-	for (i = 0; i < 2; i++) {
-		o.merge_first = i == 0;
-		CHECK_EQ(writer_create(&w[i], NULL), 0);
-		CHECK_EQ(pcap_out_open(&po[i], w[i], &o), 0);
-	}
-	/* 8 records, alternating writers: one batch each, sent at close */
-	for (i = 0; i < 8; i++) {
-		fr.pkt[20] = i;
-		CHECK_EQ(pcap_out_record(po[i & 1], 1000000000ull * (i + 1),
-					 NULL, &iov, &b, 1, 90),
-			 0);
-	}
-	CHECK_EQ(pcap_out_close(po[1]), 0);
-	CHECK_EQ(pcap_out_close(po[0]), 0);
-	if (format == PCAP_OUT_PCAPNG) {
-		CHECK_EQ(pcap_out_merge_isb(path, m, &v), 0);
-		CHECK_EQ(ng_walk(path, types, 64, &drops, &q), 2 + 8 + 1);
-		CHECK_EQ(types[10], PCAPNG_ISB);
-	} else {
-		fd = open(path, O_RDONLY);
-		n = read(fd, file, sizeof(file));
-		close(fd);
-		CHECK_EQ(n, 24 + 8 * (16 + 90));
-		for (off = 24; off + 16 <= n; off += 16 + 90) {
-			int k = file[off + 16 + 20];
-
-			CHECK(k >= 0 && k < 8);
-			seen[k & 1] += 1 << (k >> 1);
-		}
-		CHECK_EQ(seen[0], 15);
-		CHECK_EQ(seen[1], 15);
-	}
-	writer_destroy(w[0]);
-	writer_destroy(w[1]);
-	pcap_merge_destroy(m);
-}
-
-static void merged(void)
-{
-	merged_one(PCAP_OUT_PCAP);
-	merged_one(PCAP_OUT_PCAPNG);
-}
-
 static void test_rotation(void)
 {
 	const char *dir = t_tmpdir();
@@ -670,7 +599,6 @@ static const struct t_case cases[] = {
 	T_CASE(test_rotation_open_fails),
 	T_CASE(test_path_copied),
 	T_CASE(disk_full),
-	T_CASE(merged),
 };
 
 T_MAIN(cases)

@@ -111,7 +111,7 @@ static void test_sparse_and_copy(void)
 
 static void test_errors_counted(void)
 {
-	struct tbuf b = {.b = {1, tbuf_release}};
+	struct tbuf b = {.b = {.refs = 1, .release = tbuf_release}};
 	struct writer_stats st;
 	struct writer *w;
 	struct wfile *f;
@@ -122,6 +122,7 @@ static void test_errors_counted(void)
 	CHECK_EQ(writer_write(w, f, 0, b.data, 100, &b.b), 0);
 	CHECK_EQ(writer_drain(w), 0);
 	CHECK_EQ(b.b.refs, 1); /* dropped even though the write failed */
+	CHECK_EQ(b.b.failed, 1); /* and its owner is told */
 	CHECK_EQ(wfile_errors(f), 1);
 	/* The real cause, not a generic -EIO: /dev/full says ENOSPC. */
 	CHECK_EQ(writer_write(w, f, 100, b.data, 100, &b.b), -ENOSPC);
@@ -129,6 +130,12 @@ static void test_errors_counted(void)
 	writer_get_stats(w, &st);
 	CHECK_EQ(st.write_errors, 1);
 	CHECK_EQ(st.bytes_failed, 100);
+	/* A descriptor handed over: the same writes, closed with the file. */
+	b.b.failed = 0;
+	CHECK_EQ(writer_open_fd(w, open("/dev/full", O_WRONLY), "full", &f), 0);
+	CHECK_EQ(writer_write(w, f, 0, b.data, 100, &b.b), 0);
+	CHECK_EQ(writer_close(w, f), -ENOSPC);
+	CHECK_EQ(b.b.failed, 1);
 	writer_destroy(w);
 }
 
@@ -162,7 +169,7 @@ static void test_backpressure(void)
 static void test_async_open(void)
 {
 	const char *dir = t_tmpdir();
-	struct tbuf b = {.b = {1, tbuf_release}};
+	struct tbuf b = {.b = {.refs = 1, .release = tbuf_release}};
 	struct writer_stats st;
 	struct writer *w;
 	struct wfile *f;
@@ -209,7 +216,7 @@ static void test_linger(void)
 {
 	const char *dir = t_tmpdir();
 	struct writer_opts o = {.linger_bytes = 4096, .linger_us = 200000};
-	struct tbuf b = {.b = {1, tbuf_release}};
+	struct tbuf b = {.b = {.refs = 1, .release = tbuf_release}};
 	struct writer_stats st;
 	struct writer *w;
 	struct wfile *f;

@@ -162,7 +162,7 @@ static void same_as_buffered(const char *dir, uint32_t bs, size_t len)
 static void refs_dropped_at_once(void)
 {
 	const char *dir = direct_dir();
-	struct tbuf b = {.b = {1, tbuf_release}};
+	struct tbuf b = {.b = {.refs = 1, .release = tbuf_release}};
 	struct writer *w;
 	struct wfile *f;
 	char path[256];

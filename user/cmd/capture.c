@@ -36,6 +36,9 @@
 
 static const char *const xdp_modes[] = {"auto", "native", "generic", NULL};
 static const char *const pcap_ios[] = {"direct", "buffered", NULL};
+/* enum capture_ts_type, in order */
+static const char *const ts_types[] = {"auto", "host", "adapter_unsynced",
+				       NULL};
 
 static const struct cli_cmd capture_cmd = {
 	.name = "capture",
@@ -67,13 +70,14 @@ static enum cli_result capture_parse(struct capture_opts *o, int argc,
 		CLI_OPT("write", 'w', CLI_STR, &o->write, "FILE",
 			"write packets to FILE (pcap, nanosecond timestamps, "
 			"or --format pcapng); "
-			"with several queues, FILE.qN per queue"),
+			"several queues share it (see --per-queue-files)"),
 		PCAP_OPTS(o, 's'),
 		CLI_OPT("per-queue-files", 0, CLI_FLAG, &o->per_queue_files,
 			NULL,
 			"with several queues, each queue writes FILE.qN "
-			"instead of all into one FILE (always so with -C or "
-			"-G, or a FIFO)"),
+			"instead of all into one FILE, merged O_DIRECT a "
+			"region at a time and rotated for all at once (a "
+			"FIFO always gets FILE.qN)"),
 		CLI_OPT("streams", 0, CLI_STR, &o->streams, "DIR",
 			"reassemble each TCP direction into "
 			"DIR/<id / 1000>/<id>-...{c2s,s2c}, with "
@@ -97,6 +101,15 @@ static enum cli_result capture_parse(struct capture_opts *o, int argc,
 				  "much output waits in memory; 0: only at "
 				  "rotation and exit",
 				  0, 3600000, 1000),
+		CLI_OPT_ENUM_DEF(
+			"time-stamp-type", 'j', &o->ts_type, "TYPE",
+			"who stamps the packets, as tcpdump -j: host (the "
+			"classifier's clock), adapter_unsynced (the NIC's "
+			"receive timestamps, native mode: a device-bound "
+			"classifier; the classifier's clock for a packet the "
+			"NIC does not stamp), auto (adapter_unsynced where the "
+			"kernel loads it, else host)",
+			ts_types, 0),
 		CLI_OPT("queues", 'Q', CLI_STR, &o->queues, "LIST",
 			"RX queues to capture, e.g. 0,2-3 (default: all)"),
 		CLI_OPT_ENUM_DEF("xdp-mode", 0, &o->xdp_mode, "MODE",
@@ -354,6 +367,7 @@ static void snapshot(struct capture *c, struct capture_snap *s)
 	s->nq = c->nq;
 	s->pcap = c->o->write != NULL;
 	s->retain = c->retain != NULL;
+	s->nic_ts = c->nic_ts;
 	if (c->retain)
 		retain_get_stats(c->retain, &s->files);
 	if (c->prog && qredir)
@@ -457,8 +471,15 @@ static int run_loop(struct capture *c, const sigset_t *sigs)
 	uint64_t tick = (c->o->stats_interval ? c->o->stats_interval : 1) *
 			1000000000ull;
 	uint64_t next = c->start_ns + tick;
-	/* Retention and -z keep up with rotations between stats lines. */
-	uint64_t most = c->retain ? 100000000ull : 1000000000ull;
+	/*
+	 * Retention and -z keep up with rotations between stats lines; a
+	 * rotating merged file's ends come here too, and its -W ring waits
+	 * for them.
+	 */
+	bool merge_rot = c->merge && (c->o->rotate_size || c->o->rotate_secs);
+	uint64_t most = merge_rot   ? 10000000ull
+			: c->retain ? 100000000ull
+				    : 1000000000ull;
 
 	for (;;) {
 		uint64_t now = mono_ns(), wait = next > now ? next - now : 0;
@@ -474,6 +495,7 @@ static int run_loop(struct capture *c, const sigset_t *sigs)
 		ts.tv_nsec = wait % 1000000000ull;
 		if (sigtimedwait(sigs, NULL, &ts) > 0)
 			return 0;
+		pcap_merge_poll(c->merge);
 		retain_poll(c->retain);
 		if (iface_gone(c)) {
 			pr_warn("interface %s disappeared: stopping (if it was "
@@ -568,31 +590,6 @@ static void notify_ready(const struct capture *c)
 	notify(state);
 }
 
-/* A merged pcapng file ends with one statistics block for all queues. */
-static void merged_isb(struct capture *c)
-{
-	struct pcapng_isb_vals v = {.start_ns = c->g.start_real_ns};
-	unsigned int i;
-	int ret;
-
-	if (!c->merge || c->o->format != PCAP_OUT_PCAPNG)
-		return;
-	for (i = 0; i < c->nq; i++) {
-		const struct queue_snap *q = &c->prev.q[i];
-		uint64_t k = q->k.rx_ring_full + q->k.rx_dropped +
-			     q->k.rx_invalid_descs;
-
-		v.ifrecv += q->w.rx_packets + k;
-		v.ifdrop += k;
-		v.osdrop += q->w.chain_drop + q->w.write_fail;
-		v.usrdeliv += q->w.written;
-	}
-	ret = pcap_out_merge_isb(c->o->write, c->merge, &v);
-	if (ret)
-		pr_warn("cannot end %s with its statistics: %s\n", c->o->write,
-			strerror(-ret));
-}
-
 static int capture_run(struct capture *c, const sigset_t *sigs)
 {
 	uint64_t xdp[FS_STAT_MAX] = {0}, *qredir;
@@ -619,13 +616,22 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 		if (r && !ret)
 			ret = r;
 	}
+	if (c->merge) {
+		/* The merged file's end: its cut is in the counters after. */
+		int r = pcap_merge_close(c->merge);
+
+		if (r && !ret)
+			ret = r;
+		for (i = 0; i < c->nq; i++)
+			worker_refresh_stats(&c->g.all[i]);
+	}
 	if (worker_group_aborted(&c->g)) {
 		report_unwritten(c);
 		if (!ret)
 			ret = -ECANCELED;
 	}
 	/* Every file closed: the last ones' retention and commands. */
-	for (i = 0; c->retain && i < c->nq; i++)
+	for (i = 0; c->retain && i < (c->merge ? 1 : c->nq); i++)
 		retain_set_current(c->retain, i, NULL);
 	retain_finish(c->retain, sigs);
 	/*
@@ -637,7 +643,6 @@ static int capture_run(struct capture *c, const sigset_t *sigs)
 	memcpy(c->prev.xdp, xdp, sizeof(xdp));
 	for (i = 0; i < c->nq; i++)
 		c->prev.q[i].redirected = qredir[i];
-	merged_isb(c);
 	if (c->index) {
 		int r = flow_index_close(c->index);
 

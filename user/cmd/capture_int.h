@@ -40,6 +40,7 @@ struct capture_opts {
 	int hold_policy;
 	int pcap_io;
 	int format; /* enum pcap_out_format */
+	int ts_type; /* -j: enum capture_ts_type */
 	unsigned int snaplen;
 	unsigned int flush_ms;
 	unsigned int max_flows;
@@ -60,6 +61,13 @@ struct capture_opts {
 	bool per_queue_files;
 	bool verbose;
 	bool quiet;
+};
+
+/* -j, as tcpdump names them: who stamps the packets. */
+enum capture_ts_type {
+	CAPTURE_TS_AUTO, /* the NIC where it can (native mode), else host */
+	CAPTURE_TS_HOST, /* the classifier's clock */
+	CAPTURE_TS_ADAPTER_UNSYNCED, /* the NIC's clock, as it is */
 };
 
 struct capture {
@@ -86,6 +94,13 @@ struct capture {
 	__u64 xdp_base[FS_STAT_MAX];
 	__u64 *qbase;
 	struct privdrop pd; /* -Z: whom to become */
+	/*
+	 * Whether the NIC stamps the packets: planned before the files open
+	 * (their pcapng interface block says it), then what the classifier
+	 * attached does; and why not.
+	 */
+	bool nic_ts;
+	char ts_why[200];
 	bool streams_dir_made; /* --streams DIR did not exist before */
 };
 

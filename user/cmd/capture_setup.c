@@ -51,11 +51,12 @@ static void flow_cfg(struct capture *c, struct flow_table_cfg *fc)
 
 /*
  * -W, --max-disk, -z: the finished files go to the main thread's retain
- * (one series per queue).  With -C alone, -W is the names' ring (the
- * worker renames the oldest file aside, retain deletes it); otherwise
- * retain deletes past N.
+ * (one series per queue, or one for a merged file).  With -C alone, -W
+ * is the names' ring (the oldest file is renamed aside, retain deletes
+ * it); otherwise retain deletes past N.
  */
-static int open_retain(struct capture *c, struct pcap_out_opts *po)
+static int open_retain(struct capture *c, struct pcap_out_opts *po,
+		       unsigned int nseries)
 {
 	bool ring = c->o->rotate_size && !c->o->rotate_secs;
 	struct retain_opts ro = {
@@ -70,7 +71,7 @@ static int open_retain(struct capture *c, struct pcap_out_opts *po)
 	if (!c->o->write ||
 	    !(c->o->max_files || c->o->max_disk || c->o->postrotate))
 		return 0;
-	ret = retain_create(&c->retain, &ro, c->nq);
+	ret = retain_create(&c->retain, &ro, nseries);
 	if (ret) {
 		pr_warn("out of memory\n");
 		return ret;
@@ -80,25 +81,103 @@ static int open_retain(struct capture *c, struct pcap_out_opts *po)
 }
 
 /*
- * Several queues into -w FILE: one merged file, unless --per-queue-files,
- * rotation (-C, -G: merged files do not rotate) or a FIFO (no offsets).
+ * Several queues into -w FILE: one merged file (series), unless
+ * --per-queue-files or a FIFO (no offsets).
+ */
+static bool want_merge(const struct capture *c)
+{
+	struct stat sb;
+
+	return c->nq > 1 && c->o->write && !c->o->per_queue_files &&
+	       (stat(c->o->write, &sb) || S_ISREG(sb.st_mode));
+}
+
+/*
+ * The merged file: the header each file starts with, the interface
+ * statistics of all queues at each file's end (pcapng), the finished
+ * files to retain's one series.
  */
 static int open_merge(struct capture *c, struct pcap_out_opts *po)
 {
-	struct stat sb;
-	int ret;
+	uint8_t hdr[4096];
+	struct pcap_merge_opts mo = {
+		.path = c->o->write,
+		.rotate_bytes = po->rotate_bytes,
+		.rotate_secs = po->rotate_secs,
+		.max_files = c->o->max_files,
+		.aligned = c->o->format == PCAP_OUT_PCAPNG,
+		.buffered = !po->direct,
+		.hdr = hdr,
+		.flush_ms = c->o->flush_ms,
+		.isb = c->o->format == PCAP_OUT_PCAPNG ? worker_group_isb
+						       : NULL,
+		.isb_ctx = &c->g,
+		.on_file = c->retain ? retain_on_file : NULL,
+		.on_file_ctx = c->retain ? retain_series(c->retain, 0) : NULL,
+	};
+	int ret = pcap_out_header(po, hdr, sizeof(hdr), &mo.hdr_len);
 
-	if (c->nq < 2 || !c->o->write || c->o->per_queue_files ||
-	    c->o->rotate_size || c->o->rotate_secs ||
-	    (!stat(c->o->write, &sb) && !S_ISREG(sb.st_mode)))
-		return 0;
-	ret = pcap_merge_create(&c->merge);
+	if (!ret)
+		ret = pcap_merge_create(&c->merge, &mo);
 	if (ret) {
-		pr_warn("out of memory\n");
+		pr_warn("cannot write %s: %s\n", c->o->write, strerror(-ret));
 		return ret;
 	}
 	po->merge = c->merge;
-	po->merge_flush_ms = c->o->flush_ms;
+	po->on_file = NULL; /* the merge tells */
+	return 0;
+}
+
+/* What each pcapng file's interface block says of its timestamps. */
+#define TS_COMMENT_NIC                                                       \
+	"timestamps: the NIC's receive timestamps "                          \
+	"(bpf_xdp_metadata_rx_timestamp in a device-bound XDP classifier), " \
+	"in the NIC's clock; for a packet the NIC does not stamp, the "      \
+	"classifier's clock (bpf_ktime_get_ns, CLOCK_MONOTONIC moved to "    \
+	"CLOCK_REALTIME)"
+#define TS_COMMENT_HOST                                                 \
+	"timestamps: the classifier's clock (bpf_ktime_get_ns in XDP, " \
+	"CLOCK_MONOTONIC moved to CLOCK_REALTIME)"
+
+/*
+ * Who stamps the packets, known before the files open (their pcapng
+ * interface block says it): the NIC in native mode, through a
+ * device-bound classifier (-j auto, adapter_unsynced), when the kernel
+ * loads one for this interface (a load, then closed: nothing attached
+ * yet), or when the classifier attached already is one; otherwise the
+ * classifier's clock, and why in ts_why.  -j adapter_unsynced that cannot
+ * be had is an error.
+ */
+static int plan_timestamps(struct capture *c)
+{
+	struct xdp_prog *found;
+
+	c->nic_ts = false;
+	*c->ts_why = 0;
+	if (c->o->ts_type == CAPTURE_TS_HOST) {
+		snprintf(c->ts_why, sizeof(c->ts_why), "-j host");
+	} else if (!xdp_prog_find(c->ifindex, c->o->pin_path, &found)) {
+		c->nic_ts = xdp_prog_nic_ts(found, NULL);
+		xdp_prog_detach(found); /* only frees: found in place */
+		if (!c->nic_ts)
+			snprintf(c->ts_why, sizeof(c->ts_why),
+				 "the classifier attached already is not "
+				 "device-bound");
+	} else if (xdp_prog_resolve_mode(c->ifindex, c->o->xdp_mode) ==
+		   XDP_PROG_MODE_GENERIC) {
+		snprintf(c->ts_why, sizeof(c->ts_why),
+			 "generic XDP mode (a device-bound program attaches "
+			 "in native mode only)");
+	} else {
+		c->nic_ts = !xdp_prog_probe_nic_ts(c->ifindex, c->ts_why,
+						   sizeof(c->ts_why));
+	}
+	if (c->o->ts_type == CAPTURE_TS_ADAPTER_UNSYNCED && !c->nic_ts) {
+		pr_warn("-j adapter_unsynced: the NIC cannot stamp the packets "
+			"on %s: %s\n",
+			c->o->ifname, c->ts_why);
+		return -EOPNOTSUPP;
+	}
 	return 0;
 }
 
@@ -131,6 +210,7 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 		.snaplen = c->o->snaplen,
 		.format = c->o->format,
 		.ifname = c->o->ifname,
+		.ts_comment = c->nic_ts ? TS_COMMENT_NIC : TS_COMMENT_HOST,
 		.direct = c->o->pcap_io == 0,
 	};
 	struct worker_outputs wo = {
@@ -142,16 +222,16 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 	};
 	struct flow_table_cfg fc;
 	char err[4200], path[4096];
+	bool merged = want_merge(c);
 	unsigned int i;
 	int ret;
 
-	ret = open_retain(c, &po);
-	if (!ret)
-		ret = open_merge(c, &po);
-	if (ret)
-		return ret;
 	flow_cfg(c, &fc);
 	ret = worker_group_init(&c->g, c->nq, c->o->streams != NULL, &fc);
+	if (!ret)
+		ret = open_retain(c, &po, merged ? 1 : c->nq);
+	if (!ret && merged)
+		ret = open_merge(c, &po);
 	if (ret)
 		return ret;
 	if (c->o->streams) {
@@ -168,13 +248,12 @@ static int open_outputs(struct capture *c, uint64_t rotate_bytes)
 	po.path = path;
 	for (i = 0; i < c->nq; i++) {
 		pcap_path(c, i, path, sizeof(path));
-		if (c->retain)
+		if (c->retain && !merged)
 			po.on_file_ctx = retain_series(c->retain, i);
-		po.merge_first = i == 0;
 		ret = worker_init(&c->g.all[i], &wo);
 		if (ret)
 			return ret;
-		if (c->retain)
+		if (c->retain && (!merged || i == 0))
 			retain_set_current(c->retain, i, c->g.all[i].pcap);
 	}
 	return 0;
@@ -234,13 +313,52 @@ static int open_sockets(struct capture *c, bool native)
 	return 0;
 }
 
+/* The start-up log's line on timestamps, once the classifier runs. */
+static int say_timestamps(struct capture *c)
+{
+	const char *why = NULL;
+	bool nic = xdp_prog_nic_ts(c->prog, &why);
+
+	if (!nic && c->o->ts_type == CAPTURE_TS_ADAPTER_UNSYNCED) {
+		pr_warn("-j adapter_unsynced: the NIC cannot stamp the packets "
+			"on %s: %s\n",
+			c->o->ifname,
+			why ? why
+			    : "the classifier is not "
+			      "device-bound");
+		return -EOPNOTSUPP;
+	}
+	if (c->nic_ts && !nic && c->o->write && c->o->format == PCAP_OUT_PCAPNG)
+		pr_warn("the files' interface block says the NIC stamps the "
+			"packets, but %s: the classifier's clock stamps them "
+			"all\n",
+			why ? why : "the classifier is not device-bound");
+	c->nic_ts = nic;
+	if (c->o->quiet)
+		return 0;
+	if (nic)
+		pr_info("timestamps on %s: the NIC's (a device-bound classifier "
+			"reads bpf_xdp_metadata_rx_timestamp), the "
+			"classifier's clock for a packet the NIC does not "
+			"stamp\n",
+			c->o->ifname);
+	else
+		pr_info("timestamps on %s: the classifier's clock "
+			"(bpf_ktime_get_ns): %s\n",
+			c->o->ifname,
+			why	     ? why
+			: *c->ts_why ? c->ts_why
+				     : "-");
+	return 0;
+}
+
 static int attach_classifier_prog(struct capture *c)
 {
 	char why[512] = "";
 	int ret;
 
 	ret = xdp_prog_attach(&c->prog, c->ifindex, c->o->xdp_mode,
-			      c->o->pin_path, why, sizeof(why));
+			      c->o->pin_path, c->nic_ts, why, sizeof(why));
 	if (ret) {
 		/* why names the cause; errno alone says too little. */
 		pr_warn("cannot attach the XDP classifier to %s: %s\n",
@@ -249,7 +367,7 @@ static int attach_classifier_prog(struct capture *c)
 	}
 	if (!c->o->quiet && *why)
 		pr_info("XDP on %s: %s\n", c->o->ifname, why);
-	return 0;
+	return say_timestamps(c);
 }
 
 /*
@@ -360,7 +478,9 @@ int capture_setup(struct capture *c, uint64_t rotate_bytes)
 		pr_warn("cannot capture on %s: %s\n", c->o->ifname, why);
 		return ret;
 	}
-	ret = open_outputs(c, rotate_bytes);
+	ret = plan_timestamps(c);
+	if (!ret)
+		ret = open_outputs(c, rotate_bytes);
 	if (ret)
 		return ret;
 	ret = attach_classifier_prog(c);

@@ -157,6 +157,8 @@ static const struct qstat {
 		"Bytes the writer completed."),
 	COUNTER("no_meta", "no_meta_packets_total", QOFF(w.no_meta),
 		"Packets without a classifier timestamp, stamped on receipt."),
+	COUNTER("ts_nic", "nic_timestamped_packets_total", QOFF(w.ts_nic),
+		"Packets stamped by the NIC (bpf_xdp_metadata_rx_timestamp)."),
 	COUNTER("handed_out", "handed_out_packets_total", QOFF(w.handed_out),
 		"Packets handed to their flow's owner worker."),
 	COUNTER("handed_in", "handed_in_packets_total", QOFF(w.handed_in),
@@ -591,6 +593,17 @@ int64_t capture_stats_summary(FILE *f, const struct capture_snap *s,
 			" writes failed in the kernel (see the log for which "
 			"file)\n",
 			t.wr_errors);
+	if (s->nic_ts) {
+		uint64_t nic = 0;
+
+		for (i = 0; i < s->nq; i++)
+			nic += s->q[i].w.ts_nic;
+		fprintf(f,
+			"  timestamps: %" PRIu64 " of %" PRIu64
+			" packets stamped by the NIC, the rest by the "
+			"classifier's clock\n",
+			nic, t.pkts);
+	}
 	if (s->retain)
 		fprintf(f,
 			"  files: %" PRIu64 " finished, %" PRIu64

@@ -38,6 +38,7 @@ struct capture_snap {
 	unsigned int nq;
 	bool pcap; /* -w: every processed packet is written or write_fail */
 	bool retain; /* -W, --max-disk or -z: files counted */
+	bool nic_ts; /* the classifier reads the NIC's timestamps */
 	struct retain_stats files;
 	struct queue_snap *q; /* nq entries */
 };

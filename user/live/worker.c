@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -149,16 +150,33 @@ bool worker_group_aborted(struct worker_group *g)
 	return __atomic_load_n(&g->abort, __ATOMIC_RELAXED);
 }
 
+static int64_t ts_ns(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000000000ll + t->tv_nsec;
+}
+
+/*
+ * CLOCK_REALTIME - CLOCK_MONOTONIC, read between two monotonic reads, the
+ * tightest of three tries: a thread preempted between two reads would
+ * shift every timestamp by the time it lost until the next update, and
+ * a queue's packets would step back in time.
+ */
 void worker_group_update_clock(struct worker_group *g)
 {
-	struct timespec r, m;
+	int64_t best = INT64_MAX, off = 0;
+	struct timespec m0, r, m1;
+	int i;
 
-	clock_gettime(CLOCK_REALTIME, &r);
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	__atomic_store_n(&g->mono_to_real,
-			 (int64_t)(r.tv_sec - m.tv_sec) * 1000000000ll +
-				 (r.tv_nsec - m.tv_nsec),
-			 __ATOMIC_RELAXED);
+	for (i = 0; i < 3; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &m0);
+		clock_gettime(CLOCK_REALTIME, &r);
+		clock_gettime(CLOCK_MONOTONIC, &m1);
+		if (ts_ns(&m1) - ts_ns(&m0) < best) {
+			best = ts_ns(&m1) - ts_ns(&m0);
+			off = ts_ns(&r) - (ts_ns(&m0) + best / 2);
+		}
+	}
+	__atomic_store_n(&g->mono_to_real, off, __ATOMIC_RELAXED);
 }
 
 static int open_streams(struct worker *wk, const struct worker_outputs *o)
@@ -201,6 +219,31 @@ static void worker_isb(void *ctx, struct pcapng_isb_vals *v)
 	if (wk->q.xsk && !xskq_stats(&wk->q, &k)) {
 		v->ifdrop = k.rx_ring_full + k.rx_dropped + k.rx_invalid_descs;
 		v->ifrecv = wk->st.rx_packets + v->ifdrop;
+	}
+}
+
+static void isb_add(uint64_t *sum, uint64_t v)
+{
+	if (v != PCAPNG_UNKNOWN)
+		*sum = (*sum == PCAPNG_UNKNOWN ? 0 : *sum) + v;
+}
+
+void worker_group_isb(void *ctx, struct pcapng_isb_vals *v)
+{
+	struct worker_group *g = ctx;
+	unsigned int i;
+
+	v->start_ns = g->start_real_ns;
+	for (i = 0; i < g->nworkers; i++) {
+		struct pcapng_isb_vals q = {PCAPNG_UNKNOWN, PCAPNG_UNKNOWN,
+					    PCAPNG_UNKNOWN, PCAPNG_UNKNOWN,
+					    PCAPNG_UNKNOWN};
+
+		worker_isb(&g->all[i], &q);
+		isb_add(&v->ifrecv, q.ifrecv);
+		isb_add(&v->ifdrop, q.ifdrop);
+		isb_add(&v->osdrop, q.osdrop);
+		isb_add(&v->usrdeliv, q.usrdeliv);
 	}
 }
 
@@ -283,8 +326,29 @@ void worker_fini(struct worker *wk)
 }
 
 /*
+ * The NIC's timestamps are its clock's: say so once if that clock is far
+ * from the system's (no PTP daemon keeps it on UTC), so that nobody takes
+ * a capture dated years off for a fault of the capture.
+ */
+static void check_nic_clock(struct worker *wk, uint64_t nic_ns)
+{
+	int64_t off = (int64_t)(nic_ns - now_real_ns());
+
+	wk->nic_checked = true;
+	if (off > 1000000000ll || off < -1000000000ll)
+		pr_warn("queue %u: the NIC's clock is %.3f s off the system "
+			"clock; the packets carry the NIC's time (phc2sys "
+			"would align it, -j host stamps them with the "
+			"system's)\n",
+			wk->q.queue_id, off / 1e9);
+}
+
+/*
  * The classifier's timestamp sits just in front of the packet; take it and
  * clear the magic so a later packet in this frame never reads it stale.
+ * The classifier's clock is CLOCK_MONOTONIC, moved to CLOCK_REALTIME by
+ * the group's offset; classifier_nic's, where the NIC stamps the packet,
+ * is the NIC's (its PTP hardware clock), taken as it is.
  */
 static uint64_t take_timestamp(struct worker *wk, uint8_t *data)
 {
@@ -294,6 +358,13 @@ static uint64_t take_timestamp(struct worker *wk, uint8_t *data)
 		m->magic = 0;
 		return m->ts_mono_ns +
 		       __atomic_load_n(&wk->g->mono_to_real, __ATOMIC_RELAXED);
+	}
+	if (m->magic == FS_META_MAGIC_NIC) {
+		m->magic = 0;
+		STAT_ADD(wk, ts_nic, 1);
+		if (!wk->nic_checked)
+			check_nic_clock(wk, m->ts_mono_ns);
+		return m->ts_mono_ns;
 	}
 	STAT_ADD(wk, no_meta, 1);
 	return now_real_ns();
@@ -732,9 +803,13 @@ int worker_finish(struct worker *wk)
 	/* Last blocks and cuts are in the counters once the files closed. */
 	if (wk->w)
 		worker_publish_stats(wk);
-	pcap_out_close(wk->pcap);
-	wk->pcap = NULL;
 	return ret;
+}
+
+void worker_refresh_stats(struct worker *wk)
+{
+	if (wk->w)
+		worker_publish_stats(wk);
 }
 
 int worker_join_timed(struct worker *wk, unsigned int ms)

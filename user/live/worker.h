@@ -53,6 +53,7 @@ struct worker_stats {
 	uint64_t write_fail;
 	uint64_t chain_drop; /* chains too long for WORKER_MAX_FRAGS */
 	uint64_t no_meta; /* no classifier timestamp: stamped on receipt */
+	uint64_t ts_nic; /* stamped by the NIC (classifier_nic) */
 	uint64_t wr_bytes; /* bytes the writer completed */
 	uint64_t wr_errors; /* writes the kernel failed */
 	uint64_t fill_empty; /* loop turns that found no frame to refill */
@@ -99,6 +100,7 @@ struct worker {
 	uint64_t kdrops;
 	uint64_t kdrops_ns;
 	uint64_t drops_told; /* drops given to pcapng records so far */
+	bool nic_checked; /* the first NIC timestamp compared with ours */
 	struct flow_table *ft;
 	struct streams *streams;
 	pthread_t thread;
@@ -207,6 +209,13 @@ int worker_bind(struct worker *wk, struct umem *u, uint32_t nframes,
  * first -errno, logged.
  */
 int worker_finish(struct worker *wk);
+/* Take the counters again (a merged file's cut, known once all closed). */
+void worker_refresh_stats(struct worker *wk);
+/*
+ * pcap_merge_opts.isb for a merged pcapng file: the interface statistics
+ * of every queue (ctx: the worker_group), summed.
+ */
+void worker_group_isb(void *ctx, struct pcapng_isb_vals *v);
 /* Free whatever wk still owns: flow table, outputs, writer, socket, rings. */
 void worker_fini(struct worker *wk);
 

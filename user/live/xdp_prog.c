@@ -21,10 +21,12 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
 #include "classifier.skel.h"
+#include "classifier_nic.skel.h"
 #include "lib/log.h"
 #include "live/xdp_prog.h"
 #include "live/xdp_prog_int.h"
@@ -32,6 +34,10 @@
 
 #define PROG_NAME "fs_classify"
 #define MAX_PROG_MAPS 16
+/* Linux 6.3 UAPI (Debian 12's headers are 6.1's): a device-bound program. */
+#ifndef BPF_F_XDP_DEV_BOUND_ONLY
+#define BPF_F_XDP_DEV_BOUND_ONLY (1U << 6)
+#endif
 /*
  * Serialises finding the classifier and recording the capture that uses
  * it, so that two captures started at once cannot both take it.
@@ -95,7 +101,7 @@ static void prog_free(struct xdp_prog *p)
 			if (p->map_fd[i] >= 0)
 				close(p->map_fd[i]);
 	xdp_program__close(p->prog);
-	classifier__destroy(p->skel);
+	bpf_object__close(p->obj);
 	free(p);
 }
 
@@ -150,6 +156,24 @@ static int check_map(int fd, int idx, __u32 *id)
 	return 0;
 }
 
+/*
+ * Found in place: classifier_nic (its BTF declares the metadata kfunc,
+ * which only a device-bound program may call; the kernel's program info
+ * does not tell a device-bound program from another).
+ */
+static bool calls_nic_kfunc(__u32 btf_id)
+{
+	struct btf *btf = btf_id ? btf__load_from_kernel_by_id(btf_id) : NULL;
+	bool yes;
+
+	if (!btf)
+		return false;
+	yes = btf__find_by_name_kind(btf, "bpf_xdp_metadata_rx_timestamp",
+				     BTF_KIND_FUNC) >= 0;
+	btf__free(btf);
+	return yes;
+}
+
 /* The classifier's maps, by name among the maps the program uses. */
 static int maps_from_prog(struct xdp_prog *p, __u32 prog_id)
 {
@@ -167,6 +191,7 @@ static int maps_from_prog(struct xdp_prog *p, __u32 prog_id)
 	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
 		err = -errno;
 	close(prog_fd);
+	p->nic_ts = !err && calls_nic_kfunc(info.btf_id);
 	for (i = 0; !err && i < info.nr_map_ids && i < MAX_PROG_MAPS; i++) {
 		fd = bpf_map_get_fd_by_id(ids[i]);
 		memset(&mi, 0, sizeof(mi));
@@ -337,29 +362,85 @@ static bool pick_generic(int ifindex, char *why, size_t whylen)
 	return virt || !strcmp(di.driver, "veth");
 }
 
-static void set_pins(struct classifier *skel, bool pin)
+enum xdp_prog_mode xdp_prog_resolve_mode(int ifindex, enum xdp_prog_mode mode)
+{
+	char why[160];
+
+	if (mode != XDP_PROG_MODE_AUTO)
+		return mode;
+	return pick_generic(ifindex, why, sizeof(why)) ? XDP_PROG_MODE_GENERIC
+						       : XDP_PROG_MODE_NATIVE;
+}
+
+static void set_pins(struct bpf_object *obj, bool pin)
 {
 	struct bpf_map *m;
 
 	if (pin)
 		return;
 	/* Maps are LIBBPF_PIN_BY_NAME for xdp-loader; we pin only on request. */
-	bpf_object__for_each_map(m, skel->obj) bpf_map__set_pin_path(m, NULL);
+	bpf_object__for_each_map(m, obj) bpf_map__set_pin_path(m, NULL);
 }
 
-/* Open, load and attach a fresh classifier in mode am. */
-static int attach_new(struct xdp_prog *p, enum xdp_attach_mode am,
-		      const char *pin_path)
+/*
+ * The classifier's object: the plain one, or classifier_nic set up to
+ * load device-bound to ifindex (the metadata kfunc needs it; such a
+ * program attaches in native mode only).  NULL with errno.
+ */
+static struct bpf_object *open_classifier(bool nic, int ifindex,
+					  const char *pin_path)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = pin_path);
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = pin_path,
+		    .object_name = "classifier");
+	struct bpf_program *prog;
+	struct bpf_object *obj;
+	const void *elf;
+	size_t sz;
+
+	elf = nic ? classifier_nic__elf_bytes(&sz) : classifier__elf_bytes(&sz);
+	obj = bpf_object__open_mem(elf, sz, &oo);
+	if (!obj)
+		return NULL;
+	set_pins(obj, pin_path != NULL);
+	prog = bpf_object__find_program_by_name(obj, PROG_NAME);
+	if (nic && prog) {
+		bpf_program__set_ifindex(prog, ifindex);
+		bpf_program__set_flags(prog, bpf_program__flags(prog) |
+						     BPF_F_XDP_DEV_BOUND_ONLY);
+	}
+	return obj;
+}
+
+int xdp_prog_probe_nic_ts(int ifindex, char *why, size_t whylen)
+{
+	struct bpf_object *obj = open_classifier(true, ifindex, NULL);
+	int err = obj ? 0 : -errno;
+
+	if (!err) {
+		log_quiet_libs(true);
+		err = bpf_object__load(obj);
+		log_quiet_libs(false);
+		bpf_object__close(obj);
+	}
+	if (err)
+		snprintf(why, whylen,
+			 "the kernel refused the device-bound classifier "
+			 "(%s)",
+			 strerror(-err));
+	return err;
+}
+
+/* Open, load and attach a fresh classifier (nic: classifier_nic) in am. */
+static int attach_new(struct xdp_prog *p, enum xdp_attach_mode am,
+		      const char *pin_path, bool nic)
+{
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, xo, .prog_name = PROG_NAME);
 	int err, k;
 
-	p->skel = classifier__open_opts(&oo);
-	if (!p->skel)
+	p->obj = open_classifier(nic, p->ifindex, pin_path);
+	if (!p->obj)
 		return -errno;
-	set_pins(p->skel, pin_path != NULL);
-	xo.obj = p->skel->obj;
+	xo.obj = p->obj;
 	p->prog = xdp_program__create(&xo);
 	err = libxdp_get_error(p->prog);
 	if (err) {
@@ -377,13 +458,14 @@ static int attach_new(struct xdp_prog *p, enum xdp_attach_mode am,
 	if (err)
 		return err;
 	for (k = 0; k < M_NR; k++) {
-		struct bpf_map *m = bpf_object__find_map_by_name(p->skel->obj,
-								 map_names[k]);
+		struct bpf_map *m =
+			bpf_object__find_map_by_name(p->obj, map_names[k]);
 
 		p->map_fd[k] = m ? bpf_map__fd(m) : -ENOENT;
 	}
 	p->mode = am == XDP_MODE_SKB ? XDP_PROG_MODE_GENERIC
 				     : XDP_PROG_MODE_NATIVE;
+	p->nic_ts = nic;
 	return 0;
 }
 
@@ -401,18 +483,45 @@ void xdp_prog_release_new(struct xdp_prog *p)
 			pr_warn("detaching the classifier from ifindex %d: %s\n",
 				p->ifindex, strerror(-err));
 	}
-	if (p->skel && p->pin_path[0]) {
-		bpf_object__unpin_maps(p->skel->obj, NULL);
+	if (p->obj && p->pin_path[0]) {
+		bpf_object__unpin_maps(p->obj, NULL);
 		rmdir(p->pin_path);
 	}
 	xdp_program__close(p->prog);
 	p->prog = NULL;
-	classifier__destroy(p->skel);
-	p->skel = NULL;
+	bpf_object__close(p->obj);
+	p->obj = NULL;
+	p->nic_ts = false;
+}
+
+/*
+ * Native mode with nic: classifier_nic first, the plain classifier if the
+ * kernel or the driver refuses it (the reason in p->nic_why).
+ */
+static int attach_mode(struct xdp_prog *p, bool generic, const char *pin_path,
+		       bool nic)
+{
+	int err;
+
+	if (nic && generic)
+		snprintf(p->nic_why, sizeof(p->nic_why),
+			 "a device-bound program runs in native mode only");
+	if (nic && !generic) {
+		err = attach_new(p, XDP_MODE_NATIVE, pin_path, true);
+		if (!err)
+			return 0;
+		snprintf(p->nic_why, sizeof(p->nic_why),
+			 "the device-bound classifier was refused (%s)",
+			 strerror(-err));
+		xdp_prog_release_new(p);
+	}
+	return attach_new(p, generic ? XDP_MODE_SKB : XDP_MODE_NATIVE, pin_path,
+			  false);
 }
 
 static int attach_fresh(struct xdp_prog *p, enum xdp_prog_mode mode,
-			const char *pin_path, char *why, size_t whylen)
+			const char *pin_path, bool nic, char *why,
+			size_t whylen)
 {
 	bool generic = mode == XDP_PROG_MODE_GENERIC;
 	char reason[160];
@@ -424,14 +533,14 @@ static int attach_fresh(struct xdp_prog *p, enum xdp_prog_mode mode,
 		snprintf(reason, sizeof(reason), "%s: requested",
 			 xdp_prog_mode_name(mode));
 	p->mode = generic ? XDP_PROG_MODE_GENERIC : XDP_PROG_MODE_NATIVE;
-	err = attach_new(p, generic ? XDP_MODE_SKB : XDP_MODE_NATIVE, pin_path);
+	err = attach_mode(p, generic, pin_path, nic);
 	if (err && !generic && mode == XDP_PROG_MODE_AUTO) {
 		xdp_prog_release_new(p);
 		snprintf(reason, sizeof(reason),
 			 "generic: the driver refused native XDP (%s)",
 			 strerror(-err));
 		p->mode = XDP_PROG_MODE_GENERIC;
-		err = attach_new(p, XDP_MODE_SKB, pin_path);
+		err = attach_mode(p, true, pin_path, nic);
 	}
 	if (err) {
 		snprintf(why, whylen, "attaching in %s mode: %s",
@@ -487,7 +596,7 @@ static bool describe_holder(int ifindex, char *why, size_t whylen)
 
 static int attach_locked(struct xdp_prog **out, int ifindex,
 			 enum xdp_prog_mode mode, const char *pin_path,
-			 char *why, size_t whylen)
+			 bool nic, char *why, size_t whylen)
 {
 	enum xdp_attach_mode am;
 	char line[256];
@@ -547,7 +656,7 @@ static int attach_locked(struct xdp_prog **out, int ifindex,
 		return -ENOMEM;
 	if (pin_path)
 		snprintf(p->pin_path, sizeof(p->pin_path), "%s", pin_path);
-	err = attach_fresh(p, mode, pin_path, line, sizeof(line));
+	err = attach_fresh(p, mode, pin_path, nic, line, sizeof(line));
 	if ((err == -EBUSY || err == -EEXIST) &&
 	    describe_holder(ifindex, line, sizeof(line)))
 		err = -EBUSY;
@@ -572,7 +681,7 @@ static int attach_locked(struct xdp_prog **out, int ifindex,
 }
 
 int xdp_prog_attach(struct xdp_prog **out, int ifindex, enum xdp_prog_mode mode,
-		    const char *pin_path, char *why, size_t whylen)
+		    const char *pin_path, bool nic_ts, char *why, size_t whylen)
 {
 	char dummy[1];
 	int lock, err;
@@ -586,7 +695,7 @@ int xdp_prog_attach(struct xdp_prog **out, int ifindex, enum xdp_prog_mode mode,
 		    0600);
 	if (lock >= 0 && flock(lock, LOCK_EX))
 		pr_debug("flock %s: %s\n", ATTACH_LOCK, strerror(errno));
-	err = attach_locked(out, ifindex, mode, pin_path, why, whylen);
+	err = attach_locked(out, ifindex, mode, pin_path, nic_ts, why, whylen);
 	if (lock >= 0)
 		close(lock);
 	return err;
@@ -712,4 +821,11 @@ int xdp_prog_filter_id(struct xdp_prog *p, __u32 *id)
 	if (bpf_map_lookup_elem(p->map_fd[M_PROGS], &k, id) && errno != ENOENT)
 		return -errno;
 	return 0;
+}
+
+bool xdp_prog_nic_ts(const struct xdp_prog *p, const char **why)
+{
+	if (why)
+		*why = p->nic_why[0] ? p->nic_why : NULL;
+	return p->nic_ts;
 }

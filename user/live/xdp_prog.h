@@ -56,7 +56,31 @@ enum xdp_prog_mode {
  * nothing was changed.
  */
 int xdp_prog_attach(struct xdp_prog **out, int ifindex, enum xdp_prog_mode mode,
-		    const char *pin_path, char *why, size_t whylen);
+		    const char *pin_path, bool nic_ts, char *why,
+		    size_t whylen);
+
+/*
+ * NIC timestamps (nic_ts above): in native mode a new classifier is
+ * classifier_nic, loaded device-bound to the interface (prog_ifindex and
+ * BPF_F_XDP_DEV_BOUND_ONLY, Linux 6.3), whose packets carry the NIC's
+ * receive timestamp (bpf_xdp_metadata_rx_timestamp) where the NIC gives
+ * one; if the kernel or the driver refuses it, or in generic mode (a
+ * device-bound program attaches natively only), the plain classifier.
+ * A device-bound program may tail-call the translated filter (a plain
+ * program in fs_progs: the kernel refuses device-bound ones there), so
+ * the filter swap works with either.  xdp_prog_nic_ts(): whether p is
+ * device-bound (found in place: whether the attached program is
+ * classifier_nic), and why not when it was asked for (*why, or NULL).
+ */
+bool xdp_prog_nic_ts(const struct xdp_prog *p, const char **why);
+/*
+ * Whether classifier_nic loads device-bound to ifindex (loaded, then
+ * closed: nothing attached, for a capture to know before it opens its
+ * files).  0, or -errno with the reason in why.
+ */
+int xdp_prog_probe_nic_ts(int ifindex, char *why, size_t whylen);
+/* The mode xdp_prog_attach() would try first (AUTO resolved). */
+enum xdp_prog_mode xdp_prog_resolve_mode(int ifindex, enum xdp_prog_mode mode);
 
 /*
  * One capture per interface: the classifier runs a single rule set.

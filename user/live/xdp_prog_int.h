@@ -35,8 +35,12 @@ struct xdp_prog {
 	bool multiprog;
 	__u32 id; /* the attached program's id, when found */
 	int ncpus;
-	/* Ours: the skeleton and libxdp's handle.  Found: map fds we own. */
-	struct classifier *skel;
+	/* device-bound classifier_nic: packets carry the NIC's timestamps */
+	bool nic_ts;
+	/* why it is not, when it was asked for (attach_fresh) */
+	char nic_why[160];
+	/* Ours: the object and libxdp's handle.  Found: map fds we own. */
+	struct bpf_object *obj;
 	struct xdp_program *prog;
 	int map_fd[M_NR];
 	char pin_path[PATH_MAX];

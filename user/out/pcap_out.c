@@ -4,12 +4,13 @@
  * rotation schedule.  Records are queued on the writer, never copied
  * unless the caller has no headroom for the 16-byte record header.
  *
- * Names: without rotation, exactly the path given.  With -C (size), the
- * first file is PATH and the next ones PATH1, PATH2, ... (as tcpdump).
- * With -G (time), PATH is passed through strftime(3) with the start of the
- * wall-clock-aligned interval, so "cap-%Y%m%d-%H%M%S.pcap" gives
- * time-stamped names; a PATH without '%' gets ".YYYYmmdd-HHMMSS" appended
- * instead.  With both, the count suffix is added within an interval.
+ * Names (pcap_name.h): without rotation, exactly the path given; -C gives
+ * PATH, PATH1, PATH2, ... (as tcpdump); -G passes PATH through strftime(3)
+ * with the start of the wall-clock-aligned interval.
+ *
+ * Several queues into one file: the records go to this worker's stage of
+ * the merged file (pcap_merge.h), which owns the files, their rotation
+ * and their end; this pcap_out then only counts.
  *
  * A failed write (disk full) ends the file at the last record wholly on
  * disk before it: later records to that file are refused, and when it is
@@ -76,55 +77,20 @@ struct pcap_out {
 	uint64_t next_mark;
 	unsigned int files;
 	unsigned int seq; /* files opened in this interval */
-	unsigned int digits; /* -W: the count's width in names */
+	struct pcap_name name;
 	uint64_t pub_off; /* off, for pcap_out_current_bytes() */
 	uint64_t dev, ino; /* the current file's */
-	struct pcap_stage *stage; /* merged file: this writer's batches */
+	struct pcap_stage *stage; /* merged file: this worker's regions */
+	bool finished; /* the stage's last region sent */
 	int64_t interval; /* start of the -G interval, seconds */
 	char *base; /* our copy of o.path: the caller's may not outlive us */
 	char *ifname; /* our copy of o.ifname */
+	char *ts_comment; /* our copy of o.ts_comment */
 	/* what every file starts with: its bytes stay until po is freed */
 	uint8_t fhdr[1024];
 	uint32_t fhdr_len;
 	char path[PATH_MAX];
 };
-
-/* -C -W without -G: a ring of max_files names, as tcpdump's. */
-static bool cycling(const struct pcap_out *po)
-{
-	return po->o.max_files && po->o.rotate_bytes && !po->o.rotate_secs;
-}
-
-static int make_name(struct pcap_out *po, char *out, size_t len)
-{
-	const char *base = po->o.path;
-	char stamp[PATH_MAX];
-	int n;
-
-	if (po->o.rotate_secs) {
-		time_t t = po->interval;
-		struct tm tm;
-
-		gmtime_r(&t, &tm);
-		if (strchr(base, '%')) {
-			if (!strftime(stamp, sizeof(stamp), base, &tm))
-				return -ENAMETOOLONG;
-		} else {
-			n = snprintf(stamp, sizeof(stamp), "%s.", base);
-			if (n < 0 || (size_t)n >= sizeof(stamp) ||
-			    !strftime(stamp + n, sizeof(stamp) - n,
-				      "%Y%m%d-%H%M%S", &tm))
-				return -ENAMETOOLONG;
-		}
-		base = stamp;
-	}
-	if (po->seq || po->digits)
-		n = snprintf(out, len, "%s%0*u", base, (int)po->digits,
-			     cycling(po) ? po->seq % po->o.max_files : po->seq);
-	else
-		n = snprintf(out, len, "%s", base);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
 
 /*
  * A record's length from its first 16 bytes (pcap: the record header;
@@ -209,26 +175,6 @@ static void write_isb(struct pcap_out *po)
 		po->off += n;
 }
 
-/* A merged file: the last batch, its writes, the close (size kept). */
-static int close_merged(struct pcap_out *po)
-{
-	struct pcap_out_file pf = {PCAP_OUT_FINISHED, 0, po->dev, po->ino,
-				   po->path};
-	int ret = pcap_stage_flush(po->stage), r;
-
-	r = writer_settle(po->w, po->f);
-	ret = ret ? ret : r;
-	r = writer_close(po->w, po->f);
-	ret = ret ? ret : r;
-	po->f = NULL;
-	pcap_stage_destroy(po->stage);
-	po->stage = NULL;
-	pf.bytes = pcap_merge_end(po->o.merge);
-	if (po->o.merge_first && po->o.on_file)
-		po->o.on_file(po->o.on_file_ctx, &pf);
-	return ret;
-}
-
 /*
  * Close the current file.  After a failure it ends at the last complete
  * record: the records cut move from records to lost.
@@ -240,8 +186,6 @@ static int close_file(struct pcap_out *po, bool tell)
 	uint64_t end = NO_OFF, kept;
 	int ret, r;
 
-	if (po->stage)
-		return close_merged(po);
 	write_isb(po);
 	ret = writer_settle(po->w, po->f);
 	if (!ret && po->seekable &&
@@ -264,35 +208,43 @@ static int close_file(struct pcap_out *po, bool tell)
 }
 
 /* What each file starts with: a pcap header, or pcapng's SHB and IDB. */
-static int build_file_hdr(struct pcap_out *po)
+static int file_hdr(const struct pcap_out_opts *o, uint8_t *buf, size_t cap,
+		    uint32_t *len)
 {
 	struct pcap_file_hdr h = {
 		.magic = PCAP_MAGIC_NSEC,
 		.version_major = 2,
 		.version_minor = 4,
-		.snaplen = po->o.snaplen,
-		.linktype = po->o.linktype,
+		.snaplen = o->snaplen ? o->snaplen : PCAP_OUT_MAX_SNAPLEN,
+		.linktype = o->linktype,
 	};
 	char os[sizeof(((struct utsname *)0)->sysname) * 2 + 2] = "";
 	struct utsname u;
 	size_t n, m;
 
-	if (po->o.format != PCAP_OUT_PCAPNG) {
-		memcpy(po->fhdr, &h, sizeof(h));
-		po->fhdr_len = sizeof(h);
+	if (o->format != PCAP_OUT_PCAPNG) {
+		if (cap < sizeof(h))
+			return -ENOBUFS;
+		memcpy(buf, &h, sizeof(h));
+		*len = sizeof(h);
 		return 0;
 	}
 	if (!uname(&u))
 		snprintf(os, sizeof(os), "%s %s", u.sysname, u.release);
-	n = pcapng_shb(po->fhdr, sizeof(po->fhdr), os,
-		       "flowsplice " FS_VERSION);
-	m = n ? pcapng_idb(po->fhdr + n, sizeof(po->fhdr) - n, po->o.linktype,
-			   po->o.snaplen, po->ifname)
-	      : 0;
-	if (!m)
+	n = pcapng_shb(buf, cap, os, "flowsplice " FS_VERSION);
+	m = n && n <= cap ? pcapng_idb(buf + n, cap - n, o->linktype, h.snaplen,
+				       o->ifname, o->ts_comment)
+			  : 0;
+	if (!m || n + m > cap)
 		return -ENAMETOOLONG;
-	po->fhdr_len = n + m;
+	*len = n + m;
 	return 0;
+}
+
+int pcap_out_header(const struct pcap_out_opts *o, void *buf, size_t cap,
+		    uint32_t *len)
+{
+	return file_hdr(o, buf, cap, len);
 }
 
 /*
@@ -305,15 +257,9 @@ static void retire(struct pcap_out *po)
 {
 	struct pcap_out_file pf = {.kind = PCAP_OUT_RETIRED};
 	char old[PATH_MAX];
-	const char *slash = strrchr(po->path, '/');
-	int dlen = slash ? slash - po->path + 1 : 0;
 	struct stat sb;
 
-	if (!po->o.on_file || stat(po->path, &sb) || !S_ISREG(sb.st_mode))
-		return;
-	if (snprintf(old, sizeof(old), "%.*s.%s.flowsplice-old", dlen, po->path,
-		     po->path + dlen) >= (int)sizeof(old) ||
-	    rename(po->path, old))
+	if (!po->o.on_file || pcap_name_retire(po->path, old, sizeof(old), &sb))
 		return;
 	pf.path = old;
 	pf.bytes = sb.st_size;
@@ -321,33 +267,6 @@ static void retire(struct pcap_out *po)
 	pf.ino = sb.st_ino;
 	if (po->o.on_file(po->o.on_file_ctx, &pf))
 		rename(old, po->path); /* then the open replaces it */
-}
-
-/*
- * A merged file: the first opener truncates it and reserves and writes
- * the header at offset 0; the others open it as it is.
- */
-static int open_merged(struct pcap_out *po)
-{
-	struct stat sb;
-	int ret;
-
-	ret = writer_open(po->w, po->path, po->o.merge_first ? 0 : WRITER_KEEP,
-			  &po->f);
-	if (ret)
-		return ret;
-	if (!stat(po->path, &sb)) {
-		po->dev = sb.st_dev;
-		po->ino = sb.st_ino;
-	}
-	po->files++;
-	ret = pcap_stage_create(&po->stage, po->w, po->f, po->o.merge,
-				po->o.merge_flush_ms * 1000000ull);
-	if (ret || !po->o.merge_first)
-		return ret;
-	if (pcap_merge_reserve(po->o.merge, po->fhdr_len) != 0)
-		return -EINVAL; /* another one wrote first */
-	return writer_write(po->w, po->f, 0, po->fhdr, po->fhdr_len, NULL);
 }
 
 static int open_next(struct pcap_out *po)
@@ -360,13 +279,12 @@ static int open_next(struct pcap_out *po)
 		if (ret)
 			pr_warn("closing %s: %s\n", po->path, strerror(-ret));
 	}
-	ret = make_name(po, po->path, sizeof(po->path));
+	ret = pcap_name_make(&po->name, po->interval, po->seq, po->path,
+			     sizeof(po->path));
 	if (ret)
 		return ret;
-	if (cycling(po) && po->files >= po->o.max_files)
+	if (pcap_name_cycling(&po->name) && po->files >= po->o.max_files)
 		retire(po);
-	if (po->o.merge)
-		return open_merged(po);
 	/* Never wait in open: a FIFO without a reader is -ENXIO. */
 	ret = writer_open(po->w, po->path,
 			  (po->o.direct ? WRITER_DIRECT : 0) | O_NONBLOCK,
@@ -391,7 +309,6 @@ int pcap_out_open(struct pcap_out **out, struct writer *w,
 		  const struct pcap_out_opts *opts)
 {
 	struct pcap_out *po;
-	unsigned int n;
 	int ret;
 
 	po = calloc(1, sizeof(*po));
@@ -401,21 +318,36 @@ int pcap_out_open(struct pcap_out **out, struct writer *w,
 	po->o = *opts;
 	po->base = strdup(opts->path);
 	po->ifname = opts->ifname ? strdup(opts->ifname) : NULL;
+	po->ts_comment = opts->ts_comment ? strdup(opts->ts_comment) : NULL;
 	po->o.path = po->base;
 	po->o.ifname = po->ifname;
+	po->o.ts_comment = po->ts_comment;
 	if (!po->o.snaplen)
 		po->o.snaplen = PCAP_OUT_MAX_SNAPLEN;
-	ret = !po->base || (opts->ifname && !po->ifname) ? -ENOMEM
-							 : build_file_hdr(po);
-	if (ret) {
+	ret = !po->base || (opts->ifname && !po->ifname) ||
+			      (opts->ts_comment && !po->ts_comment)
+		      ? -ENOMEM
+		      : file_hdr(&po->o, po->fhdr, sizeof(po->fhdr),
+				 &po->fhdr_len);
+	if (!ret && po->o.merge)
+		ret = pcap_stage_create(&po->stage, w, po->o.merge);
+	if (ret || po->o.merge) {
+		if (!ret) {
+			/* The merged file's first one, for -Z to hand over. */
+			snprintf(po->path, sizeof(po->path), "%s",
+				 pcap_merge_first_path(po->o.merge));
+			po->files = 1;
+			*out = po;
+			return 0;
+		}
+		free(po->ts_comment);
 		free(po->ifname);
 		free(po->base);
 		free(po);
 		return ret;
 	}
-	if (po->o.max_files > 1 && po->o.rotate_bytes)
-		for (n = po->o.max_files - 1; n; n /= 10)
-			po->digits++;
+	pcap_name_init(&po->name, po->base, po->o.rotate_bytes,
+		       po->o.rotate_secs, po->o.max_files);
 	if (po->o.rotate_secs) {
 		/* The first file is named for the interval we start in. */
 		int64_t now = time(NULL);
@@ -426,6 +358,7 @@ int pcap_out_open(struct pcap_out **out, struct writer *w,
 	if (ret) {
 		if (po->f)
 			close_file(po, false);
+		free(po->ts_comment);
 		free(po->ifname);
 		free(po->base);
 		free(po);
@@ -492,18 +425,19 @@ static uint32_t rec_head(const struct pcap_out *po, uint8_t *hb,
 	return sizeof(h);
 }
 
-/* A merged file's record: copied whole into this writer's batch. */
-static int stage_record(struct pcap_out *po, const uint8_t *hb, uint32_t hlen,
-			const struct iovec *frags, unsigned int nfrag,
-			uint32_t caplen, const struct pcapng_epb_opts *eo,
-			uint32_t total)
+/* A merged file's record: copied whole into this worker's region. */
+static int stage_record(struct pcap_out *po, uint64_t ts_ns, const uint8_t *hb,
+			uint32_t hlen, const struct iovec *frags,
+			unsigned int nfrag, uint32_t caplen,
+			const struct pcapng_epb_opts *eo, uint32_t total)
 {
-	uint8_t *p = pcap_stage_room(po->stage, total);
 	uint32_t left = caplen, n;
 	unsigned int i;
+	int err = 0;
+	uint8_t *p = pcap_stage_room(po->stage, total, ts_ns, &err);
 
 	if (!p)
-		return wfile_error(po->f) ? wfile_error(po->f) : -EIO;
+		return err;
 	memcpy(p, hb, hlen);
 	p += hlen;
 	for (i = 0; i < nfrag && left; i++) {
@@ -514,7 +448,6 @@ static int stage_record(struct pcap_out *po, const uint8_t *hb, uint32_t hlen,
 	}
 	if (po->o.format == PCAP_OUT_PCAPNG)
 		pcapng_epb_tail(p, caplen, eo, total);
-	po->records++;
 	return 0;
 }
 
@@ -537,7 +470,7 @@ int pcap_out_packet(struct pcap_out *po, const struct pcap_out_pkt *pk,
 	for (i = 0; i < nfrag; i++)
 		wholelen += frags[i].iov_len;
 	caplen = wholelen < po->o.snaplen ? wholelen : po->o.snaplen;
-	if (!po->f) {
+	if (!po->f && !po->stage) {
 		/* The last rotation could not open its file: try again. */
 		ret = open_next(po);
 		if (ret)
@@ -547,8 +480,8 @@ int pcap_out_packet(struct pcap_out *po, const struct pcap_out_pkt *pk,
 			pk->wirelen > wholelen ? pk->wirelen : wholelen, &eo,
 			&total);
 	if (po->stage)
-		return stage_record(po, hb, hlen, frags, nfrag, caplen, &eo,
-				    total);
+		return stage_record(po, pk->ts_ns, hb, hlen, frags, nfrag,
+				    caplen, &eo, total);
 	ret = maybe_rotate(po, pk->ts_ns, total);
 	if (ret)
 		return ret;
@@ -614,12 +547,14 @@ int pcap_out_record(struct pcap_out *po, uint64_t ts_ns, void *hdr,
 
 uint64_t pcap_out_records(const struct pcap_out *po)
 {
-	return po->records;
+	return po->stage ? pcap_stage_records(po->stage) -
+				   pcap_stage_lost(po->stage)
+			 : po->records;
 }
 
 uint64_t pcap_out_lost(const struct pcap_out *po)
 {
-	return po->lost;
+	return po->stage ? pcap_stage_lost(po->stage) : po->lost;
 }
 
 unsigned int pcap_out_files(const struct pcap_out *po)
@@ -642,34 +577,23 @@ void pcap_out_poll(struct pcap_out *po)
 	pcap_stage_poll(po->stage, ts.tv_sec * 1000000000ull + ts.tv_nsec);
 }
 
-int pcap_out_merge_isb(const char *path, struct pcap_merge *m,
-		       const struct pcapng_isb_vals *v)
-{
-	struct timespec ts;
-	uint8_t b[256];
-	size_t n;
-	int fd, ret = 0;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	n = pcapng_isb(b, sizeof(b), 0, ts.tv_sec * 1000000000ull + ts.tv_nsec,
-		       v);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (pwrite(fd, b, n, pcap_merge_reserve(m, n)) != (ssize_t)n)
-		ret = -EIO;
-	if (close(fd) && !ret)
-		ret = -errno;
-	return ret;
-}
-
 uint64_t pcap_out_current_bytes(const struct pcap_out *po)
 {
+	if (po->stage)
+		return pcap_merge_current_bytes(po->o.merge);
 	return __atomic_load_n(&po->pub_off, __ATOMIC_RELAXED);
 }
 
 int pcap_out_finish(struct pcap_out *po)
 {
+	int ret;
+
+	if (po && po->stage && !po->finished) {
+		po->finished = true;
+		ret = pcap_stage_finish(po->stage);
+		if (ret)
+			return ret;
+	}
 	return po && po->f ? close_file(po, true) : 0;
 }
 
@@ -680,6 +604,8 @@ int pcap_out_close(struct pcap_out *po)
 	if (!po)
 		return 0;
 	ret = pcap_out_finish(po);
+	pcap_stage_destroy(po->stage);
+	free(po->ts_comment);
 	free(po->ifname);
 	free(po->base);
 	free(po);

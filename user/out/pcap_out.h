@@ -28,6 +28,7 @@
 
 #include "lib/buf.h"
 #include "out/pcap_merge.h"
+#include "out/pcap_name.h"
 #include "out/pcapng_enc.h"
 #include "out/writer.h"
 
@@ -50,18 +51,6 @@ struct pcap_rec_hdr {
 	uint32_t len;
 };
 
-enum pcap_out_file_kind {
-	PCAP_OUT_FINISHED, /* closed: complete on disk */
-	PCAP_OUT_RETIRED, /* -W's oldest, renamed to path, to be deleted */
-};
-
-struct pcap_out_file {
-	enum pcap_out_file_kind kind;
-	uint64_t bytes; /* its length */
-	uint64_t dev, ino; /* its identity, to delete that file and no other */
-	const char *path;
-};
-
 struct pcap_out_opts {
 	const char *path; /* base name (copied); see naming in README */
 	uint64_t rotate_bytes; /* -C: 0 = never */
@@ -82,6 +71,8 @@ struct pcap_out_opts {
 	bool direct;
 	int format; /* enum pcap_out_format */
 	const char *ifname; /* pcapng if_name (copied); NULL: none */
+	/* pcapng: the interface block's comment (copied): what stamps */
+	const char *ts_comment;
 	/*
 	 * pcapng: the interface statistics for the block that ends a file
 	 * (fields left PCAPNG_UNKNOWN are left out); NULL: no such block.
@@ -109,16 +100,13 @@ struct pcap_out_opts {
 	int (*on_file)(void *ctx, const struct pcap_out_file *f);
 	void *on_file_ctx;
 	/*
-	 * One file shared with other pcap_outs (pcap_merge.h): records go
-	 * in batches at reserved offsets, written buffered; no rotation,
-	 * no cut after a failure, no statistics block (see
-	 * pcap_out_merge_isb).  merge_first: this one truncates the file
-	 * and writes its header (open it before the others); it alone
-	 * tells on_file.  merge_flush_ms: a batch's longest wait.
+	 * One file (series) shared with other pcap_outs: records go to this
+	 * one's stage of it (pcap_merge.h), which owns the files, their
+	 * rotation, retention hooks and statistics blocks; the fields above
+	 * about files (rotation, direct, isb, max_files, on_file) are the
+	 * merge's then, and this pcap_out only counts.
 	 */
 	struct pcap_merge *merge;
-	bool merge_first;
-	unsigned int merge_flush_ms;
 };
 
 #define PCAP_OUT_NO_QUEUE UINT32_MAX
@@ -163,15 +151,15 @@ const char *pcap_out_current_path(const struct pcap_out *po);
 /* Bytes in the current file; safe from another thread (relaxed). */
 uint64_t pcap_out_current_bytes(const struct pcap_out *po);
 
-/* Merged file: send a batch past its flush interval.  Never waits. */
+/* Merged file: the stage's work of a loop turn (pcap_stage_poll). */
 void pcap_out_poll(struct pcap_out *po);
 
 /*
- * Merged pcapng file, once every pcap_out of it is closed: one interface
- * statistics block for all queues at its end.  0 or -errno.
+ * What each file of these options starts with (pcap header, or pcapng's
+ * section header and interface block) into buf; 0 or -errno.
  */
-int pcap_out_merge_isb(const char *path, struct pcap_merge *m,
-		       const struct pcapng_isb_vals *v);
+int pcap_out_header(const struct pcap_out_opts *o, void *buf, size_t cap,
+		    uint32_t *len);
 
 /*
  * Close the current file (after its writes complete, cut if one failed):

@@ -9,6 +9,7 @@
 #include "out/pcapng_enc.h"
 
 #define OPT_END 0
+#define OPT_COMMENT 1
 #define SHB_OS 3
 #define SHB_USERAPPL 4
 #define IF_NAME 2
@@ -109,7 +110,7 @@ size_t pcapng_shb(uint8_t *buf, size_t cap, const char *os, const char *appl)
 }
 
 size_t pcapng_idb(uint8_t *buf, size_t cap, uint16_t linktype, uint32_t snaplen,
-		  const char *ifname)
+		  const char *ifname, const char *comment)
 {
 	struct cur c = {buf, cap, 0};
 	uint16_t lt[2] = {linktype, 0};
@@ -119,6 +120,7 @@ size_t pcapng_idb(uint8_t *buf, size_t cap, uint16_t linktype, uint32_t snaplen,
 	put32(&c, 0);
 	put(&c, lt, 4);
 	put32(&c, snaplen);
+	opt_str(&c, OPT_COMMENT, comment);
 	opt_str(&c, IF_NAME, ifname);
 	opt(&c, IF_TSRESOL, &resol, 1);
 	return end_block(&c);
@@ -187,4 +189,13 @@ size_t pcapng_isb(uint8_t *buf, size_t cap, uint32_t ifid, uint64_t ts_ns,
 	opt_u64(&c, ISB_OSDROP, v->osdrop);
 	opt_u64(&c, ISB_USRDELIV, v->usrdeliv);
 	return end_block(&c);
+}
+
+void pcapng_pad(uint8_t *buf, uint32_t len)
+{
+	const uint32_t h[2] = {PCAPNG_PAD, len};
+
+	memcpy(buf, h, sizeof(h));
+	memset(buf + 8, 0, len - 12);
+	memcpy(buf + len - 4, &len, 4);
 }

@@ -19,6 +19,13 @@
 #define PCAPNG_ISB 5u
 #define PCAPNG_EPB 6u
 #define PCAPNG_BOM 0x1a2b3c4du
+/*
+ * A block type of local use (top bit set: readers skip blocks they do not
+ * know, as libpcap, Wireshark and flowsplice read do): flowsplice's
+ * padding, which ends a merged file's region at its aligned length.
+ */
+#define PCAPNG_PAD 0x8f5a0000u
+#define PCAPNG_PAD_MIN 12
 
 /* An enhanced packet block's fixed part, in front of the packet bytes. */
 #define PCAPNG_EPB_HDR_LEN 28
@@ -44,9 +51,12 @@ struct pcapng_isb_vals {
 
 /* shb_os, shb_userappl (either may be NULL); section length unknown. */
 size_t pcapng_shb(uint8_t *buf, size_t cap, const char *os, const char *appl);
-/* if_name (NULL: none) and if_tsresol = 9 (nanoseconds). */
+/*
+ * if_name (NULL: none), if_tsresol = 9 (nanoseconds), and an opt_comment
+ * (NULL: none): what stamps the packets.
+ */
 size_t pcapng_idb(uint8_t *buf, size_t cap, uint16_t linktype, uint32_t snaplen,
-		  const char *ifname);
+		  const char *ifname, const char *comment);
 /* The whole block's length for caplen bytes of packet and these options. */
 uint32_t pcapng_epb_len(uint32_t caplen, const struct pcapng_epb_opts *o);
 /* The fixed part (PCAPNG_EPB_HDR_LEN bytes) of a block of total bytes. */
@@ -56,6 +66,8 @@ void pcapng_epb_head(void *hdr, uint32_t ifid, uint64_t ts_ns, uint32_t caplen,
 size_t pcapng_epb_tail(uint8_t *buf, uint32_t caplen,
 		       const struct pcapng_epb_opts *o, uint32_t total);
 /* isb_endtime = ts_ns. */
+/* A padding block of len bytes (a multiple of 4, >= 12), body zeroed. */
+void pcapng_pad(uint8_t *buf, uint32_t len);
 size_t pcapng_isb(uint8_t *buf, size_t cap, uint32_t ifid, uint64_t ts_ns,
 		  const struct pcapng_isb_vals *v);
 

@@ -233,6 +233,17 @@ int writer_open(struct writer *w, const char *path, int extra_flags,
 		struct wfile **out);
 
 /*
+ * A file of the buffered kind over fd, a descriptor the caller opened
+ * (and hands over: the writer closes it with the file); path names it in
+ * messages.  The writes go from the caller's memory as they are, so on a
+ * descriptor with O_DIRECT set the caller keeps every write aligned (a
+ * merged capture file's regions).  Never waits; 0 or -ENOMEM (fd then
+ * stays the caller's).
+ */
+int writer_open_fd(struct writer *w, int fd, const char *path,
+		   struct wfile **out);
+
+/*
  * Queue len bytes at ptr for offset off of f.  If b is not NULL a
  * reference is taken and dropped on completion; with b NULL the bytes must
  * stay valid until writer_drain() (or be owned by f, e.g. a header).

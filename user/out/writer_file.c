@@ -188,6 +188,20 @@ int writer_open(struct writer *w, const char *path, int extra_flags,
 	return 0;
 }
 
+int writer_open_fd(struct writer *w, int fd, const char *path,
+		   struct wfile **out)
+{
+	struct wfile *f = file_new(w, path);
+
+	if (!f)
+		return -ENOMEM;
+	f->fd = fd;
+	f->serial = writer_fd_is_stream(fd);
+	file_link(w, f);
+	*out = f;
+	return 0;
+}
+
 /* Wait until nothing of f is queued or in flight. */
 int writer_settle(struct writer *w, struct wfile *f)
 {
