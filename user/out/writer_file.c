@@ -196,7 +196,7 @@ int writer_open_fd(struct writer *w, int fd, const char *path,
 	if (!f)
 		return -ENOMEM;
 	f->fd = fd;
-	f->serial = writer_fd_is_stream(fd);
+	f->max_inflight = writer_fd_is_stream(fd) ? 1 : 0;
 	file_link(w, f);
 	*out = f;
 	return 0;
