@@ -1,8 +1,9 @@
 #!/bin/bash
 # A filter picks what is replayed: the frames `flowsplice read -w` keeps
 # with the same filter arrive, byte for byte and in order, and nothing
-# else; the others are counted as filtered.  Two filters: one flow of
-# three (a port), and one direction (a source host).
+# else; the others are counted as filtered.  Three filters: one flow of
+# three (a port), one direction (a source host), and the SYNs (byte
+# access, which only libpcap's matcher takes).
 set -u
 FS_ROOT=${FS_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 FS_BIN=${FS_BIN:-$FS_ROOT/build/flowsplice}
@@ -14,7 +15,9 @@ total=$(python3 -c 'import sys; sys.path.insert(0, sys.argv[1])
 import replay_check as c; print(len(c.frames(sys.argv[2])))' \
 	"$FS_ROOT/tests/e2e" "$p")
 
-for filter in "tcp port 54615" "src host 98.139.161.29"; do
+set -f # $filter is split into words, never globbed (tcp[...])
+for filter in "tcp port 54615" "src host 98.139.161.29" \
+	"tcp[tcpflags] & tcp-syn != 0"; do
 	"$FS_BIN" read -r "$p" -w "$WORK/want.pcap" $filter 2>/dev/null ||
 		die "read -w $filter failed"
 	want=$(python3 -c 'import sys; sys.path.insert(0, sys.argv[1])
@@ -33,4 +36,5 @@ import replay_check as c; print(len(c.frames(sys.argv[2])))' \
 		die "'$filter': filtered count"
 	log "'$filter': $out, $((total - want)) filtered"
 done
+set +f
 echo PASS

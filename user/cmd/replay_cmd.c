@@ -47,8 +47,8 @@ static const struct cli_cmd replay_cmd = {
 		"Timing: the capture's own spacing (default; --speed scales "
 		"it), --pps, --mbps,\nor --topspeed; at most one of them.  "
 		"Packet k (counted after the filter) goes\nto the k-th queue "
-		"of -Q, round-robin.  FILTER uses the capture syntax "
-		"(default:\nevery frame).  Exit status: 0 on success, 1 on "
+		"of -Q, round-robin.  FILTER is pcap-filter(7), as tcpdump "
+		"-r\nmeans it (default: every frame).  Exit status: 0 on success, 1 on "
 		"a runtime error or bad input,\n2 on a usage error.  SIGINT "
 		"or SIGTERM stops the replay; the summary prints.\n",
 };
@@ -201,14 +201,15 @@ static int parse_filter(struct replay *r, int argc, char **argv)
 		pr_warn("out of memory\n");
 		return -ENOMEM;
 	}
-	ret = filter_parse(expr, &r->rules, err, sizeof(err));
+	/* pcap-filter(7) as tcpdump -r means it, as read applies it */
+	ret = pcap_expr_new(expr, PCAP_EXPR_ETHERNET, &r->px, err,
+			    sizeof(err));
 	free(expr);
-	if (ret) {
+	if (ret == -EINVAL) {
 		pr_warn("bad filter: %s\n", err);
 		return CMD_USAGE;
 	}
-	r->filter = true;
-	return 0;
+	return ret;
 }
 
 /* 0, CMD_USAGE or -errno, each with its message. */
@@ -448,7 +449,7 @@ static void replay_free(struct replay *r)
 	free(r->q);
 	free(r->qst);
 	free(r->queues);
-	filter_rules_free(&r->rules);
+	pcap_expr_free(r->px);
 }
 
 int cmd_replay(int argc, char **argv)

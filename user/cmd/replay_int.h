@@ -17,7 +17,7 @@
 #include "lib/pace.h"
 #include "live/umem.h"
 #include "live/xsk_tx.h"
-#include "parse/filter.h"
+#include "parse/pcap_expr.h"
 #include "parse/pcap_reader.h"
 
 struct replay_opts {
@@ -79,8 +79,7 @@ struct replay_q {
 
 struct replay {
 	const struct replay_opts *o;
-	struct filter_rules rules;
-	bool filter; /* FILTER given: records are parsed and matched */
+	struct pcap_expr *px; /* FILTER given: libpcap's decision per record */
 	struct pace_cfg pace;
 	unsigned int nq;
 	unsigned int *queues;

@@ -43,24 +43,17 @@ static bool stopped(const struct replay *r)
 /* -1 when the record is sent, else why not. */
 static int classify(const struct replay *r, const struct pcap_rec *rec)
 {
-	struct pkt p;
+	char err[8];
 
 	if (rec->linktype != LINKTYPE_ETHERNET)
 		return SKIP_NOT_ETHERNET;
 	if (rec->caplen < ETH_HDR)
 		return SKIP_MALFORMED;
-	if (r->filter) {
-		switch (pkt_parse(rec->data, rec->caplen, rec->wirelen,
-				  rec->linktype, &p)) {
-		case PKT_MALFORMED:
-		case PKT_BAD_LINKTYPE:
-			return SKIP_MALFORMED;
-		default:
-			break;
-		}
-		if (!filter_match(&r->rules, &p))
-			return SKIP_FILTERED;
-	}
+	/* Compiled for Ethernet at start: read-only here, in any sender. */
+	if (r->px && pcap_expr_match(r->px, LINKTYPE_ETHERNET, rec->data,
+				     rec->caplen, rec->wirelen, err,
+				     sizeof(err)) <= 0)
+		return SKIP_FILTERED;
 	/* Only a frame that was to go is "too large". */
 	return rec->caplen > r->max_len ? SKIP_TOO_LARGE : -1;
 }
