@@ -69,6 +69,7 @@ struct pkt {
 	uint32_t payload_len;
 	uint32_t payload_caplen;
 	uint32_t l3_off; /* offset of the IP header in the frame */
+	const uint8_t *l4; /* the TCP/UDP header (has_ports), else NULL */
 };
 
 enum pkt_status pkt_parse(const uint8_t *frame, uint32_t caplen, int linktype,
