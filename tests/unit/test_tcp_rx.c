@@ -159,7 +159,6 @@ static void h_end(void *ctx, struct tcp_conn *c, enum tcp_end why)
 }
 
 static const struct tcp_rx_ops h_ops = {
-	.tx = h_tx,
 	.open = h_open,
 	.data = h_data,
 	.fin = h_fin,
@@ -177,6 +176,8 @@ static struct harness *h_new(void (*tweak)(struct tcp_rx_cfg *))
 	memset(h->cfg.key, 0x5a, sizeof(h->cfg.key));
 	h->cfg.mss = 1460;
 	h->cfg.rcv_buf = 256 * 1024;
+	h->cfg.tx = h_tx;
+	h->cfg.tx_ctx = h;
 	if (tweak)
 		tweak(&h->cfg);
 	h->absorb = true;

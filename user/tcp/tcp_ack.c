@@ -133,7 +133,7 @@ int tcp_send_seg(struct tcp_rx *e, struct tcp_conn *c, uint8_t flags,
 		}
 	}
 	n = tcp_seg_build(frame, sizeof(frame), &s);
-	if (!n || e->ops->tx(e->ctx, frame, n)) {
+	if (!n || e->cfg.tx(e->cfg.tx_ctx, frame, n)) {
 		e->st.tx_full++;
 		return -EAGAIN;
 	}
@@ -205,7 +205,7 @@ void tcp_send_rst(struct tcp_rx *e, const struct pkt *p, const uint8_t *mac,
 		s.flags = PKT_TCP_RST | PKT_TCP_ACK;
 	}
 	n = tcp_seg_build(frame, sizeof(frame), &s);
-	if (!n || e->ops->tx(e->ctx, frame, n)) {
+	if (!n || e->cfg.tx(e->cfg.tx_ctx, frame, n)) {
 		e->st.tx_full++;
 		return;
 	}

@@ -116,6 +116,11 @@ void tcp_rx_get_stats(const struct tcp_rx *e, struct tcp_rx_stats *st)
 	*st = e->st;
 }
 
+uint32_t tcp_rx_nconns(const struct tcp_rx *e)
+{
+	return e->nconns;
+}
+
 void tcp_rx_end(struct tcp_rx *e, struct tcp_conn *c, enum tcp_end why)
 {
 	if (c->opened) {

@@ -98,13 +98,8 @@ struct tcp_conn_info {
 	uint8_t wscale; /* the client's window scale (0 without) */
 };
 
+/* What the engine tells its sink; ctx is the sink's (tcp_rx_create). */
 struct tcp_rx_ops {
-	/*
-	 * Transmit a frame of len bytes (copied before the call returns).
-	 * 0, or -EAGAIN when there is no room now: the engine counts the
-	 * frame as not sent and relies on TCP's retransmissions.
-	 */
-	int (*tx)(void *ctx, const uint8_t *frame, uint32_t len);
 	/*
 	 * c is established: the sink sets itself up (tcp_conn_set_user).
 	 * A negative return resets the connection at once.
@@ -151,6 +146,13 @@ struct tcp_rx_cfg {
 	bool accept_partial_csum;
 	uint64_t id_first, id_step;
 	uint8_t key[16]; /* for ISNs, SYN cookies and the table's hash */
+	/*
+	 * Transmit a frame of len bytes (copied before the call returns).
+	 * 0, or -EAGAIN when there is no room now: the engine counts the
+	 * frame as not sent and relies on TCP's retransmissions.
+	 */
+	int (*tx)(void *tx_ctx, const uint8_t *frame, uint32_t len);
+	void *tx_ctx;
 };
 
 /* The defaults of everything but family, addr, port, mac and key. */
@@ -240,5 +242,7 @@ void tcp_conn_set_user(struct tcp_conn *c, void *user);
 void *tcp_conn_user(const struct tcp_conn *c);
 
 void tcp_rx_get_stats(const struct tcp_rx *e, struct tcp_rx_stats *st);
+/* Connections in every state (the caller's idle wait shortens). */
+uint32_t tcp_rx_nconns(const struct tcp_rx *e);
 
 #endif /* FS_TCP_RX_H */
