@@ -215,9 +215,10 @@ void writer_req_put(struct writer *w, struct wreq *r)
 	for (i = 0; i < r->nbufs; i++)
 		buf_put(r->bufs[i]);
 	r->nbufs = 0;
-	if (r->op == WOP_MKDIR) {
+	if (r->op == WOP_MKDIR || r->op == WOP_RENAME || r->op == WOP_UNLINK) {
 		free(r->iov[0].iov_base);
 		r->iov[0].iov_base = NULL;
+		r->done = NULL;
 	}
 	if (r->big) {
 		r->next = w->free_reqs;
@@ -408,6 +409,18 @@ static void prep_one(struct writer *w, struct wreq *r)
 	case WOP_MKDIR:
 		io_uring_prep_mkdirat(sqe, AT_FDCWD, r->iov[0].iov_base, 0755);
 		break;
+	case WOP_FSYNC:
+		io_uring_prep_fsync(sqe, fd, 0);
+		break;
+	case WOP_RENAME:
+		io_uring_prep_renameat(
+			sqe, AT_FDCWD, r->iov[0].iov_base, AT_FDCWD,
+			(char *)r->iov[0].iov_base + r->iov[0].iov_len,
+			(unsigned int)r->off);
+		break;
+	case WOP_UNLINK:
+		io_uring_prep_unlinkat(sqe, AT_FDCWD, r->iov[0].iov_base, 0);
+		break;
 	}
 	if (f && f->fixed && r->op != WOP_OPEN && r->op != WOP_CLOSE)
 		sqe->flags |= IOSQE_FIXED_FILE;
@@ -503,10 +516,24 @@ void writer_req_completed(struct writer *w, struct wreq *r, int res)
 		writer_req_put(w, r);
 		break;
 	case WOP_TRUNC:
+	case WOP_FSYNC:
 		if (res < 0 && (res != -ECANCELED || !f->errors))
 			writer_file_fail(f, res, r->off, 0, w);
 		writer_req_put(w, r);
 		break;
+	case WOP_RENAME:
+		if (r->done)
+			r->done(r->done_ctx, res < 0 ? res : 0);
+		writer_req_put(w, r);
+		return;
+	case WOP_UNLINK:
+		if (res < 0 && res != -ENOENT) {
+			w->st.write_errors++;
+			pr_warn("cannot remove %s: %s\n",
+				(char *)r->iov[0].iov_base, strerror(-res));
+		}
+		writer_req_put(w, r);
+		return;
 	case WOP_CLOSE:
 		if (res < 0 && (res != -ECANCELED || !f->errors))
 			writer_file_fail(f, res, f->end, 0, w);

@@ -113,6 +113,13 @@ typedef void (*writer_closed_fn)(void *ctx, uint64_t errors, int err);
  */
 #define WRITER_DIRECT_SPARSE 0x08000000
 
+/*
+ * writer_open() flag: the close (writer_close_async) is preceded by an
+ * fsync through io_uring, so that its callback means the bytes are on
+ * the device; a failed fsync is the file's error like a failed write.
+ */
+#define WRITER_SYNC 0x04000000
+
 struct writer_opts {
 	unsigned int ring_entries; /* io_uring SQ size (default 256) */
 	unsigned int max_iov; /* iovecs merged per writev (default 64) */
@@ -307,6 +314,22 @@ int writer_close_at(struct writer *w, struct wfile *f, uint64_t size);
 int writer_write_file(struct writer *w, const char *path, int flags,
 		      const void *ptr, uint32_t len, struct buf *b,
 		      uint64_t size, writer_closed_fn fn, void *ctx);
+
+/*
+ * Rename from to to (renameat2 flags: RENAME_NOREPLACE refuses an
+ * existing to, -EEXIST) through io_uring; fn(ctx, res) with 0 or -errno
+ * when it completed (from a reap, like the close callbacks).  Never
+ * waits; 0 or -ENOMEM (fn not called).
+ */
+int writer_rename(struct writer *w, const char *from, const char *to,
+		  unsigned int flags, void (*fn)(void *ctx, int res),
+		  void *ctx);
+
+/*
+ * Remove path through io_uring; a failure other than -ENOENT is counted
+ * in write_errors and logged.  Never waits; 0 or -ENOMEM.
+ */
+int writer_unlink(struct writer *w, const char *path);
 
 /*
  * Whether files in dir can be written in sparse direct mode: 0, or

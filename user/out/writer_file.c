@@ -112,8 +112,9 @@ int writer_open(struct writer *w, const char *path, int extra_flags,
 		return -EOPNOTSUPP;
 	if (!(extra_flags & WRITER_KEEP))
 		flags |= O_TRUNC;
-	flags |= extra_flags & ~(WRITER_DIRECT | WRITER_ASYNC_OPEN |
-				 WRITER_KEEP | WRITER_DIRECT_SPARSE);
+	flags |= extra_flags &
+		 ~(WRITER_DIRECT | WRITER_ASYNC_OPEN | WRITER_KEEP |
+		   WRITER_DIRECT_SPARSE | WRITER_SYNC);
 	if (sparse)
 		flags |= O_DIRECT;
 	f = file_new(w, path);
@@ -141,6 +142,7 @@ int writer_open(struct writer *w, const char *path, int extra_flags,
 		return ret;
 	}
 	f->append_only = direct;
+	f->sync = extra_flags & WRITER_SYNC;
 	file_link(w, f);
 	*out = f;
 	return 0;
@@ -258,6 +260,8 @@ void writer_close_check(struct writer *w, struct wfile *f)
 		f->fd_buf = -1;
 	}
 	r = f->fd >= 0 ? close_req(w, f, WOP_CLOSE, 0, NULL) : NULL;
+	if (r && f->sync && !w->aborting)
+		r = close_req(w, f, WOP_FSYNC, 0, r) ?: r;
 	if (!r) {
 		/* Never opened (or no memory): nothing to close. */
 		if (f->fd >= 0 && !f->fixed)
@@ -459,6 +463,54 @@ int writer_mkdir(struct writer *w, const char *path)
 		return -ENOMEM;
 	}
 	w->st.mkdirs++;
+	writer_issue(w, r);
+	return 0;
+}
+
+/* A path operation: its paths ("from\0to\0") in one allocation. */
+static struct wreq *path_req(struct writer *w, enum wop op, const char *from,
+			     const char *to)
+{
+	size_t a = strlen(from) + 1, b = to ? strlen(to) + 1 : 0;
+	struct wreq *r = writer_req_get(w, NULL, 0);
+	char *p;
+
+	if (!r)
+		return NULL;
+	p = malloc(a + b);
+	if (!p) {
+		writer_req_put(w, r);
+		return NULL;
+	}
+	memcpy(p, from, a);
+	if (b)
+		memcpy(p + a, to, b);
+	r->op = op;
+	r->iov[0].iov_base = p;
+	r->iov[0].iov_len = a;
+	return r;
+}
+
+int writer_rename(struct writer *w, const char *from, const char *to,
+		  unsigned int flags, void (*fn)(void *ctx, int res), void *ctx)
+{
+	struct wreq *r = path_req(w, WOP_RENAME, from, to);
+
+	if (!r)
+		return -ENOMEM;
+	r->off = flags;
+	r->done = fn;
+	r->done_ctx = ctx;
+	writer_issue(w, r);
+	return 0;
+}
+
+int writer_unlink(struct writer *w, const char *path)
+{
+	struct wreq *r = path_req(w, WOP_UNLINK, path, NULL);
+
+	if (!r)
+		return -ENOMEM;
 	writer_issue(w, r);
 	return 0;
 }

@@ -33,6 +33,9 @@ enum wop {
 	WOP_TRUNC, /* ftruncate to off (IORING_OP_FTRUNCATE) */
 	WOP_CLOSE, /* close f->fd (or its fixed slot) */
 	WOP_MKDIR, /* mkdirat of the path in scratch; f is NULL */
+	WOP_FSYNC, /* fsync f->fd before its close (WRITER_SYNC) */
+	WOP_RENAME, /* renameat of the two paths in iov[0]; f is NULL */
+	WOP_UNLINK, /* unlinkat of the path in iov[0]; f is NULL */
 };
 
 /* An aligned O_DIRECT staging block, at file offset off. */
@@ -67,6 +70,9 @@ struct wreq {
 	/* sparse mode: bytes it writes that are not the file's (padding) */
 	uint32_t extra;
 	uint64_t born_ns; /* when the request was started (linger) */
+	/* WOP_RENAME: the result to the caller; off holds the flags */
+	void (*done)(void *ctx, int res);
+	void *done_ctx;
 };
 
 struct wfile;
@@ -126,6 +132,7 @@ struct wfile {
 	struct wreq *pending, *pending_last;
 	/* not a regular file (a FIFO): one write in flight, in order */
 	bool serial;
+	bool sync; /* WRITER_SYNC: an fsync before the close */
 	int fd_buf; /* direct, with a flush interval: the file without O_DIRECT */
 	bool flushing; /* direct: a flush write is in flight */
 	uint64_t flushed; /* direct: bytes up to here are in the file */
