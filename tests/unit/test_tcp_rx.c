@@ -884,16 +884,119 @@ static void test_chain(void)
 	h_free(h);
 }
 
+/* The sink closes first: FIN_WAIT, data still taken, then theirs. */
+static void test_active_close(void)
+{
+	struct harness *h = h_new(NULL);
+	struct txf *t;
+	unsigned int n;
+
+	h->shut_on_fin = false;
+	h_connect(h);
+	h_data_seg(h, 0, 100, 0);
+	tcp_rx_shutdown(h->e, h->conn);
+	h_poll(h, 1);
+	t = h_last(h, &n);
+	CHECK_EQ(n, 1);
+	CHECK_EQ(t->p.tcp_flags, PKT_TCP_FIN | PKT_TCP_ACK);
+	CHECK_EQ(t->p.ack, h->cli_seq + 100);
+	h->srv_seq = t->p.seq + 1;
+	/* Our FIN acknowledged; the client goes on, then closes. */
+	h_data_seg(h, 100, 50, 0);
+	h_data_seg(h, 150, 50, PKT_TCP_FIN);
+	t = h_last(h, &n);
+	CHECK(n >= 1);
+	CHECK_EQ(t->p.ack, h->cli_seq + 201);
+	CHECK_EQ(h->fins, 1);
+	CHECK_EQ(h->ends, 1);
+	CHECK_EQ(h->why, TCP_END_FIN);
+	CHECK(stream_ok(h, 200));
+	h_free(h);
+}
+
+/* Both FINs cross: theirs before ours is acknowledged. */
+static void test_simultaneous_close(void)
+{
+	struct harness *h = h_new(NULL);
+	struct txf *t;
+	unsigned int n;
+	uint32_t fin_seq;
+
+	h->shut_on_fin = false;
+	h_connect(h);
+	tcp_rx_shutdown(h->e, h->conn);
+	h_poll(h, 1);
+	fin_seq = h_last(h, &n)->p.seq;
+	h_send(h, &(struct cseg){.flags = PKT_TCP_FIN | PKT_TCP_ACK,
+				 .seq = h->cli_seq,
+				 .ack = h->srv_seq});
+	CHECK_EQ(h->ends, 0);
+	h_send(h, &(struct cseg){.flags = PKT_TCP_ACK,
+				 .seq = h->cli_seq + 1,
+				 .ack = fin_seq + 1});
+	CHECK_EQ(h->ends, 1);
+	CHECK_EQ(h->why, TCP_END_FIN);
+	t = h_last(h, &n);
+	(void)t;
+	h_free(h);
+}
+
+/* A response: sent, sent again until acknowledged, then gone. */
+static void test_send(void)
+{
+	static const char big[TCP_RX_SEND_MAX + 1];
+	struct harness *h = h_new(NULL);
+	struct tcp_rx_stats st;
+	struct txf *t;
+	unsigned int n;
+
+	h_connect(h);
+	CHECK_EQ(tcp_rx_send(h->e, h->conn, "HTTP/1.1 201 Created\r\n\r\n", 25),
+		 0);
+	t = h_last(h, &n);
+	CHECK_EQ(n, 1);
+	CHECK_EQ(t->p.payload_len, 25);
+	CHECK(!memcmp(t->p.payload, "HTTP/1.1 201", 12));
+	CHECK_EQ(t->p.seq, h->srv_seq);
+	h_poll(h, 500 * MS);
+	h_poll(h, 10 * MS);
+	t = h_last(h, &n);
+	CHECK_EQ(n, 1); /* retransmitted */
+	CHECK_EQ(t->p.payload_len, 25);
+	h_send(h, &(struct cseg){.flags = PKT_TCP_ACK,
+				 .seq = h->cli_seq,
+				 .ack = h->srv_seq + 25});
+	h_poll(h, 5000 * MS);
+	h_poll(h, 10 * MS);
+	h_last(h, &n);
+	CHECK_EQ(n, 0);
+	tcp_rx_get_stats(h->e, &st);
+	CHECK_EQ(st.retransmits, 1);
+	CHECK_EQ(tcp_rx_send(h->e, h->conn, big, sizeof(big)), -EMSGSIZE);
+	h_free(h);
+}
+
 static const struct t_case cases[] = {
-	T_CASE(test_handshake),	   T_CASE(test_isn),
-	T_CASE(test_inorder_acks), T_CASE(test_ooo_sack),
-	T_CASE(test_ooo_budget),   T_CASE(test_window),
-	T_CASE(test_close),	   T_CASE(test_fin_ooo),
-	T_CASE(test_rst),	   T_CASE(test_paws),
-	T_CASE(test_cookies),	   T_CASE(test_synack_retransmit),
-	T_CASE(test_idle),	   T_CASE(test_max_conns),
-	T_CASE(test_stray),	   T_CASE(test_checksums),
+	T_CASE(test_handshake),
+	T_CASE(test_isn),
+	T_CASE(test_inorder_acks),
+	T_CASE(test_ooo_sack),
+	T_CASE(test_ooo_budget),
+	T_CASE(test_window),
+	T_CASE(test_close),
+	T_CASE(test_fin_ooo),
+	T_CASE(test_rst),
+	T_CASE(test_paws),
+	T_CASE(test_cookies),
+	T_CASE(test_synack_retransmit),
+	T_CASE(test_idle),
+	T_CASE(test_max_conns),
+	T_CASE(test_stray),
+	T_CASE(test_checksums),
 	T_CASE(test_chain),
+	T_CASE(test_active_close),
+	T_CASE(test_simultaneous_close),
+	T_CASE(test_send),
 };
 
 T_MAIN(cases)

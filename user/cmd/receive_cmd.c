@@ -43,7 +43,7 @@ static const char *const xdp_modes[] = {"auto", "native", "generic", NULL};
 
 static const struct cli_cmd receive_cmd = {
 	.name = "receive",
-	.args = "-i IFACE --listen ADDR:PORT --dir DIR",
+	.args = "-i IFACE --listen ADDR:PORT --dir DIR [--http]",
 	.summary = "Terminate the TCP connections clients open to ADDR:PORT "
 		   "on IFACE in userspace\n(AF_XDP) and write each one's "
 		   "bytes to a file in DIR through io_uring,\nstraight from "
@@ -54,7 +54,9 @@ static const struct cli_cmd receive_cmd = {
 		"DIR/flows.jsonl, a line\nper connection once its file is "
 		"closed.  Our FIN goes once the file is complete\n(closed "
 		"without an error); a write that fails resets the "
-		"connection.\nOn veth, a client in a local namespace sends "
+		"connection.  With --http:\nDIR/NAME per upload (curl -T FILE "
+		"http://ADDR:PORT/NAME), written to a hidden\ntemporary file, "
+		"fsynced, renamed to NAME, then answered 201.\nOn veth, a client in a local namespace sends "
 		"partial checksums unless its\nveth has transmit offload off "
 		"(ethtool -K VETH tx off): see --partial-csum.\nExit status: "
 		"0 on success, 1 on a runtime error, 2 on a usage error.  "
@@ -73,6 +75,15 @@ static enum cli_result receive_parse(struct receive_opts *o, int argc,
 			"of IFACE ([ADDR6]:PORT for IPv6; required)"),
 		CLI_OPT("dir", 'D', CLI_STR, &o->dir, "DIR",
 			"where the files go (made if missing; required)"),
+		CLI_OPT("http", 0, CLI_FLAG, &o->http, NULL,
+			"HTTP/1.1 uploads: PUT or POST /NAME writes the body to "
+			"DIR/NAME, answered 201 once it is on disk"),
+		CLI_OPT("max-upload", 0, CLI_SIZE, &o->max_upload, "BYTES",
+			"--http: the largest body taken (K/M/G suffixes); "
+			"past it 413 (default: no limit)"),
+		CLI_OPT("overwrite", 0, CLI_FLAG, &o->overwrite, NULL,
+			"--http: an upload replaces a file of its name (else "
+			"409)"),
 		CLI_OPT_RANGE_DEF("max-conns", 0, CLI_UINT, &o->max_conns, "N",
 				  "established connections per queue; past "
 				  "it SYNs are not answered (the client "
@@ -215,6 +226,10 @@ static int check_opts(struct receive *r)
 		pr_warn("--dir needs a directory\n");
 		return -EINVAL;
 	}
+	if ((o->max_upload || o->overwrite) && !o->http) {
+		pr_warn("--max-upload and --overwrite need --http\n");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -320,7 +335,15 @@ static int open_outputs(struct receive *r)
 	uint32_t ntx = r->o->frames / 8 < 2048 ? r->o->frames / 8 : 2048;
 	uint32_t nrx = r->o->frames - ntx;
 	struct recv_worker_cfg wc = {
-		.dir = r->o->dir,
+		.sink =
+			{
+				.dir = r->o->dir,
+				.http = r->o->http,
+				.max_upload = r->o->max_upload
+						      ? r->o->max_upload
+						      : UINT64_MAX,
+				.overwrite = r->o->overwrite,
+			},
 		.wopts = &wopts,
 	};
 	char path[4200];
@@ -338,7 +361,7 @@ static int open_outputs(struct receive *r)
 		pr_warn("cannot write %s: %s\n", path, strerror(-ret));
 		return ret;
 	}
-	wc.index = r->index;
+	wc.sink.index = r->index;
 	tcp_rx_cfg_default(&wc.tcp);
 	wc.tcp.family = r->family;
 	wc.tcp.addr = r->addr;
@@ -560,10 +583,8 @@ static int receive_run(struct receive *r, const sigset_t *sigs)
 	for (i = 0; i < r->nq; i++) {
 		struct recv_worker *wk = &r->g.all[i];
 
-		if (wk->raw) {
-			recv_raw_destroy(wk->raw);
-			wk->raw = NULL;
-		}
+		recv_sink_destroy(wk->sink);
+		wk->sink = NULL;
 	}
 	err = flow_index_close(r->index);
 	r->index = NULL;

@@ -26,6 +26,7 @@ struct receive_opts {
 	const char *queues;
 	const char *stats_json;
 	uint64_t window;
+	uint64_t max_upload;
 	unsigned int max_conns;
 	unsigned int max_half_open;
 	unsigned int idle_timeout;
@@ -36,6 +37,8 @@ struct receive_opts {
 	int xdp_mode;
 	bool no_syn_cookies;
 	bool partial_csum;
+	bool http;
+	bool overwrite;
 	bool verbose;
 	bool quiet;
 };

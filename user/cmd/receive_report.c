@@ -26,9 +26,9 @@ struct field {
 	{                                            \
 #x, offsetof(struct tcp_rx_stats, x) \
 	}
-#define RF(x)                                          \
-	{                                              \
-#x, offsetof(struct recv_raw_stats, x) \
+#define RF(x)                                      \
+	{                                          \
+#x, offsetof(struct recv_stats, x) \
 	}
 #define WF(x)                                             \
 	{                                                 \
@@ -73,6 +73,15 @@ static const struct field tcp_events[] = {
 static const struct field raw_fields[] = {
 	RF(files), RF(complete),    RF(incomplete), RF(write_errors),
 	RF(lines), RF(line_errors), RF(pending),
+};
+
+static const struct field http_fields[] = {
+	RF(requests),	     RF(continues),    RF(created),
+	RF(bad_request),     RF(not_allowed),  RF(exists),
+	RF(length_required), RF(too_large),    RF(expectation),
+	RF(head_too_large),  RF(server_error), RF(not_implemented),
+	RF(bad_version),     RF(disk_full),    RF(body_bytes),
+	RF(unlinked),
 };
 
 static const struct field worker_fields[] = {
@@ -217,7 +226,8 @@ static void json_queue(FILE *f, const struct receive_qsnap *q)
 		fprintf(f, "%s\"%s\": %" PRIu64, e ? ", " : "", tcp_end_name(e),
 			q->w.tcp.ended[e]);
 	fprintf(f, "}, ");
-	json_fields(f, "files", &q->w.raw, raw_fields, NF(raw_fields), true);
+	json_fields(f, "files", &q->w.sink, raw_fields, NF(raw_fields), false);
+	json_fields(f, "http", &q->w.sink, http_fields, NF(http_fields), true);
 	fprintf(f, "}");
 }
 
@@ -297,8 +307,8 @@ int64_t receive_summary(FILE *f, const struct receive *r,
 		"flowsplice receive: %" PRIu64 " connections (%" PRIu64
 		" complete, %" PRIu64 " incomplete), %" PRIu64
 		" bytes received in order, %" PRIu64 " written, in %.3f s\n",
-		t->established, a.w.raw.complete, a.w.raw.incomplete, t->bytes,
-		a.w.wr_bytes, (s->time_ns - r->start_ns) / 1e9);
+		t->established, a.w.sink.complete, a.w.sink.incomplete,
+		t->bytes, a.w.wr_bytes, (s->time_ns - r->start_ns) / 1e9);
 	fprintf(f,
 		"  packets: %" PRIu64 " redirected, %" PRIu64
 		" received; kernel drops: ring_full %" PRIu64
@@ -323,9 +333,17 @@ int64_t receive_summary(FILE *f, const struct receive *r,
 		" write errors, %" PRIu64 " index lines (%" PRIu64
 		" lost); transmit: %" PRIu64 " frames, %" PRIu64
 		" kicks, %" PRIu64 " refused, %" PRIu64 " errors\n",
-		a.w.raw.files, a.w.raw.write_errors, a.w.raw.lines,
-		a.w.raw.line_errors, a.w.tx_packets, a.w.tx_kicks, t->tx_full,
+		a.w.sink.files, a.w.sink.write_errors, a.w.sink.lines,
+		a.w.sink.line_errors, a.w.tx_packets, a.w.tx_kicks, t->tx_full,
 		a.w.tx_errors);
+	if (r->o->http) {
+		fprintf(f, "  http:");
+		for (k = 0; k < NF(http_fields); k++)
+			fprintf(f, "%s %s %" PRIu64, k ? "," : "",
+				http_fields[k].name,
+				get(&a.w.sink, &http_fields[k]));
+		fprintf(f, "\n");
+	}
 	for (i = 0; i < s->nq; i++)
 		bad += unexplained(&s->q[i], f);
 	if (!bad)

@@ -59,9 +59,8 @@ static void worker_fini(struct recv_worker *wk)
 		tcp_rx_destroy(wk->eng);
 		wk->eng = NULL;
 	}
-	if (wk->raw)
-		recv_raw_destroy(wk->raw);
-	wk->raw = NULL;
+	recv_sink_destroy(wk->sink);
+	wk->sink = NULL;
 	if (wk->w)
 		writer_destroy(wk->w);
 	wk->w = NULL;
@@ -102,7 +101,9 @@ static int tx_frame(void *ctx, const uint8_t *frame, uint32_t len)
 
 int recv_worker_init(struct recv_worker *wk, const struct recv_worker_cfg *cfg)
 {
+	struct recv_sink_cfg sc = cfg->sink;
 	struct tcp_rx_cfg tc = cfg->tcp;
+	const struct tcp_rx_ops *ops;
 	int ret;
 
 	ret = writer_create(&wk->w, cfg->wopts);
@@ -110,10 +111,10 @@ int recv_worker_init(struct recv_worker *wk, const struct recv_worker_cfg *cfg)
 		pr_warn("io_uring setup failed: %s\n", strerror(-ret));
 		return ret;
 	}
-	ret = recv_raw_create(&wk->raw, wk->w, cfg->dir, cfg->index,
-			      wk->g->mono_to_real);
+	sc.mono_to_real = wk->g->mono_to_real;
+	ret = recv_sink_create(&wk->sink, wk->w, &sc, &ops);
 	if (ret) {
-		pr_warn("cannot open %s/flows.jsonl: %s\n", cfg->dir,
+		pr_warn("cannot open %s/flows.jsonl: %s\n", sc.dir,
 			strerror(-ret));
 		return ret;
 	}
@@ -121,12 +122,12 @@ int recv_worker_init(struct recv_worker *wk, const struct recv_worker_cfg *cfg)
 	tc.id_step = wk->g->n;
 	tc.tx = tx_frame;
 	tc.tx_ctx = wk;
-	ret = tcp_rx_create(&wk->eng, &tc, &recv_raw_ops, wk->raw);
+	ret = tcp_rx_create(&wk->eng, &tc, ops, wk->sink);
 	if (ret) {
 		pr_warn("receive engine: %s\n", strerror(-ret));
 		return ret;
 	}
-	recv_raw_bind(wk->raw, wk->eng);
+	recv_sink_bind(wk->sink, wk->eng);
 	return 0;
 }
 
@@ -243,7 +244,7 @@ static void publish(struct recv_worker *wk, uint64_t now)
 	wk->st.tx_bytes = wk->tx.st.bytes;
 	wk->st.tx_kicks = wk->tx.st.kicks;
 	tcp_rx_get_stats(wk->eng, &wk->st.tcp);
-	recv_raw_get_stats(wk->raw, &wk->st.raw);
+	recv_sink_get_stats(wk->sink, &wk->st.sink);
 	for (i = 0; i < sizeof(wk->st) / sizeof(uint64_t); i++)
 		__atomic_store_n(&dst[i], src[i], __ATOMIC_RELAXED);
 }

@@ -4,7 +4,7 @@
  * queue's AF_XDP socket (RX and TX rings on the shared UMEM), the frames
  * it receives into (its fill ring's pool) and those it transmits from
  * (xsk_tx), its io_uring writer, its TCP receive engine (tcp_rx.h) and
- * the engine's sink (recv_raw.h).
+ * the engine's sink (recv_out.h: raw files, or HTTP uploads).
  *
  * A connection's segments all arrive on one queue: the client is the
  * only sender of what the classifier steers here, and RSS (or, in
@@ -32,7 +32,7 @@
 #include "live/umem.h"
 #include "live/xsk_tx.h"
 #include "out/writer.h"
-#include "tcp/recv_raw.h"
+#include "tcp/recv_out.h"
 #include "tcp/tcp_rx.h"
 
 /* Descriptors one packet may span (a 64 KiB GSO packet: 17 of 4 KiB). */
@@ -53,7 +53,7 @@ struct recv_worker_stats {
 	uint64_t loop_waits; /* the loop waited for the writer: 0 */
 	uint64_t frames_held_max; /* most RX frames out of the pool */
 	struct tcp_rx_stats tcp;
-	struct recv_raw_stats raw;
+	struct recv_stats sink;
 };
 
 struct recv_group;
@@ -67,7 +67,7 @@ struct recv_worker {
 	struct frame_pool pool; /* its RX frames */
 	struct writer *w;
 	struct tcp_rx *eng;
-	struct recv_raw *raw;
+	struct recv_out *sink;
 	pthread_t thread;
 	bool started;
 	struct recv_worker_stats st; /* the loop's own */
@@ -92,8 +92,7 @@ struct recv_group {
 
 /* What each worker is made of. */
 struct recv_worker_cfg {
-	const char *dir; /* raw files */
-	struct flow_index *index; /* DIR/flows.jsonl, shared */
+	struct recv_sink_cfg sink; /* mono_to_real set per group */
 	const struct writer_opts *wopts;
 	struct tcp_rx_cfg tcp; /* id_first, id_step, tx set per worker */
 };

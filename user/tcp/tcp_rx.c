@@ -378,14 +378,22 @@ static int deliver(struct tcp_rx *e, struct tcp_conn *c, const uint8_t *p,
 	return 0;
 }
 
-static void got_fin(struct tcp_rx *e, struct tcp_conn *c)
+/* The client's FIN, in order; -1 when that ended c (both FINs done). */
+static int got_fin(struct tcp_rx *e, struct tcp_conn *c)
 {
+	bool closing = c->state == TCPS_FIN_WAIT;
+
 	c->rcv_nxt++;
 	c->info.fin = true;
 	c->ooo_fin = false;
-	c->state = TCPS_CLOSE_WAIT;
+	c->state = closing ? TCPS_LAST_ACK : TCPS_CLOSE_WAIT;
 	tcp_send_ack(e, c);
 	e->ops->fin(e->ctx, c);
+	if (closing && c->snd_una == c->snd_nxt) {
+		tcp_rx_end(e, c, TCP_END_FIN);
+		return -1;
+	}
+	return 0;
 }
 
 /* Held data that rcv_nxt has reached; -1 when c is gone. */
@@ -479,10 +487,8 @@ static int take_data(struct tcp_rx *e, struct tcp_conn *c, struct seg *s)
 		if (drain_ooo(e, c))
 			return -1;
 	}
-	if (c->ooo_fin && c->ooo_fin_seq == c->rcv_nxt) {
-		got_fin(e, c);
-		return 0;
-	}
+	if (c->ooo_fin && c->ooo_fin_seq == c->rcv_nxt)
+		return got_fin(e, c);
 	ack_policy(e, c, filled);
 	return 0;
 }
@@ -561,8 +567,8 @@ static void output(struct tcp_rx *e, struct tcp_conn *c)
 			  0)) {
 		c->fin_sent = true;
 		c->snd_nxt++;
-		if (c->state == TCPS_CLOSE_WAIT)
-			c->state = TCPS_LAST_ACK;
+		c->state = c->state == TCPS_CLOSE_WAIT ? TCPS_LAST_ACK
+						       : TCPS_FIN_WAIT;
 	}
 	if (c->snd_nxt != c->snd_una && tcp_list_empty(&c->rtx))
 		tcp_rtx_arm(e, c, e->now + c->rto_ns);
@@ -657,21 +663,23 @@ static void conn_input(struct tcp_rx *e, struct tcp_conn *c, struct seg *s,
 		tcp_rx_end(e, c, TCP_END_FIN);
 		return;
 	}
-	if (c->state != TCPS_ESTABLISHED)
+	if (c->state != TCPS_ESTABLISHED && c->state != TCPS_FIN_WAIT)
 		return;
 	if (s->len && take_data(e, c, s))
 		return;
-	if (c->state == TCPS_ESTABLISHED && (fl & PKT_TCP_FIN)) {
+	if ((c->state == TCPS_ESTABLISHED || c->state == TCPS_FIN_WAIT) &&
+	    (fl & PKT_TCP_FIN)) {
 		uint32_t fin = s->p.seq + s->len;
 
 		if (fin == c->rcv_nxt) {
-			got_fin(e, c);
+			if (got_fin(e, c))
+				return;
 		} else if (seq_gt(fin, c->rcv_nxt)) {
 			c->ooo_fin = true;
 			c->ooo_fin_seq = fin;
 		}
 	}
-	if (c->state == TCPS_ESTABLISHED && c->slen)
+	if (c->slen)
 		output(e, c);
 }
 
@@ -781,7 +789,8 @@ int tcp_rx_send(struct tcp_rx *e, struct tcp_conn *c, const void *data,
 {
 	uint8_t *nb;
 
-	if (c->fin_queued || c->want_shut || c->state != TCPS_ESTABLISHED)
+	if (c->fin_queued || c->want_shut ||
+	    (c->state != TCPS_ESTABLISHED && c->state != TCPS_CLOSE_WAIT))
 		return -EPIPE;
 	if (c->slen + len > TCP_RX_SEND_MAX)
 		return -EMSGSIZE;

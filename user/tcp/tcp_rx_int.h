@@ -30,7 +30,8 @@ enum tcp_state {
 	TCPS_SYN_RCVD = 0,
 	TCPS_ESTABLISHED,
 	TCPS_CLOSE_WAIT, /* the client's FIN is in; ours not sent */
-	TCPS_LAST_ACK, /* ours sent, not yet acknowledged */
+	TCPS_LAST_ACK, /* ours sent after theirs, not yet acknowledged */
+	TCPS_FIN_WAIT, /* ours sent first (the sink closed); theirs not in */
 	TCPS_CLOSED,
 };
 
