@@ -246,6 +246,7 @@ static void send_cookie(struct tcp_rx *e, const struct seg *s, uint64_t now)
 		c.ws_ok = c.sack_ok = false;
 	send_synack(e, &c);
 	e->st.cookies_sent++;
+	e->cookie_ns = now;
 }
 
 static void passive_open(struct tcp_rx *e, const struct seg *s, uint64_t now)
@@ -320,7 +321,9 @@ static struct tcp_conn *cookie_open(struct tcp_rx *e, const struct seg *s,
 	struct tcp_cookie ck;
 	struct tcp_conn *c;
 
-	if (!e->cfg.syn_cookies ||
+	/* Only while a cookie sent may still come back (two periods). */
+	if (!e->cfg.syn_cookies || !e->cookie_ns ||
+	    now - e->cookie_ns > TCP_RX_COOKIE_LIFE_NS ||
 	    (s->p.tcp_flags & (PKT_TCP_SYN | PKT_TCP_RST)) ||
 	    !(s->p.tcp_flags & PKT_TCP_ACK))
 		return NULL;

@@ -118,6 +118,7 @@ struct tcp_rx {
 	uint64_t rtx_checked_ns;
 	uint64_t now;
 	uint8_t wscale; /* ours, for cfg.rcv_buf */
+	uint64_t cookie_ns; /* the last SYN cookie sent (0: none yet) */
 };
 
 /* RFC 5961 7: at most this many challenge ACKs per second per engine. */
@@ -127,6 +128,8 @@ struct tcp_rx {
 #define TCP_RX_MAX_RTO_NS 60000000000ull
 #define TCP_RX_SYNACK_RETRIES 5
 #define TCP_RX_RETRIES 8
+/* A SYN cookie is good for two 64-second periods (tcp_isn.c). */
+#define TCP_RX_COOKIE_LIFE_NS (128ull * 1000000000ull)
 
 /* tcp_conn.c */
 int tcp_conn_table_init(struct tcp_rx *e);
