@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -592,6 +593,63 @@ static void test_mkdir(void)
 	writer_destroy(w);
 }
 
+static void on_renamed(void *ctx, int res)
+{
+	int *r = ctx;
+
+	*r = res;
+}
+
+/*
+ * A file closed with WRITER_SYNC (the fsync before the close), renamed
+ * into place, refused over an existing name with RENAME_NOREPLACE, and
+ * removed: each through io_uring, never a wait.
+ */
+static void test_sync_rename_unlink(void)
+{
+	const char *dir = t_tmpdir();
+	char tmp[256], fin[256], other[256];
+	struct closed_log c = {0};
+	struct writer_stats st;
+	static uint8_t got[100];
+	struct writer *w;
+	struct wfile *f;
+	int r1 = 1, r2 = 1;
+
+	snprintf(tmp, sizeof(tmp), "%s/.part", dir);
+	snprintf(fin, sizeof(fin), "%s/final", dir);
+	snprintf(other, sizeof(other), "%s/other", dir);
+	CHECK_EQ(writer_create(&w, NULL), 0);
+	CHECK_EQ(writer_open(w, tmp, WRITER_ASYNC_OPEN | WRITER_SYNC, &f), 0);
+	CHECK_EQ(writer_write(w, f, 0, "0123456789", 10, NULL), 0);
+	CHECK_EQ(writer_close_async(w, f, WRITER_SIZE_KEEP, on_closed, &c), 0);
+	CHECK_EQ(writer_drain(w), 0);
+	CHECK_EQ(c.calls, 1);
+	CHECK_EQ(c.errors, 0);
+	CHECK_EQ(writer_rename(w, NULL, tmp, fin, RENAME_NOREPLACE, on_renamed,
+			       &r1),
+		 0);
+	CHECK_EQ(writer_drain(w), 0);
+	CHECK_EQ(r1, 0);
+	CHECK_EQ(read_file(fin, got, sizeof(got)), 10);
+	CHECK(!memcmp(got, "0123456789", 10));
+	CHECK_EQ(file_size(tmp), -1);
+	close(open(other, O_CREAT | O_WRONLY, 0644));
+	CHECK_EQ(writer_rename(w, NULL, other, fin, RENAME_NOREPLACE,
+			       on_renamed, &r2),
+		 0);
+	CHECK_EQ(writer_drain(w), 0);
+	CHECK_EQ(r2, -EEXIST);
+	CHECK_EQ(writer_unlink(w, other), 0);
+	CHECK_EQ(writer_unlink(w, other), 0); /* gone: not an error */
+	CHECK_EQ(writer_drain(w), 0);
+	CHECK_EQ(file_size(other), -1);
+	writer_get_stats(w, &st);
+	CHECK_EQ(st.write_errors, 0);
+	CHECK_EQ(st.waits, 0);
+	writer_destroy(w);
+}
+
 /* Sparse direct mode: the bytes of the model file, written in pieces. */
 struct piece {
 	uint64_t off;
@@ -780,15 +838,25 @@ static void test_chain_direct(void)
 }
 
 static const struct t_case cases[] = {
-	T_CASE(test_merge_and_refs), T_CASE(test_sparse_and_copy),
-	T_CASE(test_errors_counted), T_CASE(test_backpressure),
-	T_CASE(test_async_open),     T_CASE(test_linger),
-	T_CASE(test_keep),	     T_CASE(test_fifo),
-	T_CASE(test_close_async),    T_CASE(test_close_async_error),
-	T_CASE(test_chains),	     T_CASE(test_chain_fails),
-	T_CASE(test_sq_full_queues), T_CASE(test_abort_queued_closes),
-	T_CASE(test_mkdir),	     T_CASE(test_sparse_direct),
-	T_CASE(test_sparse_bound),   T_CASE(test_chain_direct),
+	T_CASE(test_merge_and_refs),
+	T_CASE(test_sparse_and_copy),
+	T_CASE(test_errors_counted),
+	T_CASE(test_backpressure),
+	T_CASE(test_async_open),
+	T_CASE(test_linger),
+	T_CASE(test_keep),
+	T_CASE(test_fifo),
+	T_CASE(test_close_async),
+	T_CASE(test_close_async_error),
+	T_CASE(test_chains),
+	T_CASE(test_chain_fails),
+	T_CASE(test_sq_full_queues),
+	T_CASE(test_abort_queued_closes),
+	T_CASE(test_mkdir),
+	T_CASE(test_sparse_direct),
+	T_CASE(test_sparse_bound),
+	T_CASE(test_chain_direct),
+	T_CASE(test_sync_rename_unlink),
 };
 
 T_MAIN(cases)

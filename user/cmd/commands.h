@@ -14,5 +14,6 @@ int cmd_capture(int argc, char **argv);
 int cmd_read(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_receive(int argc, char **argv);
 
 #endif /* FS_COMMANDS_H */

@@ -24,6 +24,9 @@ static const struct {
 	 "reassemble or filter a pcap/pcapng file (offline mode)"},
 	{"replay", cmd_replay,
 	 "transmit a pcap/pcapng file on an interface (AF_XDP transmit)"},
+	{"receive", cmd_receive,
+	 "terminate TCP uploads to an address and write them to files "
+	 "(AF_XDP)"},
 	{"filter", cmd_filter,
 	 "check a filter expression, or replace the rules of a running capture"},
 };

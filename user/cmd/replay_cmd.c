@@ -202,8 +202,7 @@ static int parse_filter(struct replay *r, int argc, char **argv)
 		return -ENOMEM;
 	}
 	/* pcap-filter(7) as tcpdump -r means it, as read applies it */
-	ret = pcap_expr_new(expr, PCAP_EXPR_ETHERNET, &r->px, err,
-			    sizeof(err));
+	ret = pcap_expr_new(expr, PCAP_EXPR_ETHERNET, &r->px, err, sizeof(err));
 	free(expr);
 	if (ret == -EINVAL) {
 		pr_warn("bad filter: %s\n", err);

@@ -50,9 +50,9 @@ static int classify(const struct replay *r, const struct pcap_rec *rec)
 	if (rec->caplen < ETH_HDR)
 		return SKIP_MALFORMED;
 	/* Compiled for Ethernet at start: read-only here, in any sender. */
-	if (r->px && pcap_expr_match(r->px, LINKTYPE_ETHERNET, rec->data,
-				     rec->caplen, rec->wirelen, err,
-				     sizeof(err)) <= 0)
+	if (r->px &&
+	    pcap_expr_match(r->px, LINKTYPE_ETHERNET, rec->data, rec->caplen,
+			    rec->wirelen, err, sizeof(err)) <= 0)
 		return SKIP_FILTERED;
 	/* Only a frame that was to go is "too large". */
 	return rec->caplen > r->max_len ? SKIP_TOO_LARGE : -1;

@@ -24,6 +24,7 @@ int xsk_tx_open(struct xsk_tx *t, struct umem *u, uint32_t first,
 {
 	struct xskq_opts xo = {
 		.tx_size = o->tx_size,
+		.rx_size = o->rx_size,
 		.try_zerocopy = o->try_zerocopy,
 	};
 	int ret;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * xsk_tx: the transmit engine of one queue: an AF_XDP socket with a TX
- * ring (and no RX ring) on the shared UMEM, the range of UMEM frames it
- * owns, and its completion ring.
+ * ring (and an RX ring only if asked: xsk_tx_opts.rx_size) on the shared
+ * UMEM, the range of UMEM frames it transmits from, and its completion
+ * ring.
  *
  * A packet is copied once, into free frames of the engine's pool (one
  * frame, or a chain of up to xsk_tx_max_bufs() descriptors marked
@@ -56,6 +57,12 @@ struct xsk_tx {
 
 struct xsk_tx_opts {
 	uint32_t tx_size; /* TX ring entries, a power of 2 */
+	/*
+	 * RX ring entries, a power of 2, or 0 for none: a socket that also
+	 * receives (q.rx, its fill ring q.fq), whose frames the caller
+	 * pools apart from the engine's.
+	 */
+	uint32_t rx_size;
 	uint32_t batch;
 	bool try_zerocopy;
 };

@@ -215,9 +215,10 @@ void writer_req_put(struct writer *w, struct wreq *r)
 	for (i = 0; i < r->nbufs; i++)
 		buf_put(r->bufs[i]);
 	r->nbufs = 0;
-	if (r->op == WOP_MKDIR || r->op == WOP_RENAME) {
+	if (r->op == WOP_MKDIR || r->op == WOP_RENAME || r->op == WOP_UNLINK) {
 		free(r->iov[0].iov_base);
 		r->iov[0].iov_base = NULL;
+		r->done = NULL;
 	}
 	if (r->big) {
 		r->next = w->free_reqs;
@@ -417,10 +418,17 @@ static void prep_one(struct writer *w, struct wreq *r)
 	case WOP_MKDIR:
 		io_uring_prep_mkdirat(sqe, AT_FDCWD, r->iov[0].iov_base, 0755);
 		break;
+	case WOP_FSYNC:
+		io_uring_prep_fsync(sqe, fd, 0);
+		break;
 	case WOP_RENAME:
-		io_uring_prep_renameat(sqe, AT_FDCWD, r->iov[0].iov_base,
-				       AT_FDCWD,
-				       (char *)r->iov[0].iov_base + r->off, 0);
+		io_uring_prep_renameat(
+			sqe, AT_FDCWD, r->iov[0].iov_base, AT_FDCWD,
+			(char *)r->iov[0].iov_base + r->iov[0].iov_len,
+			(unsigned int)r->off);
+		break;
+	case WOP_UNLINK:
+		io_uring_prep_unlinkat(sqe, AT_FDCWD, r->iov[0].iov_base, 0);
 		break;
 	}
 	if (f && f->fixed && (r->op == WOP_WRITE || r->op == WOP_TRUNC))
@@ -524,6 +532,7 @@ void writer_req_completed(struct writer *w, struct wreq *r, int res)
 		writer_req_put(w, r);
 		break;
 	case WOP_TRUNC:
+	case WOP_FSYNC:
 		if (res < 0 && (res != -ECANCELED || !f->errors))
 			writer_file_fail(f, res, r->off, 0, w);
 		writer_req_put(w, r);
@@ -546,6 +555,7 @@ void writer_req_completed(struct writer *w, struct wreq *r, int res)
 		return;
 	case WOP_MKDIR:
 	case WOP_RENAME:
+	case WOP_UNLINK:
 		writer_path_done(w, r, res);
 		break;
 	}

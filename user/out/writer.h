@@ -120,6 +120,13 @@ typedef void (*writer_closed_fn)(void *ctx, uint64_t errors, int err);
  */
 #define WRITER_MKDIR_FIRST 0x02000000
 
+/*
+ * writer_open() flag: the close (writer_close_async) is preceded by an
+ * fsync through io_uring, so that its callback means the bytes are on
+ * the device; a failed fsync is the file's error like a failed write.
+ */
+#define WRITER_SYNC 0x04000000
+
 struct writer_opts {
 	unsigned int ring_entries; /* io_uring SQ size (default 256) */
 	unsigned int max_iov; /* iovecs merged per writev (default 64) */
@@ -328,6 +335,24 @@ int writer_write_file(struct writer *w, const char *path, int flags,
 		      uint64_t size, writer_closed_fn fn, void *ctx);
 
 /*
+ * Rename from to to (renameat2 flags: RENAME_NOREPLACE refuses an
+ * existing to, -EEXIST) through io_uring; fn(ctx, res) with 0 or -errno
+ * when it completed (from a reap, like the close callbacks): a failure is
+ * the caller's to count.  f, if not NULL, is the open file of that name:
+ * the rename follows its asynchronous open, and its close follows the
+ * rename.  Never waits; 0 or -ENOMEM (fn not called).
+ */
+int writer_rename(struct writer *w, struct wfile *f, const char *from,
+		  const char *to, unsigned int flags,
+		  void (*fn)(void *ctx, int res), void *ctx);
+
+/*
+ * Remove path through io_uring; a failure other than -ENOENT is counted
+ * in write_errors and logged.  Never waits; 0 or -ENOMEM.
+ */
+int writer_unlink(struct writer *w, const char *path);
+
+/*
  * Whether files in dir can be written in sparse direct mode: 0, or
  * -EOPNOTSUPP (no IORING_OP_FTRUNCATE) or the -errno of an O_DIRECT
  * create there (EINVAL: the file system refuses it).  Synchronous: setup.
@@ -341,15 +366,6 @@ int writer_sparse_probe(const char *dir);
  * well before the first file in it.
  */
 int writer_mkdir(struct writer *w, const char *path);
-
-/*
- * Rename from to to through io_uring; done(ctx, 0 or -errno) when it has
- * (a failure is also counted in write_errors and logged).  Never waits.
- * f, if not NULL, is the open file of that name: the rename follows its
- * asynchronous open, and its close follows the rename.
- */
-int writer_rename(struct writer *w, struct wfile *f, const char *from,
-		  const char *to, void (*done)(void *ctx, int res), void *ctx);
 
 /*
  * Of a settled file: the bytes from offset 0 that are on disk, up to the

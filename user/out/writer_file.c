@@ -154,7 +154,7 @@ int writer_open(struct writer *w, const char *path, int extra_flags,
 		flags |= O_TRUNC;
 	flags |= extra_flags &
 		 ~(WRITER_DIRECT | WRITER_ASYNC_OPEN | WRITER_KEEP |
-		   WRITER_DIRECT_SPARSE | WRITER_MKDIR_FIRST);
+		   WRITER_DIRECT_SPARSE | WRITER_MKDIR_FIRST | WRITER_SYNC);
 	if (sparse)
 		flags |= O_DIRECT;
 	f = file_new(w, path);
@@ -183,6 +183,7 @@ int writer_open(struct writer *w, const char *path, int extra_flags,
 		return ret;
 	}
 	f->append_only = direct;
+	f->sync = extra_flags & WRITER_SYNC;
 	file_link(w, f);
 	*out = f;
 	return 0;
@@ -314,6 +315,8 @@ void writer_close_check(struct writer *w, struct wfile *f)
 		f->fd_buf = -1;
 	}
 	r = f->fd >= 0 ? close_req(w, f, WOP_CLOSE, 0, NULL) : NULL;
+	if (r && f->sync && !w->aborting)
+		r = close_req(w, f, WOP_FSYNC, 0, r) ?: r;
 	if (!r) {
 		/* Never opened (or no memory): nothing to close. */
 		if (f->fd >= 0 && !f->fixed)
@@ -527,25 +530,40 @@ int writer_mkdir(struct writer *w, const char *path)
 	return 0;
 }
 
-int writer_rename(struct writer *w, struct wfile *f, const char *from,
-		  const char *to, void (*done)(void *ctx, int res), void *ctx)
+/* A path operation on f's name (or none): "from\0to\0" in one allocation. */
+static struct wreq *path_req(struct writer *w, struct wfile *f, enum wop op,
+			     const char *from, const char *to)
 {
-	size_t lf = strlen(from) + 1, lt = strlen(to) + 1;
-	struct wreq *r = writer_req_get(w, f, lf);
+	size_t a = strlen(from) + 1, b = to ? strlen(to) + 1 : 0;
+	struct wreq *r = writer_req_get(w, f, 0);
 	char *p;
 
 	if (!r)
-		return -ENOMEM;
-	p = malloc(lf + lt);
+		return NULL;
+	p = malloc(a + b);
 	if (!p) {
 		writer_req_put(w, r);
-		return -ENOMEM;
+		return NULL;
 	}
-	memcpy(p, from, lf);
-	memcpy(p + lf, to, lt);
-	r->op = WOP_RENAME;
+	memcpy(p, from, a);
+	if (b)
+		memcpy(p + a, to, b);
+	r->op = op;
 	r->iov[0].iov_base = p;
-	r->done = done;
+	r->iov[0].iov_len = a;
+	return r;
+}
+
+int writer_rename(struct writer *w, struct wfile *f, const char *from,
+		  const char *to, unsigned int flags,
+		  void (*fn)(void *ctx, int res), void *ctx)
+{
+	struct wreq *r = path_req(w, f, WOP_RENAME, from, to);
+
+	if (!r)
+		return -ENOMEM;
+	r->off = flags;
+	r->done = fn;
 	r->done_ctx = ctx;
 	w->st.renames++;
 	if (f && f->opening)
@@ -555,24 +573,30 @@ int writer_rename(struct writer *w, struct wfile *f, const char *from,
 	return 0;
 }
 
+int writer_unlink(struct writer *w, const char *path)
+{
+	struct wreq *r = path_req(w, NULL, WOP_UNLINK, path, NULL);
+
+	if (!r)
+		return -ENOMEM;
+	writer_issue(w, r);
+	return 0;
+}
+
 void writer_path_done(struct writer *w, struct wreq *r, int res)
 {
-	if (r->op == WOP_MKDIR && res < 0 && res != -EEXIST) {
+	const char *path = r->iov[0].iov_base;
+
+	if ((r->op == WOP_MKDIR && res < 0 && res != -EEXIST) ||
+	    (r->op == WOP_UNLINK && res < 0 && res != -ENOENT)) {
 		w->st.write_errors++;
-		pr_warn("cannot create %s: %s\n", (char *)r->iov[0].iov_base,
+		pr_warn("cannot %s %s: %s\n",
+			r->op == WOP_MKDIR ? "create" : "remove", path,
 			strerror(-res));
 	}
-	if (r->op == WOP_RENAME) {
-		if (res < 0) {
-			w->st.write_errors++;
-			pr_warn("cannot rename %s to %s: %s\n",
-				(char *)r->iov[0].iov_base,
-				(char *)r->iov[0].iov_base + r->off,
-				strerror(-res));
-		}
-		if (r->done)
-			r->done(r->done_ctx, res);
-	}
+	/* A rename's failure is the caller's to judge (-EEXIST, say). */
+	if (r->op == WOP_RENAME && r->done)
+		r->done(r->done_ctx, res < 0 ? res : 0);
 	writer_req_put(w, r);
 }
 

@@ -32,8 +32,11 @@ enum wop {
 	WOP_OPEN, /* openat of f->path (or into fixed slot f->fd) */
 	WOP_TRUNC, /* ftruncate to off (IORING_OP_FTRUNCATE) */
 	WOP_CLOSE, /* close f->fd (or its fixed slot) */
-	WOP_MKDIR, /* mkdirat of the path in iov[0]; f is NULL */
-	WOP_RENAME, /* renameat of iov[0] to the string at iov[0] + off */
+	WOP_MKDIR, /* mkdirat of the path in iov[0] */
+	WOP_FSYNC, /* fsync f->fd before its close (WRITER_SYNC) */
+	/* renameat of iov[0] to the string iov[0].iov_len past it, flags off */
+	WOP_RENAME,
+	WOP_UNLINK, /* unlinkat of the path in iov[0]; f is NULL */
 };
 
 /* An aligned O_DIRECT staging block, at file offset off. */
@@ -68,7 +71,7 @@ struct wreq {
 	/* sparse mode: bytes it writes that are not the file's (padding) */
 	uint32_t extra;
 	uint64_t born_ns; /* when the request was started (linger) */
-	/* WOP_RENAME: told the result */
+	/* WOP_RENAME: the result to the caller; off holds the flags */
 	void (*done)(void *ctx, int res);
 	void *done_ctx;
 };
@@ -134,6 +137,7 @@ struct wfile {
 	 * (writer_direct_open says why)
 	 */
 	unsigned int max_inflight;
+	bool sync; /* WRITER_SYNC: an fsync before the close */
 	int fd_buf; /* direct, with a flush interval: the file without O_DIRECT */
 	bool flushing; /* direct: a flush write is in flight */
 	uint64_t flushed; /* direct: bytes up to here are in the file */

@@ -94,6 +94,8 @@ static enum pkt_status parse_udp(const uint8_t *l4, uint32_t len,
 static enum pkt_status parse_l4(const uint8_t *l4, uint32_t len, uint32_t avail,
 				struct pkt *out)
 {
+	if (out->l4proto == IPPROTO_TCP || out->l4proto == IPPROTO_UDP)
+		out->l4 = l4;
 	switch (out->l4proto) {
 	case IPPROTO_TCP:
 		return parse_tcp(l4, len, avail, out);

@@ -72,6 +72,7 @@ struct pkt {
 	uint32_t payload_len;
 	uint32_t payload_caplen;
 	uint32_t l3_off; /* offset of the IP header in the frame */
+	const uint8_t *l4; /* the TCP/UDP header (has_ports), else NULL */
 };
 
 /*

@@ -68,7 +68,7 @@ const char *flow_index_path(const struct flow_index *ix)
 	return ix->path;
 }
 
-static void json_str(FILE *f, const char *s)
+void flow_index_json_str(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
@@ -84,7 +84,7 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void json_time(FILE *f, const char *key, uint64_t ns)
+void flow_index_json_time(FILE *f, const char *key, uint64_t ns)
 {
 	time_t sec = ns / 1000000000;
 	char buf[64];
@@ -106,7 +106,7 @@ static void json_dir(FILE *f, const struct flow *fl, int d, const char *file,
 
 	fprintf(f, "{\"file\":");
 	if (file)
-		json_str(f, file);
+		flow_index_json_str(f, file);
 	else
 		fputs("null", f);
 	fprintf(f,
@@ -165,18 +165,18 @@ struct flow_index_rec *flow_index_record(const struct flow *fl,
 		return NULL;
 	}
 	fprintf(f, "{\"id\":%" PRIu64 ",\"client\":", fl->id);
-	json_str(f,
-		 pkt_addr_str(&fl->addr[FLOW_C2S], fl->family, a, sizeof(a)));
+	flow_index_json_str(
+		f, pkt_addr_str(&fl->addr[FLOW_C2S], fl->family, a, sizeof(a)));
 	fprintf(f, ",\"client_port\":%u,\"server\":", fl->port[FLOW_C2S]);
-	json_str(f,
-		 pkt_addr_str(&fl->addr[FLOW_S2C], fl->family, a, sizeof(a)));
+	flow_index_json_str(
+		f, pkt_addr_str(&fl->addr[FLOW_S2C], fl->family, a, sizeof(a)));
 	fprintf(f, ",\"server_port\":%u,\"family\":%u,\"vlan\":[",
 		fl->port[FLOW_S2C], fl->family);
 	for (i = 0; i < fl->nvlan && i < PKT_VLAN_MAX; i++)
 		fprintf(f, "%s%u", i ? "," : "", fl->vlan[i]);
 	fputs("],", f);
-	json_time(f, "first", fl->first_ns);
-	json_time(f, "last", fl->last_ns);
+	flow_index_json_time(f, "first", fl->first_ns);
+	flow_index_json_time(f, "last", fl->last_ns);
 	fprintf(f,
 		"\"ended\":\"%s\",\"overlaps\":%" PRIu64
 		",\"conflicts\":%" PRIu64 ",\"c2s\":",

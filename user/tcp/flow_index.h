@@ -22,6 +22,7 @@
 #define FS_FLOW_INDEX_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "lib/buf.h"
 #include "tcp/flow_table.h"
@@ -63,6 +64,14 @@ struct buf *flow_index_rec_line(struct flow_index_rec *rec,
 				const struct flow_index_out out[2],
 				const char **text, uint32_t *len);
 void flow_index_rec_free(struct flow_index_rec *rec);
+
+/*
+ * The index's JSON pieces, for other writers of flows.jsonl lines
+ * (receive): a string, quoted and escaped; "KEY_ns":NS,"KEY":"ISO 8601",
+ * with the comma after it.
+ */
+void flow_index_json_str(FILE *f, const char *s);
+void flow_index_json_time(FILE *f, const char *key, uint64_t ns);
 
 /*
  * After every writer's lines have completed: cut a line that a failed

@@ -263,6 +263,8 @@ static void renamed(void *ctx, int res)
 
 	sd->renaming = false;
 	if (res < 0) {
+		pr_warn("cannot rename %s to %s: %s\n", sd->disk_name, sd->name,
+			strerror(-res));
 		dir_errors(sf->s, sd, 1);
 		if (!sf->ended) { /* the index names the file as it is */
 			free(sd->name);
@@ -283,7 +285,7 @@ static void rename_dir(struct streams *s, struct sdir *sd)
 
 	path_of(s, sd->disk_name, from, sizeof(from));
 	path_of(s, sd->name, to, sizeof(to));
-	if (writer_rename(s->w, sd->wf, from, to, renamed, sd)) {
+	if (writer_rename(s->w, sd->wf, from, to, 0, renamed, sd)) {
 		sd->sf->closing++;
 		renamed(sd, -ENOMEM);
 		return;
