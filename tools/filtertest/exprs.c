@@ -43,6 +43,13 @@ static const char *const fixed[] = {
 	"not tcp and port 80",
 	"tcp or udp and port 53",
 	"tcp and (port 80 or port 443)",
+	"tcp and (port 80 or 443 or 8080)",
+	"(port 80 or 443) and tcp",
+	"udp and (dst port 53 or 5353 or 67)",
+	"(port 80 or port 443) or (port 53 or 5353)",
+	"(port 80 or port 443) or 53",
+	"port 22 or (port 80) or 443",
+	"(tcp or udp) and (src port 80 or 443)",
 	"ip and not tcp",
 	"port 0",
 	"port 65535",
@@ -197,6 +204,8 @@ static void per_v4(FILE *o, const char *a, const char *b, const char *net,
 	fprintf(o, "net %s/24\nsrc net %s/24\nnot dst net %s/16\n", net, net,
 		net);
 	fprintf(o, "src host %s or (dst host %s) or %s\n", a, b, b);
+	fprintf(o, "tcp and (src host %s or %s)\n", a, b);
+	fprintf(o, "(host %s or %s) and not port %u\n", a, b, port);
 	fprintf(o, "ip src %s and tcp[tcpflags] & tcp-syn != 0\n", a);
 	fprintf(o, "not tcp or host %s\n", a);
 }

@@ -8,8 +8,8 @@
  * differential run found these), the expression goes to libpcap:
  * - a number with a leading zero: octal in libpcap ("port 010" is 8);
  * - "net" without "/LEN" or "mask": libpcap's "net 0" is 0.0.0.0/32;
- * - a bare value after a parenthesised group, or inside one: libpcap
- *   takes the qualifiers from before the group.
+ * - a bare value after a parenthesised group: libpcap takes the
+ *   qualifiers from before the group.
  * The rule-set path's own meaning (VLAN-tagged and non-IP frames, frames
  * cut short, ARP for IPv4 hosts) is libpcap's by construction in the
  * classifier, and tests/offline/filter_differential.sh checks both
@@ -96,13 +96,19 @@ static bool leading_zero(const struct word *w)
 	return false;
 }
 
-/* NULL, or why expr must go to libpcap although filter_parse takes it. */
+/*
+ * NULL, or why expr must go to libpcap although filter_parse takes it.
+ * A bare value takes the qualifiers of the primitive before it in both,
+ * but libpcap skips the primitives of a group closed in between (its
+ * context after a ")" is the one from before the "("): a bare value
+ * after a ")" goes to libpcap.
+ */
 static const char *trap(const char *expr)
 {
 	size_t max = strlen(expr) + 1; /* a word is one byte or more */
 	struct word *w = calloc(max, sizeof(*w));
 	const char *why = NULL;
-	bool group = false;
+	bool closed = false, bare;
 	int n, i;
 
 	if (!w || max > INT_MAX) {
@@ -119,11 +125,16 @@ static const char *trap(const char *expr)
 			 !memchr(w[i + 1].s, '/', w[i + 1].len) &&
 			 !(i + 2 < n && word_is(&w[i + 2], "mask")))
 			why = "'net' without /LEN or mask";
-		group |= word_is(&w[i], "(");
-		if (group && !why && i > 0 &&
-		    (is_operator(&w[i - 1]) || word_is(&w[i - 1], "(")) &&
-		    !is_qualifier(&w[i]))
-			why = "a bare value with a parenthesised group";
+		if (word_is(&w[i], ")"))
+			closed = true;
+		if (why || is_qualifier(&w[i]))
+			continue;
+		bare = i == 0 || is_operator(&w[i - 1]) ||
+		       word_is(&w[i - 1], "(") || word_is(&w[i - 1], "not") ||
+		       word_is(&w[i - 1], "!");
+		if (bare && closed)
+			why = "a bare value after a parenthesised group";
+		closed = false;
 	}
 	free(w);
 	return why;
