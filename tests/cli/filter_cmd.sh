@@ -79,6 +79,17 @@ term 1: not net {198.18.0.0/24, 2001:db8::/32}
 term 2: portrange 1-9
 set 1: 2 nets" filter not \( net 198.18.0.0/24 or net 2001:db8::/32 \) \
 	or portrange 1-9
+# A bare value inside a group reads the primitive before it (rules); one
+# after a group takes libpcap's qualifiers from before the group (bpf).
+"$FS_BIN" filter tcp and \( port 80 or 443 \) >"$out" 2>&1 &&
+	grep -qx "term 1: tcp and port {80, 443}" "$out" &&
+	ok "filter tcp and (port 80 or 443): a set" ||
+	bad "filter tcp and (port 80 or 443): $(cat "$out")"
+"$FS_BIN" filter src host 198.18.0.1 or \( dst host 198.18.0.2 \) or \
+	198.18.0.3 >"$out" 2>&1 &&
+	grep -q "^path: bpf: .*a bare value after a parenthesised group" "$out" &&
+	ok "filter with a bare value after a group: bpf" ||
+	bad "filter with a bare value after a group: $(cat "$out")"
 # libpcap checks every expression: its message, exit 2; a list's too,
 # wherever the bad member is.
 expect_err 2 "syntax error" filter tcp and
