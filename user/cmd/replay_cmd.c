@@ -10,7 +10,6 @@
  *   each interval (replay_stats.c)  ->  summary, --stats-json.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <math.h>
 #include <net/if.h>
 #include <signal.h>
