@@ -9,7 +9,7 @@
  * References are not atomic: a buf is only touched by the worker that
  * owns it (DESIGN.md: one owner per frame at any moment).
  *
- * failed: set by a writer when a write from the buf's bytes failed (its
+ * failed: set by a writer, to the errno, when a write from the buf's bytes failed (its
  * owner clears it), so that an owner whose bytes make one unit on disk
  * (a merged file's region) knows at release whether the unit is whole.
  */

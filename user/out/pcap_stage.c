@@ -95,12 +95,9 @@ static void region_done(struct buf *b)
 {
 	struct region *r = (struct region *)b;
 	struct pcap_stage *s = r->s;
-	int err = r->err;
-	unsigned int i;
+	/* the writer's errno: the file may be gone by now */
+	int err = r->err ? r->err : -(int)r->b.failed;
 
-	for (i = 0; i < 2 && !err && r->b.failed; i++)
-		if (r->wf[i])
-			err = wfile_error(r->wf[i]);
 	if (r->err || r->b.failed)
 		merge_region_failed(s->m, r->gen, r->off, err ? err : -EIO);
 	merge_region_done(s->m, r->gen, r->rlen);

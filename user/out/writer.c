@@ -241,13 +241,13 @@ static void req_free(struct wreq *r)
 
 static void req_complete(struct writer *w, struct wreq *r, int res);
 
-/* The bytes of r's bufs did not all reach the file (buf.failed). */
-static void req_mark_failed(struct wreq *r)
+/* The bytes of r's bufs did not all reach the file: buf.failed = errno. */
+static void req_mark_failed(struct wreq *r, int err)
 {
 	unsigned int i;
 
 	for (i = 0; i < r->nbufs; i++)
-		r->bufs[i]->failed = 1;
+		r->bufs[i]->failed = err < 0 ? (uint32_t)-err : EIO;
 }
 
 #define ABORT_WAIT_NS 1000000000ull /* for the kernel's cancellations */
@@ -499,7 +499,7 @@ void writer_release_pending(struct writer *w, struct wfile *f, int err)
 		}
 		if (err) {
 			writer_file_fail(f, err, r->off, r->total, w);
-			req_mark_failed(r);
+			req_mark_failed(r, err);
 			writer_req_put(w, r);
 			continue;
 		}
@@ -661,7 +661,7 @@ static void req_complete(struct writer *w, struct wreq *r, int res)
 	if (res < 0) {
 		if (res != -ECANCELED || !f->fixed || !f->errors)
 			writer_file_fail(f, res, r->off, r->total, w);
-		req_mark_failed(r);
+		req_mark_failed(r, res);
 	} else if (r->flush) {
 		/* Written again with its block: counted there. */
 		w->st.bytes_flushed += res;
@@ -688,7 +688,7 @@ int writer_file_flush(struct writer *w, struct wfile *f)
 	ret = writer_req_issue(w, r);
 	if (ret) {
 		writer_file_fail(f, ret, r->off, r->total, w);
-		req_mark_failed(r);
+		req_mark_failed(r, ret);
 		writer_req_put(w, r);
 	}
 	return ret;
