@@ -25,6 +25,7 @@ import sys
 # "flowsplice_"); drops are flowsplice_drops_total{cause="KEY"}.
 QUEUE = {
     "redirected": "redirected_packets_total",
+    "ts_nic": "nic_timestamped_packets_total",
     "rx_packets": "packets_total",
     "rx_bytes": "bytes_total",
     "rx_descs": "descriptors_total",
